@@ -1,0 +1,93 @@
+using Engine.Tensors;
+
+namespace Engine.Autograd;
+
+/// <summary>Reverse-mode differentiation from a scalar. Leaf gradients accumulate in
+/// <see cref="Tensor.Grad"/> (until ZeroGrad); intermediate gradients live only until their node
+/// has used them. The graph is released afterwards, so a second Backward through it fails clearly.</summary>
+internal static class BackwardPass
+{
+    public static void Run(Tensor root)
+    {
+        if (root.Size != 1)
+            throw new InvalidOperationException($"Backward() needs a scalar (one element); got shape {root.Shape}. Reduce it first, e.g. with Ops.Mean.");
+        if (!root.RequiresGrad)
+            throw new InvalidOperationException("Backward() was called on a tensor that does not require grad: nothing it depends on has RequiresGrad = true (or it was computed under Tape.NoGrad()).");
+        if (root.GradFn is { Released: true })
+            throw new InvalidOperationException("Backward() through a graph that was already released: the tape is freed after each Backward; run the forward pass again.");
+
+        var order = TopologicalOrder(root);
+        var grads = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance);
+        try
+        {
+            using (TensorScope.Untracked())
+            using (Tape.NoGrad())
+            {
+                var seed = Tensor.Full(root.Shape, 1, root.DType, root.Device);
+                if (root.IsLeaf) { Accumulate(root, seed); return; }
+                grads[root] = seed;
+
+                Tensor? GradOf(Tensor t)
+                {
+                    if (!t.RequiresGrad) return null;
+                    if (t.IsLeaf)
+                    {
+                        t.Grad ??= Tensor.ZerosLike(t);
+                        return t.Grad;
+                    }
+                    if (t.GradFn!.Released)
+                        throw new InvalidOperationException($"Backward() reached a tensor of shape {t.Shape} whose graph was already released by an earlier Backward().");
+                    if (!grads.TryGetValue(t, out var g))
+                    {
+                        g = Tensor.ZerosLike(t);
+                        grads[t] = g;
+                    }
+                    return g;
+                }
+
+                for (var i = order.Count - 1; i >= 0; i--)
+                {
+                    var t = order[i];
+                    if (!grads.Remove(t, out var dy)) continue;
+                    t.GradFn!.Backward!(dy, GradOf);
+                    dy.Dispose();
+                }
+            }
+        }
+        finally
+        {
+            foreach (var g in grads.Values) g.Dispose();
+            foreach (var t in order) t.GradFn?.Release();
+        }
+    }
+
+    private static void Accumulate(Tensor leaf, Tensor g)
+    {
+        if (leaf.Grad is null) leaf.Grad = g;
+        else
+        {
+            leaf.Backend.Axpy(1, g, leaf.Grad, g.Size);
+            g.Dispose();
+        }
+    }
+
+    /// <summary>Non-leaf tensors reachable from root, each after everything it depends on.</summary>
+    private static List<Tensor> TopologicalOrder(Tensor root)
+    {
+        var order = new List<Tensor>();
+        var seen = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        var stack = new Stack<(Tensor T, bool Expanded)>();
+        stack.Push((root, false));
+        while (stack.Count > 0)
+        {
+            var (t, expanded) = stack.Pop();
+            if (expanded) { order.Add(t); continue; }
+            if (t.GradFn is null || t.GradFn.Released || !seen.Add(t)) continue;
+            stack.Push((t, true));
+            foreach (var input in t.GradFn.Inputs)
+                if (input.RequiresGrad && input.GradFn is { Released: false } && !seen.Contains(input))
+                    stack.Push((input, false));
+        }
+        return order;
+    }
+}

@@ -1,0 +1,122 @@
+using Engine.Tensors;
+
+namespace Engine.Autograd;
+
+public static partial class Ops
+{
+    public static Tensor Add(Tensor a, Tensor b)
+    {
+        RequireSameShape("add", a, b);
+        RequireFloat("add", a);
+        var y = Tensor.EmptyLike(a);
+        a.Backend.AddForward(a, b, y, y.Size);
+        Tape.Record("add", y, [a, b], (dy, grad) =>
+        {
+            if (grad(a) is { } da) dy.Backend.Axpy(1, dy, da, dy.Size);
+            if (grad(b) is { } db) dy.Backend.Axpy(1, dy, db, dy.Size);
+        });
+        return y;
+    }
+
+    public static Tensor Sub(Tensor a, Tensor b)
+    {
+        RequireSameShape("sub", a, b);
+        RequireFloat("sub", a);
+        var y = Tensor.EmptyLike(a);
+        a.Backend.SubForward(a, b, y, y.Size);
+        Tape.Record("sub", y, [a, b], (dy, grad) =>
+        {
+            if (grad(a) is { } da) dy.Backend.Axpy(1, dy, da, dy.Size);
+            if (grad(b) is { } db) dy.Backend.Axpy(-1, dy, db, dy.Size);
+        });
+        return y;
+    }
+
+    public static Tensor Mul(Tensor a, Tensor b)
+    {
+        RequireSameShape("mul", a, b);
+        RequireFloat("mul", a);
+        var y = Tensor.EmptyLike(a);
+        a.Backend.MulForward(a, b, y, y.Size);
+        Tape.Record("mul", y, [a, b], (dy, grad) => dy.Backend.MulBackward(a, b, dy, grad(a), grad(b), dy.Size));
+        return y;
+    }
+
+    public static Tensor Div(Tensor a, Tensor b)
+    {
+        RequireSameShape("div", a, b);
+        RequireFloat("div", a);
+        var y = Tensor.EmptyLike(a);
+        a.Backend.DivForward(a, b, y, y.Size);
+        Tape.Record("div", y, [a, b], (dy, grad) => dy.Backend.DivBackward(a, b, dy, grad(a), grad(b), dy.Size));
+        return y;
+    }
+
+    /// <summary>y = x · scale + shift; the scalar ops below are this one op.</summary>
+    public static Tensor Affine(Tensor x, double scale, double shift)
+    {
+        RequireFloat("affine", x);
+        var y = Tensor.EmptyLike(x);
+        x.Backend.AffineForward(x, y, scale, shift, x.Size);
+        Tape.Record("affine", y, [x], (dy, grad) =>
+        {
+            if (grad(x) is { } dx) dy.Backend.Axpy(scale, dy, dx, dy.Size);
+        });
+        return y;
+    }
+
+    public static Tensor AddScalar(Tensor x, double s) => Affine(x, 1, s);
+
+    public static Tensor SubScalar(Tensor x, double s) => Affine(x, 1, -s);
+
+    public static Tensor MulScalar(Tensor x, double s) => Affine(x, s, 0);
+
+    public static Tensor DivScalar(Tensor x, double s) => Affine(x, 1 / s, 0);
+
+    public static Tensor Neg(Tensor x) => Affine(x, -1, 0);
+
+    /// <summary>y = s - x.</summary>
+    public static Tensor RSubScalar(double s, Tensor x) => Affine(x, -1, s);
+
+    public static Tensor Exp(Tensor x)
+    {
+        RequireFloat("exp", x);
+        var y = Tensor.EmptyLike(x);
+        x.Backend.ExpForward(x, y, x.Size);
+        // d exp(x) = exp(x) dx: the output is its own derivative.
+        Tape.Record("exp", y, [x], (dy, grad) => dy.Backend.MulBackward(y, y, dy, null, grad(x), dy.Size));
+        return y;
+    }
+
+    public static Tensor Log(Tensor x)
+    {
+        RequireFloat("log", x);
+        var y = Tensor.EmptyLike(x);
+        x.Backend.LogForward(x, y, x.Size);
+        Tape.Record("log", y, [x], (dy, grad) =>
+        {
+            if (grad(x) is { } dx) dy.Backend.LogBackward(x, dy, dx, dy.Size);
+        });
+        return y;
+    }
+
+    /// <summary>Adds a per-channel bias along <paramref name="axis"/> (1 for both dense [N, F] and
+    /// NCHW convolution outputs), like Keras's use_bias.</summary>
+    public static Tensor BiasAdd(Tensor x, Tensor bias, int axis = 1)
+    {
+        RequireFloat("bias_add", x);
+        RequireSameKind("bias_add", x, bias);
+        var ax = x.Shape.NormalizeAxis(axis);
+        if (bias.Rank != 1 || bias.Size != x.Shape[ax])
+            throw new ArgumentException($"bias_add: bias must have shape ({x.Shape[ax]},) to match axis {axis} of input {x.Shape}; received {bias.Shape}.");
+        var (outer, channels, inner) = (x.Shape.Product(0, ax), x.Shape[ax], x.Shape.Product(ax + 1, x.Rank));
+        var y = Tensor.EmptyLike(x);
+        x.Backend.BiasAddForward(x, bias, y, outer, channels, inner);
+        Tape.Record("bias_add", y, [x, bias], (dy, grad) =>
+        {
+            if (grad(x) is { } dx) dy.Backend.Axpy(1, dy, dx, dy.Size);
+            if (grad(bias) is { } db) dy.Backend.BiasAddBackward(dy, db, outer, channels, inner);
+        });
+        return y;
+    }
+}

@@ -1,0 +1,42 @@
+using Engine.Tensors;
+
+namespace Engine.Autograd;
+
+public static partial class Ops
+{
+    /// <summary>The same elements in another shape (one dimension may be -1). Shares storage.</summary>
+    public static Tensor Reshape(Tensor x, params int[] shape)
+    {
+        var target = x.Shape.Resolve(shape);
+        var y = x.View(target);
+        Tape.Record("reshape", y, [x], (dy, grad) =>
+        {
+            if (grad(x) is { } dx) dy.Backend.Axpy(1, dy, dx, dy.Size);
+        });
+        return y;
+    }
+
+    /// <summary>Keeps the batch axis and flattens the rest: (N, C, H, W) → (N, C·H·W), like Keras's Flatten.</summary>
+    public static Tensor Flatten(Tensor x)
+    {
+        if (x.Rank < 1) throw new ArgumentException($"flatten needs a batch axis; received a scalar.");
+        return Reshape(x, x.Shape[0], x.Shape.Product(1, x.Rank));
+    }
+
+    /// <summary>Transpose of a matrix.</summary>
+    public static Tensor Transpose(Tensor x)
+    {
+        RequireRank("transpose", x, 2, "(rows, cols)");
+        var (r, c) = (x.Shape[0], x.Shape[1]);
+        var y = Tensor.Empty(new Shape(c, r), x.DType, x.Device);
+        x.Backend.Transpose01(x, y, r, c, 1);
+        Tape.Record("transpose", y, [x], (dy, grad) =>
+        {
+            if (grad(x) is not { } dx) return;
+            using var t = Tensor.EmptyLike(dx);
+            dy.Backend.Transpose01(dy, t, c, r, 1);
+            dy.Backend.Axpy(1, t, dx, t.Size);
+        });
+        return y;
+    }
+}

@@ -1,0 +1,57 @@
+using Engine.Tensors;
+
+namespace Engine.Autograd;
+
+/// <summary>Records differentiable ops as they run. Each result that depends on a tensor requiring
+/// grad gets a <see cref="Node"/>; <see cref="Tensor.Backward"/> walks those nodes in reverse
+/// topological order. Inside <see cref="NoGrad"/> nothing is recorded (inference, metrics).</summary>
+public static class Tape
+{
+    [ThreadStatic] private static int _noGradDepth;
+
+    /// <summary>True when ops on this thread are being recorded.</summary>
+    public static bool IsRecording => _noGradDepth == 0;
+
+    /// <summary>Turns recording off on this thread until the handle is disposed:
+    /// <c>using (Tape.NoGrad()) { ... }</c>.</summary>
+    public static IDisposable NoGrad()
+    {
+        _noGradDepth++;
+        return new Restore();
+    }
+
+    private sealed class Restore : IDisposable
+    {
+        private bool _done;
+
+        public void Dispose()
+        {
+            if (_done) return;
+            _done = true;
+            _noGradDepth--;
+        }
+    }
+
+    /// <summary>Records <paramref name="output"/> as computed by <paramref name="op"/> from
+    /// <paramref name="inputs"/>, if recording is on and some input requires grad. This is also the
+    /// public way to add a custom differentiable op.</summary>
+    public static void Record(string op, Tensor output, Tensor[] inputs, BackwardFn backward)
+    {
+        if (!IsRecording) return;
+        var any = false;
+        foreach (var t in inputs)
+            if (t.RequiresGrad) { any = true; break; }
+        if (!any) return;
+        output.GradFn = new Node(op, inputs, backward);
+        output.RequiresGrad = true;
+    }
+
+    /// <summary>True when an op result will need a backward (callers skip saving state otherwise).</summary>
+    public static bool WillRecord(params Tensor[] inputs)
+    {
+        if (!IsRecording) return false;
+        foreach (var t in inputs)
+            if (t.RequiresGrad) return true;
+        return false;
+    }
+}

@@ -1,0 +1,50 @@
+using System.Numerics;
+using Engine.Tensors;
+
+namespace Engine.Backends;
+
+public sealed partial class CpuBackend
+{
+    public void Gemm(bool transA, bool transB, int m, int n, int k, double alpha, Tensor a, Tensor b, double beta, Tensor c)
+    {
+        if (IsF32(c, "gemm")) GemmReference<float>(transA, transB, m, n, k, alpha, a.Span<float>(), b.Span<float>(), beta, c.Span<float>());
+        else GemmReference<double>(transA, transB, m, n, k, alpha, a.Span<double>(), b.Span<double>(), beta, c.Span<double>());
+    }
+
+    /// <summary>The obviously-right triple loop; the fast float32 path is tested against it.</summary>
+    internal static void GemmReference<T>(bool transA, bool transB, int m, int n, int k, double alpha,
+        ReadOnlySpan<T> a, ReadOnlySpan<T> b, double beta, Span<T> c) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (al, be) = (C<T>(alpha), C<T>(beta));
+        for (var i = 0; i < m; i++)
+            for (var j = 0; j < n; j++)
+            {
+                var sum = T.Zero;
+                for (var p = 0; p < k; p++)
+                {
+                    var av = transA ? a[p * m + i] : a[i * k + p];
+                    var bv = transB ? b[j * k + p] : b[p * n + j];
+                    sum += av * bv;
+                }
+                var old = beta == 0 ? T.Zero : be * c[i * n + j];
+                c[i * n + j] = al * sum + old;
+            }
+    }
+
+    public void Transpose01(Tensor x, Tensor y, int a, int b, int c)
+    {
+        switch (x.DType)
+        {
+            case DType.Float32: Transpose01<float>(x.Span<float>(), y.Span<float>(), a, b, c); break;
+            case DType.Float64: Transpose01<double>(x.Span<double>(), y.Span<double>(), a, b, c); break;
+            default: Transpose01<int>(x.Span<int>(), y.Span<int>(), a, b, c); break;
+        }
+    }
+
+    private static void Transpose01<T>(ReadOnlySpan<T> x, Span<T> y, int a, int b, int c)
+    {
+        for (var i = 0; i < a; i++)
+            for (var j = 0; j < b; j++)
+                x.Slice((i * b + j) * c, c).CopyTo(y.Slice((j * a + i) * c, c));
+    }
+}

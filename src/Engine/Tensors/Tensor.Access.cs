@@ -1,0 +1,82 @@
+namespace Engine.Tensors;
+
+public sealed partial class Tensor
+{
+    /// <summary>Copies all elements to a new host array (works on every device).</summary>
+    public T[] ToArray<T>() where T : unmanaged
+    {
+        var a = new T[Size];
+        Storage.CopyTo<T>(a);
+        return a;
+    }
+
+    /// <summary>All elements as doubles, whatever the dtype (for tests and printing).</summary>
+    public double[] ToDoubleArray() => DType switch
+    {
+        DType.Float32 => Array.ConvertAll(ToArray<float>(), v => (double)v),
+        DType.Float64 => ToArray<double>(),
+        DType.Int32 => Array.ConvertAll(ToArray<int>(), v => (double)v),
+        _ => throw new NotSupportedException(),
+    };
+
+    public float[] ToFloatArray() => DType == DType.Float32 ? ToArray<float>() : Array.ConvertAll(ToDoubleArray(), v => (float)v);
+
+    /// <summary>The value of a one-element tensor (a loss, a count).</summary>
+    public double Item()
+    {
+        if (Size != 1)
+            throw new InvalidOperationException($"Item() needs a tensor with one element; this one has shape {Shape}.");
+        return ToDoubleArray()[0];
+    }
+
+    /// <summary>Element at a multi-index, as a double (slow: copies to the host on a GPU).</summary>
+    [System.Runtime.CompilerServices.IndexerName("Element")]
+    public double this[params int[] index] => ToDoubleArrayCached()[FlatIndex(index)];
+
+    private double[] ToDoubleArrayCached() => Device.IsCuda ? ToDoubleArray() : DType switch
+    {
+        DType.Float64 => ((CpuStorage)Storage).Span<double>().ToArray(),
+        _ => ToDoubleArray(),
+    };
+
+    /// <summary>Row-major flat offset of a multi-index, with bounds checks that name the axis.</summary>
+    public int FlatIndex(ReadOnlySpan<int> index)
+    {
+        if (index.Length != Rank)
+            throw new ArgumentException($"Index has {index.Length} components; tensor of shape {Shape} needs {Rank}.");
+        var flat = 0;
+        for (var a = 0; a < Rank; a++)
+        {
+            if ((uint)index[a] >= (uint)Shape[a])
+                throw new IndexOutOfRangeException($"Index {index[a]} is out of range for axis {a} of size {Shape[a]} (shape {Shape}).");
+            flat = flat * Shape[a] + index[a];
+        }
+        return flat;
+    }
+
+    /// <summary>Direct access to host storage (CPU tensors only).</summary>
+    internal Span<T> Span<T>() where T : unmanaged => Storage is CpuStorage cpu
+        ? cpu.Span<T>()
+        : throw new InvalidOperationException($"Tensor on {Device} has no host span; copy it with ToArray() or To(Device.Cpu).");
+
+    /// <summary>A copy on another device (or this tensor's data copied when it already is there).</summary>
+    public Tensor To(Device device)
+    {
+        var t = Empty(Shape, DType, device);
+        switch (DType)
+        {
+            case DType.Float32: t.Storage.CopyFrom<float>(ToArray<float>()); break;
+            case DType.Float64: t.Storage.CopyFrom<double>(ToArray<double>()); break;
+            default: t.Storage.CopyFrom<int>(ToArray<int>()); break;
+        }
+        return t;
+    }
+
+    /// <summary>A copy converted to another dtype (not differentiable).</summary>
+    public Tensor To(DType dtype)
+    {
+        var t = Empty(Shape, dtype, Device);
+        Backend.Cast(this, t, Size);
+        return t;
+    }
+}

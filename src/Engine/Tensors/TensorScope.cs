@@ -1,0 +1,70 @@
+namespace Engine.Tensors;
+
+/// <summary>Collects every tensor created on this thread while it is open and disposes them when it
+/// closes, so a training step's temporaries never wait for the garbage collector. Tensors that
+/// must outlive the scope are handed out with <see cref="Keep"/>.
+/// <code>
+/// using (var scope = new TensorScope()) { var loss = ...; lossValue = loss.Item(); }
+/// </code></summary>
+public sealed class TensorScope : IDisposable
+{
+    [ThreadStatic] private static TensorScope? _current;
+    [ThreadStatic] private static int _suspended;
+
+    private readonly TensorScope? _parent;
+    private readonly List<Tensor> _tensors = [];
+    private bool _disposed;
+
+    public TensorScope()
+    {
+        _parent = _current;
+        _current = this;
+    }
+
+    /// <summary>Number of tensors this scope will dispose.</summary>
+    public int Count => _tensors.Count;
+
+    internal static void Track(Tensor t)
+    {
+        if (_suspended == 0) _current?._tensors.Add(t);
+    }
+
+    /// <summary>Removes <paramref name="t"/> from this scope and hands it to the enclosing scope
+    /// (or to no scope at all), so that it survives this scope's end.</summary>
+    public Tensor Keep(Tensor t)
+    {
+        if (_tensors.Remove(t)) _parent?._tensors.Add(t);
+        return t;
+    }
+
+    /// <summary>While the returned handle is alive, new tensors on this thread belong to no scope
+    /// (layer weights, optimizer state, leaf gradients).</summary>
+    public static IDisposable Untracked()
+    {
+        _suspended++;
+        return new Resume();
+    }
+
+    private sealed class Resume : IDisposable
+    {
+        private bool _done;
+
+        public void Dispose()
+        {
+            if (_done) return;
+            _done = true;
+            _suspended--;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        if (_current != this)
+            throw new InvalidOperationException("TensorScopes must be disposed in the reverse order of their creation.");
+        _current = _parent;
+        foreach (var t in _tensors) t.Dispose();
+        _tensors.Clear();
+    }
+}
