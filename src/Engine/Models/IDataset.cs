@@ -1,0 +1,19 @@
+using Engine.Tensors;
+
+namespace Engine.Models;
+
+/// <summary>One batch: inputs NCHW (or [N, features]), targets (int32 [N] class indices, or float
+/// [N, C] one-hot / multi-hot) and optional per-sample weights [N]. Host tensors; Fit moves them
+/// to the model's device.</summary>
+public sealed record Batch(Tensor X, Tensor Y, Tensor? SampleWeight = null);
+
+/// <summary>A source of batches for Fit/Evaluate (image folders, CSV multi-label sets, arrays).</summary>
+public interface IDataset
+{
+    /// <summary>Batches per epoch, for progress display.</summary>
+    int BatchCount { get; }
+
+    /// <summary>The batches of one epoch; deterministic for a given seed and epoch (shuffling and
+    /// augmentation draw from both), so resumed training sees the same data.</summary>
+    IEnumerable<Batch> GetBatches(int epoch);
+}
