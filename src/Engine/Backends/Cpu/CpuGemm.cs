@@ -11,12 +11,6 @@ namespace Engine.Backends.Cpu;
 /// each run by this same loop nest on its own thread with its own buffers.</summary>
 internal static unsafe class CpuGemm
 {
-    // Block sizes: KC·NR floats of B (one panel) fit in L1 next to an A panel; MC·KC floats of A fit
-    // in L2; KC·NC floats of B fit in L2/L3. MC and NC are multiples of every kernel's MR and NR.
-    internal static readonly int KC = int.Parse(Environment.GetEnvironmentVariable("GEMM_KC") ?? "256");
-    internal static readonly int MC = int.Parse(Environment.GetEnvironmentVariable("GEMM_MC") ?? "96");
-    internal static readonly int NC = int.Parse(Environment.GetEnvironmentVariable("GEMM_NC") ?? "1024");
-
     /// <summary>Below this many flops per thread, extra threads cost more than they save.</summary>
     private const long MinFlopsPerThread = 4_000_000;
 
@@ -31,7 +25,8 @@ internal static unsafe class CpuGemm
 
     /// <summary>The float32 GEMM with a chosen micro-kernel (tests run every kernel the machine has).</summary>
     internal static void Sgemm<TKernel>(bool transA, bool transB, int m, int n, int k, float alpha,
-        ReadOnlySpan<float> a, ReadOnlySpan<float> b, float beta, Span<float> c) where TKernel : struct, IGemmKernel
+        ReadOnlySpan<float> a, ReadOnlySpan<float> b, float beta, Span<float> c, GemmBlocking? blocking = null)
+        where TKernel : struct, IGemmKernel
     {
         if (m == 0 || n == 0) return;
         if (k == 0 || alpha == 0)
@@ -43,7 +38,7 @@ internal static unsafe class CpuGemm
 
         fixed (float* pa = a, pb = b, pc = c)
         {
-            var job = new GemmJob(transA, transB, m, n, k, alpha, pa, pb, beta, pc);
+            var job = new GemmJob(transA, transB, m, n, k, alpha, pa, pb, beta, pc, blocking ?? GemmBlocking.Default);
             var (rowTiles, colTiles) = SplitAcrossThreads<TKernel>(m, n, k);
             if (rowTiles * colTiles == 1)
             {
@@ -87,21 +82,22 @@ internal static unsafe class CpuGemm
     /// <summary>C[i0..i1, j0..j1] by the blocked loop nest, on the calling thread.</summary>
     private static void RunTile<TKernel>(in GemmJob job, int i0, int i1, int j0, int j1) where TKernel : struct, IGemmKernel
     {
+        var (mcMax, kcMax, ncMax) = job.Blocking;
         var scratch = GemmScratch.ForThisThread;
-        var packedA = scratch.A(RoundUp(MC, TKernel.MR) * KC);
-        var packedB = scratch.B(RoundUp(NC, TKernel.NR) * KC);
+        var packedA = scratch.A(RoundUp(mcMax, TKernel.MR) * kcMax);
+        var packedB = scratch.B(RoundUp(ncMax, TKernel.NR) * kcMax);
         var edge = scratch.Tile(TKernel.MR * TKernel.NR);
-        for (var jc = j0; jc < j1; jc += NC)
+        for (var jc = j0; jc < j1; jc += ncMax)
         {
-            var nc = Math.Min(NC, j1 - jc);
-            for (var pc = 0; pc < job.K; pc += KC)
+            var nc = Math.Min(ncMax, j1 - jc);
+            for (var pc = 0; pc < job.K; pc += kcMax)
             {
-                var kc = Math.Min(KC, job.K - pc);
+                var kc = Math.Min(kcMax, job.K - pc);
                 var beta = pc == 0 ? job.Beta : 1f; // later k-blocks accumulate onto the first
                 GemmPacking.PackB<TKernel>(job.TransB, job.B, job.N, job.K, jc, nc, pc, kc, packedB);
-                for (var ic = i0; ic < i1; ic += MC)
+                for (var ic = i0; ic < i1; ic += mcMax)
                 {
-                    var mc = Math.Min(MC, i1 - ic);
+                    var mc = Math.Min(mcMax, i1 - ic);
                     GemmPacking.PackA<TKernel>(job.TransA, job.A, job.M, job.K, ic, mc, pc, kc, job.Alpha, packedA);
                     MacroKernel<TKernel>(kc, packedA, mc, packedB, nc, job.C + (long)ic * job.N + jc, job.N, beta, edge);
                 }
@@ -155,8 +151,10 @@ internal static unsafe class CpuGemm
     private static int RoundUp(int a, int multiple) => CeilDiv(a, multiple) * multiple;
 
     /// <summary>The operands of one GEMM call, as raw pointers valid while the caller keeps them fixed.</summary>
-    private readonly struct GemmJob(bool transA, bool transB, int m, int n, int k, float alpha, float* a, float* b, float beta, float* c)
+    private readonly struct GemmJob(bool transA, bool transB, int m, int n, int k, float alpha, float* a, float* b, float beta, float* c,
+        GemmBlocking blocking)
     {
+        public readonly GemmBlocking Blocking = blocking;
         public readonly bool TransA = transA, TransB = transB;
         public readonly int M = m, N = n, K = k;
         public readonly float Alpha = alpha, Beta = beta;
