@@ -59,7 +59,8 @@ public sealed partial class CpuBackend
                         dst[..x0].Clear();
                         dst[x1..].Clear();
                         var src = x.Slice(iy * w);
-                        for (var ox = x0; ox < x1; ox++) dst[ox] = src[ox * sw - pw + j];
+                        if (sw == 1) src.Slice(x0 - pw + j, x1 - x0).CopyTo(dst[x0..x1]);
+                        else for (var ox = x0; ox < x1; ox++) dst[ox] = src[ox * sw - pw + j];
                     }
                 }
         });
@@ -119,11 +120,14 @@ public sealed partial class CpuBackend
                 for (var ox = 0; ox < ow; ox++)
                 {
                     var (y0, y1, x0, x1) = Window(oy, ox, h, w, kh, kw, sh, sw, ph, pw);
-                    var best = -1;
+                    var (best, bestValue) = (-1, T.Zero);
                     for (var iy = y0; iy < y1; iy++)
                         for (var ix = x0; ix < x1; ix++)
-                            if (best < 0 || x[iy * w + ix] > x[best]) best = iy * w + ix;
-                    y[oy * ow + ox] = best < 0 ? T.Zero : x[best];
+                        {
+                            var v = x[iy * w + ix];
+                            if (best < 0 || v > bestValue) (best, bestValue) = (iy * w + ix, v);
+                        }
+                    y[oy * ow + ox] = bestValue;
                     arg[oy * ow + ox] = best < 0 ? -1 : plane * h * w + best;
                 }
         });
