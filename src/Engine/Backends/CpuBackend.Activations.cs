@@ -1,4 +1,5 @@
 using System.Numerics;
+using Engine.Backends.Cpu;
 using Engine.Tensors;
 
 namespace Engine.Backends;
@@ -7,13 +8,13 @@ public sealed partial class CpuBackend
 {
     public void ReluForward(Tensor x, Tensor y, int n)
     {
-        if (IsF32(x, "relu_forward")) Unary<float>(x, y, n, static v => v > 0 ? v : 0);
+        if (IsF32(x, "relu_forward")) SimdFloat.Relu(x.Span<float>()[..n], y.Span<float>()[..n]);
         else Unary<double>(x, y, n, static v => v > 0 ? v : 0);
     }
 
     public void ReluBackward(Tensor x, Tensor dy, Tensor dx, int n)
     {
-        if (IsF32(x, "relu_backward")) Grad<float>(x, dy, dx, n, static (v, g) => v > 0 ? g : 0);
+        if (IsF32(x, "relu_backward")) SimdFloat.ReluBackward(x.Span<float>()[..n], dy.Span<float>()[..n], dx.Span<float>()[..n]);
         else Grad<double>(x, dy, dx, n, static (v, g) => v > 0 ? g : 0);
     }
 

@@ -1,4 +1,5 @@
 using System.Numerics;
+using Engine.Backends.Cpu;
 using Engine.Tensors;
 
 namespace Engine.Backends;
@@ -7,19 +8,19 @@ public sealed partial class CpuBackend
 {
     public void AddForward(Tensor a, Tensor b, Tensor y, int n)
     {
-        if (IsF32(a, "add_forward")) Binary<float>(a, b, y, n, static (p, q) => p + q);
+        if (IsF32(a, "add_forward")) SimdFloat.Add(a.Span<float>()[..n], b.Span<float>()[..n], y.Span<float>()[..n]);
         else Binary<double>(a, b, y, n, static (p, q) => p + q);
     }
 
     public void SubForward(Tensor a, Tensor b, Tensor y, int n)
     {
-        if (IsF32(a, "sub_forward")) Binary<float>(a, b, y, n, static (p, q) => p - q);
+        if (IsF32(a, "sub_forward")) SimdFloat.Subtract(a.Span<float>()[..n], b.Span<float>()[..n], y.Span<float>()[..n]);
         else Binary<double>(a, b, y, n, static (p, q) => p - q);
     }
 
     public void MulForward(Tensor a, Tensor b, Tensor y, int n)
     {
-        if (IsF32(a, "mul_forward")) Binary<float>(a, b, y, n, static (p, q) => p * q);
+        if (IsF32(a, "mul_forward")) SimdFloat.Multiply(a.Span<float>()[..n], b.Span<float>()[..n], y.Span<float>()[..n]);
         else Binary<double>(a, b, y, n, static (p, q) => p * q);
     }
 
@@ -39,7 +40,12 @@ public sealed partial class CpuBackend
 
     public void MulBackward(Tensor a, Tensor b, Tensor dy, Tensor? da, Tensor? db, int n)
     {
-        if (IsF32(dy, "mul_backward")) MulBackward<float>(a, b, dy, da, db, n);
+        if (IsF32(dy, "mul_backward"))
+        {
+            var g = dy.Span<float>()[..n];
+            if (da is not null) SimdFloat.MultiplyAccumulate(g, b.Span<float>()[..n], da.Span<float>()[..n]);
+            if (db is not null) SimdFloat.MultiplyAccumulate(g, a.Span<float>()[..n], db.Span<float>()[..n]);
+        }
         else MulBackward<double>(a, b, dy, da, db, n);
     }
 
@@ -71,10 +77,7 @@ public sealed partial class CpuBackend
     {
         if (IsF32(x, "axpy"))
         {
-            var px = x.Span<float>();
-            var py = y.Span<float>();
-            var fa = (float)alpha;
-            for (var i = 0; i < n; i++) py[i] += fa * px[i];
+            SimdFloat.Axpy((float)alpha, x.Span<float>()[..n], y.Span<float>()[..n]);
         }
         else
         {
@@ -88,10 +91,7 @@ public sealed partial class CpuBackend
     {
         if (IsF32(x, "affine_forward"))
         {
-            var px = x.Span<float>();
-            var py = y.Span<float>();
-            var (s, t) = ((float)scale, (float)shift);
-            for (var i = 0; i < n; i++) py[i] = px[i] * s + t;
+            SimdFloat.Affine(x.Span<float>()[..n], (float)scale, (float)shift, y.Span<float>()[..n]);
         }
         else
         {
@@ -103,8 +103,28 @@ public sealed partial class CpuBackend
 
     public void BiasAddForward(Tensor x, Tensor bias, Tensor y, int outer, int channels, int inner)
     {
-        if (IsF32(x, "bias_add_forward")) BiasAdd<float>(x, bias, y, outer, channels, inner);
+        if (IsF32(x, "bias_add_forward")) BiasAddFloat(x.Span<float>(), bias.Span<float>(), y.Span<float>(), outer, channels, inner);
         else BiasAdd<double>(x, bias, y, outer, channels, inner);
+    }
+
+    /// <summary>BiasAdd for float32 with SIMD along the longest contiguous run: a whole row of channels
+    /// when inner = 1 (dense layers), otherwise one channel's inner values (NCHW images).</summary>
+    private static void BiasAddFloat(ReadOnlySpan<float> x, ReadOnlySpan<float> bias, Span<float> y, int outer, int channels, int inner)
+    {
+        for (var o = 0; o < outer; o++)
+        {
+            if (inner == 1)
+            {
+                var row = o * channels;
+                SimdFloat.Add(x.Slice(row, channels), bias[..channels], y.Slice(row, channels));
+                continue;
+            }
+            for (var c = 0; c < channels; c++)
+            {
+                var at = (o * channels + c) * inner;
+                SimdFloat.AddScalar(x.Slice(at, inner), bias[c], y.Slice(at, inner));
+            }
+        }
     }
 
     private static void BiasAdd<T>(Tensor x, Tensor bias, Tensor y, int outer, int channels, int inner) where T : unmanaged, IFloatingPointIeee754<T>
@@ -122,8 +142,20 @@ public sealed partial class CpuBackend
 
     public void BiasAddBackward(Tensor dy, Tensor dbias, int outer, int channels, int inner)
     {
-        if (IsF32(dy, "bias_add_backward")) BiasGrad<float>(dy, dbias, outer, channels, inner);
-        else BiasGrad<double>(dy, dbias, outer, channels, inner);
+        if (!IsF32(dy, "bias_add_backward")) BiasGrad<double>(dy, dbias, outer, channels, inner);
+        else if (inner == 1) BiasGrad<float>(dy, dbias, outer, channels, inner); // dense: strided column sums
+        else BiasGradFloat(dy.Span<float>(), dbias.Span<float>(), outer, channels, inner);
+    }
+
+    /// <summary>BiasGrad for float32 images: each channel's contiguous inner run summed with SIMD.</summary>
+    private static void BiasGradFloat(ReadOnlySpan<float> g, Span<float> db, int outer, int channels, int inner)
+    {
+        for (var c = 0; c < channels; c++)
+        {
+            var sum = 0f;
+            for (var o = 0; o < outer; o++) sum += SimdFloat.Sum(g.Slice((o * channels + c) * inner, inner));
+            db[c] += sum;
+        }
     }
 
     private static void BiasGrad<T>(Tensor dy, Tensor dbias, int outer, int channels, int inner) where T : unmanaged, IFloatingPointIeee754<T>

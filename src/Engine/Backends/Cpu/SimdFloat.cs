@@ -1,0 +1,105 @@
+using System.Numerics;
+
+namespace Engine.Backends.Cpu;
+
+/// <summary>The hot float32 elementwise loops of the CPU backend, written with Vector&lt;float&gt; (8 or 16
+/// lanes) and a scalar tail. Each computes exactly what the plain loop beside it in the comment does,
+/// element for element (Sum aside, which adds in a different order).</summary>
+internal static class SimdFloat
+{
+    private static int Width => Vector<float>.Count;
+
+    /// <summary>y[i] = a[i] + b[i]</summary>
+    public static void Add(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
+    {
+        var i = 0;
+        for (; i <= y.Length - Width; i += Width) (new Vector<float>(a[i..]) + new Vector<float>(b[i..])).CopyTo(y[i..]);
+        for (; i < y.Length; i++) y[i] = a[i] + b[i];
+    }
+
+    /// <summary>y[i] = a[i] − b[i]</summary>
+    public static void Subtract(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
+    {
+        var i = 0;
+        for (; i <= y.Length - Width; i += Width) (new Vector<float>(a[i..]) - new Vector<float>(b[i..])).CopyTo(y[i..]);
+        for (; i < y.Length; i++) y[i] = a[i] - b[i];
+    }
+
+    /// <summary>y[i] = a[i] · b[i]</summary>
+    public static void Multiply(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
+    {
+        var i = 0;
+        for (; i <= y.Length - Width; i += Width) (new Vector<float>(a[i..]) * new Vector<float>(b[i..])).CopyTo(y[i..]);
+        for (; i < y.Length; i++) y[i] = a[i] * b[i];
+    }
+
+    /// <summary>y[i] += a[i] · b[i] (the backward of a product)</summary>
+    public static void MultiplyAccumulate(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
+    {
+        var i = 0;
+        for (; i <= y.Length - Width; i += Width)
+            (new Vector<float>(y[i..]) + new Vector<float>(a[i..]) * new Vector<float>(b[i..])).CopyTo(y[i..]);
+        for (; i < y.Length; i++) y[i] += a[i] * b[i];
+    }
+
+    /// <summary>y[i] += alpha · x[i]</summary>
+    public static void Axpy(float alpha, ReadOnlySpan<float> x, Span<float> y)
+    {
+        var i = 0;
+        for (; i <= y.Length - Width; i += Width) (new Vector<float>(y[i..]) + alpha * new Vector<float>(x[i..])).CopyTo(y[i..]);
+        for (; i < y.Length; i++) y[i] += alpha * x[i];
+    }
+
+    /// <summary>y[i] = x[i] · scale + shift</summary>
+    public static void Affine(ReadOnlySpan<float> x, float scale, float shift, Span<float> y)
+    {
+        var shifts = new Vector<float>(shift);
+        var i = 0;
+        for (; i <= y.Length - Width; i += Width) (new Vector<float>(x[i..]) * scale + shifts).CopyTo(y[i..]);
+        for (; i < y.Length; i++) y[i] = x[i] * scale + shift;
+    }
+
+    /// <summary>y[i] = x[i] + shift (a bias over one channel's run of values)</summary>
+    public static void AddScalar(ReadOnlySpan<float> x, float shift, Span<float> y)
+    {
+        var shifts = new Vector<float>(shift);
+        var i = 0;
+        for (; i <= y.Length - Width; i += Width) (new Vector<float>(x[i..]) + shifts).CopyTo(y[i..]);
+        for (; i < y.Length; i++) y[i] = x[i] + shift;
+    }
+
+    /// <summary>Σ x[i], in Width interleaved partial sums.</summary>
+    public static float Sum(ReadOnlySpan<float> x)
+    {
+        var sums = Vector<float>.Zero;
+        var i = 0;
+        for (; i <= x.Length - Width; i += Width) sums += new Vector<float>(x[i..]);
+        var sum = Vector.Sum(sums);
+        for (; i < x.Length; i++) sum += x[i];
+        return sum;
+    }
+
+    /// <summary>y[i] = x[i] &gt; 0 ? x[i] : 0 (NaN gives 0, as the scalar comparison does)</summary>
+    public static void Relu(ReadOnlySpan<float> x, Span<float> y)
+    {
+        var i = 0;
+        for (; i <= y.Length - Width; i += Width)
+        {
+            var v = new Vector<float>(x[i..]);
+            Vector.ConditionalSelect(Vector.GreaterThan(v, Vector<float>.Zero), v, Vector<float>.Zero).CopyTo(y[i..]);
+        }
+        for (; i < y.Length; i++) y[i] = x[i] > 0 ? x[i] : 0;
+    }
+
+    /// <summary>dx[i] += x[i] &gt; 0 ? dy[i] : 0</summary>
+    public static void ReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        var i = 0;
+        for (; i <= dx.Length - Width; i += Width)
+        {
+            var passed = Vector.ConditionalSelect(Vector.GreaterThan(new Vector<float>(x[i..]), Vector<float>.Zero), new Vector<float>(dy[i..]), Vector<float>.Zero);
+            (new Vector<float>(dx[i..]) + passed).CopyTo(dx[i..]);
+        }
+        for (; i < dx.Length; i++) dx[i] += x[i] > 0 ? dy[i] : 0;
+    }
+}
