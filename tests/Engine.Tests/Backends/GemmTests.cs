@@ -140,6 +140,14 @@ public class GemmTests
     }
 
     [Fact]
+    public void FastPathRejectsSpansShorterThanTheSizes()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => CpuGemm.Sgemm(false, false, 4, 5, 6, 1, new float[23], new float[30], 0, new float[20]));
+        Assert.Contains("A ≥ 24", ex.Message);
+        Assert.Throws<ArgumentException>(() => CpuGemm.Sgemm(false, false, 4, 5, 6, 1, new float[24], new float[30], 0, new float[19]));
+    }
+
+    [Fact]
     public void BackendRoutesFloat32AndFloat64ToTheSameResult()
     {
         var rng = new Rng(29);

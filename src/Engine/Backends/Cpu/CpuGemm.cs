@@ -6,9 +6,10 @@ namespace Engine.Backends.Cpu;
 ///
 /// Loop nest (outermost first): NC columns of C → KC steps of k (pack a KC×NC block of B) →
 /// MC rows of C (pack an MC×KC block of A) → NR-wide panels → MR-high panels → micro-kernel.
-/// The packed B block stays in L2/L3, the packed A block in L2, and one kc×NR B panel in L1 while
-/// the micro-kernel walks down the A panels. Large problems are cut into one tile of C per core,
-/// each run by this same loop nest on its own thread with its own buffers.</summary>
+/// Packing makes every operand the kernel touches contiguous and cache-resident whatever the
+/// transposes; each kc×NR panel of B is reused by all MC/MR panels of A, each A block by all NC/NR
+/// panels of B. Large problems are cut into one tile of C per core, each run by this same loop
+/// nest on its own thread with its own buffers.</summary>
 internal static unsafe class CpuGemm
 {
     /// <summary>Below this many flops per thread, extra threads cost more than they save.</summary>
@@ -28,6 +29,11 @@ internal static unsafe class CpuGemm
         ReadOnlySpan<float> a, ReadOnlySpan<float> b, float beta, Span<float> c, GemmBlocking? blocking = null)
         where TKernel : struct, IGemmKernel
     {
+        // The kernels use raw pointers: check the extents once here, so a bad call throws instead of
+        // reading or writing past the end of an array.
+        if (m < 0 || n < 0 || k < 0 || a.Length < (long)m * k || b.Length < (long)k * n || c.Length < (long)m * n)
+            throw new ArgumentException($"Sgemm {m}x{n}x{k} needs A ≥ {(long)m * k}, B ≥ {(long)k * n} and C ≥ {(long)m * n} elements; " +
+                $"received {a.Length}, {b.Length} and {c.Length}.");
         if (m == 0 || n == 0) return;
         if (k == 0 || alpha == 0)
         {
@@ -84,8 +90,9 @@ internal static unsafe class CpuGemm
     {
         var (mcMax, kcMax, ncMax) = job.Blocking;
         var scratch = GemmScratch.ForThisThread;
-        var packedA = scratch.A(RoundUp(mcMax, TKernel.MR) * kcMax);
-        var packedB = scratch.B(RoundUp(ncMax, TKernel.NR) * kcMax);
+        var kcLargest = Math.Min(kcMax, job.K);
+        var packedA = scratch.A(RoundUp(Math.Min(mcMax, i1 - i0), TKernel.MR) * kcLargest);
+        var packedB = scratch.B(RoundUp(Math.Min(ncMax, j1 - j0), TKernel.NR) * kcLargest);
         var edge = scratch.Tile(TKernel.MR * TKernel.NR);
         for (var jc = j0; jc < j1; jc += ncMax)
         {
