@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Reports;
 using Engine.Backends;
 using Engine.Tensors;
 
@@ -14,7 +15,11 @@ public class GemmBenchmarks
 {
     private sealed class Config : ManualConfig
     {
-        public Config() => AddColumn(new GflopsColumn());
+        public Config()
+        {
+            AddColumn(new GflopsColumn());
+            SummaryStyle = SummaryStyle.Default.WithMaxParameterColumnWidth(40); // room for the shape notes
+        }
     }
 
     public static IEnumerable<GemmShape> Shapes =>

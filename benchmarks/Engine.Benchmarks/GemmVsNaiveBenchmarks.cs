@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Reports;
 using Engine.Backends;
 using Engine.Backends.Cpu;
 using Engine.Tensors;
@@ -15,7 +16,11 @@ public class GemmVsNaiveBenchmarks
 {
     private sealed class Config : ManualConfig
     {
-        public Config() => AddColumn(new GflopsColumn());
+        public Config()
+        {
+            AddColumn(new GflopsColumn());
+            SummaryStyle = SummaryStyle.Default.WithMaxParameterColumnWidth(40); // room for the shape notes
+        }
     }
 
     public static IEnumerable<GemmShape> Shapes =>

@@ -65,9 +65,24 @@ public class GemmTests
         // kernel CpuBackend uses.
         var rng = new Rng(13);
         CheckAgainstReference("best", rng, transA, transB, 300, 500, 400, alpha: 1, beta: 0);
-        // Tall and skinny (split by rows) and short and wide (split by columns), both with ragged tiles.
+        // Tall and skinny (split by rows) and short and wide (split by columns), both with ragged
+        // tiles; small and deep (split along k).
         CheckAgainstReference("best", rng, transA, transB, 1001, 37, 150, alpha: 1, beta: 1);
         CheckAgainstReference("best", rng, transA, transB, 9, 2049, 250, alpha: -1, beta: 0);
+        CheckAgainstReference("best", rng, transA, transB, 40, 50, 3000, alpha: 1, beta: 0.5);
+    }
+
+    [Theory]
+    [MemberData(nameof(KernelsAndTransposes))]
+    public void MatchesReferenceWithForcedThreadCounts(string kernel, bool transA, bool transB)
+    {
+        SkipUnlessSupported(kernel);
+        // Three threads whatever the machine: a grid of tiles (big C, short k), then slices of k
+        // summed afterwards (small C, long k), with beta applied once and NaN garbage under beta = 0.
+        var rng = new Rng(31);
+        CheckAgainstReference(kernel, rng, transA, transB, 70, 100, 30, alpha: 1, beta: 0.5, threads: 3);
+        CheckAgainstReference(kernel, rng, transA, transB, 13, 21, 400, alpha: 2, beta: 0.5, threads: 3);
+        CheckAgainstReference(kernel, rng, transA, transB, 13, 21, 400, alpha: 1, beta: 0, threads: 3, nanInC: true);
     }
 
     [Theory]
@@ -178,13 +193,14 @@ public class GemmTests
     }
 
     private static void CheckAgainstReference(string kernel, Rng rng, bool transA, bool transB, int m, int n, int k, double alpha, double beta,
-        GemmBlocking? blocking = null)
+        GemmBlocking? blocking = null, int? threads = null, bool nanInC = false)
     {
         var a = RandomFloats(rng, m * k);
         var b = RandomFloats(rng, k * n);
         var c = RandomFloats(rng, m * n);
         var expected = Reference(transA, transB, m, n, k, alpha, a, b, beta, c);
-        Run(kernel, transA, transB, m, n, k, (float)alpha, a, b, (float)beta, c, blocking);
+        if (nanInC) Array.Fill(c, float.NaN);
+        Run(kernel, transA, transB, m, n, k, (float)alpha, a, b, (float)beta, c, blocking, threads);
         AssertClose(expected.Value, expected.Bound, c, k, $"{kernel} transA={transA} transB={transB} {m}x{n}x{k} alpha={alpha} beta={beta}");
     }
 
@@ -227,14 +243,14 @@ public class GemmTests
     }
 
     private static void Run(string kernel, bool transA, bool transB, int m, int n, int k, float alpha, float[] a, float[] b, float beta, float[] c,
-        GemmBlocking? blocking = null)
+        GemmBlocking? blocking = null, int? threads = null)
     {
         switch (kernel)
         {
             case "best": CpuGemm.Sgemm(transA, transB, m, n, k, alpha, a, b, beta, c); break;
-            case "avx512": CpuGemm.Sgemm<Avx512GemmKernel>(transA, transB, m, n, k, alpha, a, b, beta, c, blocking); break;
-            case "avx2": CpuGemm.Sgemm<Avx2GemmKernel>(transA, transB, m, n, k, alpha, a, b, beta, c, blocking); break;
-            case "scalar": CpuGemm.Sgemm<ScalarGemmKernel>(transA, transB, m, n, k, alpha, a, b, beta, c, blocking); break;
+            case "avx512": CpuGemm.Sgemm<Avx512GemmKernel>(transA, transB, m, n, k, alpha, a, b, beta, c, blocking, threads); break;
+            case "avx2": CpuGemm.Sgemm<Avx2GemmKernel>(transA, transB, m, n, k, alpha, a, b, beta, c, blocking, threads); break;
+            case "scalar": CpuGemm.Sgemm<ScalarGemmKernel>(transA, transB, m, n, k, alpha, a, b, beta, c, blocking, threads); break;
             default: throw new ArgumentException($"Unknown kernel {kernel}");
         }
     }

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Engine.Backends.Cpu;
 
 /// <summary>Fast float32 GEMM for the CPU backend, Goto/BLIS style:
@@ -8,12 +10,16 @@ namespace Engine.Backends.Cpu;
 /// MC rows of C (pack an MC×KC block of A) → NR-wide panels → MR-high panels → micro-kernel.
 /// Packing makes every operand the kernel touches contiguous and cache-resident whatever the
 /// transposes; each kc×NR panel of B is reused by all MC/MR panels of A, each A block by all NC/NR
-/// panels of B. Large problems are cut into one tile of C per core, each run by this same loop
-/// nest on its own thread with its own buffers.</summary>
+/// panels of B. Large problems are cut into one piece per core (a tile of C, or a slice of k when
+/// C is small and k long), each run by this same loop nest on its own thread with its own buffers.</summary>
 internal static unsafe class CpuGemm
 {
     /// <summary>Below this many flops per thread, extra threads cost more than they save.</summary>
     private const long MinFlopsPerThread = 4_000_000;
+
+    /// <summary>Shortest slice of k worth a thread: below it, loading and storing the C tiles
+    /// outweighs the multiply-adds between them.</summary>
+    private const int MinKPerSlice = 64;
 
     /// <summary>The float32 GEMM with the fastest kernel this machine supports.</summary>
     public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
@@ -24,9 +30,10 @@ internal static unsafe class CpuGemm
         else Sgemm<ScalarGemmKernel>(transA, transB, m, n, k, alpha, a, b, beta, c);
     }
 
-    /// <summary>The float32 GEMM with a chosen micro-kernel (tests run every kernel the machine has).</summary>
+    /// <summary>The float32 GEMM with a chosen micro-kernel. Tests run every kernel the machine has,
+    /// and may shrink the blocks or fix the thread count to reach every path on small inputs.</summary>
     internal static void Sgemm<TKernel>(bool transA, bool transB, int m, int n, int k, float alpha,
-        ReadOnlySpan<float> a, ReadOnlySpan<float> b, float beta, Span<float> c, GemmBlocking? blocking = null)
+        ReadOnlySpan<float> a, ReadOnlySpan<float> b, float beta, Span<float> c, GemmBlocking? blocking = null, int? threads = null)
         where TKernel : struct, IGemmKernel
     {
         // The kernels use raw pointers: check the extents once here, so a bad call throws instead of
@@ -45,68 +52,112 @@ internal static unsafe class CpuGemm
         fixed (float* pa = a, pb = b, pc = c)
         {
             var job = new GemmJob(transA, transB, m, n, k, alpha, pa, pb, beta, pc, blocking ?? GemmBlocking.Default);
-            var (rowTiles, colTiles) = SplitAcrossThreads<TKernel>(m, n, k);
-            if (rowTiles * colTiles == 1)
-            {
-                RunTile<TKernel>(job, 0, m, 0, n);
-                return;
-            }
-            // Tile edges on whole micro-tiles, so no thread computes a ragged tile it could avoid.
-            var rowStep = RoundUp(CeilDiv(m, rowTiles), TKernel.MR);
-            var colStep = RoundUp(CeilDiv(n, colTiles), TKernel.NR);
-            Parallel.For(0, rowTiles * colTiles, t =>
-            {
-                var i0 = t / colTiles * rowStep;
-                var j0 = t % colTiles * colStep;
-                if (i0 < m && j0 < n) RunTile<TKernel>(job, i0, Math.Min(m, i0 + rowStep), j0, Math.Min(n, j0 + colStep));
-            });
+            var plan = PlanThreads<TKernel>(m, n, k, threads ?? ThreadsWorthUsing(m, n, k));
+            if (plan.KSplits > 1) RunSplitK<TKernel>(job, plan.KSplits);
+            else if (plan.RowTiles * plan.ColTiles > 1) RunGrid<TKernel>(job, plan.RowTiles, plan.ColTiles);
+            else RunTile<TKernel>(job, 0, m, 0, n, 0, k, pc, beta);
         }
     }
 
-    /// <summary>Chooses a grid of rowTiles×colTiles tiles of C, one per thread. Each tile packs its own
-    /// share of A and B, so the grid that minimizes packed volume (tm·n + tn·m) wins: cut the longer
-    /// side of C.</summary>
-    private static (int RowTiles, int ColTiles) SplitAcrossThreads<TKernel>(int m, int n, int k) where TKernel : struct, IGemmKernel
+    /// <summary>How to spread one GEMM over the cores: a grid of RowTiles×ColTiles tiles of C, or
+    /// KSplits slices of the k dimension whose partial products are summed.</summary>
+    private readonly record struct ThreadPlan(int RowTiles, int ColTiles, int KSplits);
+
+    /// <summary>One piece of work per thread, cut the way that packs the least: every thread packs
+    /// the parts of A and B its piece touches, so a grid of tm×tn tiles packs k·(tm·n + tn·m) values,
+    /// while k slices pack k·(m + n) but add m·n values per extra slice to reduce. Slicing k wins
+    /// when C is small and k long (weight gradients, a dense layer's forward pass).</summary>
+    private static ThreadPlan PlanThreads<TKernel>(int m, int n, int k, int threads) where TKernel : struct, IGemmKernel
     {
-        var flops = 2L * m * n * k;
-        var threads = (int)Math.Min(Environment.ProcessorCount, flops / MinFlopsPerThread);
-        if (threads <= 1) return (1, 1);
-        var best = (RowTiles: 1, ColTiles: 1);
+        var best = new ThreadPlan(1, 1, 1);
+        if (threads <= 1) return best;
         var bestCost = long.MaxValue;
+        if (k / threads >= MinKPerSlice)
+            (best, bestCost) = (new ThreadPlan(1, 1, threads), (long)k * (m + n) + 2L * m * n * (threads - 1));
         for (var tm = 1; tm <= threads; tm++)
         {
             if (threads % tm != 0) continue;
             var tn = threads / tm;
             if (CeilDiv(m, tm) < TKernel.MR && tm > 1) continue;
             if (CeilDiv(n, tn) < TKernel.NR && tn > 1) continue;
-            var cost = (long)tm * n + (long)tn * m;
-            if (cost < bestCost) (best, bestCost) = ((tm, tn), cost);
+            var cost = (long)k * ((long)tm * n + (long)tn * m);
+            if (cost < bestCost) (best, bestCost) = (new ThreadPlan(tm, tn, 1), cost);
         }
         return best;
     }
 
-    /// <summary>C[i0..i1, j0..j1] by the blocked loop nest, on the calling thread.</summary>
-    private static void RunTile<TKernel>(in GemmJob job, int i0, int i1, int j0, int j1) where TKernel : struct, IGemmKernel
+    private static int ThreadsWorthUsing(int m, int n, int k) =>
+        (int)Math.Min(Environment.ProcessorCount, 2L * m * n * k / MinFlopsPerThread);
+
+    /// <summary>Each thread computes one tile of C over the whole of k.</summary>
+    private static void RunGrid<TKernel>(GemmJob job, int rowTiles, int colTiles) where TKernel : struct, IGemmKernel
+    {
+        // Tile edges on whole micro-tiles, so no thread computes a ragged tile it could avoid.
+        var rowStep = RoundUp(CeilDiv(job.M, rowTiles), TKernel.MR);
+        var colStep = RoundUp(CeilDiv(job.N, colTiles), TKernel.NR);
+        Parallel.For(0, rowTiles * colTiles, t =>
+        {
+            var i0 = t / colTiles * rowStep;
+            var j0 = t % colTiles * colStep;
+            if (i0 < job.M && j0 < job.N)
+                RunTile<TKernel>(job, i0, Math.Min(job.M, i0 + rowStep), j0, Math.Min(job.N, j0 + colStep), 0, job.K, job.C, job.Beta);
+        });
+    }
+
+    /// <summary>Each thread computes all of C over one slice of k: the first slice straight into C
+    /// (applying beta), the others into pooled scratch matrices that are then added onto C.</summary>
+    private static void RunSplitK<TKernel>(GemmJob job, int slices) where TKernel : struct, IGemmKernel
+    {
+        var size = job.M * job.N;
+        var partials = ArrayPool<float>.Shared.Rent(size * (slices - 1));
+        try
+        {
+            fixed (float* pPartials = partials)
+            {
+                var scratch = pPartials;
+                // Slice bounds t·k/slices: never empty, as k ≥ slices whenever slicing is chosen.
+                Parallel.For(0, slices, t =>
+                {
+                    var p0 = (int)((long)t * job.K / slices);
+                    var p1 = (int)((long)(t + 1) * job.K / slices);
+                    if (t == 0) RunTile<TKernel>(job, 0, job.M, 0, job.N, p0, p1, job.C, job.Beta);
+                    else RunTile<TKernel>(job, 0, job.M, 0, job.N, p0, p1, scratch + (long)(t - 1) * size, 0f);
+                });
+            }
+            var c = new Span<float>(job.C, size);
+            for (var t = 1; t < slices; t++) SimdFloat.Add(c, partials.AsSpan((t - 1) * size, size), c);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(partials);
+        }
+    }
+
+    /// <summary>C[i0..i1, j0..j1] (C row-major with row length n, at <paramref name="c"/>) =
+    /// alpha·op(A)·op(B) over the steps p0..p1 of k + beta·C, by the blocked loop nest, on the
+    /// calling thread.</summary>
+    private static void RunTile<TKernel>(in GemmJob job, int i0, int i1, int j0, int j1, int p0, int p1, float* c, float beta)
+        where TKernel : struct, IGemmKernel
     {
         var (mcMax, kcMax, ncMax) = job.Blocking;
         var scratch = GemmScratch.ForThisThread;
-        var kcLargest = Math.Min(kcMax, job.K);
+        var kcLargest = Math.Min(kcMax, p1 - p0);
         var packedA = scratch.A(RoundUp(Math.Min(mcMax, i1 - i0), TKernel.MR) * kcLargest);
         var packedB = scratch.B(RoundUp(Math.Min(ncMax, j1 - j0), TKernel.NR) * kcLargest);
         var edge = scratch.Tile(TKernel.MR * TKernel.NR);
         for (var jc = j0; jc < j1; jc += ncMax)
         {
             var nc = Math.Min(ncMax, j1 - jc);
-            for (var pc = 0; pc < job.K; pc += kcMax)
+            for (var pc = p0; pc < p1; pc += kcMax)
             {
-                var kc = Math.Min(kcMax, job.K - pc);
-                var beta = pc == 0 ? job.Beta : 1f; // later k-blocks accumulate onto the first
+                var kc = Math.Min(kcMax, p1 - pc);
+                var betaNow = pc == p0 ? beta : 1f; // later k-blocks accumulate onto the first
                 GemmPacking.PackB<TKernel>(job.TransB, job.B, job.N, job.K, jc, nc, pc, kc, packedB);
                 for (var ic = i0; ic < i1; ic += mcMax)
                 {
                     var mc = Math.Min(mcMax, i1 - ic);
                     GemmPacking.PackA<TKernel>(job.TransA, job.A, job.M, job.K, ic, mc, pc, kc, job.Alpha, packedA);
-                    MacroKernel<TKernel>(kc, packedA, mc, packedB, nc, job.C + (long)ic * job.N + jc, job.N, beta, edge);
+                    MacroKernel<TKernel>(kc, packedA, mc, packedB, nc, c + (long)ic * job.N + jc, job.N, betaNow, edge);
                 }
             }
         }
