@@ -31,9 +31,10 @@ public static class Mnist
         var bad = labels.FirstOrDefault(l => l >= names.Count);
         if (labels.Any(l => l >= names.Count))
             throw new InvalidDataException($"{labelsName} contains label {bad}, but only {names.Count} classes are named ({string.Join(", ", names)}).");
-        var scale = rescale ? 1f / 255f : 1f;
+        // Division (not multiplication by 1/255) gives the correctly rounded x / 255 that Keras users compute.
+        var divisor = rescale ? 255f : 1f;
         var pixels = new float[images.Data.Length];
-        for (var i = 0; i < pixels.Length; i++) pixels[i] = images.Data[i] * scale;
+        for (var i = 0; i < pixels.Length; i++) pixels[i] = images.Data[i] / divisor;
         return new LabeledImages(pixels, images.Count, 1, images.Dimensions[1], images.Dimensions[2], labels.Select(l => (int)l).ToArray(), names);
     }
 
