@@ -290,4 +290,21 @@ public class ImageFolderTests
         // A fresh pass after abandoning one still yields everything.
         Assert.Equal(15, ds.GetBatches(0).Count());
     }
+
+    [Fact]
+    public void Cache_keeps_decoded_images_so_later_epochs_need_no_files()
+    {
+        using var dir = new TempDir();
+        var root = MakeTree(dir, perClass: 3);
+        var ds = Load(root, shuffle: true, seed: 2, batchSize: 4);
+        ds.Cache = true;
+        ds.Augmentation = new Augmentation { HorizontalFlip = true };
+        var first = ds.GetBatches(0).SelectMany(b => b.X.ToArray<float>()).ToArray();
+        Directory.Delete(root, recursive: true);
+        // The files are gone; epoch 0 again comes from the cache, identical to the first pass.
+        Assert.Equal(first, ds.GetBatches(0).SelectMany(b => b.X.ToArray<float>()));
+        Assert.Equal(9, ds.GetBatches(1).Sum(b => b.X.Shape[0]));
+        ds.Cache = false;
+        Assert.Throws<DataValidationException>(() => ds.GetBatches(0).ToList());
+    }
 }

@@ -10,6 +10,7 @@ public sealed class ImageDataset : BatchedDataset
     private readonly string[] _paths;
     private readonly BadFilePolicy _onBadFile;
     private readonly Action<string> _log;
+    private float[]?[]? _cache;
 
     internal ImageDataset(string source, string[] paths, Targets targets, LabelVocabulary vocabulary, ColorMode colorMode,
         (int Height, int Width) imageSize, bool cropToAspectRatio, int batchSize, bool shuffle, ulong seed,
@@ -67,8 +68,26 @@ public sealed class ImageDataset : BatchedDataset
     /// <summary>Per-label positive weights (negatives / positives, capped) of this dataset's targets.</summary>
     public float[] PosWeights(double cap = Data.PosWeights.DefaultCap) => Data.PosWeights.FromMultiHot(MultiHotTargets(), NumClasses, cap);
 
-    private protected override void LoadSample(int index, Span<float> destination) =>
+    /// <summary>Keep each decoded, resized image in memory after its first load (like tf.data's
+    /// cache()), so later epochs skip the files and the decoder; augmentation still runs every
+    /// epoch. Costs Count x C x H x W x 4 bytes. Turning it off drops the cache.</summary>
+    public bool Cache
+    {
+        get => _cache is not null;
+        set => _cache = value ? _cache ?? new float[]?[Count] : null;
+    }
+
+    private protected override void LoadSample(int index, Span<float> destination)
+    {
+        var cache = _cache;
+        if (cache?[index] is { } kept)
+        {
+            kept.CopyTo(destination);
+            return;
+        }
         ImageLoader.DecodeInto(_paths[index], ColorMode, ImageSize.Height, ImageSize.Width, CropToAspectRatio, destination);
+        if (cache is not null) cache[index] = destination.ToArray();
+    }
 
     private protected override BadFilePolicy OnBadFile => _onBadFile;
 

@@ -106,15 +106,32 @@ public static class ImageOps
         if (m.Length != 6) throw new ArgumentException($"an affine map has 6 coefficients; received {m.Length}.", nameof(m));
         var plane = height * width;
         for (var y = 0; y < height; y++)
+        {
+            // The source point moves by (m[0], m[3]) per output column: start of row plus steps.
+            double rowX = m[1] * y + m[2], rowY = m[4] * y + m[5];
             for (var x = 0; x < width; x++)
             {
-                var sx = m[0] * x + m[1] * y + m[2];
-                var sy = m[3] * x + m[4] * y + m[5];
+                var sx = m[0] * x + rowX;
+                var sy = m[3] * x + rowY;
                 var fx0 = Math.Floor(sx);
                 var fy0 = Math.Floor(sy);
                 var wx = (float)(sx - fx0);
                 var wy = (float)(sy - fy0);
                 int ix0 = (int)Math.Clamp(fx0, -1e6, 1e6), iy0 = (int)Math.Clamp(fy0, -1e6, 1e6);
+                var at = y * width + x;
+                if ((uint)ix0 < (uint)(width - 1) && (uint)iy0 < (uint)(height - 1))
+                {
+                    // All four taps inside the image: the common case, no fill rule needed.
+                    var tap = iy0 * width + ix0;
+                    for (var c = 0; c < channels; c++)
+                    {
+                        var p = src.Slice(c * plane + tap, width + 2);
+                        var upper = p[0] + (p[1] - p[0]) * wx;
+                        var lower = p[width] + (p[width + 1] - p[width]) * wx;
+                        dst[c * plane + at] = upper + (lower - upper) * wy;
+                    }
+                    continue;
+                }
                 int xa = Index(ix0, width, fill), xb = Index(ix0 + 1, width, fill);
                 int ya = Index(iy0, height, fill), yb = Index(iy0 + 1, height, fill);
                 for (var c = 0; c < channels; c++)
@@ -126,9 +143,10 @@ public static class ImageOps
                     var v11 = Sample(p, yb, xb, width, fillValue);
                     var upper = v00 + (v01 - v00) * wx;
                     var lower = v10 + (v11 - v10) * wx;
-                    dst[c * plane + y * width + x] = upper + (lower - upper) * wy;
+                    dst[c * plane + at] = upper + (lower - upper) * wy;
                 }
             }
+        }
     }
 
     /// <summary>Maps a possibly out-of-range index into the image by the fill rule; -1 means "use
