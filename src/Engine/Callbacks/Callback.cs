@@ -20,11 +20,22 @@ public class Callback
 
     public FitParams? Params { get; private set; }
 
-    internal void Attach(Model model, FitParams parameters)
+    /// <summary>Where messages go (Fit's output: Console.Out unless Fit was given a writer).</summary>
+    protected TextWriter Output { get; private set; } = Console.Out;
+
+    /// <summary>All callbacks of the current Fit, in the order they run.</summary>
+    internal IReadOnlyList<Callback> Siblings { get; private set; } = [];
+
+    internal void Attach(Model model, FitParams parameters, TextWriter output, IReadOnlyList<Callback> all)
     {
         Model = model;
         Params = parameters;
+        Output = output;
+        Siblings = all;
     }
+
+    /// <summary>The model, or a clear error when used outside Fit.</summary>
+    protected Model RequireModel() => Model ?? throw new InvalidOperationException($"{GetType().Name} is not attached to a model; pass it to Fit(callbacks: ...).");
 
     /// <summary>Called after all OnTrainBegin/OnEpochEnd of the other callbacks (BackupAndRestore
     /// must see everybody's state).</summary>

@@ -10,9 +10,9 @@ internal sealed class CallbackList(IEnumerable<Callback> callbacks)
 
     public IReadOnlyList<Callback> All => _all;
 
-    public void Attach(Model model, FitParams p)
+    public void Attach(Model model, FitParams p, TextWriter output)
     {
-        foreach (var c in _all) c.Attach(model, p);
+        foreach (var c in _all) c.Attach(model, p, output, _all);
     }
 
     public void OnTrainBegin()

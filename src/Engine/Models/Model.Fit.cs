@@ -87,7 +87,7 @@ public partial class Model
         all.AddRange(user);
         all.Add(history);
         var list = new CallbackList(all);
-        list.Attach(this, new FitParams(epochs, train.BatchCount, verbose));
+        list.Attach(this, new FitParams(epochs, train.BatchCount, verbose), output ?? Console.Out);
 
         if (seed is { } s) TrainingRng = new Rng(s);
         StopTraining = false;

@@ -81,6 +81,8 @@ public partial class Model : IDisposable
 
     internal IReadOnlyList<GraphNode> Nodes => _nodes;
 
+    internal IReadOnlyList<(string Name, int Node)> OutputNodes => _outputs;
+
     public Layer GetLayer(string name) =>
         Layers.FirstOrDefault(l => l.Name == name)
         ?? throw new ArgumentException($"No such layer: '{name}'. Existing layers are: {string.Join(", ", Layers.Select(l => l.Name))}.", nameof(name));

@@ -28,7 +28,7 @@ internal static class ConfigJson
         switch (node)
         {
             case null:
-                throw new CheckpointFormatException("Model config: an initializer is missing.");
+                throw new FormatException("Model config: an initializer is missing.");
             case JsonValue v:
                 return Layers.Initializers.Initializer.FromName(v.GetValue<string>());
             case JsonObject o:
@@ -40,7 +40,7 @@ internal static class ConfigJson
                     : WithSeed(Layers.Initializers.Initializer.FromName(name), seed);
                 return init;
             default:
-                throw new CheckpointFormatException($"Model config: cannot read initializer {node.ToJsonString()}.");
+                throw new FormatException($"Model config: cannot read initializer {node.ToJsonString()}.");
         }
     }
 
@@ -59,7 +59,7 @@ internal static class ConfigJson
 public static class ConfigJsonExtensions
 {
     private static JsonNode Required(JsonObject c, string key) =>
-        c[key] ?? throw new CheckpointFormatException($"Model config: '{c["name"]?.ToString() ?? "?"}' is missing \"{key}\" in {Truncate(c.ToJsonString())}.");
+        c[key] ?? throw new FormatException($"Model config: '{c["name"]?.ToString() ?? "?"}' is missing \"{key}\" in {Truncate(c.ToJsonString())}.");
 
     private static string Truncate(string s) => s.Length <= 200 ? s : s[..200] + "…";
 
@@ -69,7 +69,7 @@ public static class ConfigJsonExtensions
         try { return read(node); }
         catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException)
         {
-            throw new CheckpointFormatException($"Model config: \"{key}\" has an unexpected value {Truncate(node.ToJsonString())}.", e);
+            throw new FormatException($"Model config: \"{key}\" has an unexpected value {Truncate(node.ToJsonString())}.", e);
         }
     }
 
@@ -90,7 +90,7 @@ public static class ConfigJsonExtensions
     public static Size2 Pair(this JsonObject c, string key)
     {
         var v = c.Ints(key);
-        if (v.Length != 2) throw new CheckpointFormatException($"Model config: \"{key}\" must be a pair [height, width]; found {v.Length} values.");
+        if (v.Length != 2) throw new FormatException($"Model config: \"{key}\" must be a pair [height, width]; found {v.Length} values.");
         return new Size2(v[0], v[1]);
     }
 }
