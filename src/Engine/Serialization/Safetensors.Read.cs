@@ -79,16 +79,7 @@ public static partial class Safetensors
         // JsonDocument checks UTF-8 only when a string is read; check it all up front instead.
         if (!System.Text.Unicode.Utf8.IsValid(headerBytes))
             throw bad("the header is not valid UTF-8 text.", null);
-        JsonDocument doc;
-        try
-        {
-            doc = JsonDocument.Parse(headerBytes, new JsonDocumentOptions { MaxDepth = 16 });
-        }
-        catch (JsonException e)
-        {
-            throw bad($"the header is not valid JSON ({e.Message})", e);
-        }
-        using (doc)
+        using var doc = ParseJson(headerBytes, bad);
         try
         {
             var root = doc.RootElement;
@@ -112,6 +103,18 @@ public static partial class Safetensors
         {
             // An escaped string that is not valid UTF-16 (a lone surrogate such as \ud800).
             throw bad($"the header holds a string that cannot be decoded ({e.Message})", e);
+        }
+    }
+
+    private static JsonDocument ParseJson(byte[] headerBytes, Func<string, Exception?, CheckpointFormatException> bad)
+    {
+        try
+        {
+            return JsonDocument.Parse(headerBytes, new JsonDocumentOptions { MaxDepth = 16 });
+        }
+        catch (JsonException e)
+        {
+            throw bad($"the header is not valid JSON ({e.Message})", e);
         }
     }
 
