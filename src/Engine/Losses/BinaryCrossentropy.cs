@@ -53,8 +53,9 @@ public sealed class BinaryCrossentropy : Loss
         var bce = Ops.BinaryCrossEntropyElementwise(yPred, t);
         if (pw is null) return bce;
         // Positive terms weighted by pw: bce + (pw - 1)·t·(-log p), with -log p = bce at target 1.
-        using var ones = Tensor.Ones(yPred.Shape, yPred.DType, yPred.Device);
-        using var extra = PositiveExtraWeight(t, yPred);
+        // The constants are not disposed here: the backward pass reads them (the step's scope frees them).
+        var ones = Tensor.Ones(yPred.Shape, yPred.DType, yPred.Device);
+        var extra = PositiveExtraWeight(t, yPred);
         return Ops.Add(bce, Ops.Mul(Ops.BinaryCrossEntropyElementwise(yPred, ones), extra));
     }
 

@@ -23,7 +23,7 @@ public sealed class SparseCategoricalCrossentropy(bool fromLogits = false) : Los
         var labels = Labels(yTrue, yPred);
         if (fromLogits) return Ops.SparseSoftmaxCrossEntropy(yPred, labels);
         if (Activations.TryGetSoftmaxLogits(yPred, out var logits)) return Ops.SparseSoftmaxCrossEntropy(logits, labels);
-        using var oneHot = OneHot(labels, yPred.Shape[1], yPred.DType, yPred.Device);
+        var oneHot = OneHot(labels, yPred.Shape[1], yPred.DType, yPred.Device);
         return Ops.CategoricalCrossEntropy(yPred, oneHot);
     }
 

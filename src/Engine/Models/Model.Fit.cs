@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Engine.Callbacks;
+using Engine.Losses;
 using Engine.Tensors;
 
 namespace Engine.Models;
@@ -38,6 +39,7 @@ public partial class Model
         if (validationSplit > 0 && validationData is not null)
             throw new ArgumentException("Pass either validationSplit or validationData, not both.");
         CheckCardinality(x, y, sampleWeight);
+        CheckLabels(y);
         var (hx, hy, hsw) = (HostRows.OnHost(x), y.ToDictionary(kv => kv.Key, kv => HostRows.OnHost(kv.Value)), sampleWeight is null ? null : HostRows.OnHost(sampleWeight));
         IBatchSource? val = null;
         if (validationSplit > 0)
@@ -132,6 +134,20 @@ public partial class Model
         if (OutputNames.Count != 1)
             throw new ArgumentException($"{what}: model '{Name}' has {OutputNames.Count} outputs ({string.Join(", ", OutputNames)}); give targets as a dictionary by output name.");
         return OutputNames[0];
+    }
+
+    /// <summary>Checks all sparse labels before training starts (Fit on arrays fails fast).</summary>
+    private void CheckLabels(IReadOnlyDictionary<string, Tensor> y)
+    {
+        if (_heads is null || !Built) return;
+        foreach (var h in _heads)
+        {
+            if (h.Loss is not SparseCategoricalCrossentropy || !OutputShapes.TryGetValue(h.Name, out var shape) || shape.Length != 1) continue;
+            var t = y.TryGetValue(h.Name, out var own) ? own : y.Count == 1 ? y.Values.First() : null;
+            if (t is null || t.Device.IsCuda) continue;
+            var labels = t.DType == DType.Int32 ? t.ToArray<int>() : t.ToDoubleArray().Select(v => (int)v).ToArray();
+            SparseCategoricalCrossentropy.CheckRange(labels, shape[0]);
+        }
     }
 
     private static void CheckCardinality(Tensor x, IReadOnlyDictionary<string, Tensor> y, Tensor? sampleWeight, string what = "")

@@ -58,7 +58,7 @@ public partial class Model
                 if (!t.Device.IsCuda && OutputShapes.TryGetValue(h.Name, out var shape) && shape.Length == 1)
                     SparseCategoricalCrossentropy.CheckRange(t.ToArray<int>(), shape[0]);
             }
-            else if (t.DType != dtype) t = t.To(dtype);
+            else if (t.DType != dtype && t.DType.IsFloating()) t = t.To(dtype);
             y[h.Name] = t.Device == _device ? t : t.To(_device);
         }
 
@@ -84,7 +84,7 @@ public partial class Model
     private void TrainStep(Prepared p)
     {
         var outputs = Run(p.X, new CallContext(true, TrainingRng.NextSeed()));
-        var total = Losses(p, outputs);
+        var total = ComputeLoss(p, outputs);
         total.Backward();
         var parameters = TrainableWeights;
         _optimizer!.Step(parameters);
@@ -97,12 +97,12 @@ public partial class Model
     {
         using var noGrad = Tape.NoGrad();
         var outputs = Run(p.X, CallContext.Inference);
-        Losses(p, outputs);
+        ComputeLoss(p, outputs);
         UpdateMetrics(p, outputs);
     }
 
     /// <summary>Σ weight_h · loss_h, tracking each head's loss and the total on the device.</summary>
-    private Tensor Losses(Prepared p, IReadOnlyDictionary<string, Tensor> outputs)
+    private Tensor ComputeLoss(Prepared p, IReadOnlyDictionary<string, Tensor> outputs)
     {
         Tensor? total = null;
         var heads = Heads;
