@@ -49,11 +49,11 @@ public sealed partial class ModelCheckpoint : Callback
             var current = _monitor.Read(logs);
             if (!_monitor.IsImprovement(current, _best))
             {
-                if (Verbose > 0) Output.WriteLine(FormattableString.Invariant($"\nEpoch {epoch + 1}: {_monitor.Name} did not improve from {_best:0.00000}"));
+                if (Verbose > 0) Output.WriteLine($"\nEpoch {epoch + 1}: {_monitor.Name} did not improve from {Fixed5(_best)}");
                 return;
             }
             if (Verbose > 0)
-                Output.WriteLine(FormattableString.Invariant($"\nEpoch {epoch + 1}: {_monitor.Name} improved from {_best:0.00000} to {current:0.00000}, saving model to {path}"));
+                Output.WriteLine($"\nEpoch {epoch + 1}: {_monitor.Name} improved from {Fixed5(_best)} to {Fixed5(current)}, saving model to {path}");
             _best = current;
         }
         else if (Verbose > 0) Output.WriteLine($"\nEpoch {epoch + 1}: saving model to {path}");
@@ -64,6 +64,10 @@ public sealed partial class ModelCheckpoint : Callback
         else model.Save(path);
         LastSavedPath = path;
     }
+
+    /// <summary>Python's "%0.5f": 0.12346, inf, -inf, nan.</summary>
+    private static string Fixed5(double v) =>
+        double.IsNaN(v) ? "nan" : double.IsInfinity(v) ? (v > 0 ? "inf" : "-inf") : v.ToString("0.00000", CultureInfo.InvariantCulture);
 
     /// <summary>Fills "{epoch:02d}", "{val_loss:.2f}", "{loss}" from the epoch (1-based) and logs.</summary>
     internal static string FormatPath(string template, int epoch, IReadOnlyDictionary<string, double> logs) =>

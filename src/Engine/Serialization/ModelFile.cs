@@ -34,8 +34,10 @@ internal static class ModelFile
         {
             (tensors, metadata) = Safetensors.Load(path);
         }
-        catch (Exception e) when (e is not (CheckpointFormatException or OutOfMemoryException or IOException))
+        catch (Exception e) when (e is not (CheckpointFormatException or OutOfMemoryException or FileNotFoundException
+                                       or DirectoryNotFoundException or UnauthorizedAccessException))
         {
+            // Anything else the reader trips over (EndOfStream, bad JSON, bad numbers) is damage to the file.
             throw new CheckpointFormatException(path, e.Message, e);
         }
         if (!metadata.TryGetValue(FormatKey, out var format) || format != Format)
