@@ -112,6 +112,13 @@ public partial class Model
     internal int RestoreTrainingCheckpoint(string path, IReadOnlyList<Callback> callbacks)
     {
         var (tensors, metadata) = ModelFile.Read(path);
+        if (!Built && this is Sequential sequential)
+        {
+            // A Sequential that builds from its first batch has no weights yet: take the saved input shape.
+            var config = ParseObject(path, metadata, "model_config")["config"] as JsonObject;
+            var shape = config?.IntsOrNull("build_input_shape") ?? throw new CheckpointFormatException(path, "its model config has no build_input_shape");
+            sequential.Build(shape);
+        }
         AssignWeights(path, tensors);
         RestoreOptimizer(path, tensors);
         RestoreTrainingState(path, metadata);

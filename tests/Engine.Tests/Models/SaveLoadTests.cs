@@ -146,6 +146,28 @@ public sealed class SaveLoadTests : IDisposable
     }
 
     [Fact]
+    public void BackupRestoresIntoASequentialThatBuildsFromItsFirstBatch()
+    {
+        static Sequential Lazy()
+        {
+            var m = new Sequential([new Flatten(), new Dense(8, activation: "relu"), new Dense(4, activation: "softmax")]);
+            m.Compile(optimizer: "adam", loss: "sparse_categorical_crossentropy");
+            return m;
+        }
+        var backup = FilePath("lazy");
+        using (var first = Lazy())
+            Assert.Throws<IOException>(() => first.Fit(Data.X, Data.Y, epochs: 3, verbose: 0, callbacks:
+                [new BackupAndRestore(backup), new LambdaCallback(onEpochBegin: e => { if (e == 1) throw new IOException("crash"); })]));
+        using var resumed = Lazy();
+        Assert.False(resumed.Built);
+        var h = resumed.Fit(Data.X, Data.Y, epochs: 3, verbose: 0, callbacks: [new BackupAndRestore(backup)]);
+        Assert.Equal([1, 2], h.Epoch);
+        using var straight = Lazy();
+        straight.Fit(Data.X, Data.Y, epochs: 3, verbose: 0);
+        FitTests.AssertSameWeights(straight, resumed);
+    }
+
+    [Fact]
     public void SaveLoadAndInitialEpochContinueBitwise()
     {
         using var uninterrupted = Compiled(seed: 3);
