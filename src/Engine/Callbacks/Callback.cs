@@ -1,15 +1,6 @@
-using System.Text.Json.Nodes;
 using Engine.Models;
-using Engine.Tensors;
 
 namespace Engine.Callbacks;
-
-/// <summary>What Fit passes to callbacks as their parameters (Keras's callback.params).</summary>
-public sealed record FitParams(int Epochs, int Steps, int Verbose);
-
-/// <summary>A callback's resumable state: JSON values plus optional tensors (best weights), saved
-/// by <see cref="BackupAndRestore"/> so an interrupted Fit continues exactly.</summary>
-public sealed record CallbackState(JsonObject Values, IReadOnlyDictionary<string, Tensor>? Tensors = null);
 
 /// <summary>Hooks into Fit, like Keras's Callback. Epochs are 0-based (printed 1-based). Batch logs
 /// are computed only when a callback reads them, because reading a loss waits for the device.</summary>

@@ -110,12 +110,3 @@ public abstract class Loss
     /// <summary>Label smoothing for binary targets: t·(1 - s) + s/2.</summary>
     protected static Tensor SmoothBinary(Tensor t, double s) => s == 0 ? t : Ops.Affine(t, 1 - s, 0.5 * s);
 }
-
-internal static class LossConfigExtensions
-{
-    public static bool Bool(this JsonObject? c, string key) => c?[key]?.GetValue<bool>() ?? false;
-
-    public static double Num(this JsonObject? c, string key, double fallback = 0) => c?[key]?.GetValue<double>() ?? fallback;
-
-    public static double[]? Doubles(this JsonObject? c, string key) => c?[key] is JsonArray a ? a.Select(v => v!.GetValue<double>()).ToArray() : null;
-}

@@ -2,13 +2,6 @@ using Engine.Tensors;
 
 namespace Engine.Layers.Initializers;
 
-public enum FanMode
-{
-    FanIn,
-    FanOut,
-    FanAvg,
-}
-
 /// <summary>Keras's VarianceScaling: variance = scale / fan. Uniform draws from [-limit, limit) with
 /// limit = sqrt(3·variance); normal draws from a normal truncated at two standard deviations, with
 /// the standard deviation corrected (÷ 0.87962566) so the variance is still scale / fan.</summary>
@@ -45,15 +38,3 @@ public class VarianceScaling(double scale, FanMode mode, bool uniform, string na
         };
     }
 }
-
-/// <summary>Glorot (Xavier) uniform: limit = sqrt(6 / (fanIn + fanOut)). Keras's default kernel initializer.</summary>
-public sealed class GlorotUniform() : VarianceScaling(1, FanMode.FanAvg, uniform: true, "glorot_uniform");
-
-/// <summary>Glorot normal: truncated normal with std = sqrt(2 / (fanIn + fanOut)).</summary>
-public sealed class GlorotNormal() : VarianceScaling(1, FanMode.FanAvg, uniform: false, "glorot_normal");
-
-/// <summary>He uniform: limit = sqrt(6 / fanIn), for ReLU networks.</summary>
-public sealed class HeUniform() : VarianceScaling(2, FanMode.FanIn, uniform: true, "he_uniform");
-
-/// <summary>He normal: truncated normal with std = sqrt(2 / fanIn).</summary>
-public sealed class HeNormal() : VarianceScaling(2, FanMode.FanIn, uniform: false, "he_normal");
