@@ -87,17 +87,14 @@ public partial class Model
         }
     }
 
-    private IReadOnlyDictionary<string, Tensor> OptimizerStateOnHost()
-    {
-        var state = _optimizer!.GetState(TrainableWeights);
-        return state.ToDictionary(kv => kv.Key, kv => kv.Value.Device.IsCuda ? kv.Value.To(Device.Cpu) : kv.Value);
-    }
+    /// <summary>The optimizer's state as host copies (GetState already copies to the CPU).</summary>
+    private IReadOnlyDictionary<string, Tensor> OptimizerStateOnHost() => _optimizer!.GetState(TrainableWeights);
 
+    /// <summary>Puts host state back (SetState copies it to each parameter's device), then frees it.</summary>
     private void RestoreOptimizerState(IReadOnlyDictionary<string, Tensor> state)
     {
-        using var untracked = TensorScope.Untracked();
-        var moved = state.ToDictionary(kv => kv.Key, kv => kv.Value.Device == _device ? kv.Value : kv.Value.To(_device));
-        _optimizer!.SetState(TrainableWeights, moved);
+        _optimizer!.SetState(TrainableWeights, state);
+        foreach (var t in state.Values) t.Dispose();
     }
 
     private void DisposeTrainingState()
