@@ -1,0 +1,17 @@
+using System.Text.Json.Nodes;
+using Engine.Autograd;
+using Engine.Serialization;
+using Engine.Tensors;
+
+namespace Engine.Layers;
+
+/// <summary>Max over each pool window (Keras's MaxPooling2D, channels-first).</summary>
+public sealed class MaxPooling2D(Size2? poolSize = null, Size2? strides = null, string padding = "valid", int[]? inputShape = null, string? name = null)
+    : Pooling2D(poolSize ?? 2, strides, padding, inputShape, name)
+{
+    protected override Tensor Call(Tensor x, CallContext context) =>
+        Ops.MaxPool2D(x, PoolSize.Height, PoolSize.Width, Strides.Height, Strides.Width, Padding);
+
+    internal static MaxPooling2D FromConfig(JsonObject c) =>
+        new(c.Pair("pool_size"), c.Pair("strides"), c.Str("padding"), c.IntsOrNull("input_shape"), c.Str("name"));
+}

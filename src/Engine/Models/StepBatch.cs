@@ -1,0 +1,16 @@
+using Engine.Tensors;
+
+namespace Engine.Models;
+
+/// <summary>One training or evaluation batch with targets by output name (host tensors).</summary>
+internal sealed record StepBatch(Tensor X, IReadOnlyDictionary<string, Tensor> Y, Tensor? SampleWeight, bool Owned = false)
+{
+    /// <summary>Frees batches that Fit cut itself (a user's dataset keeps its own tensors).</summary>
+    public void Release()
+    {
+        if (!Owned) return;
+        X.Dispose();
+        foreach (var t in Y.Values) t.Dispose();
+        SampleWeight?.Dispose();
+    }
+}
