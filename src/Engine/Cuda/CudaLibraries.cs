@@ -11,7 +11,7 @@ internal sealed record LibraryLoadResult(NativeLibrarySpec Spec, nint Handle, st
     public bool Loaded => Handle != 0;
 
     public string NotFoundMessage =>
-        $"Could not load the {Spec.Display} library ({string.Join(", ", Spec.FileNames)}). Searched, in order:{Environment.NewLine}  " +
+        $"Could not load the {Spec.Display} library ({string.Join(" or ", Spec.FileNames)}): not found in any of the {Attempts.Count} places searched, in order:{Environment.NewLine}  " +
         string.Join(Environment.NewLine + "  ", Attempts) + Environment.NewLine +
         (Spec.Name == "cuda"
             ? "The driver library comes with the NVIDIA driver; without it (or without a GPU) use Device.Cpu."
