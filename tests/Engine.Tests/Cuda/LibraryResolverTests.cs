@@ -118,3 +118,16 @@ public class LibraryResolverTests
             "Unable to load shared library 'libcuda.so.1' or one of its dependencies. ... libcuda.so.1: cannot open shared object file: No such file or directory"));
     }
 }
+
+/// <summary>Writes what CudaInfo reports, for the GPU bundle's `run.sh info` (and as a smoke test of Query).</summary>
+public class CudaInfoReportTests
+{
+    [Fact]
+    public void CudaInfoReport()
+    {
+        var text = CudaInfo.Query().ToString();
+        Assert.StartsWith("CUDA: ", text);
+        if (Environment.GetEnvironmentVariable("ENGINE_CUDA_INFO_OUT") is { Length: > 0 } path) File.WriteAllText(path, text + Environment.NewLine);
+        TestContext.Current.TestOutputHelper?.WriteLine(text);
+    }
+}
