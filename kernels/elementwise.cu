@@ -75,9 +75,14 @@ extern "C" __global__ void log_backward(const float* x, const float* dy, float* 
 }
 
 // Cast: float32 -> int32 truncates toward zero and saturates (NaN -> 0), like C#'s (int) on .NET 9+.
+// Spelled out rather than left to (int)x, whose out-of-range result C++ leaves undefined.
 extern "C" __global__ void cast_f32_to_i32(const float* x, int* y, int n)
 {
-    for (long long i = first_index(); i < n; i += grid_stride()) y[i] = (int)x[i];
+    for (long long i = first_index(); i < n; i += grid_stride())
+    {
+        const float v = x[i];
+        y[i] = v != v ? 0 : v >= 2147483648.0f ? 2147483647 : v <= -2147483648.0f ? (-2147483647 - 1) : (int)v;
+    }
 }
 
 extern "C" __global__ void cast_i32_to_f32(const int* x, float* y, int n)

@@ -8,8 +8,7 @@ public sealed partial class CudaBackend
     {
         const string k = "sum_axis_forward";
         var outputs = (long)outer * inner;
-        var shape = BlockPerRow(outputs, axis) with { GridX = (uint)Math.Min(outputs, _maxGrid * 8L) };
-        Launch(k, shape, F32(x, outputs * axis, k), F32(y, outputs, k), outer, axis, inner, scale);
+        Launch(k, BlockPerRow(outputs, axis), F32(x, outputs * axis, k), F32(y, outputs, k), outer, axis, inner, scale);
     }
 
     public void SumAxisBackward(Tensor dy, Tensor dx, int outer, int axis, int inner, double scale)

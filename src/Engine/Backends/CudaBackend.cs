@@ -14,7 +14,6 @@ namespace Engine.Backends;
 public sealed partial class CudaBackend : IBackend, IDisposable
 {
     private const uint ThreadsPerBlock = 256;
-    private const uint MaxRowBlocks = 65535;
 
     private readonly CudaQueue _queue;
     private readonly CachingAllocator _allocator;
@@ -144,12 +143,12 @@ public sealed partial class CudaBackend : IBackend, IDisposable
         return new((uint)Math.Min((n + ThreadsPerBlock - 1) / ThreadsPerBlock, _maxGrid), ThreadsPerBlock);
     }
 
-    /// <summary>One block per row (or channel, or output), sized to the work per row:
-    /// 32 threads for short rows up to 256 for long ones.</summary>
-    internal static LaunchShape BlockPerRow(long rows, long perRow)
+    /// <summary>One block per row (or channel, or output), sized to the work per row: 32 threads
+    /// for short rows up to 256 for long ones. At most 64 blocks per SM; they loop over the rest.</summary>
+    internal LaunchShape BlockPerRow(long rows, long perRow)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
-        return new((uint)Math.Min(rows, MaxRowBlocks), ThreadsFor(perRow));
+        return new((uint)Math.Min(rows, _maxGrid * 2L), ThreadsFor(perRow));
     }
 
     /// <summary>One warp per row, eight warps per block.</summary>

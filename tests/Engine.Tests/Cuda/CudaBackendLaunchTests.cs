@@ -137,8 +137,9 @@ public class CudaBackendLaunchTests
         Assert.Equal(32u, CudaBackend.ThreadsFor(10));
         Assert.Equal(64u, CudaBackend.ThreadsFor(33));
         Assert.Equal(256u, CudaBackend.ThreadsFor(1000));
-        var shape = CudaBackend.BlockPerRow(100_000, 10);
-        Assert.Equal(65535u, shape.GridX);                       // blocks loop over the remaining rows
+        var shape = _gpu.BlockPerRow(100_000, 10);
+        Assert.Equal(4u * 64, shape.GridX);                      // 64 blocks per SM; they loop over the remaining rows
+        Assert.Equal(32u, shape.BlockX);
     }
 
     [Fact]

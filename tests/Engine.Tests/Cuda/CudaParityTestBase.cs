@@ -9,8 +9,11 @@ public abstract class CudaParityTestBase
 {
     private Parity? _parity;
 
-    /// <summary>First use skips the test when there is no GPU.</summary>
-    private protected Parity P => _parity ??= new Parity(CudaTestSupport.RequireGpu(), new Rng(20240607));
+    /// <summary>First use skips the test when there is no GPU (nor the kernel emulator).</summary>
+    private protected Parity P => _parity ??= new Parity(CudaTestSupport.ParityBackend(), new Rng(20240607));
+
+    /// <summary>The emulator runs a GPU thread at a time: keep its row counts moderate.</summary>
+    private protected int Rows(int rows) => CudaTestSupport.IsEmulated(P.Gpu) ? Math.Min(rows, 3001) : rows;
 
     private protected static void Close(string kernel, Tensor cpu, Tensor gpu, double atol = 1e-4, double rtol = 1e-3) =>
         Parity.AssertClose(kernel, cpu, gpu, atol, rtol);

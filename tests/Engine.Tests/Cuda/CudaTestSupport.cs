@@ -14,6 +14,19 @@ internal static class CudaTestSupport
         return CudaBackend.ForDevice(0);
     }
 
+    public const string EmulatorVariable = "ENGINE_CUDA_EMULATOR";
+
+    private static readonly Lazy<CudaBackend?> Emulated = new(() =>
+        Environment.GetEnvironmentVariable(EmulatorVariable) is { Length: > 0 } path ? new CudaBackend(new EmulatedQueue(path)) : null);
+
+    /// <summary>The backend the parity tests compare with the CPU: the real GPU; without one, the
+    /// CPU kernel emulator when ENGINE_CUDA_EMULATOR names it (scripts/kernel-emulator/build.sh);
+    /// otherwise a skip naming why.</summary>
+    public static CudaBackend ParityBackend() =>
+        CudaBackend.IsAvailable ? CudaBackend.ForDevice(0) : Emulated.Value ?? RequireGpu();
+
+    public static bool IsEmulated(CudaBackend backend) => backend.DeviceName.Contains("emulator", StringComparison.Ordinal);
+
     /// <summary>NVRTC must load in CI (CI=true: the CI script installs it); elsewhere its absence skips.</summary>
     public static void RequireNvrtc()
     {
