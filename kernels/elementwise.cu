@@ -6,6 +6,7 @@
 // affine_forward:   y = x * scale + shift                   (scalar add/sub/mul/div)
 // exp/log:          y = exp(x), y = log(x);  log_backward: dx += dy / x
 // cast_*:           y = (float)x or y = (int)x (truncates toward zero, as C# does)
+// fill_f64:         y = value for float64 buffers (metric accumulators); float32/int32 fills are memsets
 // Scalars arrive as double, the type IBackend takes them in, and are rounded to float once.
 #include "common.cuh"
 
@@ -88,4 +89,9 @@ extern "C" __global__ void cast_f32_to_i32(const float* x, int* y, int n)
 extern "C" __global__ void cast_i32_to_f32(const int* x, float* y, int n)
 {
     for (long long i = first_index(); i < n; i += grid_stride()) y[i] = (float)x[i];
+}
+
+extern "C" __global__ void fill_f64(double* y, double value, int n)
+{
+    for (long long i = first_index(); i < n; i += grid_stride()) y[i] = value;
 }

@@ -92,7 +92,7 @@ extern "C" __global__ void sparse_softmax_cross_entropy_backward(const float* pr
 
 extern "C" __global__ void cross_entropy_from_probs_forward(const float* p, const float* target, float* loss, int rows, int cols, double eps)
 {
-    const float lo = (float)eps, hi = 1.0f - lo;
+    const float lo = (float)eps, hi = (float)(1.0 - eps);
     for (int r = blockIdx.x; r < rows; r += gridDim.x)
     {
         const long long o = (long long)r * cols;
@@ -105,7 +105,7 @@ extern "C" __global__ void cross_entropy_from_probs_forward(const float* p, cons
 
 extern "C" __global__ void cross_entropy_from_probs_backward(const float* p, const float* target, const float* dloss, float* dp, int rows, int cols, double eps)
 {
-    const float lo = (float)eps, hi = 1.0f - lo;
+    const float lo = (float)eps, hi = (float)(1.0 - eps);
     const long long n = (long long)rows * cols;
     for (long long i = first_index(); i < n; i += grid_stride())
     {
@@ -116,7 +116,7 @@ extern "C" __global__ void cross_entropy_from_probs_backward(const float* p, con
 
 extern "C" __global__ void binary_cross_entropy_forward(const float* p, const float* target, float* loss, int n, double eps)
 {
-    const float lo = (float)eps, hi = 1.0f - lo;
+    const float lo = (float)eps, hi = (float)(1.0 - eps);
     for (long long i = first_index(); i < n; i += grid_stride())
     {
         const float pc = fminf(fmaxf(p[i], lo), hi), t = target[i];
@@ -126,7 +126,7 @@ extern "C" __global__ void binary_cross_entropy_forward(const float* p, const fl
 
 extern "C" __global__ void binary_cross_entropy_backward(const float* p, const float* target, const float* dloss, float* dp, int n, double eps)
 {
-    const float lo = (float)eps, hi = 1.0f - lo;
+    const float lo = (float)eps, hi = (float)(1.0 - eps);
     for (long long i = first_index(); i < n; i += grid_stride())
     {
         const float v = p[i];
@@ -151,6 +151,6 @@ extern "C" __global__ void sigmoid_bce_with_logits_backward(const float* logits,
     {
         const float x = logits[i], t = target[i];
         const float pw = pos_weight ? pos_weight[i % labels] : 1.0f;
-        dlogits[i] += dloss[i] * ((1.0f - t) - (1.0f + (pw - 1.0f) * t) * (1.0f - stable_sigmoid(x)));
+        dlogits[i] += dloss[i] * ((1.0f - t) - (1.0f + (pw - 1.0f) * t) * stable_sigmoid(-x));   // 1 - sigmoid(x), without cancellation
     }
 }

@@ -1,6 +1,7 @@
 // 2-D pooling over NCHW x[n, c, h, w] with window kh×kw, stride sh×sw, padding ph×pw, output oh×ow.
 // max_pool2d_forward:  y[o] = max over the window; argmax[o] = flat index into x of the chosen element
-//                      (int32; the first maximum in row-major window order; padding never wins).
+//                      (int32; the first maximum in row-major window order; padding never wins; a
+//                      window with no element inside the image gives 0 and argmax -1).
 // max_pool2d_backward: dx[argmax[o]] += dy[o] for o < total; overlapping windows add up (atomicAdd).
 // avg_pool2d_forward:  y[o] = mean over the window, counting only elements inside the image
 //                      (Keras's rule for 'same' padding).
@@ -32,7 +33,7 @@ extern "C" __global__ void max_pool2d_forward(const float* x, float* y, int* arg
                 if (best_at < 0 || v > best) { best = v; best_at = at; }
             }
         }
-        y[o] = best;
+        y[o] = best_at < 0 ? 0.0f : best;          // a window wholly in the padding: 0, argmax -1 (as the CPU twin)
         argmax[o] = (int)best_at;
     }
 }

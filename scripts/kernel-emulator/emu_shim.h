@@ -34,7 +34,9 @@ int emu_shfl_xor_i(int v, int lane_mask);
 inline void __syncthreads() { emu_syncthreads(); }
 inline float __shfl_xor_sync(unsigned, float v, int m) { return emu_shfl_xor_f(v, m); }
 inline int __shfl_xor_sync(unsigned, int v, int m) { return emu_shfl_xor_i(v, m); }
-inline float atomicAdd(float* address, float v) { float old = *address; *address = old + v; return old; }   // one CPU thread runs all fibers
+// One CPU thread runs all fibers, so a plain read-modify-write is atomic.
+inline float atomicAdd(float* address, float v) { float old = *address; *address = old + v; return old; }
+inline double atomicAdd(double* address, double v) { double old = *address; *address = old + v; return old; }
 inline float __int_as_float(unsigned v) { float f; memcpy(&f, &v, 4); return f; }
 using std::min;
 using std::max;

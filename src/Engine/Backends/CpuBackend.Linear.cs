@@ -1,4 +1,5 @@
 using System.Numerics;
+using Engine.Backends.Cpu;
 using Engine.Tensors;
 
 namespace Engine.Backends;
@@ -7,8 +8,27 @@ public sealed partial class CpuBackend
 {
     public void Gemm(bool transA, bool transB, int m, int n, int k, double alpha, Tensor a, Tensor b, double beta, Tensor c)
     {
-        if (IsF32(c, "gemm")) GemmReference<float>(transA, transB, m, n, k, alpha, a.Span<float>(), b.Span<float>(), beta, c.Span<float>());
+        CheckGemmOperands(m, n, k, a, b, c);
+        // float32 takes the blocked SIMD kernel; float64 (gradient checks) keeps the plain loop.
+        if (IsF32(c, "gemm")) CpuGemm.Sgemm(transA, transB, m, n, k, (float)alpha, a.Span<float>(), b.Span<float>(), (float)beta, c.Span<float>());
         else GemmReference<double>(transA, transB, m, n, k, alpha, a.Span<double>(), b.Span<double>(), beta, c.Span<double>());
+    }
+
+    private static void CheckGemmOperands(int m, int n, int k, Tensor a, Tensor b, Tensor c)
+    {
+        if (m < 0 || n < 0 || k < 0)
+            throw new ArgumentException($"gemm: sizes must be non-negative; received m={m}, n={n}, k={k}.");
+        CheckSameType(a, c, "gemm");
+        CheckSameType(b, c, "gemm");
+        CheckHolds(a, (long)m * k, $"A (m·k = {m}·{k})");
+        CheckHolds(b, (long)k * n, $"B (k·n = {k}·{n})");
+        CheckHolds(c, (long)m * n, $"C (m·n = {m}·{n})");
+    }
+
+    private static void CheckHolds(Tensor t, long needed, string what)
+    {
+        if (t.Size < needed)
+            throw new ArgumentException($"gemm: {what} needs {needed} elements; the tensor has shape {t.Shape} ({t.Size} elements).");
     }
 
     /// <summary>The obviously-right triple loop; the fast float32 path is tested against it.</summary>

@@ -1,21 +1,155 @@
+using System.Numerics;
 using Engine.Tensors;
 
 namespace Engine.Backends;
 
+/// <summary>Dropout and batch normalization. Batch-norm views x as [n, c, hw] (hw = 1 for dense
+/// inputs) and works channel by channel; its sums are taken in double even for float32 inputs, so
+/// the reference stays accurate on large batches.</summary>
 public sealed partial class CpuBackend
 {
     public void DropoutForward(Tensor x, Tensor y, Tensor mask, int n, double rate, ulong seed)
-        => throw new NotImplementedException("DropoutForward: CPU twin not written yet");
+    {
+        if (IsF32(x, "dropout_forward")) Dropout<float>(x, y, mask, n, rate, seed);
+        else Dropout<double>(x, y, mask, n, rate, seed);
+    }
+
+    /// <summary>The comparison u &lt; rate is made in double (u is an exact float, widened).</summary>
+    private static void Dropout<T>(Tensor xt, Tensor yt, Tensor maskt, int n, double rate, ulong seed) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var x = xt.Span<T>();
+        var y = yt.Span<T>();
+        var mask = maskt.Span<T>();
+        var keep = C<T>(1 / (1 - rate));
+        for (var i = 0; i < n; i++)
+        {
+            mask[i] = CounterRng.Uniform(seed, (uint)i) < rate ? T.Zero : keep;
+            y[i] = x[i] * mask[i];
+        }
+    }
 
     public void BatchNormForwardTraining(Tensor x, Tensor gamma, Tensor beta, Tensor y, Tensor saveMean, Tensor saveInvStd,
         Tensor runningMean, Tensor runningVar, int n, int c, int hw, double momentum, double eps)
-        => throw new NotImplementedException("BatchNormForwardTraining: CPU twin not written yet");
+    {
+        if (IsF32(x, "batch_norm_forward_training"))
+            BatchNormTraining<float>(x, gamma, beta, y, saveMean, saveInvStd, runningMean, runningVar, n, c, hw, momentum, eps);
+        else
+            BatchNormTraining<double>(x, gamma, beta, y, saveMean, saveInvStd, runningMean, runningVar, n, c, hw, momentum, eps);
+    }
+
+    private static void BatchNormTraining<T>(Tensor xt, Tensor gammat, Tensor betat, Tensor yt, Tensor meant, Tensor invStdt,
+        Tensor runMeant, Tensor runVart, int n, int c, int hw, double momentum, double eps) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var count = (double)n * hw;
+        ForEachPlane(c, (long)n * hw, ch =>
+        {
+            var x = xt.Span<T>();
+            var y = yt.Span<T>();
+            // Two passes (mean, then squared deviations): stable where E[x²] - E[x]² is not.
+            var sum = 0.0;
+            for (var b = 0; b < n; b++)
+                foreach (var v in x.Slice((b * c + ch) * hw, hw)) sum += double.CreateTruncating(v);
+            var mean = sum / count;
+            var squares = 0.0;
+            for (var b = 0; b < n; b++)
+                foreach (var v in x.Slice((b * c + ch) * hw, hw))
+                {
+                    var d = double.CreateTruncating(v) - mean;
+                    squares += d * d;
+                }
+            var variance = squares / count; // biased, as Keras uses for both normalizing and the moving variance
+            var invStd = 1 / Math.Sqrt(variance + eps);
+
+            var scale = double.CreateTruncating(gammat.Span<T>()[ch]) * invStd;
+            var shift = double.CreateTruncating(betat.Span<T>()[ch]) - mean * scale;
+            for (var b = 0; b < n; b++)
+            {
+                var at = (b * c + ch) * hw;
+                for (var i = 0; i < hw; i++) y[at + i] = C<T>(double.CreateTruncating(x[at + i]) * scale + shift);
+            }
+
+            meant.Span<T>()[ch] = C<T>(mean);
+            invStdt.Span<T>()[ch] = C<T>(invStd);
+            var rm = runMeant.Span<T>();
+            var rv = runVart.Span<T>();
+            rm[ch] = C<T>(double.CreateTruncating(rm[ch]) * momentum + mean * (1 - momentum));
+            rv[ch] = C<T>(double.CreateTruncating(rv[ch]) * momentum + variance * (1 - momentum));
+        });
+    }
 
     public void BatchNormForwardInference(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, Tensor y,
         int n, int c, int hw, double eps)
-        => throw new NotImplementedException("BatchNormForwardInference: CPU twin not written yet");
+    {
+        if (IsF32(x, "batch_norm_forward_inference")) BatchNormInference<float>(x, gamma, beta, runningMean, runningVar, y, n, c, hw, eps);
+        else BatchNormInference<double>(x, gamma, beta, runningMean, runningVar, y, n, c, hw, eps);
+    }
+
+    private static void BatchNormInference<T>(Tensor xt, Tensor gammat, Tensor betat, Tensor meant, Tensor vart, Tensor yt,
+        int n, int c, int hw, double eps) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var x = xt.Span<T>();
+        var y = yt.Span<T>();
+        var gamma = gammat.Span<T>();
+        var beta = betat.Span<T>();
+        var mean = meant.Span<T>();
+        var variance = vart.Span<T>();
+        for (var ch = 0; ch < c; ch++)
+        {
+            var scale = double.CreateTruncating(gamma[ch]) / Math.Sqrt(double.CreateTruncating(variance[ch]) + eps);
+            var shift = double.CreateTruncating(beta[ch]) - double.CreateTruncating(mean[ch]) * scale;
+            for (var b = 0; b < n; b++)
+            {
+                var at = (b * c + ch) * hw;
+                for (var i = 0; i < hw; i++) y[at + i] = C<T>(double.CreateTruncating(x[at + i]) * scale + shift);
+            }
+        }
+    }
 
     public void BatchNormBackward(Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
         Tensor dx, Tensor? dgamma, Tensor? dbeta, int n, int c, int hw)
-        => throw new NotImplementedException("BatchNormBackward: CPU twin not written yet");
+    {
+        if (IsF32(x, "batch_norm_backward")) BatchNormGrad<float>(x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta, n, c, hw);
+        else BatchNormGrad<double>(x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta, n, c, hw);
+    }
+
+    /// <summary>With x̂ = (x - mean)·invstd and m = n·hw values per channel:
+    /// dβ = Σ dy, dγ = Σ dy·x̂, dx = γ·invstd·(dy - dβ/m - x̂·dγ/m).</summary>
+    private static void BatchNormGrad<T>(Tensor xt, Tensor dyt, Tensor gammat, Tensor meant, Tensor invStdt,
+        Tensor dxt, Tensor? dgammat, Tensor? dbetat, int n, int c, int hw) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var count = (double)n * hw;
+        ForEachPlane(c, (long)n * hw, ch =>
+        {
+            var x = xt.Span<T>();
+            var dy = dyt.Span<T>();
+            var dx = dxt.Span<T>();
+            var mean = double.CreateTruncating(meant.Span<T>()[ch]);
+            var invStd = double.CreateTruncating(invStdt.Span<T>()[ch]);
+            var sumDy = 0.0;
+            var sumDyXhat = 0.0;
+            for (var b = 0; b < n; b++)
+            {
+                var at = (b * c + ch) * hw;
+                for (var i = 0; i < hw; i++)
+                {
+                    var g = double.CreateTruncating(dy[at + i]);
+                    sumDy += g;
+                    sumDyXhat += g * (double.CreateTruncating(x[at + i]) - mean) * invStd;
+                }
+            }
+            var scale = double.CreateTruncating(gammat.Span<T>()[ch]) * invStd;
+            for (var b = 0; b < n; b++)
+            {
+                var at = (b * c + ch) * hw;
+                for (var i = 0; i < hw; i++)
+                {
+                    var xhat = (double.CreateTruncating(x[at + i]) - mean) * invStd;
+                    var g = double.CreateTruncating(dy[at + i]);
+                    dx[at + i] += C<T>(scale * (g - sumDy / count - xhat * sumDyXhat / count));
+                }
+            }
+            if (dgammat is not null) dgammat.Span<T>()[ch] += C<T>(sumDyXhat);
+            if (dbetat is not null) dbetat.Span<T>()[ch] += C<T>(sumDy);
+        });
+    }
 }

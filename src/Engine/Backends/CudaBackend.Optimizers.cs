@@ -2,9 +2,8 @@ using Engine.Tensors;
 
 namespace Engine.Backends;
 
-/// <summary>Optimizer steps: one kernel over n parameters (a contiguous parameter arena or one
-/// tensor). Signatures match IBackend.Optimizers.cs (branch optim), so once that interface lands
-/// these implement it as they are.</summary>
+/// <summary>Optimizer steps and gradient clipping: one kernel each over n elements (one tensor or
+/// a contiguous parameter arena).</summary>
 public sealed partial class CudaBackend
 {
     /// <summary>PyTorch SGD: weight decay, momentum with dampening, Nesterov.</summary>
@@ -34,5 +33,24 @@ public sealed partial class CudaBackend
             throw new ArgumentException($"{k}: momentum {momentum} needs a momentum buffer; received none.", nameof(momentumBuffer));
         Launch(k, Grid1D(n), F32(param, n, k), F32(grad, n, k), F32(squareAvg, n, k), F32(momentumBuffer, n, k, optional: true), n,
             lr, rho, eps, momentum, weightDecay);
+    }
+
+    /// <summary>result[0] += Σ x² on the device (result is float32 like x).</summary>
+    public void SquaredNormAccumulate(Tensor x, Tensor result, int n)
+    {
+        const string k = "squared_norm_accumulate";
+        Launch(k, Grid1D(n), F32(x, n, k), F32(result, 1, k), n);
+    }
+
+    public void ScaleToMaxNorm(Tensor x, Tensor squaredNorm, double maxNorm, int n)
+    {
+        const string k = "scale_to_max_norm";
+        Launch(k, Grid1D(n), F32(x, n, k), F32(squaredNorm, 1, k), maxNorm, n);
+    }
+
+    public void ClipByValue(Tensor x, double limit, int n)
+    {
+        const string k = "clip_by_value";
+        Launch(k, Grid1D(n), F32(x, n, k), limit, n);
     }
 }

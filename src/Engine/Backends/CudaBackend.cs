@@ -7,8 +7,9 @@ namespace Engine.Backends;
 /// <summary>The GPU backend: every IBackend method is one launch of the kernel of the same name in
 /// kernels/*.cu (snake_case: ReluForward → relu_forward), compiled at run time by NVRTC; GEMMs go
 /// to cuBLAS. All work is queued in order on one stream per device, so nothing waits for the GPU
-/// until a result is read (ToArray, Item) or <see cref="Synchronize"/> is called. float32 only:
-/// float64 stays on the CPU (gradient checks). Obtain it with
+/// until a result is read (ToArray, Item) or <see cref="Synchronize"/> is called. Kernels are
+/// float32 only (float64 math stays on the CPU, e.g. gradient checks); float64 buffers exist on the
+/// GPU only to hold metric accumulators (filled, copied, read back, and added to by the metric kernels). Obtain it with
 /// <c>BackendRegistry.For(Device.Cuda(0))</c> — or just create tensors on Device.Cuda(0).
 /// Split by op family over the CudaBackend.*.cs files, like CpuBackend.</summary>
 public sealed partial class CudaBackend : IBackend, IDisposable
@@ -89,12 +90,7 @@ public sealed partial class CudaBackend : IBackend, IDisposable
 
     public void ResetPeakMemory() => _allocator.ResetPeak();
 
-    public Storage Allocate(DType dtype, int length)
-    {
-        if (dtype == DType.Float64)
-            throw new NotSupportedException($"float64 tensors are not supported on the GPU ({Device}); use float32 there, or keep float64 work (e.g. gradient checks) on Device.Cpu.");
-        return new CudaStorage(_allocator, _queue, dtype, length);
-    }
+    public Storage Allocate(DType dtype, int length) => new CudaStorage(_allocator, _queue, dtype, length);
 
     /// <summary>Device memory for internal scratch use, bypassing tensors (tests use it to provoke out-of-memory).</summary>
     internal (ulong Pointer, long Size) AllocateBytes(long bytes) => _allocator.Allocate(bytes);
@@ -106,6 +102,12 @@ public sealed partial class CudaBackend : IBackend, IDisposable
     public void Fill(Tensor y, double value, int n)
     {
         const string op = "fill";
+        if (y.DType == DType.Float64)
+        {
+            if (BitConverter.DoubleToInt64Bits(value) == 0) _queue.Fill32(F64(y, n, op).Bits, 0, 2L * n);   // +0.0: all-zero words
+            else Launch("fill_f64", Grid1D(n), F64(y, n, op), value, n);
+            return;
+        }
         var p = Words(y, n, op);
         var pattern = y.DType == DType.Float32 ? BitConverter.SingleToUInt32Bits((float)value) : (uint)checked((int)value);
         _queue.Fill32(p, pattern, n);
@@ -116,7 +118,8 @@ public sealed partial class CudaBackend : IBackend, IDisposable
         const string op = "copy";
         if (x.DType != y.DType)
             throw new ArgumentException($"{op}: operands have dtypes {x.DType.Name()} and {y.DType.Name()}; they must match.");
-        _queue.CopyOnDevice(Words(y, n, op), Words(x, n, op), (long)n * 4);
+        var (src, dst) = x.DType == DType.Float64 ? (F64(x, n, op).Bits, F64(y, n, op).Bits) : (Words(x, n, op), Words(y, n, op));
+        _queue.CopyOnDevice(dst, src, (long)n * x.DType.SizeInBytes());
     }
 
     public void Cast(Tensor x, Tensor y, int n)
@@ -172,6 +175,9 @@ public sealed partial class CudaBackend : IBackend, IDisposable
 
     internal KernelArg I32(Tensor t, long need, string kernel) => KernelArg.Pointer(PointerOf(t, need, kernel, DType.Int32));
 
+    /// <summary>A float64 buffer: only metric accumulators and fills/copies take one.</summary>
+    internal KernelArg F64(Tensor t, long need, string kernel) => KernelArg.Pointer(PointerOf(t, need, kernel, DType.Float64));
+
     /// <summary>A float32 or int32 tensor: kernels that move raw 32-bit words.</summary>
     private ulong Words(Tensor t, long need, string kernel) =>
         PointerOf(t, need, kernel, t.DType == DType.Int32 ? DType.Int32 : DType.Float32);
@@ -184,7 +190,7 @@ public sealed partial class CudaBackend : IBackend, IDisposable
         if (t.DType != expected)
         {
             if (t.DType == DType.Float64)
-                throw new NotSupportedException($"{kernel}: float64 is not supported on the GPU ({Device}); use float32 tensors there, or run float64 work (e.g. gradient checks) on Device.Cpu.");
+                throw new NotSupportedException($"{kernel}: float64 is not supported by the GPU kernels ({Device}); use float32 tensors there, or run float64 work (e.g. gradient checks) on Device.Cpu.");
             throw new ArgumentException($"{kernel} expects a {expected.Name()} tensor here; received {t.DType.Name()} of shape {t.Shape}.");
         }
         if (need < 0) throw new ArgumentOutOfRangeException(nameof(need), need, $"{kernel}: sizes must be >= 0.");

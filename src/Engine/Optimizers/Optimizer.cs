@@ -21,11 +21,34 @@ public abstract partial class Optimizer
     /// <summary>Optional schedule: the rate used at step t is Schedule(t) instead of LearningRate.</summary>
     public LearningRateSchedule? Schedule { get; init; }
 
-    /// <summary>Clip each step's gradients so their global L2 norm is at most this (torch clip_grad_norm_).</summary>
-    public double? ClipNorm { get; init; }
+    /// <summary>Clip each step's gradients so their global L2 norm is at most this (torch clip_grad_norm_,
+    /// Keras global_clipnorm). The gradients are rescaled in place.</summary>
+    public double? ClipNorm
+    {
+        get => _clipNorm;
+        init => _clipNorm = CheckClip(value, nameof(ClipNorm), ClipValue);
+    }
 
-    /// <summary>Clip each gradient element to [-ClipValue, ClipValue] (Keras clipvalue).</summary>
-    public double? ClipValue { get; init; }
+    /// <summary>Clip each gradient element to [-ClipValue, ClipValue] in place (Keras clipvalue).</summary>
+    public double? ClipValue
+    {
+        get => _clipValue;
+        init => _clipValue = CheckClip(value, nameof(ClipValue), ClipNorm);
+    }
+
+    private readonly double? _clipNorm;
+    private readonly double? _clipValue;
+
+    // Keras refuses two clipping modes at once; so do we (the order they would apply in is ambiguous).
+    private static double? CheckClip(double? value, string name, double? other)
+    {
+        if (value is null) return null;
+        if (!(value > 0) || double.IsInfinity(value.Value))
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be a positive finite number.");
+        if (other is not null)
+            throw new ArgumentException("Only one of ClipNorm and ClipValue can be set.", name);
+        return value;
+    }
 
     /// <summary>Number of steps taken so far.</summary>
     public long Iterations { get; protected set; }
@@ -37,8 +60,3 @@ public abstract partial class Optimizer
     public double CurrentLearningRate => Schedule?.At(Iterations, LearningRate) ?? LearningRate;
 }
 
-/// <summary>A learning rate as a function of the step number and the base rate.</summary>
-public abstract class LearningRateSchedule
-{
-    public abstract double At(long step, double baseRate);
-}

@@ -109,10 +109,17 @@ public class CachingAllocatorTests
     }
 
     [Fact]
-    public void Float64IsRefusedByName()
+    public void Float64BuffersExistForMetricsButKernelsRefuseThem()
     {
         var backend = new CudaBackend(new CheckingQueue());
-        var e = Assert.Throws<NotSupportedException>(() => backend.Allocate(DType.Float64, 3));
+        var acc = CudaTestSupport.ToBackend(Tensor.FromArray(new[] { 3.5, -1.0, 2.0 }), backend);
+        var copy = new Tensor(backend.Allocate(DType.Float64, 3), new Shape(3));
+        backend.Copy(acc, copy, 3);
+        Assert.Equal(new[] { 3.5, -1.0, 2.0 }, copy.ToArray<double>());
+        backend.Fill(acc, 0, 3);                           // zero is a memset, no kernel
+        Assert.Equal(new double[3], acc.ToArray<double>());
+        var e = Assert.Throws<NotSupportedException>(() => backend.ReluForward(acc, copy, 3));
+        Assert.Contains("relu_forward", e.Message);
         Assert.Contains("float64", e.Message);
         Assert.Contains("Device.Cpu", e.Message);
     }

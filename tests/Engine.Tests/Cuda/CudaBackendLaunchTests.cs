@@ -18,6 +18,8 @@ public class CudaBackendLaunchTests
 
     private Tensor F(params int[] shape) => CudaTestSupport.ToBackend(Tensor.RandomNormal(new Shape(shape), _rng), _gpu);
 
+    private Tensor D(int size) => new(_gpu.Allocate(DType.Float64, size), new Shape(size));
+
     private Tensor I(int size, int max) =>
         CudaTestSupport.ToBackend(Tensor.FromArray(Enumerable.Range(0, size).Select(i => i * 7 % max).ToArray()), _gpu);
 
@@ -45,7 +47,10 @@ public class CudaBackendLaunchTests
         "binary_cross_entropy_forward", "binary_cross_entropy_backward", "sigmoid_bce_with_logits_forward",
         "sigmoid_bce_with_logits_backward", "sum_axis_forward", "sum_axis_backward", "dropout_forward",
         "batch_norm_forward_training", "batch_norm_forward_inference", "batch_norm_backward",
-        "sgd_step", "adam_step", "rmsprop_step", "argmax_accuracy_count", "cast_f32_to_i32", "cast_i32_to_f32",
+        "sgd_step", "adam_step", "rmsprop_step", "squared_norm_accumulate", "scale_to_max_norm", "clip_by_value",
+        "argmax_rows", "sparse_categorical_accuracy_update", "sparse_top_k_accuracy_update", "binary_accuracy_update",
+        "multi_label_confusion_update", "sparse_class_counts_update", "confusion_matrix_update", "auc_histogram_update",
+        "sparse_auc_histogram_update", "cast_f32_to_i32", "cast_i32_to_f32", "fill_f64",
     ];
 
     [Theory]
@@ -105,7 +110,19 @@ public class CudaBackendLaunchTests
             "sgd_step" => g => g.SgdStep(F(n), F(n), F(n), n, 0.1, 0.9, 0, true, 1e-4),
             "adam_step" => g => g.AdamStep(F(n), F(n), F(n), F(n), F(n), n, 1e-3, 0.9, 0.999, 1e-8, 0.01, true, 3),
             "rmsprop_step" => g => g.RmspropStep(F(n), F(n), F(n), F(n), n, 1e-3, 0.9, 1e-7, 0.5, 0),
-            "argmax_accuracy_count" => g => g.ArgmaxAccuracyCount(F(r, c), I(r, c), F(1), r, c),
+            "squared_norm_accumulate" => g => g.SquaredNormAccumulate(F(n), F(1), n),
+            "scale_to_max_norm" => g => g.ScaleToMaxNorm(F(n), F(1), 5, n),
+            "clip_by_value" => g => g.ClipByValue(F(n), 0.5, n),
+            "argmax_rows" => g => g.ArgmaxRows(F(r, c), I(r, 1), r, c),
+            "sparse_categorical_accuracy_update" => g => g.SparseCategoricalAccuracyUpdate(F(r, c), I(r, c), F(r), D(2), r, c),
+            "sparse_top_k_accuracy_update" => g => g.SparseTopKAccuracyUpdate(F(r, c), I(r, c), null, D(2), r, c, 3),
+            "binary_accuracy_update" => g => g.BinaryAccuracyUpdate(F(r, c), F(r, c), F(r), D(2), r, c, 0.5),
+            "multi_label_confusion_update" => g => g.MultiLabelConfusionUpdate(F(r, c), F(r, c), null, D(4 * c), r, c, 0.5),
+            "sparse_class_counts_update" => g => g.SparseClassCountsUpdate(F(r, c), I(r, c), F(r), D(3 * c), r, c),
+            "confusion_matrix_update" => g => g.ConfusionMatrixUpdate(F(r, c), I(r, c), null, D(c * c), r, c),
+            "auc_histogram_update" => g => g.AucHistogramUpdate(F(r, c), F(r, c), F(r), D(c * 2 * 201), r, c, 200),
+            "sparse_auc_histogram_update" => g => g.SparseAucHistogramUpdate(F(r, c), I(r, c), null, D(c * 2 * 201), r, c, 200),
+            "fill_f64" => g => g.Fill(D(n), 1.5, n),
             "cast_f32_to_i32" => g => g.Cast(F(n), I(n, 5), n),
             "cast_i32_to_f32" => g => g.Cast(I(n, 5), F(n), n),
             _ => throw new ArgumentException(kernel),

@@ -59,27 +59,22 @@ public class CudaParityRegularizationTests : CudaParityTestBase
 
     private const int Params = 4099;
 
-    private static double[] D(Tensor t) => t.ToDoubleArray();
-
-    private static Tensor F(double[] v) => Tensor.FromArray(Array.ConvertAll(v, x => (float)x));
-
     [Theory]
     [InlineData(0.0, 0.0, false, 0.0)]
     [InlineData(0.9, 0.0, false, 1e-2)]
     [InlineData(0.9, 0.1, false, 0.0)]
     [InlineData(0.9, 0.0, true, 5e-3)]
-    public void SgdStepMatchesPyTorch(double momentum, double dampening, bool nesterov, double wd)
+    public void SgdStep(double momentum, double dampening, bool nesterov, double wd)
     {
         var (p, v) = (P.Normal(Params), P.Of(Tensor.Zeros(new Shape(Params))));
-        var (rp, rv) = (D(p.Cpu), D(v.Cpu));
         for (var step = 0; step < 3; step++)
         {
             var g = P.Normal(Params);
-            OptimizerReference.Sgd(rp, D(g.Cpu), rv, 0.05, momentum, dampening, nesterov, wd);
+            Cpu.SgdStep(p.Cpu, g.Cpu, v.Cpu, Params, 0.05, momentum, dampening, nesterov, wd);
             P.Gpu.SgdStep(p.Gpu, g.Gpu, v.Gpu, Params, 0.05, momentum, dampening, nesterov, wd);
         }
-        Close("sgd_step param", F(rp), p.Gpu.ToFloatTensorOnCpu());
-        if (momentum != 0) Close("sgd_step velocity", F(rv), v.Gpu.ToFloatTensorOnCpu());
+        Close("sgd_step param", p.Cpu, p.Gpu);
+        Close("sgd_step velocity", v.Cpu, v.Gpu);
     }
 
     [Theory]
@@ -87,44 +82,53 @@ public class CudaParityRegularizationTests : CudaParityTestBase
     [InlineData(0.01, false, false)]   // Adam with L2
     [InlineData(0.01, true, false)]    // AdamW
     [InlineData(0.01, true, true)]     // AdamW + AMSGrad
-    public void AdamStepMatchesPyTorch(double wd, bool decoupled, bool amsgrad)
+    public void AdamStep(double wd, bool decoupled, bool amsgrad)
     {
         var p = P.Normal(Params);
         var (m, v, vMax) = (P.Of(Tensor.Zeros(new Shape(Params))), P.Of(Tensor.Zeros(new Shape(Params))), P.Of(Tensor.Zeros(new Shape(Params))));
-        var (rp, rm, rv, rvMax) = (D(p.Cpu), new double[Params], new double[Params], new double[Params]);
         for (long step = 1; step <= 3; step++)
         {
             var g = P.Normal(Params);
-            OptimizerReference.Adam(rp, D(g.Cpu), rm, rv, amsgrad ? rvMax : null, 1e-2, 0.9, 0.999, 1e-8, wd, decoupled, step);
+            Cpu.AdamStep(p.Cpu, g.Cpu, m.Cpu, v.Cpu, amsgrad ? vMax.Cpu : null, Params, 1e-2, 0.9, 0.999, 1e-8, wd, decoupled, step);
             P.Gpu.AdamStep(p.Gpu, g.Gpu, m.Gpu, v.Gpu, amsgrad ? vMax.Gpu : null, Params, 1e-2, 0.9, 0.999, 1e-8, wd, decoupled, step);
         }
-        Close("adam_step param", F(rp), p.Gpu.ToFloatTensorOnCpu());
-        Close("adam_step m", F(rm), m.Gpu.ToFloatTensorOnCpu());
-        Close("adam_step v", F(rv), v.Gpu.ToFloatTensorOnCpu());
-        if (amsgrad) Close("adam_step v_max", F(rvMax), vMax.Gpu.ToFloatTensorOnCpu());
+        Close("adam_step param", p.Cpu, p.Gpu);
+        Close("adam_step m", m.Cpu, m.Gpu);
+        Close("adam_step v", v.Cpu, v.Gpu);
+        Close("adam_step v_max", vMax.Cpu, vMax.Gpu);
     }
 
     [Theory]
     [InlineData(0.0, 0.0)]
     [InlineData(0.9, 1e-3)]
-    public void RmspropStepMatchesPyTorch(double momentum, double wd)
+    public void RmspropStep(double momentum, double wd)
     {
         var p = P.Normal(Params);
         var (sq, buf) = (P.Of(Tensor.Zeros(new Shape(Params))), P.Of(Tensor.Zeros(new Shape(Params))));
-        var (rp, rsq, rbuf) = (D(p.Cpu), new double[Params], new double[Params]);
         for (var step = 0; step < 3; step++)
         {
             var g = P.Normal(Params);
-            OptimizerReference.Rmsprop(rp, D(g.Cpu), rsq, momentum > 0 ? rbuf : null, 1e-2, 0.9, 1e-7, momentum, wd);
+            Cpu.RmspropStep(p.Cpu, g.Cpu, sq.Cpu, momentum > 0 ? buf.Cpu : null, Params, 1e-2, 0.9, 1e-7, momentum, wd);
             P.Gpu.RmspropStep(p.Gpu, g.Gpu, sq.Gpu, momentum > 0 ? buf.Gpu : null, Params, 1e-2, 0.9, 1e-7, momentum, wd);
         }
-        Close("rmsprop_step param", F(rp), p.Gpu.ToFloatTensorOnCpu());
-        Close("rmsprop_step square_avg", F(rsq), sq.Gpu.ToFloatTensorOnCpu());
+        Close("rmsprop_step param", p.Cpu, p.Gpu);
+        Close("rmsprop_step square_avg", sq.Cpu, sq.Gpu);
+        Close("rmsprop_step momentum_buffer", buf.Cpu, buf.Gpu);
     }
-}
 
-internal static class TensorCopies
-{
-    /// <summary>A CPU float32 copy with the same shape (for comparing against a host reference).</summary>
-    public static Tensor ToFloatTensorOnCpu(this Tensor t) => Tensor.FromArray(t.ToArray<float>(), t.Shape);
+    [Fact]
+    public void GradientClipping()
+    {
+        var (x, norm) = (P.Normal(Params), P.Values([0.5f], 1));
+        Cpu.SquaredNormAccumulate(x.Cpu, norm.Cpu, Params);
+        P.Gpu.SquaredNormAccumulate(x.Gpu, norm.Gpu, Params);
+        Close("squared_norm_accumulate", norm.Cpu, norm.Gpu);
+        Cpu.ScaleToMaxNorm(x.Cpu, norm.Cpu, 3.0, Params);
+        P.Gpu.ScaleToMaxNorm(x.Gpu, norm.Gpu, 3.0, Params);
+        Close("scale_to_max_norm", x.Cpu, x.Gpu);
+        var y = P.Of(Tensor.FromHost(new Shape(Params), DType.Float32, null, i => i == 7 ? double.NaN : 3 * Math.Sin(i)));
+        Cpu.ClipByValue(y.Cpu, 1.25, Params);
+        P.Gpu.ClipByValue(y.Gpu, 1.25, Params);
+        Close("clip_by_value", y.Cpu, y.Gpu, 0, 0);
+    }
 }

@@ -48,6 +48,7 @@ internal static class CudaTestSupport
         {
             case DType.Float32: storage.CopyFrom<float>(host.ToArray<float>()); break;
             case DType.Int32: storage.CopyFrom<int>(host.ToArray<int>()); break;
+            case DType.Float64: storage.CopyFrom<double>(host.ToArray<double>()); break;
             default: throw new NotSupportedException(host.DType.Name());
         }
         return new Tensor(storage, host.Shape);

@@ -17,6 +17,9 @@ internal sealed unsafe class EmulatedQueue : CudaQueue
     private readonly Dictionary<ulong, long> _blocks = new();
     private readonly Dictionary<string, nint> _kernels = new();
 
+    /// <summary>The emulator runs one launch at a time (its scheduler is process-wide); test classes run in parallel.</summary>
+    private static readonly Lock LaunchLock = new();
+
     public EmulatedQueue(string libraryPath)
     {
         _library = NativeLibrary.Load(libraryPath);
@@ -34,13 +37,13 @@ internal sealed unsafe class EmulatedQueue : CudaQueue
     {
         pointer = (ulong)NativeMemory.AlignedAlloc((nuint)bytes, 256);
         NativeMemory.Clear((void*)pointer, (nuint)bytes);
-        _blocks[pointer] = bytes;
+        lock (_blocks) _blocks[pointer] = bytes;
         return true;
     }
 
     public override void FreeMemory(ulong pointer)
     {
-        _blocks.Remove(pointer);
+        lock (_blocks) _blocks.Remove(pointer);
         NativeMemory.AlignedFree((void*)pointer);
     }
 
@@ -57,18 +60,21 @@ internal sealed unsafe class EmulatedQueue : CudaQueue
     public override void Launch(string kernel, LaunchShape shape, ReadOnlySpan<KernelArg> args)
     {
         if (shape.IsEmpty) return;
-        foreach (var a in args)
-            if (a.Kind == KernelArgKind.Pointer && a.Bits != 0 && !_blocks.ContainsKey(a.Bits))
-                throw new InvalidOperationException($"{kernel}: pointer argument 0x{a.Bits:x} is not a live allocation");
-        if (!_kernels.TryGetValue(kernel, out var fn))
-            _kernels[kernel] = fn = NativeLibrary.GetExport(_library, "emu_" + kernel);
+        lock (_blocks)
+            foreach (var a in args)
+                if (a.Kind == KernelArgKind.Pointer && a.Bits != 0 && !_blocks.ContainsKey(a.Bits))
+                    throw new InvalidOperationException($"{kernel}: pointer argument 0x{a.Bits:x} is not a live allocation");
+        nint fn;
+        lock (_kernels)
+            if (!_kernels.TryGetValue(kernel, out fn))
+                _kernels[kernel] = fn = NativeLibrary.GetExport(_library, "emu_" + kernel);
         var slots = stackalloc void*[Math.Max(1, args.Length)];
         var error = stackalloc byte[512];
         int status;
         fixed (KernelArg* a = args)
         {
             for (var i = 0; i < args.Length; i++) slots[i] = &a[i];
-            status = _launch(fn, slots, shape.GridX, shape.GridY, shape.BlockX, shape.BlockY, error, 512);
+            lock (LaunchLock) status = _launch(fn, slots, shape.GridX, shape.GridY, shape.BlockX, shape.BlockY, error, 512);
         }
         if (status != 0)
             throw new CudaException($"emulated launch of '{kernel}' failed: {Encoding.UTF8.GetString(new ReadOnlySpan<byte>(error, 512)).TrimEnd('\0')}");

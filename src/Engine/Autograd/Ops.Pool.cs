@@ -1,0 +1,80 @@
+using Engine.Tensors;
+
+namespace Engine.Autograd;
+
+public static partial class Ops
+{
+    /// <summary>Max over poolSize×poolSize windows of NCHW x; the stride defaults to the pool size (Keras).</summary>
+    public static Tensor MaxPool2D(Tensor x, int poolSize = 2, int? stride = null, Padding padding = Padding.Valid) =>
+        MaxPool2D(x, poolSize, poolSize, stride ?? poolSize, stride ?? poolSize, padding);
+
+    /// <summary>Max pooling; the backward sends each output gradient to the element that won its
+    /// window (saved as int32 flat indices), so overlapping windows add up.</summary>
+    public static Tensor MaxPool2D(Tensor x, int poolH, int poolW, int strideH, int strideW, Padding padding)
+    {
+        const string op = "max_pooling2d";
+        var g = PoolGeometry(op, x, poolH, poolW, strideH, strideW, padding);
+        var y = Tensor.Empty(new Shape(g.N, g.C, g.OH, g.OW), x.DType, x.Device);
+        var argmax = Tensor.Empty(y.Shape, DType.Int32, x.Device);
+        x.Backend.MaxPool2DForward(x, y, argmax, g.N, g.C, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.OH, g.OW);
+        if (!Tape.WillRecord(x))
+        {
+            argmax.Dispose();
+            return y;
+        }
+        Tape.Record(op, y, [x], (dy, grad) =>
+        {
+            if (grad(x) is { } dx) dy.Backend.MaxPool2DBackward(dy, argmax, dx, dy.Size);
+            argmax.Dispose(); // a node's backward runs at most once
+        });
+        return y;
+    }
+
+    /// <summary>Mean over poolSize×poolSize windows of NCHW x; the stride defaults to the pool size.
+    /// With 'same' padding only the elements inside the image are counted (Keras's rule).</summary>
+    public static Tensor AvgPool2D(Tensor x, int poolSize = 2, int? stride = null, Padding padding = Padding.Valid) =>
+        AvgPool2D(x, poolSize, poolSize, stride ?? poolSize, stride ?? poolSize, padding);
+
+    public static Tensor AvgPool2D(Tensor x, int poolH, int poolW, int strideH, int strideW, Padding padding)
+    {
+        const string op = "average_pooling2d";
+        var g = PoolGeometry(op, x, poolH, poolW, strideH, strideW, padding);
+        var y = Tensor.Empty(new Shape(g.N, g.C, g.OH, g.OW), x.DType, x.Device);
+        x.Backend.AvgPool2DForward(x, y, g.N, g.C, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.OH, g.OW);
+        Tape.Record(op, y, [x], (dy, grad) =>
+        {
+            if (grad(x) is { } dx)
+                dy.Backend.AvgPool2DBackward(dy, dx, g.N, g.C, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.OH, g.OW);
+        });
+        return y;
+    }
+
+    /// <summary>Mean over H and W of NCHW x: [N, C, H, W] → [N, C], like Keras's GlobalAveragePooling2D.</summary>
+    public static Tensor GlobalAvgPool2D(Tensor x)
+    {
+        const string op = "global_average_pooling2d";
+        RequireFloat(op, x);
+        if (x.Rank != 4)
+            throw new ArgumentException($"{op} expects a rank-4 input (N, C, H, W); received shape {x.Shape}.");
+        var (planes, pixels) = (x.Shape[0] * x.Shape[1], x.Shape[2] * x.Shape[3]);
+        if (pixels == 0)
+            throw new ArgumentException($"{op}: the input of shape {x.Shape} has no pixels to average.");
+        var y = Tensor.Empty(new Shape(x.Shape[0], x.Shape[1]), x.DType, x.Device);
+        var scale = 1.0 / pixels;
+        // x viewed as [N·C, H·W, 1]: one sum per plane.
+        x.Backend.SumAxisForward(x, y, planes, pixels, 1, scale);
+        Tape.Record(op, y, [x], (dy, grad) =>
+        {
+            if (grad(x) is { } dx) dy.Backend.SumAxisBackward(dy, dx, planes, pixels, 1, scale);
+        });
+        return y;
+    }
+
+    private static Window2D PoolGeometry(string op, Tensor x, int poolH, int poolW, int strideH, int strideW, Padding padding)
+    {
+        RequireFloat(op, x);
+        if (x.Rank != 4)
+            throw new ArgumentException($"{op} expects a rank-4 input (N, C, H, W); received shape {x.Shape}.");
+        return WindowGeometry(op, "pool", x, poolH, poolW, strideH, strideW, padding);
+    }
+}

@@ -1,0 +1,132 @@
+using Engine.Tensors;
+
+namespace Engine.Autograd;
+
+public static partial class Ops
+{
+    /// <summary>Inverted dropout: in training each element is zeroed with probability
+    /// <paramref name="rate"/> and the rest scaled by 1/(1 - rate), so inference needs no rescaling.
+    /// The mask is a pure function of (seed, element index) — see <see cref="Backends.CounterRng"/> —
+    /// so the same seed gives the same mask on every backend. Returns x itself when not training
+    /// or when rate is 0.</summary>
+    public static Tensor Dropout(Tensor x, double rate, bool training, ulong seed)
+    {
+        const string op = "dropout";
+        RequireFloat(op, x);
+        if (!(rate >= 0 && rate < 1))
+            throw new ArgumentOutOfRangeException(nameof(rate), rate, $"{op}: rate must be in the range [0, 1) (the fraction of inputs to drop); received {rate}.");
+        if (!training || rate == 0) return x;
+        var y = Tensor.EmptyLike(x);
+        var mask = Tensor.EmptyLike(x);
+        x.Backend.DropoutForward(x, y, mask, x.Size, rate, seed);
+        if (!Tape.WillRecord(x))
+        {
+            mask.Dispose();
+            return y;
+        }
+        Tape.Record(op, y, [x], (dy, grad) =>
+        {
+            dy.Backend.MulBackward(x, mask, dy, grad(x), null, dy.Size); // dx += dy·mask
+            mask.Dispose(); // a node's backward runs at most once
+        });
+        return y;
+    }
+
+    /// <summary>Batch normalization over channel axis 1 of x [N, C] or NCHW [N, C, H, W], with
+    /// gamma, beta, runningMean and runningVar of shape [C] (Keras's BatchNormalization).
+    /// Training: normalizes with the batch mean and biased batch variance and updates the running
+    /// statistics in place, running = running·momentum + batch·(1 - momentum).
+    /// Inference: normalizes with the running statistics, which are left unchanged.
+    /// Both modes are differentiable with respect to x, gamma and beta (never the running statistics).</summary>
+    public static Tensor BatchNorm(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+        bool training, double momentum = 0.99, double epsilon = 1e-3)
+    {
+        const string op = "batch_normalization";
+        RequireFloat(op, x);
+        if (x.Rank != 2 && x.Rank != 4)
+            throw new ArgumentException($"{op} expects a rank-2 input (N, C) or a rank-4 input (N, C, H, W); received shape {x.Shape}.");
+        var (n, c, hw) = (x.Shape[0], x.Shape[1], x.Shape.Product(2, x.Rank));
+        foreach (var (t, name) in new[] { (gamma, "gamma"), (beta, "beta"), (runningMean, "moving_mean"), (runningVar, "moving_variance") })
+        {
+            RequireSameKind(op, x, t);
+            if (t.Rank != 1 || t.Size != c)
+                throw new ArgumentException($"{op}: {name} must have shape ({c},) to match the {c} channels (axis 1) of input {x.Shape}; received {t.Shape}.");
+        }
+        if (!(momentum >= 0 && momentum <= 1))
+            throw new ArgumentOutOfRangeException(nameof(momentum), momentum, $"{op}: momentum must be in [0, 1]; received {momentum}.");
+        if (!(epsilon > 0))
+            throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, $"{op}: epsilon must be positive; received {epsilon}.");
+        if (training && n * hw == 0)
+            throw new ArgumentException($"{op}: training mode needs at least one value per channel to compute batch statistics; received shape {x.Shape}.");
+
+        return training
+            ? BatchNormTraining(op, x, gamma, beta, runningMean, runningVar, n, c, hw, momentum, epsilon)
+            : BatchNormInference(op, x, gamma, beta, runningMean, runningVar, n, c, hw, epsilon);
+    }
+
+    private static Tensor BatchNormTraining(string op, Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+        int n, int c, int hw, double momentum, double epsilon)
+    {
+        var y = Tensor.EmptyLike(x);
+        var mean = Tensor.Empty(new Shape(c), x.DType, x.Device);
+        var invStd = Tensor.Empty(new Shape(c), x.DType, x.Device);
+        x.Backend.BatchNormForwardTraining(x, gamma, beta, y, mean, invStd, runningMean, runningVar, n, c, hw, momentum, epsilon);
+        if (!Tape.WillRecord(x, gamma, beta))
+        {
+            mean.Dispose();
+            invStd.Dispose();
+            return y;
+        }
+        Tape.Record(op, y, [x, gamma, beta], (dy, grad) =>
+        {
+            // The kernel always writes dx; give it a throw-away buffer when x needs no gradient.
+            var dx = grad(x);
+            using var scratch = dx is null ? Tensor.ZerosLike(x) : null;
+            dy.Backend.BatchNormBackward(x, dy, gamma, mean, invStd, dx ?? scratch!, grad(gamma), grad(beta), n, c, hw);
+            mean.Dispose();
+            invStd.Dispose();
+        });
+        return y;
+    }
+
+    /// <summary>Inference mode is a per-channel affine map y = x·s + t with s = gamma/sqrt(var + eps),
+    /// so its backward is built from existing kernels: dx += dy·s (the inference kernel applied to dy
+    /// with zero mean and shift), dgamma += Σ dy·x̂ with x̂ from the same kernel, dbeta += Σ dy.</summary>
+    private static Tensor BatchNormInference(string op, Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+        int n, int c, int hw, double epsilon)
+    {
+        var y = Tensor.EmptyLike(x);
+        x.Backend.BatchNormForwardInference(x, gamma, beta, runningMean, runningVar, y, n, c, hw, epsilon);
+        if (!Tape.WillRecord(x, gamma, beta)) return y;
+
+        // Snapshot the statistics, so a training step between forward and backward cannot change them.
+        var mean = Tensor.EmptyLike(runningMean);
+        var variance = Tensor.EmptyLike(runningVar);
+        x.Backend.Copy(runningMean, mean, c);
+        x.Backend.Copy(runningVar, variance, c);
+        Tape.Record(op, y, [x, gamma, beta], (dy, grad) =>
+        {
+            var be = dy.Backend;
+            using var zeros = Tensor.Zeros(new Shape(c), dy.DType, dy.Device);
+            if (grad(x) is { } dx)
+            {
+                using var scaled = Tensor.EmptyLike(dy);
+                be.BatchNormForwardInference(dy, gamma, zeros, zeros, variance, scaled, n, c, hw, epsilon);
+                be.Axpy(1, scaled, dx, dx.Size);
+            }
+            if (grad(gamma) is { } dgamma)
+            {
+                using var ones = Tensor.Ones(new Shape(c), dy.DType, dy.Device);
+                using var xhat = Tensor.EmptyLike(x);
+                using var product = Tensor.EmptyLike(x);
+                be.BatchNormForwardInference(x, ones, zeros, mean, variance, xhat, n, c, hw, epsilon);
+                be.MulForward(dy, xhat, product, product.Size);
+                be.BiasAddBackward(product, dgamma, n, c, hw);
+            }
+            if (grad(beta) is { } dbeta) be.BiasAddBackward(dy, dbeta, n, c, hw);
+            mean.Dispose();
+            variance.Dispose();
+        });
+        return y;
+    }
+}

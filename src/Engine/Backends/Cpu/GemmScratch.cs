@@ -1,0 +1,37 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Engine.Backends.Cpu;
+
+/// <summary>Per-thread packing buffers for <see cref="CpuGemm"/>, reused across calls so that a GEMM
+/// allocates nothing in steady state. Pinned arrays (raw pointers into them stay valid) aligned to
+/// 64 bytes so full-width SIMD loads never straddle a cache line.</summary>
+internal sealed unsafe class GemmScratch
+{
+    [ThreadStatic] private static GemmScratch? _current;
+
+    private float[] _a = [];
+    private float[] _b = [];
+    private float[] _tile = [];
+
+    public static GemmScratch ForThisThread => _current ??= new GemmScratch();
+
+    /// <summary>Room for a packed block of A (MC×KC, rounded up to whole panels).</summary>
+    public float* A(int floats) => Aligned(ref _a, floats);
+
+    /// <summary>Room for a packed block of B (KC×NC, rounded up to whole panels).</summary>
+    public float* B(int floats) => Aligned(ref _b, floats);
+
+    /// <summary>One MR×NR tile, where edge tiles are computed before being merged into C.</summary>
+    public float* Tile(int floats) => Aligned(ref _tile, floats);
+
+    private const int AlignFloats = 16; // 64 bytes
+
+    private static float* Aligned(ref float[] buffer, int floats)
+    {
+        if (buffer.Length < floats + AlignFloats)
+            buffer = GC.AllocateUninitializedArray<float>(floats + AlignFloats, pinned: true);
+        var start = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
+        return (float*)((start + 63) & ~(nint)63);
+    }
+}

@@ -1,0 +1,41 @@
+using Engine.Tensors;
+
+namespace Engine.Metrics;
+
+/// <summary>Keras's accuracy, chosen by the kind of target: sparse_categorical_accuracy (label ==
+/// argmax of the scores), categorical_accuracy (argmax of the one-hot target == argmax of the
+/// scores; logits or probabilities give the same answer) or binary_accuracy (per element,
+/// p &gt; threshold == (t &gt; 0.5), averaged over labels, then over samples).</summary>
+public sealed class Accuracy : Metric
+{
+    public Accuracy(TargetKind kind, double threshold = 0.5, string? name = null)
+    {
+        if (!double.IsFinite(threshold)) throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "The threshold must be a finite number.");
+        Kind = kind;
+        Threshold = threshold;
+        Name = name ?? "accuracy";
+    }
+
+    public TargetKind Kind { get; }
+
+    /// <summary>Decision threshold on probabilities (binary targets only).</summary>
+    public double Threshold { get; }
+
+    public override string Name { get; }
+
+    public override void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight = null)
+    {
+        var (rows, cols) = MetricInputs.Predictions(yPred, Name);
+        using var scope = new TensorScope();
+        var w = MetricInputs.Weights(sampleWeight, yPred, rows, Name);
+        var acc = Accumulator(yPred.Device, 2);
+        if (Kind == TargetKind.Binary)
+            yPred.Backend.BinaryAccuracyUpdate(yPred, MetricInputs.Dense(yTrue, yPred, rows, cols, Name), w, acc, rows, cols, Threshold);
+        else
+            yPred.Backend.SparseCategoricalAccuracyUpdate(yPred, MetricInputs.Labels(yTrue, Kind, yPred, rows, cols, Name), w, acc, rows, cols);
+    }
+
+    public override double Result() => ReadAccumulator() is { } a ? Ratio(a[0], a[1]) : 0;
+
+    public override void Reset() => ResetAccumulator();
+}

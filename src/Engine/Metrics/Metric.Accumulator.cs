@@ -1,0 +1,55 @@
+using Engine.Tensors;
+
+namespace Engine.Metrics;
+
+public abstract partial class Metric : IDisposable
+{
+    // The running sums, float64 on the device of the predictions; created by the first Update.
+    private Tensor? _accumulator;
+
+    // True once an Update has added to the buffer since the last Reset (host-side, no sync needed).
+    private bool _dirty;
+
+    /// <summary>The accumulator of <paramref name="length"/> float64 values on <paramref name="device"/>,
+    /// created as zeros on first use (or after a Reset, when the device or size changed).</summary>
+    protected Tensor Accumulator(Device device, int length)
+    {
+        if (_accumulator is { } a && a.Device == device && a.Size == length)
+        {
+            _dirty = true;
+            return a;
+        }
+        if (_accumulator is { } old && _dirty)
+            throw new InvalidOperationException(old.Device != device
+                ? $"Metric '{Name}' has accumulated values on {old.Device}; it received predictions on {device}. Call Reset() before moving to another device."
+                : $"Metric '{Name}' has accumulated {old.Size} counts; this update needs {length} (the number of classes changed?). Call Reset() first.");
+        _accumulator?.Dispose();
+        using (TensorScope.Untracked())
+            _accumulator = Tensor.Zeros(new Shape(length), DType.Float64, device);
+        _dirty = true;
+        return _accumulator;
+    }
+
+    /// <summary>The accumulated values, copied to the host (the one read per Result), or null when
+    /// nothing was accumulated since the last reset.</summary>
+    protected double[]? ReadAccumulator() => _dirty && _accumulator is { } a ? a.ToArray<double>() : null;
+
+    /// <summary>Zeroes the accumulator in place (no reallocation, no host sync).</summary>
+    protected void ResetAccumulator()
+    {
+        if (_accumulator is { } a && _dirty) a.Backend.Fill(a, 0, a.Size);
+        _dirty = false;
+    }
+
+    /// <summary>Frees the device buffer.</summary>
+    public void Dispose()
+    {
+        _accumulator?.Dispose();
+        _accumulator = null;
+        _dirty = false;
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>a / b, or 0 when b is 0 (Keras's divide_no_nan; sklearn's zero_division=0).</summary>
+    protected static double Ratio(double a, double b) => b == 0 ? 0 : a / b;
+}

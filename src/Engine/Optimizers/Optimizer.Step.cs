@@ -1,0 +1,143 @@
+using Engine.Tensors;
+
+namespace Engine.Optimizers;
+
+public abstract partial class Optimizer : IDisposable
+{
+    // Per parameter index, the named state buffers ("exp_avg", "momentum_buffer", ...), created on
+    // the parameter's device on first use. Untracked, so no TensorScope frees them; Dispose does.
+    private readonly List<Dictionary<string, Tensor>?> _slots = [];
+
+    // One-element buffer for the global squared gradient norm, reused every step.
+    private Tensor? _squaredNorm;
+
+    /// <summary>The names of the per-parameter state buffers this optimizer keeps (PyTorch's names).</summary>
+    protected abstract IReadOnlyList<string> SlotNames { get; }
+
+    /// <summary>Updates one parameter with its gradient. <paramref name="step"/> counts from 1.</summary>
+    protected abstract void Update(int index, Tensor param, Tensor grad, double learningRate, long step);
+
+    /// <summary>Clips the gradients (when ClipNorm or ClipValue is set), then updates every parameter
+    /// that has a gradient and counts the step. All the work is queued on the parameters' device;
+    /// nothing is read back to the host. Gradients are not zeroed (see <see cref="ZeroGrad(IEnumerable{Tensor})"/>).</summary>
+    public void Step(IReadOnlyList<Tensor> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var lr = CurrentLearningRate;
+        if (!(lr >= 0) || double.IsInfinity(lr))
+            throw new InvalidOperationException($"The learning rate at step {Iterations} is {lr}; it must be a finite number >= 0 (check the schedule).");
+        for (var i = 0; i < parameters.Count; i++) CheckParameter(i, parameters[i]);
+
+        using (TensorScope.Untracked())
+        {
+            if (ClipNorm is { } maxNorm) ClipGlobalNorm(parameters, maxNorm);
+            if (ClipValue is { } limit)
+                foreach (var p in parameters)
+                    if (p.Grad is { } g) g.Backend.ClipByValue(g, limit, g.Size);
+
+            for (var i = 0; i < parameters.Count; i++)
+                if (parameters[i].Grad is { } g)
+                    Update(i, parameters[i], g, lr, Iterations + 1);
+        }
+        Iterations++;
+    }
+
+    /// <summary>Drops every parameter's gradient (set to none, as torch's zero_grad does by default),
+    /// so a parameter that gets no gradient in the next step is not updated by it.</summary>
+    public static void ZeroGrad(IEnumerable<Tensor> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        foreach (var p in parameters) p.ZeroGrad();
+    }
+
+    /// <summary>Like <see cref="ZeroGrad(IEnumerable{Tensor})"/>, or, with setToNone false, fills the
+    /// existing gradient buffers with zeros instead (no reallocation in the next backward pass).</summary>
+    public static void ZeroGrad(IEnumerable<Tensor> parameters, bool setToNone)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        foreach (var p in parameters)
+        {
+            if (setToNone) p.ZeroGrad();
+            else if (p.Grad is { } g) g.Backend.Fill(g, 0, g.Size);
+        }
+    }
+
+    private void CheckParameter(int index, Tensor p)
+    {
+        ArgumentNullException.ThrowIfNull(p, $"parameters[{index}]");
+        if (!p.DType.IsFloating())
+            throw new ArgumentException($"Parameter {index} ({Describe(p)}) is {p.DType.Name()}; only float parameters can be optimized.");
+        if (p.Grad is { } g && (g.Shape != p.Shape || g.DType != p.DType || g.Device != p.Device))
+            throw new ArgumentException($"Parameter {index} ({Describe(p)}) has a gradient of shape {g.Shape}, {g.DType.Name()} on {g.Device}; it must match the parameter.");
+        if (index < _slots.Count && _slots[index] is { } slots)
+            foreach (var (key, s) in slots)
+                if (s.Shape != p.Shape || s.Device != p.Device || s.DType != p.DType)
+                    throw new ArgumentException(
+                        $"Parameter {index} ({Describe(p)}) does not match the optimizer's '{key}' state ({s.Shape}, {s.DType.Name()} on {s.Device}). " +
+                        "Pass the parameters in the same order on every step (a model's TrainableWeights is), or use a new optimizer.");
+    }
+
+    private static string Describe(Tensor p) => $"{(p.Name is null ? "" : $"'{p.Name}', ")}shape {p.Shape}";
+
+    /// <summary>torch.nn.utils.clip_grad_norm_ over all gradients together, on the device: the squared
+    /// norms are summed into one buffer, then every gradient is scaled by min(1, max/(norm + 1e-6)).</summary>
+    private void ClipGlobalNorm(IReadOnlyList<Tensor> parameters, double maxNorm)
+    {
+        Tensor? first = null;
+        foreach (var p in parameters)
+        {
+            if (p.Grad is not { } g) continue;
+            first ??= g;
+            if (g.Device != first.Device || g.DType != first.DType)
+                throw new InvalidOperationException(
+                    $"ClipNorm needs every gradient on one device with one dtype; found {first.DType.Name()} on {first.Device} and {g.DType.Name()} on {g.Device}.");
+        }
+        if (first is null) return;
+        if (_squaredNorm is null || _squaredNorm.Device != first.Device || _squaredNorm.DType != first.DType)
+        {
+            _squaredNorm?.Dispose();
+            _squaredNorm = Tensor.Empty(new Shape(1), first.DType, first.Device);
+        }
+        var backend = first.Backend;
+        backend.Fill(_squaredNorm, 0, 1);
+        foreach (var p in parameters)
+            if (p.Grad is { } g) backend.SquaredNormAccumulate(g, _squaredNorm, g.Size);
+        foreach (var p in parameters)
+            if (p.Grad is { } g) backend.ScaleToMaxNorm(g, _squaredNorm, maxNorm, g.Size);
+    }
+
+    /// <summary>The state buffer <paramref name="key"/> of parameter <paramref name="index"/>; created
+    /// as zeros (and <paramref name="created"/> set) the first time it is asked for.</summary>
+    protected Tensor Slot(int index, Tensor param, string key, out bool created)
+    {
+        while (_slots.Count <= index) _slots.Add(null);
+        var slots = _slots[index] ??= [];
+        created = false;
+        if (slots.TryGetValue(key, out var t)) return t;
+        using (TensorScope.Untracked())
+            t = Tensor.Zeros(param.Shape, param.DType, param.Device);
+        slots[key] = t;
+        created = true;
+        return t;
+    }
+
+    protected Tensor Slot(int index, Tensor param, string key) => Slot(index, param, key, out _);
+
+    /// <summary>Frees every state buffer (the next step starts from zero moments).</summary>
+    private void ClearSlots()
+    {
+        foreach (var slots in _slots)
+            if (slots is not null)
+                foreach (var t in slots.Values) t.Dispose();
+        _slots.Clear();
+    }
+
+    /// <summary>Frees the optimizer's device buffers.</summary>
+    public void Dispose()
+    {
+        ClearSlots();
+        _squaredNorm?.Dispose();
+        _squaredNorm = null;
+        GC.SuppressFinalize(this);
+    }
+}
