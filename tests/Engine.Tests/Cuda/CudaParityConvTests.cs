@@ -3,6 +3,7 @@ using Engine.Backends;
 namespace Engine.Tests.Cuda;
 
 /// <summary>im2col/col2im and pooling on odd images (batch 3, 5 channels, 7x9) with stride and padding variants.</summary>
+[Collection(CudaCollection.Name)]
 public class CudaParityConvTests : CudaParityTestBase
 {
     private static CpuBackend Cpu => CpuBackend.Instance;

@@ -3,6 +3,7 @@ using Engine.Tensors;
 
 namespace Engine.Tests.Cuda;
 
+[Collection(CudaCollection.Name)]
 public class CudaParityElementwiseTests : CudaParityTestBase
 {
     private const int N = 3001;   // several blocks, not a multiple of the block size

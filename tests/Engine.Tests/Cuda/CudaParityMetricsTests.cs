@@ -5,6 +5,7 @@ namespace Engine.Tests.Cuda;
 
 /// <summary>Metric kernels: float64 device accumulators against the CPU twins, with ties, NaNs,
 /// out-of-range labels and sample weights.</summary>
+[Collection(CudaCollection.Name)]
 public class CudaParityMetricsTests : CudaParityTestBase
 {
     private static CpuBackend Cpu => CpuBackend.Instance;

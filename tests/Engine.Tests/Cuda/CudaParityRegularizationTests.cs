@@ -4,6 +4,7 @@ using Engine.Tensors;
 namespace Engine.Tests.Cuda;
 
 /// <summary>Dropout (bit-identical masks), batch norm, and the optimizer steps.</summary>
+[Collection(CudaCollection.Name)]
 public class CudaParityRegularizationTests : CudaParityTestBase
 {
     private static CpuBackend Cpu => CpuBackend.Instance;

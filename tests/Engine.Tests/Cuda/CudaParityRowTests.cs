@@ -4,6 +4,7 @@ using Engine.Tensors;
 namespace Engine.Tests.Cuda;
 
 /// <summary>Row kernels (one block per row): softmax, log-softmax and the losses.</summary>
+[Collection(CudaCollection.Name)]
 public class CudaParityRowTests : CudaParityTestBase
 {
     private static CpuBackend Cpu => CpuBackend.Instance;

@@ -25,6 +25,26 @@ internal static class CudaTestSupport
     public static CudaBackend ParityBackend() =>
         CudaBackend.IsAvailable ? CudaBackend.ForDevice(0) : Emulated.Value ?? RequireGpu();
 
+    private static readonly Lazy<Device?> EmulatedDevice = new(() =>
+    {
+        if (Emulated.Value is not { } emulated) return null;
+        // Device.Cuda(5) now resolves to the emulator; every other index still goes to the real driver.
+        BackendRegistry.RegisterCudaFactory(d => d == emulated.Device ? emulated : new CudaBackend(d));
+        return emulated.Device;
+    });
+
+    /// <summary>The device for end-to-end tests through the ordinary ops (Tensor.To, Ops.*, the
+    /// registry): cuda:0 with a GPU, the emulated device with the kernel emulator, else a skip.</summary>
+    public static Device TrainingDevice()
+    {
+        if (CudaBackend.IsAvailable) return Device.Cuda(0);
+        if (EmulatedDevice.Value is { } d) return d;
+        RequireGpu();
+        return default;
+    }
+
+    public static CudaBackend BackendOf(Device device) => (CudaBackend)BackendRegistry.For(device);
+
     public static bool IsEmulated(CudaBackend backend) => backend.DeviceName.Contains("emulator", StringComparison.Ordinal);
 
     /// <summary>NVRTC must load in CI (CI=true: the CI script installs it); elsewhere its absence skips.</summary>
