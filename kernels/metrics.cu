@@ -151,16 +151,20 @@ extern "C" __global__ void sparse_class_counts_update(const float* y_pred, const
     for (long long r = warp_id(); r < rows; r += warp_count())
     {
         const int predicted = warp_argmax(y_pred + r * cols, cols);
-        if (!lane0()) continue;
-        const int label = labels[r];
-        const double w = weight_of(weight, r);
-        if (predicted == label)
+        if (lane0())
         {
-            atomicAdd(counts + predicted, w);                       // true positive
-            continue;
+            const int label = labels[r];
+            const double w = weight_of(weight, r);
+            if (predicted == label)
+            {
+                atomicAdd(counts + predicted, w);                   // true positive
+            }
+            else
+            {
+                atomicAdd(counts + cols + predicted, w);            // false positive of the predicted class
+                if (label >= 0 && label < cols) atomicAdd(counts + 2 * cols + label, w);   // false negative of the true class
+            }
         }
-        atomicAdd(counts + cols + predicted, w);                    // false positive of the predicted class
-        if (label >= 0 && label < cols) atomicAdd(counts + 2 * cols + label, w);   // false negative of the true class
     }
 }
 

@@ -99,6 +99,18 @@ public sealed partial class CudaBackend : IBackend, IDisposable
 
     public void Synchronize() => _queue.Synchronize();
 
+    /// <summary>GPU time of the work <paramref name="work"/> queues, in milliseconds, measured with a pair
+    /// of CUDA events on the backend's stream (for benchmarks; wall-clock on a stand-in queue).</summary>
+    internal double TimeMilliseconds(Action work)
+    {
+        if (_queue is DriverQueue driver) return driver.TimeMilliseconds(work);
+        _queue.Synchronize();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        work();
+        _queue.Synchronize();
+        return watch.Elapsed.TotalMilliseconds;
+    }
+
     public void Fill(Tensor y, double value, int n)
     {
         const string op = "fill";

@@ -43,6 +43,18 @@ public class CudaRuntimeTests
     }
 
     [Fact]
+    public void EventTimingMeasuresQueuedWork()
+    {
+        var gpu = CudaTestSupport.RequireGpu();
+        var x = Tensor.Zeros(new Shape(1 << 24), device: Device.Cuda(0));
+        var ms = gpu.TimeMilliseconds(() =>
+        {
+            for (var i = 0; i < 20; i++) gpu.ReluForward(x, x, x.Size);
+        });
+        Assert.True(ms > 0 && ms < 10_000, $"{ms} ms");
+    }
+
+    [Fact]
     public void Float64KernelsAreRefusedByNameButAccumulatorsWork()
     {
         var gpu = CudaTestSupport.RequireGpu();
