@@ -1,0 +1,87 @@
+using System.Runtime.CompilerServices;
+using Engine.Autograd;
+using Engine.Tensors;
+
+namespace Engine.Layers;
+
+/// <summary>Activation functions by Keras name ("relu", "sigmoid", "softmax", "tanh", "linear", …),
+/// plus any registered with <see cref="Register"/>. Softmax and sigmoid outputs remember their
+/// logits, so that a cross-entropy loss with <c>fromLogits: false</c> can still use the stable fused
+/// logits form (TensorFlow's Keras does the same).</summary>
+public static class Activations
+{
+    private static readonly Dictionary<string, Func<Tensor, Tensor>> Table = new()
+    {
+        ["linear"] = x => x,
+        ["relu"] = Ops.Relu,
+        ["sigmoid"] = x => Remember(Ops.Sigmoid(x), x, sigmoid: true),
+        ["softmax"] = x => Remember(Ops.Softmax(x), x, sigmoid: false),
+        ["tanh"] = Ops.Tanh,
+        ["log_softmax"] = Ops.LogSoftmax,
+        ["swish"] = x => Ops.Mul(x, Ops.Sigmoid(x)),
+        ["silu"] = x => Ops.Mul(x, Ops.Sigmoid(x)),
+    };
+
+    private static readonly ConditionalWeakTable<Tensor, Tensor> SoftmaxLogits = new();
+    private static readonly ConditionalWeakTable<Tensor, Tensor> SigmoidLogits = new();
+
+    /// <summary>Names that <see cref="Apply"/> understands.</summary>
+    public static IReadOnlyCollection<string> Names
+    {
+        get { lock (Table) return Table.Keys.ToArray(); }
+    }
+
+    /// <summary>Adds a custom activation usable by name in every layer (and in saved configs, once
+    /// registered again before loading).</summary>
+    public static void Register(string name, Func<Tensor, Tensor> function)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(function);
+        lock (Table) Table[name] = function;
+    }
+
+    /// <summary>Checks a name (null means linear) and returns it normalized.</summary>
+    public static string? Validate(string? name)
+    {
+        if (name is null) return null;
+        var key = name.Trim().ToLowerInvariant();
+        lock (Table)
+        {
+            if (Table.ContainsKey(key)) return key == "linear" ? null : key;
+            if (Table.ContainsKey(name)) return name;
+        }
+        throw new ArgumentException($"Could not interpret activation function identifier: '{name}'. Known activations: {string.Join(", ", Names.Order())} (add your own with Activations.Register).", nameof(name));
+    }
+
+    /// <summary>Applies the named activation (null or "linear": identity).</summary>
+    public static Tensor Apply(string? name, Tensor x)
+    {
+        if (name is null) return x;
+        Func<Tensor, Tensor>? f;
+        lock (Table) Table.TryGetValue(name, out f);
+        return (f ?? Table[Validate(name) ?? "linear"])(x);
+    }
+
+    private static Tensor Remember(Tensor output, Tensor logits, bool sigmoid)
+    {
+        (sigmoid ? SigmoidLogits : SoftmaxLogits).AddOrUpdate(output, logits);
+        return output;
+    }
+
+    /// <summary>The logits a softmax output was computed from, if it came from <see cref="Apply"/>.</summary>
+    internal static bool TryGetSoftmaxLogits(Tensor probs, out Tensor logits) => TryGet(SoftmaxLogits, probs, out logits);
+
+    /// <summary>The logits a sigmoid output was computed from, if it came from <see cref="Apply"/>.</summary>
+    internal static bool TryGetSigmoidLogits(Tensor probs, out Tensor logits) => TryGet(SigmoidLogits, probs, out logits);
+
+    private static bool TryGet(ConditionalWeakTable<Tensor, Tensor> table, Tensor probs, out Tensor logits)
+    {
+        if (table.TryGetValue(probs, out var l) && !l.IsDisposed)
+        {
+            logits = l;
+            return true;
+        }
+        logits = null!;
+        return false;
+    }
+}

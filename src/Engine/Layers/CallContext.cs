@@ -1,0 +1,8 @@
+namespace Engine.Layers;
+
+/// <summary>What a layer call needs besides its input: whether this is a training step (dropout
+/// active, batch-norm on batch statistics) and a seed for that step's random masks.</summary>
+public readonly record struct CallContext(bool Training, ulong Seed)
+{
+    public static CallContext Inference { get; } = new(false, 0);
+}

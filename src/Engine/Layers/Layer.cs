@@ -1,0 +1,231 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Engine.Layers.Initializers;
+using Engine.Serialization;
+using Engine.Tensors;
+
+namespace Engine.Layers;
+
+/// <summary>Base of all layers, shaped like Keras's: the constructor holds the configuration,
+/// <see cref="Build"/> creates the weights once the input shape is known (lazily, from the first input),
+/// <see cref="Call"/> runs the ops, <see cref="ComputeOutputShape"/> answers without running.
+/// Shapes here are per sample, without the batch axis, and images are channels-first: Keras's
+/// <c>input_shape=(28, 28, 1)</c> is <c>inputShape: [1, 28, 28]</c>.</summary>
+public abstract partial class Layer
+{
+    private readonly List<Variable> _weights = [];
+    private (DType DType, Device Device, Rng Rng)? _building;
+    private Rng? _eagerRng;
+    private bool _trainable = true;
+
+    protected Layer(string? name, int[]? inputShape)
+    {
+        if (name is not null && !ValidName().IsMatch(name))
+            throw new ArgumentException($"Invalid layer name '{name}': use letters, digits, '_', '-' and '.', starting with a letter or '_'.", nameof(name));
+        if (inputShape is not null && inputShape.Any(d => d <= 0))
+            throw new ArgumentException($"{GetType().Name}: every dimension of inputShape must be positive; received {Shape.Format(inputShape)}.", nameof(inputShape));
+        Name = name ?? ToSnakeCase(ClassName);
+        AutoNamed = name is null;
+        InputShape = inputShape?.ToArray();
+    }
+
+    /// <summary>Unique within a model: "conv2d", "conv2d_1", … (assigned when the model is assembled).</summary>
+    public string Name { get; private set; }
+
+    /// <summary>The class name shown by Summary and stored in model configs.</summary>
+    public virtual string ClassName => GetType().Name;
+
+    /// <summary>When false the layer's weights are frozen (no gradients, the optimizer skips them);
+    /// a frozen BatchNormalization also runs in inference mode, as in Keras.</summary>
+    public bool Trainable
+    {
+        get => _trainable;
+        set
+        {
+            _trainable = value;
+            foreach (var w in _weights) w.Value.RequiresGrad = w.Trainable && value;
+        }
+    }
+
+    /// <summary>The per-sample input shape declared with <c>inputShape:</c> (Keras's input_shape), or null.</summary>
+    public int[]? InputShape { get; }
+
+    public bool Built => BuiltInputShape is not null;
+
+    /// <summary>The per-sample input shape the weights were built for.</summary>
+    public int[]? BuiltInputShape { get; private set; }
+
+    /// <summary>Element type of the weights (float32 unless built from float64 inputs).</summary>
+    public DType? DType => _weights.Count > 0 ? _weights[0].Value.DType : null;
+
+    public IReadOnlyList<Variable> Weights => _weights;
+
+    public IReadOnlyList<Variable> TrainableWeights => _trainable ? _weights.Where(w => w.Trainable).ToList() : [];
+
+    public IReadOnlyList<Variable> NonTrainableWeights => _trainable ? _weights.Where(w => !w.Trainable).ToList() : _weights;
+
+    /// <summary>Total number of weight elements (0 before Build).</summary>
+    public long CountParams() => _weights.Sum(w => (long)w.Value.Size);
+
+    internal bool AutoNamed { get; private set; }
+
+    internal void AssignName(string name)
+    {
+        Name = name;
+        AutoNamed = false;
+    }
+
+    // ---- shapes ------------------------------------------------------------------------------
+
+    /// <summary>The per-sample output shape for a per-sample input shape; throws a Keras-style error
+    /// when the input cannot be handled (wrong rank, kernel larger than the image, …).</summary>
+    public abstract int[] ComputeOutputShape(int[] inputShape);
+
+    /// <summary>"Input 0 of layer "conv2d" is incompatible with the layer: {what}".</summary>
+    protected ArgumentException Incompatible(string what) =>
+        new($"Input 0 of layer \"{Name}\" is incompatible with the layer: {what}");
+
+    /// <summary>Throws unless the per-sample input has <paramref name="rank"/> axes (batch excluded).</summary>
+    protected void RequireRank(int[] inputShape, int rank, string layout)
+    {
+        if (inputShape.Length != rank)
+            throw Incompatible($"expected ndim={rank + 1} {layout}, found ndim={inputShape.Length + 1}. Full shape received: {WithBatch(inputShape)}.");
+    }
+
+    /// <summary>Formats a per-sample shape with Keras's unknown batch axis: (None, 1, 28, 28).</summary>
+    public static string WithBatch(int[] shape) => Shape.Format([null, .. shape.Select(d => (int?)d)]);
+
+    // ---- building ----------------------------------------------------------------------------
+
+    /// <summary>Creates the weights for a per-sample input shape. Models call this with their dtype,
+    /// device and a seed derived from the model seed and the layer's position; a layer used on its
+    /// own builds from its first input with a seed derived from its name.</summary>
+    public void Build(int[] inputShape, DType dtype = Tensors.DType.Float32, Device? device = null, ulong? seed = null)
+    {
+        if (Built)
+        {
+            if (!inputShape.AsSpan().SequenceEqual(BuiltInputShape))
+                throw Incompatible($"expected shape {WithBatch(BuiltInputShape!)}, received {WithBatch(inputShape)} (the layer was already built for the former).");
+            return;
+        }
+        ComputeOutputShape(inputShape);
+        using (TensorScope.Untracked())
+        {
+            _building = (dtype, device ?? Device.Cpu, new Rng(seed ?? NameSeed()));
+            try { BuildCore(inputShape); }
+            finally { _building = null; }
+        }
+        BuiltInputShape = inputShape.ToArray();
+    }
+
+    /// <summary>Override to create weights with <see cref="AddWeight"/>.</summary>
+    protected virtual void BuildCore(int[] inputShape)
+    {
+    }
+
+    /// <summary>Creates a weight during <see cref="BuildCore"/>. fanIn/fanOut feed the variance-scaling
+    /// initializers (Glorot, He).</summary>
+    protected Variable AddWeight(string name, int[] shape, Initializer initializer, int fanIn = 1, int fanOut = 1, bool trainable = true)
+    {
+        var (dtype, device, rng) = _building ?? throw new InvalidOperationException($"{ClassName}.AddWeight may only be called from BuildCore.");
+        var value = initializer.Create(new Shape(shape), fanIn, fanOut, dtype, device, rng);
+        value.Name = $"{Name}/{name}";
+        value.RequiresGrad = trainable && _trainable;
+        var v = new Variable(this, name, value, trainable);
+        _weights.Add(v);
+        return v;
+    }
+
+    private ulong NameSeed()
+    {
+        // FNV-1a of the name: a stable seed for layers built outside a model.
+        var h = 14695981039346656037UL;
+        foreach (var ch in Name) h = (h ^ ch) * 1099511628211UL;
+        return h;
+    }
+
+    // ---- calling -----------------------------------------------------------------------------
+
+    /// <summary>Runs the layer on a batch (building it from this input if needed). In training mode
+    /// each call draws a fresh seed for random masks from the layer's own stream.</summary>
+    public Tensor Forward(Tensor x, bool training = false) =>
+        Forward(x, new CallContext(training, training ? (_eagerRng ??= new Rng(NameSeed())).NextSeed() : 0));
+
+    public Tensor Forward(Tensor x, CallContext context)
+    {
+        if (x.Rank < 1)
+            throw Incompatible($"expected a batch axis first, received a scalar.");
+        var sample = x.Shape.ToArray()[1..];
+        if (Built) CheckBuiltShape(x.Shape, sample);
+        else Build(sample, x.DType.IsFloating() ? x.DType : Tensors.DType.Float32, x.Device);
+        return Call(x, context);
+    }
+
+    private void CheckBuiltShape(Shape received, int[] sample)
+    {
+        var expected = BuiltInputShape!;
+        if (sample.AsSpan().SequenceEqual(expected)) return;
+        var hint = "";
+        if (expected.Length == 3 && sample.Length == 3 && sample[2] == expected[0] && sample[0] == expected[1] && sample[1] == expected[2])
+            hint = $" Engine images are channels-first (N, C, H, W); this input looks channels-last (N, H, W, C). Transpose it to {WithBatch(expected)}.";
+        throw Incompatible($"expected shape {WithBatch(expected)}, received {received}.{hint}");
+    }
+
+    /// <summary>The computation, on a batch whose per-sample shape matches the built one.</summary>
+    protected abstract Tensor Call(Tensor x, CallContext context);
+
+    /// <summary>Functional API: applies the layer to a symbolic tensor, checking shapes without
+    /// computing anything. Weights are created when the <see cref="Models.Model"/> is assembled.</summary>
+    public SymbolicTensor Apply(SymbolicTensor input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (Built && !input.Shape.AsSpan().SequenceEqual(BuiltInputShape))
+            throw Incompatible($"expected shape {WithBatch(BuiltInputShape!)}, received {WithBatch(input.Shape)}.");
+        return new SymbolicTensor(ComputeOutputShape(input.Shape), this, input);
+    }
+
+    // ---- configuration and devices ------------------------------------------------------------
+
+    /// <summary>The constructor arguments as JSON (Keras's get_config), enough to rebuild the layer
+    /// with <see cref="LayerRegistry.FromConfig"/>.</summary>
+    public virtual JsonObject GetConfig()
+    {
+        var c = new JsonObject { ["name"] = Name, ["trainable"] = _trainable };
+        if (InputShape is not null) c["input_shape"] = ConfigJson.Ints(InputShape);
+        return c;
+    }
+
+    /// <summary>Moves every weight to <paramref name="device"/> (new tensors; values copied).</summary>
+    internal void MoveTo(Device device)
+    {
+        using var untracked = TensorScope.Untracked();
+        foreach (var w in _weights)
+        {
+            if (w.Value.Device == device) continue;
+            var old = w.Value;
+            var moved = old.To(device);
+            moved.Name = old.Name;
+            moved.RequiresGrad = old.RequiresGrad;
+            w.Value = moved;
+            old.Dispose();
+        }
+    }
+
+    public override string ToString() => $"<{ClassName} name={Name}, built={Built}>";
+
+    /// <summary>Keras's to_snake_case: "MaxPooling2D" → "max_pooling2d".</summary>
+    public static string ToSnakeCase(string name)
+    {
+        var s = FirstCap().Replace(name, "$1_$2");
+        return LowerUpper().Replace(s, "$1_$2").ToLowerInvariant();
+    }
+
+    [GeneratedRegex("(.)([A-Z][a-z]+)")]
+    private static partial Regex FirstCap();
+
+    [GeneratedRegex("([a-z])([A-Z])")]
+    private static partial Regex LowerUpper();
+
+    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_.\-]*$")]
+    private static partial Regex ValidName();
+}

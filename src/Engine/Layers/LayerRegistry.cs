@@ -1,0 +1,41 @@
+using System.Text.Json.Nodes;
+
+namespace Engine.Layers;
+
+/// <summary>Rebuilds layers from their saved configs by class name (Keras's deserialize). Register
+/// custom layers before loading a model that uses them.</summary>
+public static class LayerRegistry
+{
+    private static readonly Dictionary<string, Func<JsonObject, Layer>> Factories = new()
+    {
+        ["InputLayer"] = c => new Input(Serialization.ConfigJsonExtensions.Ints(c, "input_shape"), Serialization.ConfigJsonExtensions.Str(c, "name")),
+        ["Conv2D"] = Conv2D.FromConfig,
+        ["MaxPooling2D"] = MaxPooling2D.FromConfig,
+        ["AveragePooling2D"] = AveragePooling2D.FromConfig,
+        ["GlobalAveragePooling2D"] = GlobalAveragePooling2D.FromConfig,
+        ["Flatten"] = Flatten.FromConfig,
+        ["Dense"] = Dense.FromConfig,
+        ["Dropout"] = Dropout.FromConfig,
+        ["BatchNormalization"] = BatchNormalization.FromConfig,
+        ["Activation"] = Activation.FromConfig,
+        ["Rescaling"] = Rescaling.FromConfig,
+    };
+
+    public static void Register(string className, Func<JsonObject, Layer> factory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(className);
+        ArgumentNullException.ThrowIfNull(factory);
+        lock (Factories) Factories[className] = factory;
+    }
+
+    public static Layer FromConfig(string className, JsonObject config)
+    {
+        Func<JsonObject, Layer>? factory;
+        lock (Factories) Factories.TryGetValue(className, out factory);
+        if (factory is null)
+            throw new ArgumentException($"Unknown layer class '{className}' in the model config. Known layers: {string.Join(", ", Factories.Keys.Order())}; register custom layers with LayerRegistry.Register.");
+        var layer = factory(config);
+        if (config["trainable"] is JsonValue t && !t.GetValue<bool>()) layer.Trainable = false;
+        return layer;
+    }
+}

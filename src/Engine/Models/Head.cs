@@ -1,0 +1,47 @@
+using Engine.Losses;
+using Engine.Metrics;
+using Engine.Tensors;
+
+namespace Engine.Models;
+
+/// <summary>One compiled output: its loss, loss weight, metrics and running loss.</summary>
+internal sealed class Head(string name, Loss loss, double weight, IReadOnlyList<MetricSpec> specs) : IDisposable
+{
+    private List<Metric>? _metrics;
+
+    public string Name { get; } = name;
+
+    public Loss Loss { get; } = loss;
+
+    public double Weight { get; } = weight;
+
+    public IReadOnlyList<MetricSpec> Specs { get; } = specs;
+
+    public MeanTracker LossTracker { get; } = new();
+
+    /// <summary>Metrics, resolved on first use (names need the target kind).</summary>
+    public IReadOnlyList<Metric> Metrics(Tensor yTrue, Tensor yPred)
+    {
+        if (_metrics is not null) return _metrics;
+        var kind = Loss.TargetKind ?? Infer(yTrue, yPred);
+        _metrics = Specs.Select(s => s.Resolve(kind)).ToList();
+        return _metrics;
+    }
+
+    public IReadOnlyList<Metric> ResolvedMetrics => _metrics ?? [];
+
+    /// <summary>Keras's rule for "accuracy" without a known loss: integer targets are sparse, a
+    /// single output column is binary, otherwise categorical.</summary>
+    private static TargetKind Infer(Tensor yTrue, Tensor yPred) =>
+        yTrue.DType == DType.Int32 && yTrue.Rank == 1 ? TargetKind.SparseCategorical
+        : yPred.Rank == 1 || yPred.Shape[^1] == 1 ? TargetKind.Binary
+        : TargetKind.Categorical;
+
+    public void Reset()
+    {
+        LossTracker.Reset();
+        foreach (var m in ResolvedMetrics) m.Reset();
+    }
+
+    public void Dispose() => LossTracker.Dispose();
+}

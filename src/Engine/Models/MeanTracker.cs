@@ -1,0 +1,39 @@
+using Engine.Tensors;
+
+namespace Engine.Models;
+
+/// <summary>A running mean of scalar losses kept on the device (Σ n·loss in a device scalar, Σ n on
+/// the host), so a training step never waits for the GPU; the value is read once per epoch.</summary>
+internal sealed class MeanTracker : IDisposable
+{
+    private Tensor? _sum;
+    private double _count;
+
+    public void Add(Tensor scalar, int n)
+    {
+        if (_sum is null || _sum.IsDisposed || _sum.Device != scalar.Device || _sum.DType != scalar.DType)
+        {
+            _sum?.Dispose();
+            using var untracked = TensorScope.Untracked();
+            _sum = Tensor.Zeros(new Shape(), scalar.DType, scalar.Device);
+            _count = 0;
+        }
+        scalar.Backend.Axpy(n, scalar, _sum, 1);
+        _count += n;
+    }
+
+    /// <summary>The mean so far (NaN before any update).</summary>
+    public double Result() => _sum is null || _count == 0 ? double.NaN : _sum.Item() / _count;
+
+    public void Reset()
+    {
+        _count = 0;
+        if (_sum is { IsDisposed: false }) _sum.Backend.Fill(_sum, 0, 1);
+    }
+
+    public void Dispose()
+    {
+        _sum?.Dispose();
+        _sum = null;
+    }
+}

@@ -1,0 +1,103 @@
+using Engine.Autograd;
+using Engine.Layers;
+using Engine.Tensors;
+
+namespace Engine.Models;
+
+public partial class Model
+{
+    /// <summary>Loss and metrics on arrays (Keras's evaluate(..., return_dict=True)): "loss" and each
+    /// metric, per output for multi-output models.</summary>
+    public Dictionary<string, double> Evaluate(Tensor x, Tensor y, int batchSize = 32, Tensor? sampleWeight = null) =>
+        Evaluate(x, new Dictionary<string, Tensor> { [SingleOutputName("Evaluate")] = y }, batchSize, sampleWeight);
+
+    public Dictionary<string, double> Evaluate(Tensor x, IReadOnlyDictionary<string, Tensor> y, int batchSize = 32, Tensor? sampleWeight = null)
+    {
+        RequireCompiled("evaluation");
+        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be positive.");
+        CheckCardinality(x, y, sampleWeight);
+        var source = new ArraySource(HostRows.OnHost(x), y.ToDictionary(kv => kv.Key, kv => HostRows.OnHost(kv.Value)),
+            sampleWeight is null ? null : HostRows.OnHost(sampleWeight), batchSize, shuffle: false);
+        return EvaluateCore(source, "");
+    }
+
+    /// <summary>Loss and metrics over a dataset.</summary>
+    public Dictionary<string, double> Evaluate(IDataset data, Func<Tensor, IReadOnlyDictionary<string, Tensor>>? targets = null)
+    {
+        RequireCompiled("evaluation");
+        var name = targets is null ? SingleOutputName("Evaluate on a dataset without a targets mapping") : "";
+        return EvaluateCore(new DatasetSource(data, name, targets), "");
+    }
+
+    /// <summary>Inference on arrays in batches; returns a host tensor (N, ...) for a single-output model.</summary>
+    public Tensor Predict(Tensor x, int batchSize = 32)
+    {
+        var all = PredictAll(x, batchSize);
+        if (all.Count != 1)
+            throw new InvalidOperationException($"Model '{Name}' has {all.Count} outputs ({string.Join(", ", all.Keys)}); use PredictAll.");
+        return all.Values.Single();
+    }
+
+    /// <summary>Inference on arrays in batches; one host tensor per output name.</summary>
+    public Dictionary<string, Tensor> PredictAll(Tensor x, int batchSize = 32)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be positive.");
+        if (x.Rank == 0) throw new ArgumentException("Predict needs a batch axis; received a scalar.", nameof(x));
+        var host = HostRows.OnHost(x);
+        var parts = new Dictionary<string, List<Tensor>>();
+        using (Tape.NoGrad())
+        {
+            for (var start = 0; start < host.Shape[0]; start += batchSize)
+            {
+                using var scope = new TensorScope();
+                var batch = HostRows.Slice(host, start, Math.Min(batchSize, host.Shape[0] - start));
+                foreach (var (name, y) in Run(batch, CallContext.Inference))
+                {
+                    var onHost = scope.Keep(y.Device.IsCuda ? y.To(Device.Cpu) : Copy(y));
+                    if (!parts.TryGetValue(name, out var list)) parts[name] = list = [];
+                    list.Add(onHost);
+                }
+            }
+        }
+        var result = new Dictionary<string, Tensor>();
+        foreach (var (name, list) in parts)
+        {
+            result[name] = list.Count == 1 ? list[0] : HostRows.Concat(list);
+            if (list.Count > 1) foreach (var t in list) t.Dispose();
+        }
+        return result;
+    }
+
+    private static Tensor Copy(Tensor t)
+    {
+        var c = Tensor.EmptyLike(t);
+        t.Backend.Copy(t, c, t.Size);
+        return c;
+    }
+
+    /// <summary>One optimizer step on one batch; returns that batch's loss and metrics (Keras's
+    /// train_on_batch(..., return_dict=True)).</summary>
+    public Dictionary<string, double> TrainOnBatch(Tensor x, Tensor y, Tensor? sampleWeight = null, IReadOnlyDictionary<int, double>? classWeight = null) =>
+        TrainOnBatch(x, new Dictionary<string, Tensor> { [SingleOutputName("TrainOnBatch")] = y }, sampleWeight, classWeight);
+
+    public Dictionary<string, double> TrainOnBatch(Tensor x, IReadOnlyDictionary<string, Tensor> y, Tensor? sampleWeight = null, IReadOnlyDictionary<int, double>? classWeight = null)
+    {
+        RequireCompiled("training");
+        CheckCardinality(x, y, sampleWeight);
+        ResetMetrics();
+        using (var scope = new TensorScope()) TrainStep(Prepare(new StepBatch(x, y, sampleWeight), classWeight));
+        return ReadLogs();
+    }
+
+    /// <summary>Loss and metrics of one batch without training.</summary>
+    public Dictionary<string, double> TestOnBatch(Tensor x, Tensor y, Tensor? sampleWeight = null)
+    {
+        RequireCompiled("evaluation");
+        var targets = new Dictionary<string, Tensor> { [SingleOutputName("TestOnBatch")] = y };
+        CheckCardinality(x, targets, sampleWeight);
+        ResetMetrics();
+        using (var scope = new TensorScope()) TestStep(Prepare(new StepBatch(x, targets, sampleWeight), null));
+        return ReadLogs();
+    }
+}
