@@ -1,0 +1,288 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using Engine.Tensors;
+
+namespace Engine.Cuda;
+
+/// <summary>One GPU driven through the CUDA driver API: its primary context (made current on
+/// whichever thread calls), one non-blocking stream that carries all work in order, the kernel
+/// modules loaded into the context, and a cuBLAS handle bound to the stream. After a sticky error
+/// (illegal address, launch failure, …) the context is unusable; every later call is refused with
+/// an exception that says so instead of hanging or returning garbage.</summary>
+internal sealed unsafe class DriverQueue : CudaQueue
+{
+    [ThreadStatic] private static nint _currentContext;
+
+    private readonly int _ordinal;
+    private readonly int _cuDevice;
+    private readonly nint _context;
+    private readonly nint _stream;
+    private readonly object _lock = new();
+    private readonly Dictionary<string, nint> _functions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, nint> _modules = new(StringComparer.Ordinal);
+    private nint _cublas;
+    private ulong _cublasWorkspace;
+    private CudaException? _poison;
+    private string? _lastKernel;
+    private bool _disposed;
+
+    public DriverQueue(int ordinal)
+    {
+        CudaLibraries.Require(NativeLibrarySpec.Driver);
+        CudaCheck.ThrowIfFailed(Driver.cuInit(0));
+        CudaCheck.ThrowIfFailed(Driver.cuDeviceGetCount(out var count));
+        if (ordinal < 0 || ordinal >= count)
+            throw new ArgumentOutOfRangeException(nameof(ordinal), ordinal, $"There is no CUDA device {ordinal}; this machine has {count} (cuda:0 … cuda:{count - 1}).");
+        _ordinal = ordinal;
+        CudaCheck.ThrowIfFailed(Driver.cuDeviceGet(out _cuDevice, ordinal));
+        DeviceName = CudaInfo.DeviceNameOf(_cuDevice);
+        CudaCheck.ThrowIfFailed(Driver.cuDeviceGetAttribute(out var sms, DeviceAttribute.MultiprocessorCount, _cuDevice));
+        CudaCheck.ThrowIfFailed(Driver.cuDeviceGetAttribute(out var major, DeviceAttribute.ComputeCapabilityMajor, _cuDevice));
+        CudaCheck.ThrowIfFailed(Driver.cuDeviceGetAttribute(out var minor, DeviceAttribute.ComputeCapabilityMinor, _cuDevice));
+        MultiprocessorCount = sms;
+        ComputeCapability = major * 10 + minor;
+        CudaCheck.ThrowIfFailed(Driver.cuDevicePrimaryCtxRetain(out _context, _cuDevice));
+        MakeCurrent();
+        CudaCheck.ThrowIfFailed(Driver.cuStreamCreate(out _stream, Driver.StreamNonBlocking));
+        SyncEachLaunch = Environment.GetEnvironmentVariable(CudaCheck.SyncVariable) == "1";
+    }
+
+    public override Device Device => Device.Cuda(_ordinal);
+
+    public override string DeviceName { get; }
+
+    public override int MultiprocessorCount { get; }
+
+    /// <summary>10·major + minor (90 for an H100).</summary>
+    public int ComputeCapability { get; }
+
+    /// <summary>ENGINE_CUDA_SYNC=1: wait after every launch so an error names the kernel that caused it.</summary>
+    public bool SyncEachLaunch { get; set; }
+
+    internal nint Stream => _stream;
+
+    /// <summary>Makes this device's primary context current on the calling thread (cheap when it already is).</summary>
+    private void MakeCurrent()
+    {
+        if (_currentContext == _context) return;
+        CudaCheck.ThrowIfFailed(Driver.cuCtxSetCurrent(_context));
+        _currentContext = _context;
+    }
+
+    /// <summary>Every operation starts here: refuse work on a poisoned context, then bind it to this thread.</summary>
+    private void Enter()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_poison is { } p)
+            throw new CudaException(
+                $"The CUDA context of {Device} was poisoned by an earlier sticky error ({p.StatusName}" +
+                (p.Kernel is null ? "" : $", kernel '{p.Kernel}'") + "); it refuses further work. Restart the process. " +
+                $"The original error: {p.Message}", p);
+        MakeCurrent();
+    }
+
+    /// <summary>Checks a driver status: names the call and the kernel, and remembers sticky errors.</summary>
+    private void Check(CuResult status, string? kernel = null, [CallerArgumentExpression(nameof(status))] string call = "")
+    {
+        if (status == CuResult.Success) return;
+        var error = CudaCheck.Error(status, call, kernel, kernel is null ? _lastKernel : null);
+        if (error.PoisonsContext) _poison = error;
+        throw error;
+    }
+
+    public override bool TryAllocate(long bytes, out ulong pointer)
+    {
+        Enter();
+        var status = Driver.cuMemAlloc_v2(out pointer, (nuint)bytes);
+        if (status == CuResult.OutOfMemory) return false;
+        Check(status);
+        return true;
+    }
+
+    public override void FreeMemory(ulong pointer)
+    {
+        Enter();
+        Check(Driver.cuMemFree_v2(pointer));
+    }
+
+    public override (long Free, long Total) MemoryInfo()
+    {
+        Enter();
+        Check(Driver.cuMemGetInfo_v2(out var free, out var total));
+        return ((long)free, (long)total);
+    }
+
+    public override void CopyToDevice(ulong destination, void* source, long bytes)
+    {
+        if (bytes == 0) return;
+        Enter();
+        // Pageable host memory: the async copy is staged, and we wait so the caller may reuse the source.
+        Check(Driver.cuMemcpyHtoDAsync_v2(destination, source, (nuint)bytes, _stream));
+        Check(Driver.cuStreamSynchronize(_stream));
+    }
+
+    public override void CopyToHost(void* destination, ulong source, long bytes)
+    {
+        if (bytes == 0) return;
+        Enter();
+        Check(Driver.cuMemcpyDtoHAsync_v2(destination, source, (nuint)bytes, _stream));
+        Check(Driver.cuStreamSynchronize(_stream));
+    }
+
+    public override void CopyOnDevice(ulong destination, ulong source, long bytes)
+    {
+        if (bytes == 0) return;
+        Enter();
+        Check(Driver.cuMemcpyDtoDAsync_v2(destination, source, (nuint)bytes, _stream));
+    }
+
+    public override void Fill32(ulong destination, uint pattern, long count)
+    {
+        if (count == 0) return;
+        Enter();
+        Check(Driver.cuMemsetD32Async(destination, pattern, (nuint)count, _stream));
+    }
+
+    public override void Launch(string kernel, LaunchShape shape, ReadOnlySpan<KernelArg> args)
+    {
+        if (shape.IsEmpty) return;
+        Enter();
+        var function = Function(kernel);
+        var slots = stackalloc void*[Math.Max(1, args.Length)];
+        fixed (KernelArg* a = args)
+        {
+            // Each slot points at the argument's 8-byte value; the driver reads the parameter's size from it.
+            for (var i = 0; i < args.Length; i++) slots[i] = &a[i];
+            _lastKernel = kernel;
+            Check(Driver.cuLaunchKernel(function, shape.GridX, shape.GridY, 1, shape.BlockX, shape.BlockY, 1, shape.SharedBytes,
+                _stream, slots, null), kernel);
+        }
+        if (SyncEachLaunch) Check(Driver.cuStreamSynchronize(_stream), kernel);
+    }
+
+    public override void Synchronize()
+    {
+        Enter();
+        Check(Driver.cuStreamSynchronize(_stream));
+    }
+
+    /// <summary>The CUfunction of a kernel, loading (and if needed compiling) its file's module on first use.</summary>
+    private nint Function(string kernel)
+    {
+        lock (_lock)
+        {
+            if (_functions.TryGetValue(kernel, out var f)) return f;
+            var file = KernelSources.FileOf(kernel);
+            if (!_modules.ContainsKey(file.Name)) LoadModule(file);
+            return _functions[kernel];
+        }
+    }
+
+    private void LoadModule(KernelFile file)
+    {
+        var arch = KernelCompiler.ChooseArchitecture(ComputeCapability, KernelCompiler.SupportedArchitectures());
+        var ptx = KernelPtx.Get(file, arch);
+        var image = Encoding.UTF8.GetBytes(ptx + "\0");
+        nint module;
+        CuResult status;
+        fixed (byte* p = image) status = Driver.cuModuleLoadData(out module, p);
+        if (status == CuResult.UnsupportedPtxVersion)
+            throw new CudaException(
+                $"The driver cannot load the PTX that NVRTC {KernelCompiler.VersionString} made for {file.Name} (CUDA_ERROR_UNSUPPORTED_PTX_VERSION): " +
+                $"NVRTC is newer than the driver (CUDA {CudaInfo.DriverVersionString()}). Use an NVRTC no newer than the driver, " +
+                $"e.g. by pointing {LibrarySearch.LibDirVariable} at a matching toolkit. Loaded NVRTC: {CudaLibraries.Get(NativeLibrarySpec.Nvrtc).Path}.");
+        Check(status, call: $"cuModuleLoadData({file.Name}, compute_{arch})");
+        _modules[file.Name] = module;
+        foreach (var name in file.Kernels)
+        {
+            Check(Driver.cuModuleGetFunction(out var function, module, name), call: $"cuModuleGetFunction({name})");
+            _functions[name] = function;
+        }
+    }
+
+    public override void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha, ulong a, int lda, ulong b, int ldb,
+        float beta, ulong c, int ldc, bool tf32)
+    {
+        Enter();
+        var handle = CublasHandle();
+        var opA = transA ? Cublas.OpT : Cublas.OpN;
+        var opB = transB ? Cublas.OpT : Cublas.OpN;
+        _lastKernel = "cublas gemm";
+        if (tf32)
+        {
+            // TF32 tensor cores: opt-in, ~10 mantissa bits per product.
+            Cublas.Check(Cublas.cublasGemmEx(handle, opA, opB, m, n, k, &alpha, a, Cublas.CudaR32F, lda, b, Cublas.CudaR32F, ldb,
+                &beta, c, Cublas.CudaR32F, ldc, Cublas.Compute32FFastTf32, Cublas.GemmDefault));
+        }
+        else
+        {
+            Cublas.Check(Cublas.cublasSgemm_v2(handle, opA, opB, m, n, k, &alpha, a, lda, b, ldb, &beta, c, ldc));
+        }
+        if (SyncEachLaunch) Check(Driver.cuStreamSynchronize(_stream), "cublas gemm");
+    }
+
+    /// <summary>Created on first GEMM: kernels-only work never loads cuBLAS. The handle runs on our
+    /// stream and gets its own workspace, so it never allocates behind the caching allocator's
+    /// back (which CUDA graph capture also requires).</summary>
+    private nint CublasHandle()
+    {
+        if (_cublas != 0) return _cublas;
+        CudaLibraries.Require(NativeLibrarySpec.Cublas);
+        Cublas.Check(Cublas.cublasCreate_v2(out var handle));
+        Cublas.Check(Cublas.cublasSetStream_v2(handle, _stream));
+        Cublas.Check(Cublas.cublasSetMathMode(handle, Cublas.DefaultMath));
+        const long workspaceBytes = 32L << 20; // NVIDIA's recommendation for Hopper; ample for older GPUs
+        try
+        {
+            if (TryAllocate(workspaceBytes, out var workspace))
+            {
+                Cublas.Check(Cublas.cublasSetWorkspace_v2(handle, workspace, (nuint)workspaceBytes));
+                _cublasWorkspace = workspace;
+            }
+        }
+        catch (EntryPointNotFoundException)
+        {
+            // cuBLAS before 11.4 has no cublasSetWorkspace; it then manages its own.
+        }
+        _cublas = handle;
+        return handle;
+    }
+
+    /// <summary>Times queued work with a pair of events (for benchmarks): milliseconds on the GPU.</summary>
+    public float TimeMilliseconds(Action work)
+    {
+        Enter();
+        Check(Driver.cuEventCreate(out var start, Driver.EventDefault));
+        Check(Driver.cuEventCreate(out var end, Driver.EventDefault));
+        try
+        {
+            Check(Driver.cuEventRecord(start, _stream));
+            work();
+            Check(Driver.cuEventRecord(end, _stream));
+            Check(Driver.cuEventSynchronize(end));
+            Check(Driver.cuEventElapsedTime(out var ms, start, end));
+            return ms;
+        }
+        finally
+        {
+            Driver.cuEventDestroy_v2(start);
+            Driver.cuEventDestroy_v2(end);
+        }
+    }
+
+    public override void Dispose()
+    {
+        if (_disposed) return;
+        if (_poison is null)
+        {
+            MakeCurrent();
+            Driver.cuStreamSynchronize(_stream);
+            if (_cublas != 0) Cublas.cublasDestroy_v2(_cublas);
+            if (_cublasWorkspace != 0) Driver.cuMemFree_v2(_cublasWorkspace);
+            foreach (var module in _modules.Values) Driver.cuModuleUnload(module);
+            Driver.cuStreamDestroy_v2(_stream);
+        }
+        Driver.cuDevicePrimaryCtxRelease_v2(_cuDevice);
+        _disposed = true;
+    }
+}

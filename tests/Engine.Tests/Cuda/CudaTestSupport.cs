@@ -1,0 +1,74 @@
+using Engine.Backends;
+using Engine.Cuda;
+using Engine.Tensors;
+
+namespace Engine.Tests.Cuda;
+
+/// <summary>How CUDA tests find what they need, and how they skip (visibly) when it is missing.</summary>
+internal static class CudaTestSupport
+{
+    /// <summary>The real GPU backend, or a skip naming why there is none.</summary>
+    public static CudaBackend RequireGpu()
+    {
+        if (!CudaBackend.IsAvailable) Assert.Skip("No CUDA device: " + FirstLine(CudaBackend.UnavailableReason));
+        return CudaBackend.ForDevice(0);
+    }
+
+    public const string EmulatorVariable = "ENGINE_CUDA_EMULATOR";
+
+    private static readonly Lazy<CudaBackend?> Emulated = new(() =>
+        Environment.GetEnvironmentVariable(EmulatorVariable) is { Length: > 0 } path ? new CudaBackend(new EmulatedQueue(path)) : null);
+
+    /// <summary>The backend the parity tests compare with the CPU: the real GPU; without one, the
+    /// CPU kernel emulator when ENGINE_CUDA_EMULATOR names it (scripts/kernel-emulator/build.sh);
+    /// otherwise a skip naming why.</summary>
+    public static CudaBackend ParityBackend() =>
+        CudaBackend.IsAvailable ? CudaBackend.ForDevice(0) : Emulated.Value ?? RequireGpu();
+
+    public static bool IsEmulated(CudaBackend backend) => backend.DeviceName.Contains("emulator", StringComparison.Ordinal);
+
+    /// <summary>NVRTC must load in CI (CI=true: the CI script installs it); elsewhere its absence skips.</summary>
+    public static void RequireNvrtc()
+    {
+        var nvrtc = CudaLibraries.Get(NativeLibrarySpec.Nvrtc);
+        if (nvrtc.Loaded) return;
+        if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+            Assert.Fail("CI=true but NVRTC could not be loaded, so the kernels cannot be compile-checked:\n" + nvrtc.NotFoundMessage);
+        Assert.Skip("NVRTC is not installed (Debian: apt-get install libnvrtc11.2 from non-free): " + FirstLine(nvrtc.NotFoundMessage));
+    }
+
+    public static string FirstLine(string? text) => (text ?? "unknown reason").Split('\n')[0].Trim();
+
+    /// <summary>A copy of a host tensor in <paramref name="backend"/>'s memory (not through the
+    /// registry, so it works for any CudaBackend instance).</summary>
+    public static Tensor ToBackend(Tensor host, CudaBackend backend)
+    {
+        var storage = backend.Allocate(host.DType, host.Size);
+        switch (host.DType)
+        {
+            case DType.Float32: storage.CopyFrom<float>(host.ToArray<float>()); break;
+            case DType.Int32: storage.CopyFrom<int>(host.ToArray<int>()); break;
+            case DType.Float64: storage.CopyFrom<double>(host.ToArray<double>()); break;
+            default: throw new NotSupportedException(host.DType.Name());
+        }
+        return new Tensor(storage, host.Shape);
+    }
+
+    /// <summary>Snake-case kernel name of an IBackend method: MaxPool2DForward → max_pool2d_forward.</summary>
+    public static string KernelName(string method)
+    {
+        var s = new System.Text.StringBuilder();
+        for (var i = 0; i < method.Length; i++)
+        {
+            var ch = method[i];
+            if (char.IsUpper(ch) && i > 0)
+            {
+                var prev = method[i - 1];
+                var nextLower = i + 1 < method.Length && char.IsLower(method[i + 1]);
+                if (char.IsLower(prev) || (char.IsUpper(prev) && nextLower)) s.Append('_');
+            }
+            s.Append(char.ToLowerInvariant(ch));
+        }
+        return s.ToString();
+    }
+}
