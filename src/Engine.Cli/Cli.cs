@@ -1,0 +1,50 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using Engine.Cli.Commands;
+using Engine.Data;
+using Engine.Serialization;
+
+namespace Engine.Cli;
+
+/// <summary>The `engine` command line. Exit codes: 0 success, 1 unexpected failure, 2 bad arguments,
+/// missing paths or unusable data (with a message that says what to change).</summary>
+public static class Cli
+{
+    public const int Ok = 0, Failure = 1, Usage = 2;
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var console = new CliConsole(stdout, stderr);
+        // A named top-level command (not RootCommand, which takes the assembly's name) so help says "engine".
+        var root = new Command("engine", "Engine: train and use CNN image classifiers (CPU or CUDA GPU).")
+        {
+            new HelpOption(),
+            new VersionOption(),
+            TrainCommand.Create(console),
+            EvaluateCommand.Create(console),
+            PredictCommand.Create(console),
+            SummaryCommand.Create(console),
+            InfoCommand.Create(console),
+        };
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var e in parsed.Errors) stderr.WriteLine($"error: {e.Message}");
+            stderr.WriteLine("Run 'engine --help' (or 'engine <command> --help') for usage.");
+            return Usage;
+        }
+        try
+        {
+            return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e) when (IsUsersProblem(e))
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return Usage;
+        }
+    }
+
+    /// <summary>Errors that come from the user's input rather than from a bug.</summary>
+    private static bool IsUsersProblem(Exception e) => e is UsageException or DataValidationException or CheckpointFormatException
+        or FileNotFoundException or DirectoryNotFoundException or ArgumentException;
+}

@@ -1,0 +1,114 @@
+using System.CommandLine;
+using System.Globalization;
+using Engine.Cli.Training;
+
+namespace Engine.Cli.Commands;
+
+/// <summary>`engine train`: with no options, the seed CNN on the embedded digits.</summary>
+internal static class TrainCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var data = new Option<DirectoryInfo?>("--data") { Description = "Folder with one sub-folder of images per class (default: the embedded MNIST digits)." };
+        var labels = new Option<FileInfo?>("--labels") { Description = "Multi-label CSV: 'path,labels' with labels separated by '|' or ';' (implies --multi-label)." };
+        var imageSize = new Option<int?>("--image-size") { Description = "Resize images to SIZE x SIZE (default 28 for digits, 64 for image folders)." };
+        var grayscale = new Option<bool>("--grayscale") { Description = "Load images as one grayscale channel instead of RGB." };
+        var model = new Option<string>("--model") { Description = "'seed' (the seed CNN) or a JSON model config file.", DefaultValueFactory = _ => "seed" };
+        var epochs = new Option<int?>("--epochs") { Description = "Number of epochs (default 5)." };
+        var batchSize = new Option<int?>("--batch-size") { Description = "Batch size (default 64)." };
+        var optimizer = new Option<string>("--optimizer") { Description = "adam, sgd, adamw or rmsprop.", DefaultValueFactory = _ => "adam" };
+        optimizer.AcceptOnlyFromAmong("adam", "sgd", "adamw", "rmsprop");
+        var lr = new Option<double?>("--lr") { Description = "Learning rate (default: the optimizer's Keras default)." };
+        var augment = new Option<bool>("--augment") { Description = "Random shifts, rotation and zoom (plus horizontal flips for image folders)." };
+        var classWeight = new Option<string?>("--class-weight") { Description = "'balanced': weight classes inversely to their frequency (scikit-learn's formula)." };
+        classWeight.AcceptOnlyFromAmong("balanced");
+        var multiLabel = new Option<bool>("--multi-label") { Description = "Independent sigmoid outputs with binary cross-entropy (needs --labels)." };
+        var posWeight = new Option<string?>("--pos-weight") { Description = "Multi-label positive weight: 'auto' (negatives/positives per label) or a number." };
+        var validationSplit = new Option<double?>("--validation-split") { Description = "Fraction of the training data held out for validation (default 0.1; 0.2 for folders)." };
+        var seed = new Option<int>("--seed") { Description = "Random seed for weights, shuffling, splits and augmentation.", DefaultValueFactory = _ => 42 };
+        var device = new Option<string>("--device") { Description = "auto (GPU when one works), cpu, cuda or cuda:N.", DefaultValueFactory = _ => "auto" };
+        var patience = new Option<int?>("--patience") { Description = "Stop after this many epochs without improvement (restores the best weights)." };
+        var resume = new Option<DirectoryInfo?>("--resume") { Description = "Continue an interrupted run in this run folder (its config.json is reused)." };
+        var output = new Option<DirectoryInfo?>("--output") { Description = "Run folder to write (default runs/<timestamp>)." };
+        var limit = new Option<int?>("--limit") { Description = "Train on at most N samples (quick checks)." };
+
+        var command = new Command("train", "Train a classifier and write a run folder (best checkpoint, history.csv, history.png, summary, config).")
+        {
+            data, labels, imageSize, grayscale, model, epochs, batchSize, optimizer, lr, augment, classWeight, multiLabel, posWeight,
+            validationSplit, seed, device, patience, resume, output, limit,
+        };
+        command.SetAction(r =>
+        {
+            var resumeDir = r.GetValue(resume);
+            TrainSettings settings;
+            string runDir;
+            if (resumeDir is not null)
+            {
+                if (!resumeDir.Exists) throw new UsageException($"--resume: run folder '{resumeDir.FullName}' does not exist.");
+                settings = TrainSettings.Load(Path.Combine(resumeDir.FullName, RunFolder.ConfigFile));
+                // Only the length of training and the device may change on resume.
+                settings = settings with
+                {
+                    Epochs = r.GetValue(epochs) ?? settings.Epochs,
+                    Device = r.GetResult(device) is { Implicit: false } ? r.GetValue(device)! : settings.Device,
+                };
+                runDir = resumeDir.FullName;
+            }
+            else
+            {
+                var labelsFile = r.GetValue(labels);
+                var dataDir = r.GetValue(data);
+                if (labelsFile is not null && dataDir is not null)
+                    throw new UsageException("Pass either --data (class folders) or --labels (multi-label CSV), not both.");
+                if (r.GetValue(multiLabel) && labelsFile is null)
+                    throw new UsageException("--multi-label needs --labels CSV (image folders give one class per image).");
+                if (r.GetValue(posWeight) is { } pw && labelsFile is null)
+                    throw new UsageException($"--pos-weight {pw} applies to multi-label training; pass --labels CSV too.");
+                if (dataDir is { Exists: false }) throw new UsageException($"--data: folder '{dataDir.FullName}' does not exist.");
+                if (labelsFile is { Exists: false }) throw new UsageException($"--labels: file '{labelsFile.FullName}' does not exist.");
+                var digits = dataDir is null && labelsFile is null;
+                settings = new TrainSettings
+                {
+                    Data = dataDir?.FullName,
+                    Labels = labelsFile?.FullName,
+                    ImageSize = r.GetValue(imageSize) ?? (digits ? 28 : 64),
+                    Grayscale = r.GetValue(grayscale) || digits,
+                    Model = r.GetValue(model)!,
+                    Epochs = r.GetValue(epochs) ?? 5,
+                    BatchSize = r.GetValue(batchSize) ?? 64,
+                    Optimizer = r.GetValue(optimizer)!,
+                    LearningRate = r.GetValue(lr),
+                    Augment = r.GetValue(augment),
+                    ClassWeight = r.GetValue(classWeight),
+                    MultiLabel = labelsFile is not null,
+                    PosWeight = r.GetValue(posWeight),
+                    ValidationSplit = r.GetValue(validationSplit) ?? (digits ? 0.1 : 0.2),
+                    Seed = r.GetValue(seed),
+                    Device = r.GetValue(device)!,
+                    Patience = r.GetValue(patience),
+                    Limit = r.GetValue(limit),
+                };
+                runDir = r.GetValue(output)?.FullName ?? Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
+            }
+            Validate(settings);
+            return new TrainRun(settings, runDir, console).Execute();
+        });
+        return command;
+    }
+
+    private static void Validate(TrainSettings s)
+    {
+        if (s.Epochs < 1) throw new UsageException($"--epochs must be at least 1; received {s.Epochs}.");
+        if (s.BatchSize < 1) throw new UsageException($"--batch-size must be at least 1; received {s.BatchSize}.");
+        if (s.ImageSize is < 8 or > 1024) throw new UsageException($"--image-size must be between 8 and 1024; received {s.ImageSize}.");
+        if (s.LearningRate is { } lr && !(lr > 0)) throw new UsageException($"--lr must be positive; received {lr}.");
+        if (!(s.ValidationSplit is > 0 and < 1)) throw new UsageException($"--validation-split must be between 0 and 1 (exclusive); received {s.ValidationSplit}.");
+        if (s.Patience is < 0) throw new UsageException($"--patience must be >= 0; received {s.Patience}.");
+        if (s.Limit is < 2) throw new UsageException($"--limit must be at least 2; received {s.Limit}.");
+        if (s.PosWeight is { } pw && pw != "auto" && !(double.TryParse(pw, CultureInfo.InvariantCulture, out var v) && v > 0))
+            throw new UsageException($"--pos-weight must be 'auto' or a positive number; received '{pw}'.");
+        if (s.ClassWeight is not null && s.MultiLabel)
+            throw new UsageException("--class-weight balanced is for single-label classes; for multi-label data use --pos-weight auto.");
+        _ = DeviceChoice.Parse(s.Device);
+    }
+}

@@ -1,0 +1,3 @@
+using Engine.Cli;
+
+return Cli.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,81 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Engine.Cli.Training;
+
+/// <summary>Everything a training run depends on, fully resolved (defaults filled in). Written to the
+/// run folder as config.json, read back by --resume, evaluate and predict.</summary>
+internal sealed record TrainSettings
+{
+    /// <summary>Class-per-folder image tree (null: the embedded digits, unless Labels is set).</summary>
+    public string? Data { get; init; }
+
+    /// <summary>Multi-label CSV (path,labels).</summary>
+    public string? Labels { get; init; }
+
+    public int ImageSize { get; init; } = 28;
+
+    public bool Grayscale { get; init; }
+
+    /// <summary>"seed" or a path to a JSON model config.</summary>
+    public string Model { get; init; } = "seed";
+
+    public int Epochs { get; init; } = 5;
+
+    public int BatchSize { get; init; } = 64;
+
+    public string Optimizer { get; init; } = "adam";
+
+    public double? LearningRate { get; init; }
+
+    public bool Augment { get; init; }
+
+    /// <summary>null or "balanced".</summary>
+    public string? ClassWeight { get; init; }
+
+    public bool MultiLabel { get; init; }
+
+    /// <summary>null (plain BCE), "auto" (negatives/positives per label) or a number.</summary>
+    public string? PosWeight { get; init; }
+
+    public double ValidationSplit { get; init; } = 0.1;
+
+    public int Seed { get; init; } = 42;
+
+    /// <summary>"auto", "cpu" or "cuda[:N]".</summary>
+    public string Device { get; init; } = "auto";
+
+    /// <summary>Early-stopping patience in epochs (null: train all epochs).</summary>
+    public int? Patience { get; init; }
+
+    /// <summary>Train on at most this many samples (quick runs and tests).</summary>
+    public int? Limit { get; init; }
+
+    [JsonIgnore]
+    public bool UsesDigits => Data is null && Labels is null;
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static TrainSettings FromJson(string json, string source) =>
+        JsonSerializer.Deserialize<TrainSettings>(json, Json) ?? throw new UsageException($"{source} holds no training configuration.");
+
+    public static TrainSettings Load(string path)
+    {
+        if (!File.Exists(path)) throw new UsageException($"No training configuration at '{path}': is this a run folder written by 'engine train'?");
+        try
+        {
+            return FromJson(File.ReadAllText(path), path);
+        }
+        catch (JsonException e)
+        {
+            throw new UsageException($"'{path}' is not a valid training configuration: {e.Message}");
+        }
+    }
+}
