@@ -57,7 +57,7 @@ internal static class SyntheticImages
 }
 
 /// <summary>An in-memory <see cref="IDataset"/> over arrays, in fixed order (a user's dataset).</summary>
-internal sealed class ArrayDataset(Tensor x, Tensor y, int batchSize) : IDataset
+internal sealed class FixedOrderDataset(Tensor x, Tensor y, int batchSize) : IDataset
 {
     public int BatchCount => (x.Shape[0] + batchSize - 1) / batchSize;
 
