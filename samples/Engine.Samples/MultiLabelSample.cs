@@ -7,6 +7,10 @@
 //
 // and seeds/000 Example 1 (multi-label: sigmoid outputs with binary_crossentropy). Engine's version:
 //   new BinaryCrossentropy(fromLogits: true, posWeight: PosWeights.FromMultiHot(yTrain))   // negatives/positives per label
+//
+// The collapse is a matter of training time: on these clean synthetic glyphs plain BCE does climb out
+// of it eventually (measured: held-out recall 71% after 8 epochs of 8,000 images, pos_weight 98%), so
+// the default budget (4 epochs of 5,000 images) shows the situation of the story, where it has not.
 using Engine.Data;
 using Engine.Layers;
 using Engine.Losses;
@@ -26,9 +30,9 @@ public static class MultiLabelSample
     public static MultiLabelResult Run(SampleOptions options, TextWriter output)
     {
         var glyphs = Glyphs(seed: 7);
-        var (xTrain, yTrain) = Images(glyphs, options.TrainCountOr(8000, 5000), seed: 1);
+        var (xTrain, yTrain) = Images(glyphs, options.TrainCountOr(5000, 5000), seed: 1);
         var (xTest, yTest) = Images(glyphs, options.TestCountOr(1000, 300), seed: 2);
-        var epochs = options.EpochsOr(8, 4);
+        var epochs = options.EpochsOr(4, 4);
         var positives = yTrain.ToFloatArray().Count(v => v == 1) / (double)yTrain.Shape[0];
         output.WriteLine($"{xTrain.Shape[0]} generated 1x{Size}x{Size} images, {Labels} labels, {positives:F1} positives per image ({positives / Labels:P2} of the targets).");
 
