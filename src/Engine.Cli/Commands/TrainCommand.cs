@@ -14,7 +14,7 @@ internal static class TrainCommand
         var imageSize = new Option<int?>("--image-size") { Description = "Resize images to SIZE x SIZE (default 28 for digits, 64 for image folders)." };
         var grayscale = new Option<bool>("--grayscale") { Description = "Load images as one grayscale channel instead of RGB." };
         var model = new Option<string>("--model") { Description = "'seed' (the seed CNN) or a JSON model config file.", DefaultValueFactory = _ => "seed" };
-        var epochs = new Option<int?>("--epochs") { Description = "Number of epochs (default 5)." };
+        var epochs = new Option<int?>("--epochs") { Description = "Number of epochs (default 8)." };
         var batchSize = new Option<int?>("--batch-size") { Description = "Batch size (default 64)." };
         var optimizer = new Option<string>("--optimizer") { Description = "adam, sgd, adamw or rmsprop.", DefaultValueFactory = _ => "adam" };
         optimizer.AcceptOnlyFromAmong("adam", "sgd", "adamw", "rmsprop");
@@ -74,7 +74,7 @@ internal static class TrainCommand
                     ImageSize = r.GetValue(imageSize) ?? (digits ? 28 : 64),
                     Grayscale = r.GetValue(grayscale) || digits,
                     Model = r.GetValue(model)!,
-                    Epochs = r.GetValue(epochs) ?? 5,
+                    Epochs = r.GetValue(epochs) ?? 8,
                     BatchSize = r.GetValue(batchSize) ?? 64,
                     Optimizer = r.GetValue(optimizer)!,
                     LearningRate = r.GetValue(lr),

@@ -20,7 +20,7 @@ internal sealed record TrainSettings
     /// <summary>"seed" or a path to a JSON model config.</summary>
     public string Model { get; init; } = "seed";
 
-    public int Epochs { get; init; } = 5;
+    public int Epochs { get; init; } = 8;
 
     public int BatchSize { get; init; } = 64;
 
