@@ -27,7 +27,7 @@ internal static class DeviceChoice
             return (requested ?? Device.Cuda(), requested is null ? "a CUDA GPU is available" : $"--device {text}");
         if (requested is not null)
             throw new UsageException($"--device {text}: CUDA is not usable here: {CudaBackend.UnavailableReason} (run 'engine info' for details, or use --device cpu).");
-        return (Device.Cpu, $"no usable CUDA GPU ({FirstLine(CudaBackend.UnavailableReason)})");
+        return (Device.Cpu, $"no usable CUDA GPU: {FirstLine(CudaBackend.UnavailableReason)}; 'engine info' says more");
     }
 
     private static string FirstLine(string? s) => (s ?? "unknown reason").Split('\n')[0].Trim().TrimEnd(':').Replace(", in order", "");
