@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using Engine.Layers;
 using Engine.Models;
 using Engine.Tensors;
 
@@ -26,18 +25,7 @@ public class SeedCnnStepBenchmarks
             "28x28x1/b128" => (1, 28, 128),
             _ => (3, 64, 32),
         };
-        _model = new Sequential(
-        [
-            new Input(channels, size, size),
-            new Conv2D(32, 3, activation: "relu"),
-            new MaxPooling2D(2),
-            new Conv2D(64, 3, activation: "relu"),
-            new MaxPooling2D(2),
-            new Conv2D(64, 3, activation: "relu"),
-            new Flatten(),
-            new Dense(64, activation: "relu"),
-            new Dense(10),
-        ], seed: 1);
+        _model = SeedCnn.Build(channels, size, 10, seed: 1);
         _model.Compile(optimizer: "adam", loss: new Losses.SparseCategoricalCrossentropy(fromLogits: true));
         var rng = new Rng(2);
         _x = Tensor.RandomUniform(new Shape(batch, channels, size, size), rng);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Engine.Cli.Training;
+using Engine.Models;
 using Engine.Serialization;
 
 namespace Engine.Cli.Commands;
@@ -22,7 +23,7 @@ internal static class SummaryCommand
             {
                 if (r.GetValue(imageSize) < 10) throw new UsageException("--image-size must be at least 10 for the seed CNN (three 3x3 convolutions and two poolings).");
                 if (r.GetValue(channels) < 1 || r.GetValue(classes) < 1) throw new UsageException("--channels and --classes must be at least 1.");
-                using var seed = SeedModel.Build(r.GetValue(channels), r.GetValue(imageSize), r.GetValue(classes), 0);
+                using var seed = SeedCnn.Build(r.GetValue(channels), r.GetValue(imageSize), r.GetValue(classes), rescale: 1.0 / 255);
                 console.Out.WriteLine(seed.GetSummary());
                 return Cli.Ok;
             }

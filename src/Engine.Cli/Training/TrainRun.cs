@@ -74,7 +74,7 @@ internal sealed class TrainRun(TrainSettings settings, string runDir, CliConsole
     private Model BuildModel(TrainingData data)
     {
         var classes = data.Vocabulary.Count;
-        if (settings.Model == "seed") return SeedModel.Build(data.Channels, data.Size, classes, (ulong)settings.Seed);
+        if (settings.Model == "seed") return SeedCnn.Build(data.Channels, data.Size, classes, rescale: 1.0 / 255, seed: (ulong)settings.Seed);
         if (!File.Exists(settings.Model))
             throw new UsageException($"--model must be 'seed' or a JSON model config file; '{settings.Model}' does not exist.");
         Model model;
