@@ -1,5 +1,5 @@
 // Activations over a contiguous float buffer of n elements (any layout).
-// relu:    y = max(x, 0)                      backward: dx += dy * (x > 0)
+// relu:    y = x <= 0 ? 0 : x (NaN stays NaN)  backward: dx += dy * (x > 0)
 // sigmoid: y = 1 / (1 + exp(-x)) (stable)     backward: dx += dy * y * (1 - y)   (from the output y)
 // tanh:    y = tanh(x)                        backward: dx += dy * (1 - y²)      (from the output y)
 // Backward kernels accumulate into dx, like every backward.
@@ -7,7 +7,7 @@
 
 extern "C" __global__ void relu_forward(const float* x, float* y, int n)
 {
-    for (long long i = first_index(); i < n; i += grid_stride()) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+    for (long long i = first_index(); i < n; i += grid_stride()) y[i] = x[i] <= 0.0f ? 0.0f : x[i];
 }
 
 extern "C" __global__ void relu_backward(const float* x, const float* dy, float* dx, int n)

@@ -9,7 +9,7 @@ public sealed partial class CpuBackend
     public void ReluForward(Tensor x, Tensor y, int n)
     {
         if (IsF32(x, "relu_forward")) SimdFloat.Relu(x.Span<float>()[..n], y.Span<float>()[..n]);
-        else Unary<double>(x, y, n, static v => v > 0 ? v : 0);
+        else Unary<double>(x, y, n, static v => v <= 0 ? 0 : v);
     }
 
     public void ReluBackward(Tensor x, Tensor dy, Tensor dx, int n)

@@ -79,16 +79,16 @@ internal static class SimdFloat
         return sum;
     }
 
-    /// <summary>y[i] = x[i] &gt; 0 ? x[i] : 0 (NaN gives 0, as the scalar comparison does)</summary>
+    /// <summary>y[i] = x[i] &lt;= 0 ? 0 : x[i] (NaN stays NaN, as in PyTorch, so TerminateOnNaN sees it)</summary>
     public static void Relu(ReadOnlySpan<float> x, Span<float> y)
     {
         var i = 0;
         for (; i <= y.Length - Width; i += Width)
         {
             var v = new Vector<float>(x[i..]);
-            Vector.ConditionalSelect(Vector.GreaterThan(v, Vector<float>.Zero), v, Vector<float>.Zero).CopyTo(y[i..]);
+            Vector.ConditionalSelect(Vector.LessThanOrEqual(v, Vector<float>.Zero), Vector<float>.Zero, v).CopyTo(y[i..]);
         }
-        for (; i < y.Length; i++) y[i] = x[i] > 0 ? x[i] : 0;
+        for (; i < y.Length; i++) y[i] = x[i] <= 0 ? 0 : x[i];
     }
 
     /// <summary>dx[i] += x[i] &gt; 0 ? dy[i] : 0</summary>
