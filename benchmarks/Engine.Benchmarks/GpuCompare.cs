@@ -118,12 +118,13 @@ internal static class GpuCompare
         return watch.Elapsed.TotalMilliseconds;
     }
 
-    /// <summary>The seed CNN on Fashion-MNIST: batch 128, shuffled each epoch, test accuracy at the end.</summary>
+    /// <summary>The seed CNN on Fashion-MNIST (or any MNIST-format folder, e.g. data/digits): batch 128,
+    /// shuffled each epoch, pixels / 255, test accuracy at the end.</summary>
     private static Dictionary<string, object?> Accuracy(Device device, GpuCompareOptions options)
     {
         var result = Common(device);
         result["mode"] = "accuracy";
-        result["dataset"] = "fashion-mnist";
+        result["dataset"] = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.DataDirectory)));
         if (!Directory.Exists(options.DataDirectory))
         {
             result["skipped"] = $"no Fashion-MNIST at {Path.GetFullPath(options.DataDirectory)} (make it with: python3 scripts/convert-fashion-mnist.py)";

@@ -164,7 +164,7 @@ def accuracy(data, epochs, batch, seed):
     with torch.no_grad():
         for i in range(0, len(x_test), 1000):
             correct += (model(x_test[i:i + 1000]).argmax(1) == y_test[i:i + 1000]).sum().item()
-    result = {"side": "pytorch", "mode": "accuracy", "dataset": "fashion-mnist", "epochs": epochs, "batch": batch,
+    result = {"side": "pytorch", "mode": "accuracy", "dataset": os.path.basename(os.path.normpath(data)), "epochs": epochs, "batch": batch,
               "train_images": len(x_train), "test_images": len(x_test),
               "test_accuracy": correct / len(x_test), "train_s": train_s}
     if device.type == "cuda":
