@@ -8,6 +8,7 @@
 # accuracy table, commit, GPU, driver and versions; the raw JSON lines and logs go next to it.
 # Settings (environment): STEPS (200), WARMUP (30), EPOCHS (5), DATA (first of data/fashion-mnist,
 # .gpu/fashion-mnist, data/digits), PYTHON (a python with torch; found when unset),
+# Exit status: Engine's (0 measured, 3 CUDA unavailable: the report then says why and nothing was timed).
 # KERNELS=1 also runs the BenchmarkDotNet kernel benchmarks afterwards (--inProcess, short job).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -37,12 +38,14 @@ log "python with torch: ${python:-none found}"
 
 # What was measured: the commit the bundle was built from (no .git on the device), the GPU and driver.
 if git rev-parse HEAD >/dev/null 2>&1; then git rev-parse HEAD > "$raw/commit.txt"; else cp .gpu/commit.txt "$raw/commit.txt" 2>/dev/null || echo unknown > "$raw/commit.txt"; fi
-nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader > "$raw/nvidia-smi.txt" 2>&1 || true
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader > "$raw/nvidia-smi.txt" 2>/dev/null \
+  || echo "no GPU (nvidia-smi unavailable), -, -" > "$raw/nvidia-smi.txt"
 .gpu/run.sh info > "$raw/cuda-info.txt" 2>&1 || true
 
 log "engine: training step, $steps steps after $warmup"
 .gpu/run.sh bench gpu-compare --json --speed-only --steps "$steps" --warmup "$warmup" > "$raw/engine.jsonl" 2> "$raw/engine.log"
-echo "engine speed rc=$?" >> "$raw/status.txt"
+engine_rc=$?
+echo "engine speed rc=$engine_rc" >> "$raw/status.txt"
 if [ -n "$python" ]; then
   log "pytorch: eager and torch.compile"
   "$python" benchmarks/pytorch/seed_cnn.py speed --steps "$steps" --warmup "$warmup" > "$raw/pytorch.jsonl" 2> "$raw/pytorch.log"
@@ -65,8 +68,10 @@ python3 scripts/gpu-benchmark-report.py --raw "$raw" --steps "$steps" --warmup "
 log "wrote $report"
 cat "$report"
 
-if [ "${KERNELS:-0}" = 1 ]; then
+if [ "${KERNELS:-0}" = 1 ] && [ "$engine_rc" = 0 ]; then
   log "kernel benchmarks (BenchmarkDotNet, in process)"
   .gpu/run.sh bench --filter '*KernelBenchmarks*' --inProcess --job short > "$raw/kernels.log" 2>&1
   echo "kernels rc=$?" >> "$raw/status.txt"
 fi
+# 3: CUDA was unavailable to Engine (the report says why); otherwise Engine's exit code.
+exit "$engine_rc"
