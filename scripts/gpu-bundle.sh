@@ -6,6 +6,10 @@
 #   .gpu/benchmarks.tar.xz       same for benchmarks/Engine.Benchmarks
 #   .gpu/cli.tar.xz              same for src/Engine.Cli, when it exists
 #   .gpu/run.sh                  on the device: unpacks each archive once (under /tmp), then runs one
+#   .gpu/commit.txt              the commit (and "+dirty") the builds came from; the device has no .git
+#   .gpu/fashion-mnist/          data/fashion-mnist's idx files, when they exist and still fit
+# The PyTorch scripts (benchmarks/pytorch/) and scripts/gpu-benchmark.sh are tracked files: they
+# travel with the working tree, next to .gpu. `.gpu/run.sh compare` runs the Engine-vs-PyTorch script.
 # The builds are compressed too: BenchmarkDotNet alone brings ~27 MB of assemblies.
 # Usage: scripts/gpu-bundle.sh            then: run(carry: [".gpu"], command: ".gpu/run.sh tests")
 set -euo pipefail
@@ -42,12 +46,33 @@ publish benchmarks/Engine.Benchmarks benchmarks
 if [ -d src/Engine.Cli ]; then publish src/Engine.Cli cli; fi
 rmdir "$out/.staging"
 
+for f in benchmarks/pytorch/seed_cnn.py scripts/gpu-benchmark.sh scripts/gpu-benchmark-report.py; do
+  [ -f "$f" ] || { echo "missing $f (the device runs it from the working tree)" >&2; exit 1; }
+done
+{ git rev-parse HEAD 2>/dev/null || echo unknown; } | tr -d '\n' > "$out/commit.txt"
+if [ -n "$(git status --porcelain 2>/dev/null)" ]; then echo "+dirty" >> "$out/commit.txt"; else echo >> "$out/commit.txt"; fi
+
+# Fashion-MNIST for the accuracy comparison (git-ignored, so it does not travel with the tree):
+# ~30 MiB gzipped, so it goes in only when the bundle stays under the limit with it.
+if ls data/fashion-mnist/*-idx*-ubyte.gz >/dev/null 2>&1; then
+  data_size=$(cat data/fashion-mnist/*-idx*-ubyte.gz | wc -c)
+  if [ $(( $(du -sb "$out" | cut -f1) + data_size )) -lt $(( limit - 1024 * 1024 )) ]; then
+    mkdir -p "$out/fashion-mnist" && cp data/fashion-mnist/*-idx*-ubyte.gz "$out/fashion-mnist/"
+    echo "data: data/fashion-mnist -> .gpu/fashion-mnist ($data_size bytes)"
+  else
+    echo "data: data/fashion-mnist left out ($data_size bytes would pass 64 MiB); the accuracy run falls back to data/digits"
+  fi
+else
+  echo "data: no data/fashion-mnist (python3 scripts/convert-fashion-mnist.py makes it); the accuracy run falls back to data/digits"
+fi
+
 cat > "$out/run.sh" <<'RUN'
 #!/usr/bin/env bash
 # On the GPU machine:  .gpu/run.sh tests [xunit options]    e.g. -namespace Engine.Tests.Cuda (xunit's own runner: -? lists options)
 #                      .gpu/run.sh bench [BenchmarkDotNet options]
 #                      .gpu/run.sh cli [engine arguments]
 #                      .gpu/run.sh info                     CUDA devices and libraries as Engine sees them
+#                      .gpu/run.sh compare                  scripts/gpu-benchmark.sh: seed CNN, Engine vs PyTorch
 # Results and logs go to $OUT when it is set (the device tool returns that folder).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -74,7 +99,8 @@ case "$what" in
   cli)   app=$(unpack cli) && exec dotnet "$app/Engine.Cli.dll" "$@" ;;
   info)  cd "$(unpack tests)" && ENGINE_CUDA_INFO_OUT="$results/cuda-info.txt" dotnet Engine.Tests.dll -noColor -method '*CudaInfoReport' >/dev/null || true
          cat "$results/cuda-info.txt" ;;
-  *) echo "usage: $0 tests|bench|cli|info [args]" >&2; exit 2 ;;
+  compare) exec "$here/../scripts/gpu-benchmark.sh" "$@" ;;
+  *) echo "usage: $0 tests|bench|cli|info|compare [args]" >&2; exit 2 ;;
 esac
 RUN
 chmod +x "$out/run.sh"

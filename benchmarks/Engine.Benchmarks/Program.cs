@@ -1,5 +1,10 @@
 using BenchmarkDotNet.Running;
+using Engine.Benchmarks;
 
 // Run all benchmarks:   dotnet run -c Release --project benchmarks/Engine.Benchmarks -- --filter '*'
 // Run one class:        dotnet run -c Release --project benchmarks/Engine.Benchmarks -- --filter '*Gemm*'
+// On a GPU machine (no SDK there): add --inProcess so BenchmarkDotNet does not try to build a project.
+// Seed CNN vs PyTorch:  dotnet run -c Release --project benchmarks/Engine.Benchmarks -- gpu-compare --json
+if (args.Length > 0 && args[0] == "gpu-compare") return GpuCompare.Run(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;
