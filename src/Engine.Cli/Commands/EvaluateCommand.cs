@@ -28,7 +28,7 @@ internal static class EvaluateCommand
             foreach (var (name, value) in scores) table.AddRow(name, value.ToString("0.0000", CultureInfo.InvariantCulture));
             console.Ansi.Write(table);
             var multiLabel = trained.Settings.MultiLabel;
-            var counts = new OutcomeCounts(trained.Vocabulary.Count, multiLabel);
+            using var counts = new OutcomeCounts(trained.Vocabulary.Count, multiLabel);
             foreach (var batch in dataset.GetBatches(0))
             {
                 var probs = ModelOutputs.Probabilities(trained.Model, batch.X, multiLabel);

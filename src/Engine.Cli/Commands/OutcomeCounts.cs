@@ -1,61 +1,47 @@
 using System.Globalization;
 using Engine.Data;
+using Engine.Metrics;
 using Engine.Tensors;
 using Spectre.Console;
 
 namespace Engine.Cli.Commands;
 
-/// <summary>Host-side tallies for the evaluate report: a confusion matrix for classes, or true/false
-/// positives and false negatives per label (threshold 0.5) for multi-label models.</summary>
-internal sealed class OutcomeCounts(int classes, bool multiLabel)
+/// <summary>The evaluate report's tables, built on the library's metrics: a confusion matrix for
+/// classes, or per-label precision / recall / F1 (threshold 0.5) for multi-label models.</summary>
+internal sealed class OutcomeCounts(int classes, bool multiLabel) : IDisposable
 {
-    private readonly long[,] _confusion = new long[classes, classes];
-    private readonly long[] _tp = new long[classes], _fp = new long[classes], _fn = new long[classes];
+    private ConfusionMatrix? _confusion;
+    private readonly Precision _precision = new(TargetKind.Binary);
+    private readonly Recall _recall = new(TargetKind.Binary);
+    private readonly F1 _f1 = new(TargetKind.Binary);
 
+    /// <summary>Adds a batch: probabilities (rows × classes) and its targets (int labels, one-hot or multi-hot).</summary>
     public void Add(float[] probs, Tensor y)
     {
+        using var p = Tensor.FromArray(probs, new Shape(probs.Length / classes, classes));
         if (multiLabel)
         {
-            var t = y.ToFloatArray();
-            for (var i = 0; i < probs.Length; i++)
-            {
-                var (pred, truth, label) = (probs[i] >= 0.5f, t[i] >= 0.5f, i % classes);
-                if (pred && truth) _tp[label]++;
-                else if (pred) _fp[label]++;
-                else if (truth) _fn[label]++;
-            }
+            foreach (var metric in new ClassCountsMetric[] { _precision, _recall, _f1 }) metric.Update(y, p);
             return;
         }
-        var labels = y.DType == DType.Int32 ? y.ToArray<int>() : ArgmaxRows(y.ToFloatArray());
-        for (var r = 0; r < labels.Length; r++)
-        {
-            var row = probs.AsSpan(r * classes, classes);
-            var best = 0;
-            for (var c = 1; c < classes; c++) if (row[c] > row[best]) best = c;
-            _confusion[labels[r], best]++;
-        }
-    }
-
-    private int[] ArgmaxRows(float[] v)
-    {
-        var rows = v.Length / classes;
-        var result = new int[rows];
-        for (var r = 0; r < rows; r++)
-            for (var c = 1; c < classes; c++)
-                if (v[r * classes + c] > v[r * classes + result[r]]) result[r] = c;
-        return result;
+        _confusion ??= new ConfusionMatrix(y.DType == DType.Int32 ? TargetKind.SparseCategorical : TargetKind.Categorical);
+        _confusion.Update(y, p);
     }
 
     /// <summary>Rows are true classes, columns predictions (as scikit-learn prints it).</summary>
     public Table ConfusionTable(LabelVocabulary names)
     {
+        var m = _confusion?.Matrix() ?? new double[0, 0];
         var table = new Table().Title("Confusion matrix (rows: true class, columns: predicted)").AddColumn("true \\ pred");
         for (var c = 0; c < classes; c++) table.AddColumn(new TableColumn(Markup.Escape(names[c])).RightAligned());
-        for (var t = 0; t < classes; t++)
+        for (var t = 0; t < m.GetLength(0); t++)
         {
             var cells = new List<string> { Markup.Escape(names[t]) };
-            for (var p = 0; p < classes; p++)
-                cells.Add(t == p ? $"[bold]{_confusion[t, p]}[/]" : _confusion[t, p].ToString(CultureInfo.InvariantCulture));
+            for (var p = 0; p < m.GetLength(1); p++)
+            {
+                var count = m[t, p].ToString(CultureInfo.InvariantCulture);
+                cells.Add(t == p ? $"[bold]{count}[/]" : count);
+            }
             table.AddRow(cells.ToArray());
         }
         return table;
@@ -65,15 +51,20 @@ internal sealed class OutcomeCounts(int classes, bool multiLabel)
     public Table PerLabelTable(LabelVocabulary names)
     {
         var table = new Table().Title("Per label (threshold 0.5)").AddColumn("label").AddColumn("support").AddColumn("precision").AddColumn("recall").AddColumn("F1");
-        var order = Enumerable.Range(0, classes).OrderByDescending(l => _tp[l] + _fn[l]).Take(30);
-        foreach (var l in order)
-        {
-            var precision = _tp[l] + _fp[l] == 0 ? 0 : (double)_tp[l] / (_tp[l] + _fp[l]);
-            var recall = _tp[l] + _fn[l] == 0 ? 0 : (double)_tp[l] / (_tp[l] + _fn[l]);
-            var f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
-            table.AddRow(Markup.Escape(names[l]), (_tp[l] + _fn[l]).ToString(CultureInfo.InvariantCulture),
-                precision.ToString("0.000", CultureInfo.InvariantCulture), recall.ToString("0.000", CultureInfo.InvariantCulture), f1.ToString("0.000", CultureInfo.InvariantCulture));
-        }
+        var (tp, _, fn) = _recall.Counts();
+        if (tp.Length == 0) return table;
+        var (precision, recall, f1) = (_precision.ResultPerClass(), _recall.ResultPerClass(), _f1.ResultPerClass());
+        foreach (var l in Enumerable.Range(0, tp.Length).OrderByDescending(l => tp[l] + fn[l]).Take(30))
+            table.AddRow(Markup.Escape(names[l]), (tp[l] + fn[l]).ToString(CultureInfo.InvariantCulture),
+                precision[l].ToString("0.000", CultureInfo.InvariantCulture), recall[l].ToString("0.000", CultureInfo.InvariantCulture), f1[l].ToString("0.000", CultureInfo.InvariantCulture));
         return table;
+    }
+
+    public void Dispose()
+    {
+        _confusion?.Dispose();
+        _precision.Dispose();
+        _recall.Dispose();
+        _f1.Dispose();
     }
 }
