@@ -6,6 +6,8 @@ public class BadArgumentTests
     [Theory]
     [InlineData("Unrecognized command or argument '--bogus'", "train", "--bogus")]
     [InlineData("--epochs must be at least 1", "train", "--epochs", "0")]
+    [InlineData("at least 18 for the seed CNN", "train", "--data", "/tmp", "--image-size", "16")]
+    [InlineData("at least 18 for the seed CNN", "summary", "--image-size", "16")]
     [InlineData("does not exist", "train", "--data", "/nonexistent/folder")]
     [InlineData("does not exist", "train", "--labels", "/nonexistent/labels.csv")]
     [InlineData("Pass either --data", "train", "--data", "/tmp", "--labels", "/etc/hostname")]

@@ -21,7 +21,7 @@ internal static class SummaryCommand
             var which = r.GetValue(model)!;
             if (which == "seed")
             {
-                if (r.GetValue(imageSize) < 10) throw new UsageException("--image-size must be at least 10 for the seed CNN (three 3x3 convolutions and two poolings).");
+                if (r.GetValue(imageSize) < 18) throw new UsageException("--image-size must be at least 18 for the seed CNN (three 3x3 convolutions and two 2x2 poolings).");
                 if (r.GetValue(channels) < 1 || r.GetValue(classes) < 1) throw new UsageException("--channels and --classes must be at least 1.");
                 using var seed = SeedCnn.Build(r.GetValue(channels), r.GetValue(imageSize), r.GetValue(classes), rescale: 1.0 / 255);
                 console.Out.WriteLine(seed.GetSummary());

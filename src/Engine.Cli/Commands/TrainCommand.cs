@@ -101,6 +101,8 @@ internal static class TrainCommand
         if (s.Epochs < 1) throw new UsageException($"--epochs must be at least 1; received {s.Epochs}.");
         if (s.BatchSize < 1) throw new UsageException($"--batch-size must be at least 1; received {s.BatchSize}.");
         if (s.ImageSize is < 8 or > 1024) throw new UsageException($"--image-size must be between 8 and 1024; received {s.ImageSize}.");
+        if (s.Model == "seed" && s.ImageSize < 18)
+            throw new UsageException($"--image-size must be at least 18 for the seed CNN (three 3x3 convolutions and two 2x2 poolings); received {s.ImageSize}.");
         if (s.LearningRate is { } lr && !(lr > 0)) throw new UsageException($"--lr must be positive; received {lr}.");
         if (!(s.ValidationSplit is > 0 and < 1)) throw new UsageException($"--validation-split must be between 0 and 1 (exclusive); received {s.ValidationSplit}.");
         if (s.Patience is < 0) throw new UsageException($"--patience must be >= 0; received {s.Patience}.");
