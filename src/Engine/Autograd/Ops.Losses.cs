@@ -45,11 +45,16 @@ public static partial class Ops
         var batch = BatchShape(logits);
         if (labels.Shape != batch && labels.Shape != new Shape([.. batch, 1]))
             throw new ArgumentException($"{op}: labels must have shape {batch} (one class index per sample) to match logits {logits.Shape}; received labels {labels.Shape}.");
-        // ToArray works wherever the labels live; a bad label must never reach a kernel.
-        var host = labels.ToArray<int>();
-        for (var i = 0; i < host.Length; i++)
-            if ((uint)host[i] >= (uint)cols)
-                throw new ArgumentException($"{op}: label {host[i]} at index {i} is out of range for {cols} classes (expected 0 <= label < {cols}).");
+        // ToArray works wherever the labels live; a bad label must never reach a kernel. Not while a
+        // CUDA graph is captured (nothing can be read back then): the model checked the host labels
+        // before copying them in, and the kernels give a NaN loss for a label out of range.
+        if (!Cuda.GraphCapture.IsActive)
+        {
+            var host = labels.ToArray<int>();
+            for (var i = 0; i < host.Length; i++)
+                if ((uint)host[i] >= (uint)cols)
+                    throw new ArgumentException($"{op}: label {host[i]} at index {i} is out of range for {cols} classes (expected 0 <= label < {cols}).");
+        }
 
         var probs = Tensor.EmptyLike(logits);
         var loss = Tensor.Empty(batch, logits.DType, logits.Device);

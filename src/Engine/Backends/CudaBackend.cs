@@ -19,6 +19,7 @@ public sealed partial class CudaBackend : IBackend, IDisposable
     private readonly CudaQueue _queue;
     private readonly CachingAllocator _allocator;
     private readonly uint _maxGrid;
+    private CaptureSession? _capture;
 
     internal CudaBackend(Device device) : this(CreateQueue(device))
     {
@@ -90,7 +91,12 @@ public sealed partial class CudaBackend : IBackend, IDisposable
 
     public void ResetPeakMemory() => _allocator.ResetPeak();
 
-    public Storage Allocate(DType dtype, int length) => new CudaStorage(_allocator, _queue, dtype, length);
+    public Storage Allocate(DType dtype, int length)
+    {
+        var storage = new CudaStorage(_allocator, _queue, dtype, length);
+        _capture?.Created(storage);
+        return storage;
+    }
 
     /// <summary>Device memory for internal scratch use, bypassing tensors (tests use it to provoke out-of-memory).</summary>
     internal (ulong Pointer, long Size) AllocateBytes(long bytes) => _allocator.Allocate(bytes);
@@ -98,6 +104,52 @@ public sealed partial class CudaBackend : IBackend, IDisposable
     internal void FreeBytes((ulong Pointer, long Size) block) => _allocator.Free(block.Pointer, block.Size);
 
     public void Synchronize() => _queue.Synchronize();
+
+    /// <summary>True while <see cref="CaptureGraph"/> is recording on this backend.</summary>
+    internal bool IsCapturing => _capture is not null;
+
+    /// <summary>Runs <paramref name="work"/> with this backend's queue recording instead of running
+    /// (a CUDA graph capture) and returns the recording, ready to <see cref="CapturedGraph.Replay"/>.
+    /// Nothing <paramref name="work"/> queues runs now: the first replay runs it. Its allocations
+    /// come from a pool private to the graph (freed blocks are reused within the capture), host
+    /// bookkeeping it defers with <see cref="GraphCapture.HostUpdate{T}"/> runs on each replay, and
+    /// what cannot be captured (reading back, synchronising, host-to-device copies, freeing to the
+    /// driver) throws. If <paramref name="work"/> throws, the capture is ended and dropped, the pool
+    /// is released, and the queue works normally again.</summary>
+    internal CapturedGraph CaptureGraph(Action work)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        if (_capture is not null) throw new InvalidOperationException($"A CUDA graph is already being captured on {Device}.");
+        var session = new CaptureSession();
+        var pool = _allocator.BeginCapture();
+        try
+        {
+            GraphCapture.Enter(session);
+            try
+            {
+                _capture = session;
+                _queue.BeginCapture();
+                work();
+                var graph = _queue.EndCapture();
+                return new CapturedGraph(graph, pool, _allocator, session);
+            }
+            finally
+            {
+                _capture = null;
+                GraphCapture.Exit();
+            }
+        }
+        catch
+        {
+            _queue.AbortCapture();
+            _allocator.ReleasePool(pool);
+            throw;
+        }
+        finally
+        {
+            _allocator.EndCapture();
+        }
+    }
 
     /// <summary>GPU time of the work <paramref name="work"/> queues, in milliseconds, measured with a pair
     /// of CUDA events on the backend's stream (for benchmarks; wall-clock on a stand-in queue).</summary>
@@ -208,11 +260,13 @@ public sealed partial class CudaBackend : IBackend, IDisposable
         if (need < 0) throw new ArgumentOutOfRangeException(nameof(need), need, $"{kernel}: sizes must be >= 0.");
         if (need > t.Size)
             throw new ArgumentException($"{kernel}: a tensor of shape {t.Shape} has {t.Size} elements, but the kernel would touch {need}.");
+        _capture?.Used(storage);
         return storage.Pointer;
     }
 
     public void Dispose()
     {
+        _queue.AbortCapture();
         _allocator.EmptyCache();
         _queue.Dispose();
     }

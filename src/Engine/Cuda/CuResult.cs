@@ -28,6 +28,9 @@ internal enum CuResult
     InvalidPc = 718,
     LaunchFailed = 719,
     SystemDriverMismatch = 803,
+    StreamCaptureUnsupported = 900,
+    StreamCaptureInvalidated = 901,
+    StreamCaptureWrongThread = 908,
     Unknown = 999,
 }
 
@@ -53,6 +56,9 @@ internal static class CuResults
         CuResult.IllegalAddress => "CUDA_ERROR_ILLEGAL_ADDRESS",
         CuResult.LaunchOutOfResources => "CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES",
         CuResult.LaunchFailed => "CUDA_ERROR_LAUNCH_FAILED",
+        CuResult.StreamCaptureUnsupported => "CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED",
+        CuResult.StreamCaptureInvalidated => "CUDA_ERROR_STREAM_CAPTURE_INVALIDATED",
+        CuResult.StreamCaptureWrongThread => "CUDA_ERROR_STREAM_CAPTURE_WRONG_THREAD",
         _ => $"CUresult {(int)r}",
     };
 }

@@ -43,5 +43,25 @@ internal abstract class CudaQueue : IDisposable
     /// <summary>Waits for all queued work; reports asynchronous errors.</summary>
     public abstract void Synchronize();
 
+    // ---- CUDA graphs -------------------------------------------------------------------------------
+    // Between BeginCapture and EndCapture, copies on the device, fills, launches and GEMMs are recorded
+    // instead of run. What cannot be recorded throws GraphCapture.Forbidden: CopyToHost, CopyToDevice
+    // (its host buffer will not outlive the capture), Synchronize and FreeMemory (both wait for the GPU).
+    // Allocating is allowed (the caching allocator puts the blocks in the graph's pool).
+
+    /// <summary>True between <see cref="BeginCapture"/> and <see cref="EndCapture"/> / <see cref="AbortCapture"/>.</summary>
+    public abstract bool IsCapturing { get; }
+
+    /// <summary>Starts recording this queue's work on the calling thread.</summary>
+    public abstract void BeginCapture();
+
+    /// <summary>Stops recording and returns the recorded work, ready to replay. If this throws, the
+    /// capture is over anyway and the queue runs work normally again.</summary>
+    public abstract CudaGraph EndCapture();
+
+    /// <summary>Ends a capture that failed part-way and drops what was recorded, so the queue runs
+    /// work normally again. Never throws; does nothing when no capture is under way.</summary>
+    public abstract void AbortCapture();
+
     public abstract void Dispose();
 }

@@ -69,10 +69,14 @@ internal static unsafe partial class Driver
     public static partial CuResult cuLaunchKernel(nint function, uint gridX, uint gridY, uint gridZ, uint blockX, uint blockY, uint blockZ,
         uint sharedMemBytes, nint stream, void** kernelParams, void** extra);
 
-    // ---- graphs (whole-step capture, used later for speed) ---------------------------------------
-    public const int CaptureModeThreadLocal = 1; // CU_STREAM_CAPTURE_MODE_THREAD_LOCAL
+    // ---- graphs: a whole training step captured once and replayed (CudaGraph) -------------------
+    public const int CaptureModeGlobal = 0;      // CU_STREAM_CAPTURE_MODE_GLOBAL: unsafe calls from any thread fail
+    public const int CaptureModeThreadLocal = 1; // CU_STREAM_CAPTURE_MODE_THREAD_LOCAL: unsafe calls from the capturing thread fail
+    public const int CaptureModeRelaxed = 2;     // CU_STREAM_CAPTURE_MODE_RELAXED: no unsafe-call checks
 
     [LibraryImport(Lib)] public static partial CuResult cuStreamBeginCapture_v2(nint stream, int mode);
+    /// <summary>Swaps the calling thread's capture interaction mode (push/pop around one call).</summary>
+    [LibraryImport(Lib)] public static partial CuResult cuThreadExchangeStreamCaptureMode(ref int mode);
     [LibraryImport(Lib)] public static partial CuResult cuStreamEndCapture(nint stream, out nint graph);
     [LibraryImport(Lib)] public static partial CuResult cuGraphInstantiateWithFlags(out nint graphExec, nint graph, ulong flags);
     [LibraryImport(Lib)] public static partial CuResult cuGraphLaunch(nint graphExec, nint stream);

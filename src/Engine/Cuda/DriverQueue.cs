@@ -25,6 +25,8 @@ internal sealed unsafe class DriverQueue : CudaQueue
     private CudaException? _poison;
     private string? _lastKernel;
     private bool _disposed;
+    private int _captureThread;      // managed id of the thread capturing a graph on the stream; 0 when none
+    private int _capturedOperations;
 
     public DriverQueue(int ordinal)
     {
@@ -81,6 +83,44 @@ internal sealed unsafe class DriverQueue : CudaQueue
         MakeCurrent();
     }
 
+    /// <summary>Operations that go on the stream: during a capture they must come from the capturing
+    /// thread (anything else queued on the stream would be recorded into that thread's graph).</summary>
+    private void EnterStream(string operation)
+    {
+        Enter();
+        if (_captureThread == 0) return;
+        if (_captureThread != Environment.CurrentManagedThreadId)
+            throw new CudaException(
+                $"{operation} was called from thread {Environment.CurrentManagedThreadId} while thread {_captureThread} is capturing a CUDA graph on {Device}; " +
+                "it would be recorded into that graph. Wait until the capture ends.");
+        _capturedOperations++;
+    }
+
+    /// <summary>Refuses an operation that a graph cannot contain (see CudaQueue).</summary>
+    private void ForbidDuringCapture(string operation)
+    {
+        if (_captureThread != 0) throw GraphCapture.Forbidden(operation, Device);
+    }
+
+    /// <summary>cuMemAlloc and cuMemGetInfo are "potentially unsafe" during a capture (they are not
+    /// stream-ordered, so the capture cannot see them) and the driver refuses them from the capturing
+    /// thread in global and thread-local mode. Ours are safe: a block allocated now belongs to the
+    /// graph's pool and is not freed while the graph exists (PyTorch's allocator does the same). So
+    /// the thread is switched to relaxed for the one call; returns the mode to restore.</summary>
+    private int? RelaxCaptureMode()
+    {
+        if (_captureThread == 0) return null;
+        var mode = Driver.CaptureModeRelaxed;
+        Check(Driver.cuThreadExchangeStreamCaptureMode(ref mode));
+        return mode;
+    }
+
+    private void RestoreCaptureMode(int? previous)
+    {
+        if (previous is not { } mode) return;
+        Check(Driver.cuThreadExchangeStreamCaptureMode(ref mode));
+    }
+
     /// <summary>Checks a driver status: names the call and the kernel, and remembers sticky errors.</summary>
     private void Check(CuResult status, string? kernel = null, [CallerArgumentExpression(nameof(status))] string call = "")
     {
@@ -93,7 +133,10 @@ internal sealed unsafe class DriverQueue : CudaQueue
     public override bool TryAllocate(long bytes, out ulong pointer)
     {
         Enter();
-        var status = Driver.cuMemAlloc_v2(out pointer, (nuint)bytes);
+        var previous = RelaxCaptureMode();
+        CuResult status;
+        try { status = Driver.cuMemAlloc_v2(out pointer, (nuint)bytes); }
+        finally { RestoreCaptureMode(previous); }
         if (status == CuResult.OutOfMemory) return false;
         Check(status);
         return true;
@@ -102,13 +145,19 @@ internal sealed unsafe class DriverQueue : CudaQueue
     public override void FreeMemory(ulong pointer)
     {
         Enter();
+        ForbidDuringCapture("FreeMemory (cuMemFree, which waits for the GPU)");
         Check(Driver.cuMemFree_v2(pointer));
     }
 
     public override (long Free, long Total) MemoryInfo()
     {
         Enter();
-        Check(Driver.cuMemGetInfo_v2(out var free, out var total));
+        var previous = RelaxCaptureMode();
+        CuResult status;
+        nuint free, total;
+        try { status = Driver.cuMemGetInfo_v2(out free, out total); }
+        finally { RestoreCaptureMode(previous); }
+        Check(status, call: "cuMemGetInfo_v2");
         return ((long)free, (long)total);
     }
 
@@ -116,6 +165,7 @@ internal sealed unsafe class DriverQueue : CudaQueue
     {
         if (bytes == 0) return;
         Enter();
+        ForbidDuringCapture("CopyToDevice (a host-to-device copy from a host buffer that will not outlive the capture)");
         // Pageable host memory: the async copy is staged, and we wait so the caller may reuse the source.
         Check(Driver.cuMemcpyHtoDAsync_v2(destination, source, (nuint)bytes, _stream));
         Check(Driver.cuStreamSynchronize(_stream));
@@ -125,6 +175,7 @@ internal sealed unsafe class DriverQueue : CudaQueue
     {
         if (bytes == 0) return;
         Enter();
+        ForbidDuringCapture("CopyToHost (a device-to-host copy, which waits for the GPU)");
         Check(Driver.cuMemcpyDtoHAsync_v2(destination, source, (nuint)bytes, _stream));
         Check(Driver.cuStreamSynchronize(_stream));
     }
@@ -132,21 +183,21 @@ internal sealed unsafe class DriverQueue : CudaQueue
     public override void CopyOnDevice(ulong destination, ulong source, long bytes)
     {
         if (bytes == 0) return;
-        Enter();
+        EnterStream("CopyOnDevice");
         Check(Driver.cuMemcpyDtoDAsync_v2(destination, source, (nuint)bytes, _stream));
     }
 
     public override void Fill32(ulong destination, uint pattern, long count)
     {
         if (count == 0) return;
-        Enter();
+        EnterStream("Fill32");
         Check(Driver.cuMemsetD32Async(destination, pattern, (nuint)count, _stream));
     }
 
     public override void Launch(string kernel, LaunchShape shape, ReadOnlySpan<KernelArg> args)
     {
         if (shape.IsEmpty) return;
-        Enter();
+        EnterStream($"Launch of '{kernel}'");
         var function = Function(kernel);
         var slots = stackalloc void*[Math.Max(1, args.Length)];
         fixed (KernelArg* a = args)
@@ -157,12 +208,13 @@ internal sealed unsafe class DriverQueue : CudaQueue
             Check(Driver.cuLaunchKernel(function, shape.GridX, shape.GridY, 1, shape.BlockX, shape.BlockY, 1, shape.SharedBytes,
                 _stream, slots, null), kernel);
         }
-        if (SyncEachLaunch) Check(Driver.cuStreamSynchronize(_stream), kernel);
+        if (SyncEachLaunch && _captureThread == 0) Check(Driver.cuStreamSynchronize(_stream), kernel);
     }
 
     public override void Synchronize()
     {
         Enter();
+        ForbidDuringCapture("Synchronize (waiting for the GPU)");
         Check(Driver.cuStreamSynchronize(_stream));
     }
 
@@ -173,7 +225,12 @@ internal sealed unsafe class DriverQueue : CudaQueue
         {
             if (_functions.TryGetValue(kernel, out var f)) return f;
             var file = KernelSources.FileOf(kernel);
-            if (!_modules.ContainsKey(file.Name)) LoadModule(file);
+            if (!_modules.ContainsKey(file.Name))
+            {
+                // Loading a module is not stream-ordered work; run each kernel once before capturing (warm-up).
+                ForbidDuringCapture($"Loading the kernel module {file.Name} (first use of '{kernel}')");
+                LoadModule(file);
+            }
             return _functions[kernel];
         }
     }
@@ -203,7 +260,7 @@ internal sealed unsafe class DriverQueue : CudaQueue
     public override void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha, ulong a, int lda, ulong b, int ldb,
         float beta, ulong c, int ldc, bool tf32)
     {
-        Enter();
+        EnterStream("Sgemm");
         var handle = CublasHandle();
         var opA = transA ? Cublas.OpT : Cublas.OpN;
         var opB = transB ? Cublas.OpT : Cublas.OpN;
@@ -218,7 +275,7 @@ internal sealed unsafe class DriverQueue : CudaQueue
         {
             Cublas.Check(Cublas.cublasSgemm_v2(handle, opA, opB, m, n, k, &alpha, a, lda, b, ldb, &beta, c, ldc));
         }
-        if (SyncEachLaunch) Check(Driver.cuStreamSynchronize(_stream), "cublas gemm");
+        if (SyncEachLaunch && _captureThread == 0) Check(Driver.cuStreamSynchronize(_stream), "cublas gemm");
     }
 
     /// <summary>Created on first GEMM: kernels-only work never loads cuBLAS. The handle runs on our
@@ -227,6 +284,8 @@ internal sealed unsafe class DriverQueue : CudaQueue
     private nint CublasHandle()
     {
         if (_cublas != 0) return _cublas;
+        // cublasCreate allocates and synchronises; run one GEMM before capturing (warm-up).
+        ForbidDuringCapture("Creating the cuBLAS handle (the first GEMM)");
         CudaLibraries.Require(NativeLibrarySpec.Cublas);
         Cublas.Check(Cublas.cublasCreate_v2(out var handle));
         Cublas.Check(Cublas.cublasSetStream_v2(handle, _stream));
@@ -252,6 +311,7 @@ internal sealed unsafe class DriverQueue : CudaQueue
     public float TimeMilliseconds(Action work)
     {
         Enter();
+        ForbidDuringCapture("TimeMilliseconds (it waits for an event)");
         Check(Driver.cuEventCreate(out var start, Driver.EventDefault));
         Check(Driver.cuEventCreate(out var end, Driver.EventDefault));
         try
@@ -270,9 +330,109 @@ internal sealed unsafe class DriverQueue : CudaQueue
         }
     }
 
+    // ---- CUDA graphs ------------------------------------------------------------------------------
+
+    public override bool IsCapturing => _captureThread != 0;
+
+    public override void BeginCapture()
+    {
+        Enter();
+        if (_captureThread != 0)
+            throw new InvalidOperationException($"A CUDA graph is already being captured on {Device}; captures cannot be nested.");
+        // THREAD_LOCAL: the driver refuses "potentially unsafe" calls (synchronising, legacy-stream
+        // copies, cuMemFree, …) made by this thread during the capture, so a mistake fails the
+        // capture loudly instead of baking a wrong graph; other threads (another model on another
+        // GPU, a data loader) are not affected, as they would be with GLOBAL. RELAXED would let such
+        // mistakes through unnoticed. The one unsafe call we do need, cuMemAlloc for the graph's
+        // pool, relaxes this thread for just that call (TryAllocate).
+        Check(Driver.cuStreamBeginCapture_v2(_stream, Driver.CaptureModeThreadLocal));
+        _captureThread = Environment.CurrentManagedThreadId;
+        _capturedOperations = 0;
+    }
+
+    public override CudaGraph EndCapture()
+    {
+        Enter();
+        if (_captureThread == 0) throw new InvalidOperationException($"EndCapture was called on {Device} without BeginCapture.");
+        if (_captureThread != Environment.CurrentManagedThreadId)
+            throw new CudaException($"EndCapture must be called on the thread that began the capture (thread {_captureThread}); this is thread {Environment.CurrentManagedThreadId}.");
+        _captureThread = 0;
+        var ended = Driver.cuStreamEndCapture(_stream, out var graph);
+        if (ended != CuResult.Success)
+        {
+            if (graph != 0) Driver.cuGraphDestroy(graph);
+            Check(ended, call: "cuStreamEndCapture (a call during the capture could not be captured and invalidated it)");
+        }
+        try
+        {
+            // Flags 0: no auto-free (the graph has no memory nodes: our pool allocates outside it), no
+            // device launch. The executable graph is independent of the graph, which is freed at once.
+            Check(Driver.cuGraphInstantiateWithFlags(out var exec, graph, 0));
+            return new DriverGraph(this, exec, _capturedOperations);
+        }
+        finally
+        {
+            Driver.cuGraphDestroy(graph);
+        }
+    }
+
+    public override void AbortCapture()
+    {
+        if (_captureThread == 0 || _disposed) return;
+        _captureThread = 0;
+        try
+        {
+            MakeCurrent();
+            // Ends the capture whatever state it is in (an invalidated capture ends with an error and no graph).
+            Driver.cuStreamEndCapture(_stream, out var graph);
+            if (graph != 0) Driver.cuGraphDestroy(graph);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or CudaException)
+        {
+        }
+    }
+
+    private void LaunchGraph(nint exec)
+    {
+        Enter();
+        ForbidDuringCapture("Replaying a CUDA graph");
+        _lastKernel = "CUDA graph replay";
+        Check(Driver.cuGraphLaunch(exec, _stream));
+        if (SyncEachLaunch) Check(Driver.cuStreamSynchronize(_stream), "CUDA graph replay");
+    }
+
+    private void DestroyGraph(nint exec)
+    {
+        // cuGraphExecDestroy of a graph still running frees it when it completes; no wait needed.
+        if (_disposed || _poison is not null) return;
+        MakeCurrent();
+        Driver.cuGraphExecDestroy(exec);
+    }
+
+    /// <summary>An instantiated CUDA graph (CUgraphExec) replayed on the queue's stream.</summary>
+    private sealed class DriverGraph(DriverQueue queue, nint exec, int operations) : CudaGraph
+    {
+        private nint _exec = exec;
+
+        public override int OperationCount => operations;
+
+        public override void Replay()
+        {
+            ObjectDisposedException.ThrowIf(_exec == 0, this);
+            queue.LaunchGraph(_exec);
+        }
+
+        public override void Dispose()
+        {
+            var e = Interlocked.Exchange(ref _exec, 0);
+            if (e != 0) queue.DestroyGraph(e);
+        }
+    }
+
     public override void Dispose()
     {
         if (_disposed) return;
+        AbortCapture();
         if (_poison is null)
         {
             MakeCurrent();

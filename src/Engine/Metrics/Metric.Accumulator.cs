@@ -16,7 +16,8 @@ public abstract partial class Metric : IDisposable
     {
         if (_accumulator is { } a && a.Device == device && a.Size == length)
         {
-            _dirty = true;
+            // Under a CUDA graph capture the update runs on each replay, so the flag is set then.
+            Cuda.GraphCapture.HostUpdate(this, static m => m._dirty = true);
             return a;
         }
         if (_accumulator is { } old && _dirty)

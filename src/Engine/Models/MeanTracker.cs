@@ -19,7 +19,8 @@ internal sealed class MeanTracker : IDisposable
             _count = 0;
         }
         scalar.Backend.Axpy(n, scalar, _sum, 1);
-        _count += n;
+        // The count goes with the Axpy: under a CUDA graph capture it is added on each replay instead.
+        Cuda.GraphCapture.HostUpdate((Tracker: this, N: n), static s => s.Tracker._count += s.N);
     }
 
     /// <summary>The mean so far (NaN before any update).</summary>

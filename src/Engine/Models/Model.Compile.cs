@@ -20,10 +20,11 @@ public partial class Model
     /// with <paramref name="lossWeights"/> weighting them in the total. <paramref name="metrics"/>
     /// are computed for every output, <paramref name="headMetrics"/> per output name. Names and
     /// objects are both accepted: <c>Compile(optimizer: "adam", loss: "sparse_categorical_crossentropy",
-    /// metrics: ["accuracy"])</c>. <paramref name="device"/> moves the model (as <see cref="To"/>).</summary>
+    /// metrics: ["accuracy"])</c>. <paramref name="device"/> moves the model (as <see cref="To"/>).
+    /// <paramref name="cudaGraphs"/> sets <see cref="UseCudaGraphs"/> (null leaves it as it is).</summary>
     public void Compile(OptimizerSpec? optimizer = null, Loss? loss = null, IEnumerable<MetricSpec>? metrics = null,
         Dictionary<string, Loss>? losses = null, Dictionary<string, double>? lossWeights = null,
-        Dictionary<string, MetricSpec[]>? headMetrics = null, Device? device = null)
+        Dictionary<string, MetricSpec[]>? headMetrics = null, Device? device = null, bool? cudaGraphs = null)
     {
         if (loss is null && losses is null)
             throw new ArgumentException("Compile needs a loss: pass loss: (for every output) or losses: (one per output name).", nameof(loss));
@@ -53,6 +54,7 @@ public partial class Model
         _heads = heads;
         _totalLoss = new MeanTracker();
         _optimizer = (optimizer ?? "rmsprop").Resolve();
+        if (cudaGraphs is { } graphs) UseCudaGraphs = graphs;
         if (device is { } d) To(d);
     }
 
@@ -99,6 +101,7 @@ public partial class Model
 
     private void DisposeTrainingState()
     {
+        ResetCudaGraphs();
         if (_heads is not null) foreach (var h in _heads) h.Dispose();
         _totalLoss?.Dispose();
     }

@@ -86,7 +86,7 @@ public partial class Model
         RequireCompiled("training");
         CheckCardinality(x, y, sampleWeight);
         ResetMetrics();
-        using (var scope = new TensorScope()) TrainStep(Prepare(new StepBatch(x, y, sampleWeight), classWeight));
+        TrainBatch(new StepBatch(x, y, sampleWeight), classWeight);
         return ReadLogs();
     }
 

@@ -120,7 +120,7 @@ public partial class Model
         foreach (var b in train.Batches(epoch, TrainingRng))
         {
             list.OnTrainBatchBegin(step);
-            using (var scope = new TensorScope()) TrainStep(Prepare(b, classWeight));
+            TrainBatch(b, classWeight);
             b.Release();
             list.OnTrainBatchEnd(step, new LazyLogs(() => ReadLogs()));
             step++;

@@ -36,8 +36,9 @@ public partial class Model
     private sealed record Prepared(Tensor X, Dictionary<string, Tensor> Y, Tensor? SampleWeight, Tensor? ElementWeight, int Size);
 
     /// <summary>Checks a host batch, folds class weights into sample weights, and moves it to the
-    /// model's device (inside the caller's TensorScope).</summary>
-    private Prepared Prepare(StepBatch b, IReadOnlyDictionary<int, double>? classWeight)
+    /// model's device (inside the caller's TensorScope). With <paramref name="upload"/> false the
+    /// tensors stay where they are (a CUDA graph step copies them into its own buffers).</summary>
+    private Prepared Prepare(StepBatch b, IReadOnlyDictionary<int, double>? classWeight, bool upload = true)
     {
         EnsureBuilt(b.X);
         var heads = Heads;
@@ -59,7 +60,7 @@ public partial class Model
                     SparseCategoricalCrossentropy.CheckRange(t.ToArray<int>(), shape[0]);
             }
             else if (t.DType != dtype && t.DType.IsFloating()) t = t.To(dtype);
-            y[h.Name] = t.Device == _device ? t : t.To(_device);
+            y[h.Name] = !upload || t.Device == _device ? t : t.To(_device);
         }
 
         double[]? sw = b.SampleWeight is { } s ? HostRows.OnHost(s).ToDoubleArray() : null;
@@ -73,11 +74,20 @@ public partial class Model
             perElement = elem;
             if (perSample is not null) sw = sw is null ? perSample : sw.Select((w, i) => w * perSample[i]).ToArray();
         }
-        var x = b.X.Device == _device ? b.X : b.X.To(_device);
+        var x = !upload || b.X.Device == _device ? b.X : b.X.To(_device);
         if (x.DType != dtype && x.DType.IsFloating()) x = x.To(dtype);
-        var swT = sw is null ? null : Tensor.FromHost(new Shape(n), dtype, _device, i => sw[i]);
-        var ewT = perElement is null ? null : Tensor.FromHost(y[heads[0].Name].Shape, dtype, _device, i => perElement[i]);
+        var weightsOn = upload ? _device : Device.Cpu;
+        var swT = sw is null ? null : Tensor.FromHost(new Shape(n), dtype, weightsOn, i => sw[i]);
+        var ewT = perElement is null ? null : Tensor.FromHost(y[heads[0].Name].Shape, dtype, weightsOn, i => perElement[i]);
         return new Prepared(x, y, swT, ewT, n);
+    }
+
+    /// <summary>One training step on a batch, in its own TensorScope: replayed from a CUDA graph when
+    /// graphs are on and usable (Model.Graphs.cs), else eager.</summary>
+    private void TrainBatch(StepBatch b, IReadOnlyDictionary<int, double>? classWeight)
+    {
+        using var scope = new TensorScope();
+        if (!TryGraphStep(b, classWeight)) TrainStep(Prepare(b, classWeight));
     }
 
     /// <summary>Forward, weighted loss per head, backward, optimizer step, metrics.</summary>

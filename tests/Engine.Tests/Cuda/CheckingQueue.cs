@@ -19,7 +19,10 @@ internal sealed class CheckingQueue : CudaQueue
     {
         _capacity = capacityBytes;
         Device = Device.Cuda(index);
+        Capture = new CaptureRecorder(Device);
     }
+
+    public CaptureRecorder Capture { get; }
 
     public record LaunchRecord(string Kernel, LaunchShape Shape, KernelArg[] Args);
 
@@ -56,6 +59,7 @@ internal sealed class CheckingQueue : CudaQueue
 
     public override void FreeMemory(ulong pointer)
     {
+        Capture.Forbid("FreeMemory (cuMemFree, which waits for the GPU)");
         Assert.True(_memory.Remove(pointer), $"cuMemFree of 0x{pointer:x}, which is not allocated");
         DriverFrees++;
     }
@@ -71,21 +75,35 @@ internal sealed class CheckingQueue : CudaQueue
 
     public Span<float> Floats(ulong pointer, long count) => MemoryMarshal.Cast<byte, float>(Bytes(pointer, count * 4));
 
-    public override unsafe void CopyToDevice(ulong destination, void* source, long bytes) =>
+    public override unsafe void CopyToDevice(ulong destination, void* source, long bytes)
+    {
+        Capture.Forbid("CopyToDevice (a host-to-device copy from a host buffer that will not outlive the capture)");
         new ReadOnlySpan<byte>(source, (int)bytes).CopyTo(Bytes(destination, bytes));
+    }
 
-    public override unsafe void CopyToHost(void* destination, ulong source, long bytes) =>
+    public override unsafe void CopyToHost(void* destination, ulong source, long bytes)
+    {
+        Capture.Forbid("CopyToHost (a device-to-host copy, which waits for the GPU)");
         Bytes(source, bytes).CopyTo(new Span<byte>(destination, (int)bytes));
+    }
 
-    public override void CopyOnDevice(ulong destination, ulong source, long bytes) =>
-        Bytes(source, bytes).CopyTo(Bytes(destination, bytes));
+    public override void CopyOnDevice(ulong destination, ulong source, long bytes)
+    {
+        Bytes(source, bytes);
+        Bytes(destination, bytes);
+        Capture.Run("CopyOnDevice", () => Bytes(source, bytes).CopyTo(Bytes(destination, bytes)));
+    }
 
-    public override void Fill32(ulong destination, uint pattern, long count) =>
-        MemoryMarshal.Cast<byte, uint>(Bytes(destination, count * 4)).Fill(pattern);
+    public override void Fill32(ulong destination, uint pattern, long count)
+    {
+        Bytes(destination, count * 4);
+        Capture.Run("Fill32", () => MemoryMarshal.Cast<byte, uint>(Bytes(destination, count * 4)).Fill(pattern));
+    }
 
     public override void Launch(string kernel, LaunchShape shape, ReadOnlySpan<KernelArg> args)
     {
         if (shape.IsEmpty) return;
+        Capture.FirstUse(kernel, $"Loading the kernel module of '{kernel}' (its first use)");
         var parameters = SignatureOf(kernel);
         var mismatch = PtxSignatures.Mismatch(kernel, parameters, args);
         Assert.True(mismatch is null, mismatch);
@@ -94,10 +112,21 @@ internal sealed class CheckingQueue : CudaQueue
         Assert.True(shape.BlockX % 32 == 0, $"{kernel}: block size {shape.BlockX} is not a whole number of warps; the warp reductions need that");
         Assert.True(shape.GridX <= int.MaxValue && shape.GridY <= 65535, $"{kernel}: grid too large ({shape})");
         Assert.True(shape.SharedBytes <= 48 * 1024, $"{kernel}: {shape.SharedBytes} bytes of dynamic shared memory");
+        var copy = args.ToArray();
+        CheckPointers(kernel, copy);
+        // A replay checks again: a pointer baked into a graph must still be allocated when it runs.
+        Capture.Run($"Launch of '{kernel}'", () =>
+        {
+            CheckPointers(kernel, copy);
+            Launches.Add(new(kernel, shape, copy));
+        });
+    }
+
+    private void CheckPointers(string kernel, KernelArg[] args)
+    {
         foreach (var a in args)
             if (a.Kind == KernelArgKind.Pointer && a.Bits != 0)
                 Assert.True(_memory.ContainsKey(a.Bits), $"{kernel}: pointer argument 0x{a.Bits:x} is not a live allocation");
-        Launches.Add(new(kernel, shape, args.ToArray()));
     }
 
     private static string[] SignatureOf(string kernel)
@@ -118,6 +147,13 @@ internal sealed class CheckingQueue : CudaQueue
         Assert.True(lda >= Math.Max(1, transA ? k : m), $"lda {lda} too small");
         Assert.True(ldb >= Math.Max(1, transB ? n : k), $"ldb {ldb} too small");
         Assert.True(ldc >= Math.Max(1, m), $"ldc {ldc} too small");
+        Capture.FirstUse("cublas", "Creating the cuBLAS handle (the first GEMM)");
+        Capture.Run("Sgemm", () => GemmNow(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc));
+    }
+
+    private void GemmNow(bool transA, bool transB, int m, int n, int k, float alpha, ulong a, int lda, ulong b, int ldb,
+        float beta, ulong c, int ldc)
+    {
         Gemms.Add(new(transA, transB, m, n, k, lda, ldb, ldc));
         var A = Floats(a, (long)lda * (transA ? m : k)).ToArray();
         var B = Floats(b, (long)ldb * (transB ? k : n)).ToArray();
@@ -136,7 +172,19 @@ internal sealed class CheckingQueue : CudaQueue
             }
     }
 
-    public override void Synchronize() => Syncs++;
+    public override void Synchronize()
+    {
+        Capture.Forbid("Synchronize (waiting for the GPU)");
+        Syncs++;
+    }
+
+    public override bool IsCapturing => Capture.IsCapturing;
+
+    public override void BeginCapture() => Capture.Begin();
+
+    public override CudaGraph EndCapture() => Capture.End();
+
+    public override void AbortCapture() => Capture.Abort();
 
     public override void Dispose()
     {

@@ -25,13 +25,44 @@ internal static class CudaTestSupport
     public static CudaBackend ParityBackend() =>
         CudaBackend.IsAvailable ? CudaBackend.ForDevice(0) : Emulated.Value ?? RequireGpu();
 
+    // Stand-in backends reachable through the registry (Tensor.To, Model.Compile(device: …)) by their device.
+    private static readonly Dictionary<Device, CudaBackend> StandIns = new();
+
+    private static void RegisterStandIn(CudaBackend backend)
+    {
+        lock (StandIns)
+        {
+            StandIns[backend.Device] = backend;
+            // These devices now resolve to the stand-ins; every other index still goes to the real driver.
+            BackendRegistry.RegisterCudaFactory(d =>
+            {
+                lock (StandIns) return StandIns.TryGetValue(d, out var b) ? b : new CudaBackend(d);
+            });
+        }
+    }
+
     private static readonly Lazy<Device?> EmulatedDevice = new(() =>
     {
         if (Emulated.Value is not { } emulated) return null;
-        // Device.Cuda(5) now resolves to the emulator; every other index still goes to the real driver.
-        BackendRegistry.RegisterCudaFactory(d => d == emulated.Device ? emulated : new CudaBackend(d));
+        RegisterStandIn(emulated);
         return emulated.Device;
     });
+
+    private static readonly Lazy<(CudaBackend Backend, CheckingQueue Queue)> Checking = new(() =>
+    {
+        var queue = new CheckingQueue(index: 6);
+        var backend = new CudaBackend(queue);
+        RegisterStandIn(backend);
+        return (backend, queue);
+    });
+
+    /// <summary>cuda:6, a checking queue (launches checked, not run) reachable through the registry,
+    /// shared by the tests that train models on it (they are in the cuda collection).</summary>
+    public static (Device Device, CudaBackend Backend, CheckingQueue Queue) CheckingDevice()
+    {
+        var (backend, queue) = Checking.Value;
+        return (backend.Device, backend, queue);
+    }
 
     /// <summary>The device for end-to-end tests through the ordinary ops (Tensor.To, Ops.*, the
     /// registry): cuda:0 with a GPU, the emulated device with the kernel emulator, else a skip.</summary>

@@ -22,11 +22,14 @@ internal sealed unsafe class EmulatedQueue : CudaQueue
 
     public EmulatedQueue(string libraryPath)
     {
+        Capture = new CaptureRecorder(Device);
         _library = NativeLibrary.Load(libraryPath);
         _launch = (delegate* unmanaged<nint, void**, uint, uint, uint, uint, byte*, int, int>)NativeLibrary.GetExport(_library, "emu_launch");
     }
 
     public override Device Device => Device.Cuda(5);
+
+    public CaptureRecorder Capture { get; }
 
     public override string DeviceName => "kernel emulator (CPU)";
 
@@ -36,30 +39,51 @@ internal sealed unsafe class EmulatedQueue : CudaQueue
     public override bool TryAllocate(long bytes, out ulong pointer)
     {
         pointer = (ulong)NativeMemory.AlignedAlloc((nuint)bytes, 256);
-        NativeMemory.Clear((void*)pointer, (nuint)bytes);
+        // cuMemAlloc does not clear. Memory allocated during a capture is filled with NaNs, so that a
+        // buffer the capture creates and reads before any replay has written it shows up in tests.
+        if (Capture.IsCapturing) new Span<byte>((void*)pointer, (int)bytes).Fill(0xFF);
+        else NativeMemory.Clear((void*)pointer, (nuint)bytes);
         lock (_blocks) _blocks[pointer] = bytes;
         return true;
     }
 
     public override void FreeMemory(ulong pointer)
     {
+        Capture.Forbid("FreeMemory (cuMemFree, which waits for the GPU)");
         lock (_blocks) _blocks.Remove(pointer);
         NativeMemory.AlignedFree((void*)pointer);
     }
 
     public override (long Free, long Total) MemoryInfo() => (1L << 30, 1L << 30);
 
-    public override void CopyToDevice(ulong destination, void* source, long bytes) => Buffer.MemoryCopy(source, (void*)destination, bytes, bytes);
+    public override void CopyToDevice(ulong destination, void* source, long bytes)
+    {
+        Capture.Forbid("CopyToDevice (a host-to-device copy from a host buffer that will not outlive the capture)");
+        Buffer.MemoryCopy(source, (void*)destination, bytes, bytes);
+    }
 
-    public override void CopyToHost(void* destination, ulong source, long bytes) => Buffer.MemoryCopy((void*)source, destination, bytes, bytes);
+    public override void CopyToHost(void* destination, ulong source, long bytes)
+    {
+        Capture.Forbid("CopyToHost (a device-to-host copy, which waits for the GPU)");
+        Buffer.MemoryCopy((void*)source, destination, bytes, bytes);
+    }
 
-    public override void CopyOnDevice(ulong destination, ulong source, long bytes) => Buffer.MemoryCopy((void*)source, (void*)destination, bytes, bytes);
+    public override void CopyOnDevice(ulong destination, ulong source, long bytes) =>
+        Capture.Run("CopyOnDevice", () => Buffer.MemoryCopy((void*)source, (void*)destination, bytes, bytes));
 
-    public override void Fill32(ulong destination, uint pattern, long count) => new Span<uint>((void*)destination, (int)count).Fill(pattern);
+    public override void Fill32(ulong destination, uint pattern, long count) =>
+        Capture.Run("Fill32", () => new Span<uint>((void*)destination, (int)count).Fill(pattern));
 
     public override void Launch(string kernel, LaunchShape shape, ReadOnlySpan<KernelArg> args)
     {
         if (shape.IsEmpty) return;
+        Capture.FirstUse(kernel, $"Loading the kernel module of '{kernel}' (its first use)");
+        var copy = args.ToArray();
+        Capture.Run($"Launch of '{kernel}'", () => LaunchNow(kernel, shape, copy));
+    }
+
+    private void LaunchNow(string kernel, LaunchShape shape, KernelArg[] args)
+    {
         lock (_blocks)
             foreach (var a in args)
                 if (a.Kind == KernelArgKind.Pointer && a.Bits != 0 && !_blocks.ContainsKey(a.Bits))
@@ -84,6 +108,12 @@ internal sealed unsafe class EmulatedQueue : CudaQueue
     public override void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha, ulong a, int lda, ulong b, int ldb,
         float beta, ulong c, int ldc, bool tf32)
     {
+        Capture.FirstUse("cublas", "Creating the cuBLAS handle (the first GEMM)");
+        Capture.Run("Sgemm", () => GemmNow(m, n, k, transA, transB, alpha, a, lda, b, ldb, beta, c, ldc));
+    }
+
+    private static void GemmNow(int m, int n, int k, bool transA, bool transB, float alpha, ulong a, int lda, ulong b, int ldb, float beta, ulong c, int ldc)
+    {
         var A = (float*)a;
         var B = (float*)b;
         var C = (float*)c;
@@ -97,9 +127,15 @@ internal sealed unsafe class EmulatedQueue : CudaQueue
             }
     }
 
-    public override void Synchronize()
-    {
-    }
+    public override void Synchronize() => Capture.Forbid("Synchronize (waiting for the GPU)");
+
+    public override bool IsCapturing => Capture.IsCapturing;
+
+    public override void BeginCapture() => Capture.Begin();
+
+    public override CudaGraph EndCapture() => Capture.End();
+
+    public override void AbortCapture() => Capture.Abort();
 
     public override void Dispose()
     {
