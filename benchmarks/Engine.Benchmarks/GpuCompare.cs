@@ -46,40 +46,64 @@ internal static class GpuCompare
         var device = options.OnCpu ? Device.Cpu : Device.Cuda(0);
         if (options.Speed)
             foreach (var workload in options.Workloads)
-                foreach (var mode in new[] { "loop", "train_on_batch" })
+                foreach (var mode in options.Modes)
                     Emit(options, Step(workload, mode, device, options), null);
         if (options.Accuracy) Emit(options, Accuracy(device, options), null);
         return 0;
     }
 
-    /// <summary>mode "loop": Forward, loss, Backward, Adam step, ZeroGrad in a TensorScope, nothing read
-    /// back (what the PyTorch loop does). "train_on_batch": the public TrainOnBatch, which reads the
-    /// loss back every step (one synchronisation per step).</summary>
+    /// <summary>The modes, in report order. "loop": Forward, loss, Backward, Adam step, ZeroGrad in a
+    /// TensorScope, nothing read back (what the PyTorch loop does). "train_on_batch": the public
+    /// TrainOnBatch, which reads the loss back every step (one synchronisation per step). "fit": Fit
+    /// over a dataset that yields the resident batch every step (losses and metrics stay on the
+    /// device until the epoch ends). The "_graphs" modes are the same with Compile(cudaGraphs: true):
+    /// the step is captured once as a CUDA graph and replayed.</summary>
+    public static readonly string[] Modes = ["loop", "train_on_batch", "fit", "train_on_batch_graphs", "fit_graphs"];
+
+    /// <summary>The same device-resident batch, <paramref name="count"/> times per epoch.</summary>
+    private sealed class RepeatedBatch(Tensor x, Tensor y, int count) : IDataset
+    {
+        public int BatchCount => count;
+
+        public IEnumerable<Batch> GetBatches(int epoch) => Enumerable.Repeat(new Batch(x, y), count);
+    }
     private static Dictionary<string, object?> Step(string workload, string mode, Device device, GpuCompareOptions options)
     {
         var (channels, size, batch) = ParseWorkload(workload);
         using var model = SeedCnn.Build(channels, size, 10, seed: 1);
         var optimizer = new Adam(learningRate: 1e-3, epsilon: 1e-7);
         var loss = new SparseCategoricalCrossentropy(fromLogits: true);
-        model.Compile(optimizer: optimizer, loss: loss, device: device);
+        var graphs = mode.EndsWith("_graphs", StringComparison.Ordinal);
+        model.Compile(optimizer: optimizer, loss: loss, device: device, cudaGraphs: graphs);
         var rng = new Rng(2);
         var x = Tensor.RandomUniform(new Shape(batch, channels, size, size), rng).To(device);
         var y = Tensor.FromArray(Enumerable.Range(0, batch).Select(i => i % 10).ToArray()).To(device);
         var weights = model.TrainableWeights;   // once: the list is rebuilt on every call
 
-        Action step = mode == "loop"
-            ? () =>
+        // Run(n) runs n training steps.
+        Action<int> run = mode switch
+        {
+            "loop" => n =>
             {
-                using var scope = new TensorScope();
-                var value = loss.Call(y, model.Forward(x, training: true));
-                value.Backward();
-                optimizer.Step(weights);
-                Optimizer.ZeroGrad(weights);
-            }
-            : () => model.TrainOnBatch(x, y);
+                for (var i = 0; i < n; i++)
+                {
+                    using var scope = new TensorScope();
+                    var value = loss.Call(y, model.Forward(x, training: true));
+                    value.Backward();
+                    optimizer.Step(weights);
+                    Optimizer.ZeroGrad(weights);
+                }
+            },
+            "train_on_batch" or "train_on_batch_graphs" => n =>
+            {
+                for (var i = 0; i < n; i++) model.TrainOnBatch(x, y);
+            },
+            "fit" or "fit_graphs" => n => model.Fit(new RepeatedBatch(x, y, n), verbose: 0),
+            _ => throw new ArgumentException($"unknown mode '{mode}'; expected one of {string.Join(", ", Modes)}."),
+        };
 
         var warmupWatch = Stopwatch.StartNew();
-        for (var i = 0; i < options.Warmup; i++) step();
+        run(options.Warmup);
         var gpu = device.IsCuda ? CudaBackend.ForDevice(device.Index) : null;
         gpu?.Synchronize();
         var warmupSeconds = warmupWatch.Elapsed.TotalSeconds;
@@ -87,7 +111,7 @@ internal static class GpuCompare
         gpu?.ResetPeakMemory();
         var driverAllocationsBefore = gpu?.MemoryStats.DriverAllocations;
         var managedBefore = GC.GetAllocatedBytesForCurrentThread();
-        var ms = Time(gpu, () => { for (var i = 0; i < options.Steps; i++) step(); });
+        var ms = Time(gpu, () => run(options.Steps));
         var managedPerStep = (GC.GetAllocatedBytesForCurrentThread() - managedBefore) / (double)options.Steps;
         var stats = gpu?.MemoryStats;
         var finalLoss = model.TestOnBatch(x, y)["loss"];
@@ -106,6 +130,15 @@ internal static class GpuCompare
         result["managed_bytes_per_step"] = managedPerStep;
         result["warmup_s"] = warmupSeconds;
         result["final_loss"] = finalLoss;
+        result["cuda_graphs"] = graphs;
+        if (graphs)
+        {
+            var g = model.GraphStats;
+            result["graph_captures"] = g.Captures;
+            result["graph_replays"] = g.Replays;
+            result["graph_pool_bytes"] = g.PoolBytes;
+            result["graphs_off"] = g.OffReason;   // why it trained eagerly instead, when it did
+        }
         return result;
     }
 

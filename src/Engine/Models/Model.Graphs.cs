@@ -175,7 +175,7 @@ public partial class Model
         steps.OffReason = reason;
         foreach (var s in steps.Steps.Values) s.Dispose();
         steps.Steps.Clear();
-        Warn(steps, $"CUDA graphs are off for model '{Name}' on {_device}: {reason}. Training continues eagerly " +
+        Warn(steps, $"CUDA graphs are off for model '{Name}' on {_device}: {reason.TrimEnd('.')}. Training continues eagerly " +
                     $"(set {CudaGraphsVariable}=0 to skip the attempt).");
     }
 
