@@ -48,20 +48,23 @@ internal static class CudaTestSupport
         return emulated.Device;
     });
 
-    private static readonly Lazy<(CudaBackend Backend, CheckingQueue Queue)> Checking = new(() =>
-    {
-        var queue = new CheckingQueue(index: 6);
-        var backend = new CudaBackend(queue);
-        RegisterStandIn(backend);
-        return (backend, queue);
-    });
+    private static readonly Dictionary<int, (CudaBackend Backend, CheckingQueue Queue)> Checking = new();
 
-    /// <summary>cuda:6, a checking queue (launches checked, not run) reachable through the registry,
-    /// shared by the tests that train models on it (they are in the cuda collection).</summary>
-    public static (Device Device, CudaBackend Backend, CheckingQueue Queue) CheckingDevice()
+    /// <summary>cuda:<paramref name="index"/> (6 unless a test needs a backend of its own, e.g. to
+    /// measure memory), a checking queue reachable through the registry: launches are checked, not
+    /// run. Tests that train models on one are in the cuda collection.</summary>
+    public static (Device Device, CudaBackend Backend, CheckingQueue Queue) CheckingDevice(int index = 6)
     {
-        var (backend, queue) = Checking.Value;
-        return (backend.Device, backend, queue);
+        lock (Checking)
+        {
+            if (!Checking.TryGetValue(index, out var made))
+            {
+                var queue = new CheckingQueue(index: index);
+                Checking[index] = made = (new CudaBackend(queue), queue);
+                RegisterStandIn(made.Backend);
+            }
+            return (made.Backend.Device, made.Backend, made.Queue);
+        }
     }
 
     /// <summary>The device for end-to-end tests through the ordinary ops (Tensor.To, Ops.*, the
