@@ -12,7 +12,9 @@ namespace Engine.Tensors;
 /// whatever its last owner left (like memory from the CUDA caching allocator), and
 /// <see cref="Tensor.Empty"/> callers write every element; <see cref="Tensor.Zeros"/> fills.
 /// Arrays the caller owns (<see cref="Tensor.Wrap{T}"/>) never come here. The pool keeps at most
-/// <see cref="MaxBytes"/>; arrays returned beyond that are left to the garbage collector.</summary>
+/// <see cref="MaxBytes"/>; arrays returned beyond that are left to the garbage collector, and so are
+/// arrays of a length nobody asked for in <see cref="IdleLifetime"/> (checked at full collections,
+/// so a shape used once — a last partial batch — does not stay forever).</summary>
 public sealed class CpuArrayPool
 {
     /// <summary>The pool every <see cref="CpuStorage"/> rents from.</summary>
@@ -27,7 +29,11 @@ public sealed class CpuArrayPool
     private long _returned;
     private long _dropped;
 
-    public CpuArrayPool(long maxBytes) => MaxBytes = maxBytes;
+    public CpuArrayPool(long maxBytes)
+    {
+        MaxBytes = maxBytes;
+        _ = new TrimOnFullCollection(this);
+    }
 
     /// <summary>Upper bound on the bytes held for reuse (0 turns pooling off). Lowering it does not
     /// evict at once; call <see cref="Clear"/> for that.</summary>
@@ -36,6 +42,10 @@ public sealed class CpuArrayPool
         get => Volatile.Read(ref _maxBytes);
         set => Volatile.Write(ref _maxBytes, value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "MaxBytes must be >= 0."));
     }
+
+    /// <summary>A length not rented or returned for this long is released at the next full
+    /// (generation 2) garbage collection. Steady training touches every length each step.</summary>
+    public TimeSpan IdleLifetime { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Counters since the pool was created (Rented counts every request, Reused the ones
     /// served from the pool) and what it holds now.</summary>
@@ -95,6 +105,35 @@ public sealed class CpuArrayPool
             var (arrays, bytes) = bucket.Drain();
             Interlocked.Add(ref _pooledArrays, -arrays);
             Interlocked.Add(ref _pooledBytes, -bytes);
+        }
+    }
+
+    /// <summary>Releases the arrays of every length idle since before <paramref name="nowMs"/> - IdleLifetime
+    /// (<see cref="Environment.TickCount64"/> milliseconds).</summary>
+    internal void TrimIdle(long nowMs)
+    {
+        var cutoff = nowMs - (long)IdleLifetime.TotalMilliseconds;
+        foreach (var bucket in _buckets.Values)
+        {
+            if (bucket.LastUsedMs > cutoff) continue;
+            var (arrays, bytes) = bucket.Drain();
+            Interlocked.Add(ref _pooledArrays, -arrays);
+            Interlocked.Add(ref _pooledBytes, -bytes);
+        }
+    }
+
+    /// <summary>An unreachable object whose finalizer runs after garbage collections (once it is old,
+    /// only after full ones) and trims the pool, then re-registers itself. Holds the pool weakly so
+    /// a pool made by a test can still be collected.</summary>
+    private sealed class TrimOnFullCollection(CpuArrayPool pool)
+    {
+        private readonly WeakReference<CpuArrayPool> _pool = new(pool);
+
+        ~TrimOnFullCollection()
+        {
+            if (!_pool.TryGetTarget(out var p)) return;
+            p.TrimIdle(Environment.TickCount64);
+            GC.ReRegisterForFinalize(this);
         }
     }
 
@@ -181,10 +220,14 @@ public sealed class CpuArrayPool
         private Array[] _items = new Array[4];
         private int _count;
 
+        /// <summary>Environment.TickCount64 at the last push or pop.</summary>
+        public long LastUsedMs { get; private set; } = Environment.TickCount64;
+
         public bool TryPop(out Array? array)
         {
             lock (_lock)
             {
+                LastUsedMs = Environment.TickCount64;
                 if (_count == 0)
                 {
                     array = null;
@@ -200,6 +243,7 @@ public sealed class CpuArrayPool
         {
             lock (_lock)
             {
+                LastUsedMs = Environment.TickCount64;
                 if (_count == _items.Length) Array.Resize(ref _items, _count * 2);
                 _items[_count++] = array;
             }
