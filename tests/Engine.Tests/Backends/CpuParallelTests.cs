@@ -44,16 +44,24 @@ public class CpuParallelTests
     private static readonly long[] Sink = new long[64];
 
     [Fact]
-    public void ACallAllocatesAlmostNothing()
+    public void ACallAllocatesNothingWhenALoopObjectIsFree()
     {
         Action<int> body = static i => Interlocked.Increment(ref Sink[i]); // made once, like a cached kernel delegate
         for (var i = 0; i < 100; i++) CpuParallel.For(Sink.Length, body);
-        const int calls = 2000;
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < calls; i++) CpuParallel.For(Sink.Length, body);
-        var perCall = (GC.GetAllocatedBytesForCurrentThread() - before) / (double)calls;
-        // 0 when the helpers of the previous call have left; a new loop object (~200 B) only when a
-        // busy thread pool still holds the earlier ones. Parallel.For: ~1,700 B every call.
-        Assert.True(perCall < 100, $"{perCall:F0} bytes per call");
+        const int calls = 200;
+        long allocated = 0;
+        for (var i = 0; i < calls; i++)
+        {
+            // The helpers of the previous call leave when the thread pool gets to them (other tests
+            // keep it busy); only then is their loop object free again.
+            Assert.True(SpinWait.SpinUntil(() => CpuParallel.FreeLoops > 0, TimeSpan.FromSeconds(10)), "no loop object came back");
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            CpuParallel.For(Sink.Length, body);
+            allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        // 0 normally. A few hundred bytes each time a concurrent test took the free loop object just
+        // before this call, or a loop blocks for the first time (its wait handle). Parallel.For:
+        // ~1,700 bytes every call, 340 KB for these 200.
+        Assert.True(allocated < 4096, $"{allocated:N0} bytes in {calls} calls");
     }
 }

@@ -4,7 +4,8 @@ namespace Engine.Backends.Cpu;
 
 /// <summary>The parallel loop of the CPU kernels. Parallel.For allocates about 2 KB of task
 /// objects per call, and a training step makes ~20 such calls (GEMMs, im2col, pooling); this loop
-/// reuses its bookkeeping object, so a call allocates nothing beyond the caller's closure.
+/// reuses its bookkeeping object, so a call allocates nothing beyond the caller's closure (a new
+/// object only while a busy thread pool still holds the ones of earlier calls).
 ///
 /// The calling thread works too, and waits only for indices a helper has actually claimed: a helper
 /// the thread pool has not started yet (a busy pool) finds nothing left and just leaves, so the
@@ -30,6 +31,9 @@ internal static class CpuParallel
         if (error is not null) ExceptionDispatchInfo.Throw(error);
     }
 
+    /// <summary>Loop objects ready for the next call (tests: a call allocates nothing when one is).</summary>
+    internal static int FreeLoops => Loop.FreeCount;
+
     /// <summary>One loop's shared state, queued once per helper. Reference-counted by the caller
     /// and each queued helper; the last to leave puts it back on the free list.</summary>
     private sealed class Loop : IThreadPoolWorkItem
@@ -41,6 +45,14 @@ internal static class CpuParallel
         private Action<int>? _body;
         private int _count, _chunk, _next, _completed, _refs;
         private Exception? _error;
+
+        public static int FreeCount
+        {
+            get
+            {
+                lock (FreeLock) return Free.Count;
+            }
+        }
 
         public static Loop Rent()
         {
