@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 
 namespace Engine.Tensors;
 
@@ -100,7 +101,7 @@ public sealed class CpuArrayPool
     /// <summary>Lets go of every pooled array (the garbage collector reclaims them); the counters stay.</summary>
     public void Clear()
     {
-        foreach (var bucket in _buckets.Values)
+        foreach (var (_, bucket) in _buckets)
         {
             var (arrays, bytes) = bucket.Drain();
             Interlocked.Add(ref _pooledArrays, -arrays);
@@ -113,7 +114,7 @@ public sealed class CpuArrayPool
     internal void TrimIdle(long nowMs)
     {
         var cutoff = nowMs - (long)IdleLifetime.TotalMilliseconds;
-        foreach (var bucket in _buckets.Values)
+        foreach (var (_, bucket) in _buckets)
         {
             if (bucket.LastUsedMs > cutoff) continue;
             var (arrays, bytes) = bucket.Drain();
@@ -123,15 +124,20 @@ public sealed class CpuArrayPool
     }
 
     /// <summary>An unreachable object whose finalizer runs after garbage collections (once it is old,
-    /// only after full ones) and trims the pool, then re-registers itself. Holds the pool weakly so
-    /// a pool made by a test can still be collected.</summary>
+    /// only after full ones) and trims the pool, then re-registers itself. It holds the pool through
+    /// a weak GC handle (a struct, so unlike a WeakReference it cannot be finalized first), and a
+    /// pool made by a test can still be collected.</summary>
     private sealed class TrimOnFullCollection(CpuArrayPool pool)
     {
-        private readonly WeakReference<CpuArrayPool> _pool = new(pool);
+        private GCHandle _pool = GCHandle.Alloc(pool, GCHandleType.Weak);
 
         ~TrimOnFullCollection()
         {
-            if (!_pool.TryGetTarget(out var p)) return;
+            if (_pool.Target is not CpuArrayPool p)
+            {
+                _pool.Free();
+                return;
+            }
             p.TrimIdle(Environment.TickCount64);
             GC.ReRegisterForFinalize(this);
         }

@@ -65,6 +65,18 @@ public class CpuArrayPoolTests
     }
 
     [Fact]
+    public void FullGarbageCollectionTrimsIdleLengths()
+    {
+        var pool = new CpuArrayPool(1 << 20) { IdleLifetime = TimeSpan.Zero };
+        pool.Return(pool.Rent(DType.Float64, 9));
+        Assert.Equal(1, pool.Statistics.PooledArrays);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        Assert.Equal((0L, 0L), (pool.Statistics.PooledArrays, pool.Statistics.PooledBytes));
+        GC.KeepAlive(pool);
+    }
+
+    [Fact]
     public void EmptyLengthNeedsNoArray()
     {
         var pool = new CpuArrayPool(1 << 20);
