@@ -6,7 +6,7 @@ public sealed partial class Tensor
     public T[] ToArray<T>() where T : unmanaged
     {
         var a = new T[Size];
-        Storage.CopyTo<T>(a);
+        Storage.CopyTo<T>(Offset, a);
         return a;
     }
 
@@ -35,7 +35,7 @@ public sealed partial class Tensor
 
     private double[] ToDoubleArrayCached() => Device.IsCuda ? ToDoubleArray() : DType switch
     {
-        DType.Float64 => ((CpuStorage)Storage).Span<double>().ToArray(),
+        DType.Float64 => Span<double>().ToArray(),
         _ => ToDoubleArray(),
     };
 
@@ -56,7 +56,7 @@ public sealed partial class Tensor
 
     /// <summary>Direct access to host storage (CPU tensors only).</summary>
     internal Span<T> Span<T>() where T : unmanaged => Storage is CpuStorage cpu
-        ? cpu.Span<T>()
+        ? cpu.Span<T>().Slice(Offset, Size)
         : throw new InvalidOperationException($"Tensor on {Device} has no host span; copy it with ToArray() or To(Device.Cpu).");
 
     /// <summary>A copy on another device (or this tensor's data copied when it already is there).</summary>
