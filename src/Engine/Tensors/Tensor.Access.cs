@@ -65,11 +65,20 @@ public sealed partial class Tensor
         var t = Empty(Shape, DType, device);
         switch (DType)
         {
-            case DType.Float32: t.Storage.CopyFrom<float>(ToArray<float>()); break;
-            case DType.Float64: t.Storage.CopyFrom<double>(ToArray<double>()); break;
-            default: t.Storage.CopyFrom<int>(ToArray<int>()); break;
+            case DType.Float32: CopyInto<float>(t); break;
+            case DType.Float64: CopyInto<double>(t); break;
+            default: CopyInto<int>(t); break;
         }
         return t;
+    }
+
+    /// <summary>Copies every element into <paramref name="target"/> (same shape and dtype, any device).
+    /// A host side is read or written in place, so moving a batch to the GPU allocates no host array.</summary>
+    private void CopyInto<T>(Tensor target) where T : unmanaged
+    {
+        if (Storage is CpuStorage) target.Storage.CopyFrom<T>(target.Offset, Span<T>());
+        else if (target.Storage is CpuStorage) Storage.CopyTo<T>(Offset, target.Span<T>());
+        else target.Storage.CopyFrom<T>(target.Offset, ToArray<T>());
     }
 
     /// <summary>A copy converted to another dtype (not differentiable).</summary>
