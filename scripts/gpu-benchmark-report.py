@@ -135,12 +135,13 @@ def main():
     if acc:
         p("## Accuracy (same recipe, same data, batch 128)")
         p("")
-        used = sorted({str(r.get("dataset")) for r in acc.values() if "skipped" not in r})
-        if any(d != "fashion-mnist" for d in used):
-            p(f"**Warning: trained on {', '.join(used)}, not Fashion-MNIST.**")
+        used = {side: str(r.get("dataset")) for side, r in acc.items() if "skipped" not in r}
+        if len(set(used.values())) > 1:
+            p("**Warning: the two sides trained on different data ("
+              + ", ".join(f"{side}: {d}" for side, d in used.items()) + "): the difference below compares nothing.**")
             p("")
-        if len(used) > 1:
-            p("**Warning: the two sides trained on different data.**")
+        elif used and "fashion-mnist" not in used.values():
+            p(f"**Warning: trained on {next(iter(used.values()))}, not Fashion-MNIST.**")
             p("")
         p("| side | data | epochs | train / test images | test accuracy | training time |")
         p("|---|---|---:|---:|---:|---:|")

@@ -179,7 +179,9 @@ unpack() {
   if [ ! -e "$dest/.done" ]; then
     rm -rf "$dest" && mkdir -p "$dest"
     if command -v xz >/dev/null 2>&1; then tar -C "$dest" -xJf "$archive"
-    else python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$archive" "$dest"; fi
+    else python3 -c 'import sys, tarfile
+kw = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+tarfile.open(sys.argv[1]).extractall(sys.argv[2], **kw)' "$archive" "$dest"; fi
     touch "$dest/.done"
   fi
   echo "$dest"
