@@ -3,7 +3,8 @@
 # tool sends per call (the working tree's tracked files AND the carried paths count together).
 # Two bundles, one at a time in .gpu/ (each build replaces the other):
 #   scripts/gpu-bundle.sh            the test bundle:       runtime + tests + benchmarks + CLI
-#       then run(carry: [".gpu"], command: ".gpu/run.sh tests [xunit options]")
+#       then run(carry: [".gpu"], command: ".gpu/run.sh suite")   (issue 4: whole suite + the GPU test log)
+#         or run(carry: [".gpu"], command: ".gpu/run.sh tests [xunit options]")
 #   scripts/gpu-bundle.sh --compare  the comparison bundle: runtime + benchmarks + Fashion-MNIST
 #       then run(carry: [".gpu"], command: ".gpu/run.sh compare")   (issue 8: Engine vs PyTorch)
 # Fashion-MNIST (~25 MiB even as xz) does not fit beside the tests, hence the second bundle.
@@ -127,7 +128,7 @@ publish benchmarks/Engine.Benchmarks benchmarks
 if [ "$kind" = tests ] && [ -d src/Engine.Cli ]; then publish src/Engine.Cli cli; fi
 rmdir "$out/.staging"
 
-for f in benchmarks/pytorch/seed_cnn.py scripts/gpu-benchmark.sh scripts/gpu-benchmark-report.py; do
+for f in benchmarks/pytorch/seed_cnn.py scripts/gpu-benchmark.sh scripts/gpu-benchmark-report.py scripts/gpu-test-report.py; do
   [ -f "$f" ] || { echo "missing $f (the device runs it from the working tree)" >&2; exit 1; }
 done
 { git rev-parse HEAD 2>/dev/null || echo unknown; } | tr -d '\n' > "$out/commit.txt"
@@ -155,7 +156,8 @@ fi
 
 cat > "$out/run.sh" <<'RUN'
 #!/usr/bin/env bash
-# On the GPU machine:  .gpu/run.sh tests [xunit options]    e.g. -namespace Engine.Tests.Cuda (xunit's own runner: -? lists options)
+# On the GPU machine:  .gpu/run.sh suite [xunit options]    CUDA report + Engine.Tests + the GPU test log (scripts/gpu-test-report.py) in $OUT
+#                      .gpu/run.sh tests [xunit options]    e.g. -namespace Engine.Tests.Cuda (xunit's own runner: -? lists options)
 #                      .gpu/run.sh bench [BenchmarkDotNet options]   (add --inProcess: no SDK there)
 #                      .gpu/run.sh cli [engine arguments]
 #                      .gpu/run.sh info                     CUDA devices and libraries as Engine sees them
@@ -212,9 +214,21 @@ case "$what" in
          fi
          dotnet_env; cd "$(unpack tests)" && ENGINE_CUDA_INFO_OUT="$results/cuda-info.txt" dotnet Engine.Tests.dll -noColor -method '*CudaInfoReport' >/dev/null || true
          cat "$results/cuda-info.txt" ;;
+  suite) # Issue 4's GPU run in one call: the CUDA report, the whole Engine.Tests suite (or the xunit
+         # filters given) with the seed CNN's loss table, then the log (scripts/gpu-test-report.py).
+         if [ ! -f "$here/tests.tar.xz" ]; then echo "suite: this is the comparison bundle; build the test bundle (scripts/gpu-bundle.sh)" >&2; exit 2; fi
+         dotnet_env; app=$(unpack tests)
+         (cd "$app" && ENGINE_CUDA_INFO_OUT="$results/cuda-info.txt" dotnet Engine.Tests.dll -noColor -method '*CudaInfoReport' >/dev/null) || true
+         cp "$here/commit.txt" "$results/commit.txt"
+         status=0
+         (cd "$app" && ENGINE_LOSS_TABLE_OUT="$results/loss-table.txt" dotnet Engine.Tests.dll -noColor -result-xml "$results/tests.xml" "$@") \
+           > "$results/tests.log" 2>&1 || status=$?
+         tail -n 4 "$results/tests.log"
+         python3 "$here/../scripts/gpu-test-report.py" "$results" || { [ "$status" -ne 0 ] || status=1; }
+         exit "$status" ;;
   data)  dir=$(unpack fashion-mnist) && echo "$dir/fashion-mnist" ;;
   compare) exec "$here/../scripts/gpu-benchmark.sh" "$@" ;;
-  *) echo "usage: $0 tests|bench|cli|info|compare|data [args]" >&2; exit 2 ;;
+  *) echo "usage: $0 tests|suite|bench|cli|info|compare|data [args]" >&2; exit 2 ;;
 esac
 RUN
 chmod +x "$out/run.sh"
@@ -223,7 +237,7 @@ chmod +x "$out/run.sh"
 tree=$(git ls-files -z --cached --others --exclude-standard | du -cb --files0-from=- 2>/dev/null | tail -1 | cut -f1)
 parts=$(cd "$out" && ls)
 {
-  echo "$kind bundle ($([ "$kind" = compare ] && echo 'run.sh compare | bench | data' || echo 'run.sh tests | bench | cli | info'))"
+  echo "$kind bundle ($([ "$kind" = compare ] && echo 'run.sh compare | bench | data' || echo 'run.sh suite | tests | bench | cli | info'))"
   for p in $parts; do printf '%s %d\n' "$p" "$(stat -c %s "$out/$p")"; done
 } > "$out/bundle.txt"
 bundle=$(du -sb "$out" | cut -f1)
