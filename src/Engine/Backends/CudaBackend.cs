@@ -208,7 +208,7 @@ public sealed partial class CudaBackend : IBackend, IDisposable
         if (need < 0) throw new ArgumentOutOfRangeException(nameof(need), need, $"{kernel}: sizes must be >= 0.");
         if (need > t.Size)
             throw new ArgumentException($"{kernel}: a tensor of shape {t.Shape} has {t.Size} elements, but the kernel would touch {need}.");
-        return storage.Pointer;
+        return storage.Pointer + (ulong)((long)t.Offset * t.DType.SizeInBytes());
     }
 
     public void Dispose()

@@ -42,15 +42,15 @@ public sealed class CpuStorage : Storage
         if (_pooled && array is not null) CpuArrayPool.Shared.Return(array);
     }
 
-    public override void CopyFrom<T>(ReadOnlySpan<T> source)
+    public override void CopyFrom<T>(int offset, ReadOnlySpan<T> source)
     {
-        CheckType<T>(source.Length);
-        source.CopyTo(Span<T>());
+        CheckType<T>(offset, source.Length);
+        source.CopyTo(Span<T>()[offset..]);
     }
 
-    public override void CopyTo<T>(Span<T> destination)
+    public override void CopyTo<T>(int offset, Span<T> destination)
     {
-        CheckType<T>(destination.Length);
-        Span<T>().CopyTo(destination);
+        CheckType<T>(offset, destination.Length);
+        Span<T>().Slice(offset, destination.Length).CopyTo(destination);
     }
 }
