@@ -65,6 +65,7 @@ def main():
     ap.add_argument("--raw", required=True)
     ap.add_argument("--steps", type=int)
     ap.add_argument("--warmup", type=int)
+    ap.add_argument("--raw-name", default="raw/", help="where the raw files end up, as the report names them")
     args = ap.parse_args()
     engine = read_jsonl(os.path.join(args.raw, "engine.jsonl"))
     torch = read_jsonl(os.path.join(args.raw, "pytorch.jsonl"))
@@ -82,8 +83,12 @@ def main():
     p("")
     p(f"- commit: `{read_text(os.path.join(args.raw, 'commit.txt'), 'unknown')}`")
     p(f"- GPU (nvidia-smi: name, driver, memory): {gpu_line}")
-    p(f"- Engine: {eng.get('dotnet', '–')}; driver CUDA {eng.get('driver_cuda', '–')}; "
-      + "; ".join(f"{k} {v}" for k, v in eng.items() if k.lower().startswith(("nvrtc", "cublas")) and v))
+    p(f"- Engine: {eng.get('dotnet', '–')}; driver CUDA {eng.get('driver_cuda', '–')}"
+      + "".join(f"; {k} {v}" for k, v in eng.items() if k.lower().startswith(("nvrtc", "cublas")) and v))
+    data_name, _, data_source = read_text(os.path.join(args.raw, "data.txt"), "none\tunknown").partition("\t")
+    fashion = data_name == "fashion-mnist"
+    p(f"- accuracy data: **{data_name}**, from {data_source}"
+      + ("" if fashion else " — **not Fashion-MNIST: the accuracy table below does not answer issue 8**"))
     p(f"- PyTorch: torch {pt.get('torch', '–')}, CUDA {pt.get('cuda', '–')}, cuDNN {pt.get('cudnn', '–')}, Python {pt.get('python', '–')}")
     p(f"- recipe: seed CNN (logits), Glorot-uniform weights, zero biases, Adam(1e-3, eps 1e-7), "
       f"sparse categorical cross-entropy, float32 NCHW, TF32 off; batch resident on the GPU; "
@@ -97,9 +102,22 @@ def main():
       "Managed bytes: `GC.GetAllocatedBytesForCurrentThread` per step.")
     p("")
 
-    for s in sorted({r["skipped"] for r in rows if "skipped" in r and "mode" not in r}):
+    # What did not run, first: a report without PyTorch rows or without timings must say why.
+    for s in sorted({f"{r.get('side', '?')}: {r['skipped']}" for r in rows if "skipped" in r and "mode" not in r}):
         p(f"**Skipped:** {s}")
         p("")
+    status = read_text(os.path.join(args.raw, "status.txt"))
+    for line in status.splitlines():
+        step, found, rc = line.rpartition(" rc=")
+        if found and rc not in ("0", "3"):
+            log = "engine.log" if step.startswith("engine") else "pytorch.log" if step.startswith("pytorch") else "kernels.log"
+            tail = read_text(os.path.join(args.raw, log)).splitlines()[-15:]
+            p(f"**Failed:** {step} (exit code {rc}); the end of {log}:")
+            p("")
+            p("```")
+            p("\n".join(tail) if tail else "(empty)")
+            p("```")
+            p("")
     for r in rows:
         if "error" in r:
             p(f"**Error** ({r.get('side')} {r.get('mode')} {r.get('workload')}): {r['error']}")
@@ -140,6 +158,14 @@ def main():
     if acc:
         p("## Accuracy (same recipe, same data, batch 128)")
         p("")
+        used = {side: str(r.get("dataset")) for side, r in acc.items() if "skipped" not in r}
+        if len(set(used.values())) > 1:
+            p("**Warning: the two sides trained on different data ("
+              + ", ".join(f"{side}: {d}" for side, d in used.items()) + "): the difference below compares nothing.**")
+            p("")
+        elif used and "fashion-mnist" not in used.values():
+            p(f"**Warning: trained on {next(iter(used.values()))}, not Fashion-MNIST.**")
+            p("")
         p("| side | data | epochs | train / test images | test accuracy | training time |")
         p("|---|---|---:|---:|---:|---:|")
         for side in ("engine", "pytorch"):
@@ -157,9 +183,8 @@ def main():
             p(f"Difference: {100 * (e - t):+.2f} points (target: within 0.3).")
         p("")
 
-    status = read_text(os.path.join(args.raw, "status.txt"))
     if status:
-        p("Exit codes: " + ", ".join(status.splitlines()) + ". Raw JSON lines and logs: `raw/`.")
+        p("Exit codes: " + ", ".join(status.splitlines()) + f". Raw JSON lines and logs: `{args.raw_name}`.")
     print("\n".join(out))
 
 

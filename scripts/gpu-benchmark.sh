@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The seed CNN, Engine vs PyTorch, in one session on one GPU (issue 8). Runs on the GPU machine from
-# the repository root, with the bundle built here first:
-#   scripts/gpu-bundle.sh                     (on the development machine: builds .gpu/)
-#   run(carry: [".gpu"], command: "scripts/gpu-benchmark.sh")
+# the repository root, with the comparison bundle built here first:
+#   scripts/gpu-bundle.sh --compare           (on the development machine: runtime, benchmarks, Fashion-MNIST in .gpu/)
+#   run(carry: [".gpu"], command: ".gpu/run.sh compare")
 # Writes benchmarks/results/<date>-<gpu>.md (into $OUT when set) with a table per workload
 # (images/s, ms/step, peak GPU memory, managed bytes per step, engine/eager and engine/compile), the
-# accuracy table, commit, GPU, driver and versions; the raw JSON lines and logs go next to it.
-# Settings (environment): STEPS (200), WARMUP (30), EPOCHS (5), DATA (first of data/fashion-mnist,
-# .gpu/fashion-mnist, data/digits), PYTHON (a python with torch; found when unset),
+# accuracy table with the dataset it used, commit, GPU, driver and versions; the raw JSON lines and
+# logs go next to it (in $OUT packed as gpu-benchmark-raw.tar.gz: the device returns 8 files at most).
+# Settings (environment): STEPS (200), WARMUP (30), EPOCHS (5), PYTHON (a python with torch; found
+# when unset), DATA (an MNIST-format folder; else data/fashion-mnist, else the bundle's
+# .gpu/fashion-mnist.tar.xz, else data/digits: a fallback the report flags as NOT Fashion-MNIST).
 # Exit status: Engine's (0 measured, 3 CUDA unavailable: the report then says why and nothing was timed).
 # KERNELS=1 also runs the BenchmarkDotNet kernel benchmarks afterwards (--inProcess, short job).
 set -uo pipefail
@@ -16,17 +18,29 @@ root=$(pwd)
 results=${OUT:-$root/benchmarks/results}
 steps=${STEPS:-200} warmup=${WARMUP:-30} epochs=${EPOCHS:-5}
 raw="$results/raw"
-mkdir -p "$raw"
+rm -rf "$raw" && mkdir -p "$raw"   # scratch: a rerun starts clean
 log() { echo "[gpu-benchmark] $*" >&2; }
 
 [ -x .gpu/run.sh ] || { log "no .gpu/run.sh: build the bundle with scripts/gpu-bundle.sh and carry .gpu"; exit 2; }
 
+# The accuracy data, and where it came from: raw/data.txt feeds the report, so that a fallback to
+# the embedded digits can never pass for Fashion-MNIST.
+data_source="DATA (set by the caller)"
 if [ -z "${DATA:-}" ]; then
-  for d in data/fashion-mnist .gpu/fashion-mnist data/digits; do
-    if ls "$d"/train-images-idx3-ubyte* >/dev/null 2>&1; then DATA=$root/$d; break; fi
-  done
+  if ls data/fashion-mnist/train-images-idx3-ubyte* >/dev/null 2>&1; then
+    DATA=$root/data/fashion-mnist data_source="data/fashion-mnist"
+  elif [ -f .gpu/fashion-mnist.tar.xz ]; then
+    if DATA=$(.gpu/run.sh data); then data_source=".gpu/fashion-mnist.tar.xz (unpacked to $DATA)"
+    else log "could not unpack .gpu/fashion-mnist.tar.xz"; DATA=""; fi
+  fi
+  if [ -z "${DATA:-}" ] && ls data/digits/train-images-idx3-ubyte* >/dev/null 2>&1; then
+    DATA=$root/data/digits
+    data_source="FALLBACK to data/digits: no Fashion-MNIST (build the bundle with scripts/gpu-bundle.sh --compare)"
+    log "WARNING: no Fashion-MNIST here; the accuracy run uses data/digits instead"
+  fi
 fi
-log "accuracy data: ${DATA:-none}"
+printf '%s\t%s\n' "$(basename "${DATA:-none}")" "$data_source" > "$raw/data.txt"
+log "accuracy data: ${DATA:-none} ($data_source)"
 
 python=${PYTHON:-}
 if [ -z "$python" ]; then
@@ -35,6 +49,12 @@ if [ -z "$python" ]; then
   done
 fi
 log "python with torch: ${python:-none found}"
+if [ -z "$python" ]; then
+  # Said in the report (a "skipped" line), not only here: PyTorch's rows would otherwise just be absent.
+  reason="no python with torch found (tried python3, python, /opt/*/.venv/bin/python, /opt/*/bin/python, /opt/conda/bin/python; set PYTHON)"
+  printf '{"side": "pytorch", "skipped": "%s"}\n' "$reason" > "$raw/pytorch.jsonl"
+  echo "pytorch not run: no torch" >> "$raw/status.txt"
+fi
 
 # What was measured: the commit the bundle was built from (no .git on the device), the GPU and driver.
 if git rev-parse HEAD >/dev/null 2>&1; then git rev-parse HEAD > "$raw/commit.txt"; else cp .gpu/commit.txt "$raw/commit.txt" 2>/dev/null || echo unknown > "$raw/commit.txt"; fi
@@ -64,14 +84,28 @@ fi
 gpu=$(head -1 "$raw/nvidia-smi.txt" | cut -d, -f1)
 slug=$(echo "${gpu:-gpu}" | tr '[:upper:]' '[:lower:]' | sed 's/^nvidia //; s/[^a-z0-9]\+/-/g; s/^-//; s/-$//')
 report="$results/$(date -u +%Y-%m-%d)-${slug:-gpu}.md"
-python3 scripts/gpu-benchmark-report.py --raw "$raw" --steps "$steps" --warmup "$warmup" > "$report"
-log "wrote $report"
-cat "$report"
+# The device tool returns at most 8 files, two folders deep: in $OUT the raw folder travels as one archive.
+raw_name=raw/
+if [ -n "${OUT:-}" ]; then raw_name=gpu-benchmark-raw.tar.gz; fi
 
 if [ "${KERNELS:-0}" = 1 ] && [ "$engine_rc" = 0 ]; then
   log "kernel benchmarks (BenchmarkDotNet, in process)"
   .gpu/run.sh bench --filter '*KernelBenchmarks*' --inProcess --job short > "$raw/kernels.log" 2>&1
   echo "kernels rc=$?" >> "$raw/status.txt"
+  # run.sh bench works in $results; its tables join the raw logs.
+  [ -d "$results/BenchmarkDotNet.Artifacts" ] && mv "$results/BenchmarkDotNet.Artifacts" "$raw/"
+fi
+
+if ! python3 scripts/gpu-benchmark-report.py --raw "$raw" --steps "$steps" --warmup "$warmup" --raw-name "$raw_name" > "$report"; then
+  log "the report script failed; the raw files are in $raw_name"
+  echo "# gpu-benchmark: the report could not be written; see $raw_name (status.txt, *.log)" > "$report"
+fi
+log "wrote $report"
+cat "$report"
+
+if [ -n "${OUT:-}" ]; then
+  tar -czf "$results/$raw_name" -C "$results" raw && rm -rf "$raw"
+  log "raw JSON lines and logs: $results/$raw_name"
 fi
 # 3: CUDA was unavailable to Engine (the report says why); otherwise Engine's exit code.
 exit "$engine_rc"

@@ -12,6 +12,15 @@ public static class BackendRegistry
     /// <summary>Installed by the CUDA backend so that Device.Cuda(i) resolves lazily.</summary>
     internal static void RegisterCudaFactory(Func<Device, IBackend> factory) => _cudaFactory = factory;
 
+    /// <summary>Makes <paramref name="backend"/> the one for its device (tests: a GPU backend over a
+    /// stand-in queue, so tensors created on that device use it). Fails if the device has one already.</summary>
+    internal static void Register(IBackend backend)
+    {
+        lock (Backends)
+            if (!Backends.TryAdd(backend.Device, backend))
+                throw new InvalidOperationException($"{backend.Device} already has a backend.");
+    }
+
     public static IBackend For(Device device)
     {
         lock (Backends)

@@ -1,4 +1,5 @@
 using System.Numerics;
+using Engine.Backends.Cpu;
 using Engine.Tensors;
 
 namespace Engine.Backends;
@@ -14,7 +15,7 @@ public sealed partial class CpuBackend
     /// Callers guarantee that different planes write disjoint elements.</summary>
     internal static void ForEachPlane(int planes, long workPerPlane, Action<int> body)
     {
-        if (planes > 1 && planes * workPerPlane >= ParallelThreshold) Parallel.For(0, planes, body);
+        if (planes > 1 && planes * workPerPlane >= ParallelThreshold) CpuParallel.For(planes, body);
         else for (var p = 0; p < planes; p++) body(p);
     }
 

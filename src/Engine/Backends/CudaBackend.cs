@@ -261,7 +261,7 @@ public sealed partial class CudaBackend : IBackend, IDisposable
         if (need > t.Size)
             throw new ArgumentException($"{kernel}: a tensor of shape {t.Shape} has {t.Size} elements, but the kernel would touch {need}.");
         _capture?.Used(storage);
-        return storage.Pointer;
+        return storage.Pointer + (ulong)((long)t.Offset * t.DType.SizeInBytes());
     }
 
     public void Dispose()

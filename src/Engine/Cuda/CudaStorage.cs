@@ -25,8 +25,6 @@ public sealed class CudaStorage : Storage
     public ulong Pointer => Volatile.Read(ref _freed) == 0 ? _pointer
         : throw new ObjectDisposedException(nameof(CudaStorage), $"GPU storage of {Length} {DType.Name()} elements on {Device} was already released.");
 
-    internal long Bytes => (long)Length * DType.SizeInBytes();
-
     protected override void Free()
     {
         if (Interlocked.Exchange(ref _freed, 1) != 0) return;
@@ -39,15 +37,17 @@ public sealed class CudaStorage : Storage
         if (Interlocked.Exchange(ref _freed, 1) == 0) _allocator.Free(_pointer, _size);
     }
 
-    public override unsafe void CopyFrom<T>(ReadOnlySpan<T> source)
+    public override unsafe void CopyFrom<T>(int offset, ReadOnlySpan<T> source)
     {
-        CheckType<T>(source.Length);
-        fixed (T* p = source) _queue.CopyToDevice(Pointer, p, Bytes);
+        CheckType<T>(offset, source.Length);
+        if (source.IsEmpty) return;
+        fixed (T* p = source) _queue.CopyToDevice(Pointer + (ulong)((long)offset * sizeof(T)), p, (long)source.Length * sizeof(T));
     }
 
-    public override unsafe void CopyTo<T>(Span<T> destination)
+    public override unsafe void CopyTo<T>(int offset, Span<T> destination)
     {
-        CheckType<T>(destination.Length);
-        fixed (T* p = destination) _queue.CopyToHost(p, Pointer, Bytes);
+        CheckType<T>(offset, destination.Length);
+        if (destination.IsEmpty) return;
+        fixed (T* p = destination) _queue.CopyToHost(p, Pointer + (ulong)((long)offset * sizeof(T)), (long)destination.Length * sizeof(T));
     }
 }

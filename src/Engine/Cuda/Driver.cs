@@ -34,6 +34,8 @@ internal static unsafe partial class Driver
     [LibraryImport(Lib)] public static partial CuResult cuMemAlloc_v2(out ulong pointer, nuint bytes);
     [LibraryImport(Lib)] public static partial CuResult cuMemFree_v2(ulong pointer);
     [LibraryImport(Lib)] public static partial CuResult cuMemGetInfo_v2(out nuint free, out nuint total);
+    [LibraryImport(Lib)] public static partial CuResult cuMemAllocHost_v2(out nint pointer, nuint bytes);
+    [LibraryImport(Lib)] public static partial CuResult cuMemFreeHost(nint pointer);
     [LibraryImport(Lib)] public static partial CuResult cuMemcpyHtoD_v2(ulong destination, void* source, nuint bytes);
     [LibraryImport(Lib)] public static partial CuResult cuMemcpyDtoH_v2(void* destination, ulong source, nuint bytes);
     [LibraryImport(Lib)] public static partial CuResult cuMemcpyDtoD_v2(ulong destination, ulong source, nuint bytes);

@@ -9,7 +9,7 @@ namespace Engine.Cuda;
 /// modules loaded into the context, and a cuBLAS handle bound to the stream. After a sticky error
 /// (illegal address, launch failure, …) the context is unusable; every later call is refused with
 /// an exception that says so instead of hanging or returning garbage.</summary>
-internal sealed unsafe class DriverQueue : CudaQueue
+internal sealed unsafe partial class DriverQueue : CudaQueue
 {
     [ThreadStatic] private static nint _currentContext;
 
@@ -166,6 +166,7 @@ internal sealed unsafe class DriverQueue : CudaQueue
         if (bytes == 0) return;
         Enter();
         ForbidDuringCapture("CopyToDevice (a host-to-device copy from a host buffer that will not outlive the capture)");
+        if (TryStagedUpload(destination, source, bytes)) return;
         // Pageable host memory: the async copy is staged, and we wait so the caller may reuse the source.
         Check(Driver.cuMemcpyHtoDAsync_v2(destination, source, (nuint)bytes, _stream));
         Check(Driver.cuStreamSynchronize(_stream));
@@ -439,6 +440,7 @@ internal sealed unsafe class DriverQueue : CudaQueue
             Driver.cuStreamSynchronize(_stream);
             if (_cublas != 0) Cublas.cublasDestroy_v2(_cublas);
             if (_cublasWorkspace != 0) Driver.cuMemFree_v2(_cublasWorkspace);
+            FreeStaging();
             foreach (var module in _modules.Values) Driver.cuModuleUnload(module);
             Driver.cuStreamDestroy_v2(_stream);
         }

@@ -18,13 +18,14 @@ namespace Engine.Models;
 /// <see cref="MaxCudaGraphs"/>), forward + losses + backward + loss trackers + metrics are captured
 /// once, reading the batch from static device buffers of the model's own.</item>
 /// <item>Every step then copies the batch into those buffers, replays the graph, and runs the
-/// optimizer step and the gradient reset eagerly. Gradient buffers stay allocated (zeroed in place
-/// instead of dropped), because the graph has their addresses baked in.</item>
+/// optimizer step and the gradient reset eagerly (one launch each over the parameter arena, whose
+/// gradient buffers stay attached: the graph has their addresses baked in).</item>
 /// </list>
 /// Eager instead (said once on stderr when graphs were asked for): active Dropout layers (the mask
 /// seed is a kernel argument that a graph would freeze), and any step whose capture fails (then
 /// graphs are turned off for the model). A graph is dropped and captured again when a buffer it
-/// uses was freed or a weight replaced (model moved, recompiled, gradients dropped by hand).</summary>
+/// uses was freed or a weight or gradient lives somewhere else (model moved or recompiled, the arena
+/// gathered again).</summary>
 public partial class Model
 {
     /// <summary>ENGINE_CUDA_GRAPHS=0 turns CUDA graphs off for every model; =1 turns them on for every model.</summary>
@@ -94,11 +95,14 @@ public partial class Model
         }
 
         var p = Prepare(b, classWeight, upload: false);
+        // The arena (gathered at the first step, gradients re-attached if dropped) exists before any
+        // capture: a graph must find the weights and gradients where it will always find them.
+        var parameters = TrainingParameters();
         // Drawn as the eager step draws it, so the training random stream is the same either way.
         var context = new CallContext(true, TrainingRng.NextSeed());
         if (steps.EagerSteps < CudaGraphWarmupSteps)
         {
-            EagerStep(Upload(p), context, keepGradients: true);
+            EagerStep(Upload(p), context, parameters, keepGradients: true);
             steps.EagerSteps++;
             return true;
         }
@@ -114,14 +118,14 @@ public partial class Model
         {
             if (steps.Steps.Count >= MaxCudaGraphs)
             {
-                EagerStep(Upload(p), context, keepGradients: true);
+                EagerStep(Upload(p), context, parameters, keepGradients: true);
                 steps.EagerSteps++;
                 return true;
             }
             step = Capture(steps, p, context);
             if (step is null)
             {
-                EagerStep(Upload(p), context, keepGradients: false);
+                EagerStep(Upload(p), context, parameters, keepGradients: false);
                 return true;
             }
         }
@@ -129,7 +133,7 @@ public partial class Model
         step.Inputs.CopyFrom(p);
         step.Graph.Replay();
         steps.Replays++;
-        ApplyGradients(keepGradients: true);
+        ApplyGradients(parameters, keepGradients: true);
         if (step.Graph.LiveTemporaries > 0)
         {
             // The capture created lasting state (a buffer made on first use) inside the graph's pool.
@@ -160,7 +164,7 @@ public partial class Model
                 graph = backend.CaptureGraph(() => ForwardBackward(inputs.Batch, context));
             // The scope has closed: every temporary of the capture is back in the graph's pool.
             steps.Captures++;
-            return new GraphStep(inputs, graph, WeightsAndGradients());
+            return new GraphStep(inputs, graph, WeightAndGradientPlaces());
         }
         catch (Exception e)
         {
@@ -208,18 +212,18 @@ public partial class Model
     }
 
     /// <summary>The optimizer step, then the gradient reset: zeroed in place when graphs need the
-    /// buffers to stay where they are, else dropped (as <see cref="TrainStep"/> does).</summary>
-    private void ApplyGradients(bool keepGradients)
+    /// buffers to stay where they are (one fill over the arena), else as <see cref="TrainStep"/> does.</summary>
+    private void ApplyGradients(IReadOnlyList<Tensor> parameters, bool keepGradients)
     {
-        var parameters = TrainableWeights;
         _optimizer!.Step(parameters);
-        Optimizers.Optimizer.ZeroGrad(parameters, setToNone: !keepGradients);
+        if (keepGradients) Optimizers.Optimizer.ZeroGrad(parameters, setToNone: false);
+        else ZeroGradients(parameters);
     }
 
-    private void EagerStep(Prepared p, CallContext context, bool keepGradients)
+    private void EagerStep(Prepared p, CallContext context, IReadOnlyList<Tensor> parameters, bool keepGradients)
     {
         ForwardBackward(p, context);
-        ApplyGradients(keepGradients);
+        ApplyGradients(parameters, keepGradients);
     }
 
     /// <summary>A batch prepared with upload: false, moved to the model's device.</summary>
@@ -239,14 +243,16 @@ public partial class Model
         return s.Append(" | sw ").Append(Of(p.SampleWeight)).Append(" | ew ").Append(Of(p.ElementWeight)).ToString();
     }
 
-    /// <summary>Every weight tensor and every trainable weight's gradient, as they are now.</summary>
-    private Tensor?[] WeightsAndGradients()
+    /// <summary>Where every weight and every trainable weight's gradient lives now (storage and
+    /// element offset: what a graph has baked in; a moved weight keeps its Tensor but not this).</summary>
+    private (Storage? Storage, int Offset)[] WeightAndGradientPlaces()
     {
+        static (Storage?, int) Place(Tensor? t) => t is null || t.IsDisposed ? (null, 0) : (t.Storage, t.Offset);
         var weights = Weights;
         var trainable = TrainableWeights;
-        var all = new Tensor?[weights.Count + trainable.Count];
-        for (var i = 0; i < weights.Count; i++) all[i] = weights[i].Value;
-        for (var i = 0; i < trainable.Count; i++) all[weights.Count + i] = trainable[i].Grad;
+        var all = new (Storage?, int)[weights.Count + trainable.Count];
+        for (var i = 0; i < weights.Count; i++) all[i] = Place(weights[i].Value);
+        for (var i = 0; i < trainable.Count; i++) all[weights.Count + i] = Place(trainable[i].Grad);
         return all;
     }
 
@@ -265,23 +271,23 @@ public partial class Model
         }
     }
 
-    /// <summary>One captured step: its static input buffers, its graph, and the weights and gradients
-    /// it was captured with (the graph has their addresses baked in).</summary>
-    private sealed class GraphStep(StaticBatch inputs, CapturedGraph graph, Tensor?[] capturedWith) : IDisposable
+    /// <summary>One captured step: its static input buffers, its graph, and where the weights and
+    /// gradients lived when it was captured (the graph has their addresses baked in).</summary>
+    private sealed class GraphStep(StaticBatch inputs, CapturedGraph graph, (Storage? Storage, int Offset)[] capturedWith) : IDisposable
     {
         public StaticBatch Inputs { get; } = inputs;
 
         public CapturedGraph Graph { get; } = graph;
 
-        /// <summary>False when a buffer the graph uses was freed, or a weight or gradient is no longer
-        /// the tensor it was (moved, rebuilt, dropped): then it must be captured again.</summary>
+        /// <summary>False when a buffer the graph uses was freed, or a weight or gradient now lives
+        /// somewhere else (moved, gathered into a new arena): then it must be captured again.</summary>
         public bool StillValid(Model model)
         {
             if (Graph.IsStale) return false;
-            var now = model.WeightsAndGradients();
+            var now = model.WeightAndGradientPlaces();
             if (now.Length != capturedWith.Length) return false;
             for (var i = 0; i < now.Length; i++)
-                if (!ReferenceEquals(now[i], capturedWith[i])) return false;
+                if (!ReferenceEquals(now[i].Storage, capturedWith[i].Storage) || now[i].Offset != capturedWith[i].Offset) return false;
             return true;
         }
 

@@ -93,12 +93,12 @@ public partial class Model
     /// <summary>Forward, weighted loss per head, backward, optimizer step, metrics.</summary>
     private void TrainStep(Prepared p)
     {
+        var parameters = TrainingParameters();
         var outputs = Run(p.X, new CallContext(true, TrainingRng.NextSeed()));
         var total = ComputeLoss(p, outputs);
         total.Backward();
-        var parameters = TrainableWeights;
         _optimizer!.Step(parameters);
-        Optimizers.Optimizer.ZeroGrad(parameters);
+        ZeroGradients(parameters);
         using (Tape.NoGrad()) UpdateMetrics(p, outputs);
     }
 

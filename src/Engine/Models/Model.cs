@@ -108,6 +108,7 @@ public partial class Model : IDisposable
         if (device == _device) return this;
         var state = _optimizer is not null && Built ? OptimizerStateOnHost() : null;
         ResetCudaGraphs();
+        ReleaseArena();
         foreach (var layer in Layers) layer.MoveTo(device);
         _device = device;
         if (state is not null) RestoreOptimizerState(state);
@@ -261,6 +262,7 @@ public partial class Model : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
+        ReleaseArena();
         foreach (var w in Weights) w.Value.Dispose();
         DisposeTrainingState();
         GC.SuppressFinalize(this);

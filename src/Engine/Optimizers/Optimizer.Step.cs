@@ -11,10 +11,22 @@ public abstract partial class Optimizer : IDisposable
     // One-element buffer for the global squared gradient norm, reused every step.
     private Tensor? _squaredNorm;
 
+    // When the parameters form a ParameterArena, each state buffer ("exp_avg", ...) is one tensor of
+    // the arena's layout, and the per-parameter slots above are views into it: one launch updates
+    // everything, while checkpoints and the one-at-a-time path still see per-parameter buffers.
+    private ParameterArena? _arena;
+    private readonly Dictionary<string, Tensor> _arenaSlots = [];
+
+    /// <summary>The index <see cref="Update"/> receives when it updates the whole arena at once.</summary>
+    protected const int ArenaIndex = -1;
+
     /// <summary>The names of the per-parameter state buffers this optimizer keeps (PyTorch's names).</summary>
     protected abstract IReadOnlyList<string> SlotNames { get; }
 
-    /// <summary>Updates one parameter with its gradient. <paramref name="step"/> counts from 1.</summary>
+    /// <summary>Updates one parameter with its gradient. <paramref name="step"/> counts from 1.
+    /// <paramref name="index"/> is <see cref="ArenaIndex"/> when <paramref name="param"/> is a whole
+    /// parameter arena (every parameter flat, with its gradients): the rule is elementwise, so the
+    /// same code serves both; <see cref="Slot(int, Tensor, string)"/> gives state of the matching layout.</summary>
     protected abstract void Update(int index, Tensor param, Tensor grad, double learningRate, long step);
 
     /// <summary>Clips the gradients (when ClipNorm or ClipValue is set), then updates every parameter
@@ -28,16 +40,26 @@ public abstract partial class Optimizer : IDisposable
             throw new InvalidOperationException($"The learning rate at step {Iterations} is {lr}; it must be a finite number >= 0 (check the schedule).");
         for (var i = 0; i < parameters.Count; i++) CheckParameter(i, parameters[i]);
 
+        var arena = ParameterArena.Of(parameters);
         using (TensorScope.Untracked())
         {
-            if (ClipNorm is { } maxNorm) ClipGlobalNorm(parameters, maxNorm);
+            // One flat gradient for the whole arena, else each parameter's own.
+            var grads = arena is not null ? [arena.Gradients] : parameters.Select(p => p.Grad).OfType<Tensor>().ToList();
+            if (ClipNorm is { } maxNorm) ClipGlobalNorm(grads, maxNorm);
             if (ClipValue is { } limit)
-                foreach (var p in parameters)
-                    if (p.Grad is { } g) g.Backend.ClipByValue(g, limit, g.Size);
+                foreach (var g in grads) g.Backend.ClipByValue(g, limit, g.Size);
 
-            for (var i = 0; i < parameters.Count; i++)
-                if (parameters[i].Grad is { } g)
-                    Update(i, parameters[i], g, lr, Iterations + 1);
+            if (arena is not null)
+            {
+                UseArena(arena);
+                Update(ArenaIndex, arena.Values, arena.Gradients, lr, Iterations + 1);
+            }
+            else
+            {
+                for (var i = 0; i < parameters.Count; i++)
+                    if (parameters[i].Grad is { } g)
+                        Update(i, parameters[i], g, lr, Iterations + 1);
+            }
         }
         Iterations++;
     }
@@ -55,6 +77,11 @@ public abstract partial class Optimizer : IDisposable
     public static void ZeroGrad(IEnumerable<Tensor> parameters, bool setToNone)
     {
         ArgumentNullException.ThrowIfNull(parameters);
+        if (!setToNone && parameters is IReadOnlyList<Tensor> list && ParameterArena.Of(list) is { } arena)
+        {
+            arena.ZeroGradients();   // one fill for all of them
+            return;
+        }
         foreach (var p in parameters)
         {
             if (setToNone) p.ZeroGrad();
@@ -81,12 +108,11 @@ public abstract partial class Optimizer : IDisposable
 
     /// <summary>torch.nn.utils.clip_grad_norm_ over all gradients together, on the device: the squared
     /// norms are summed into one buffer, then every gradient is scaled by min(1, max/(norm + 1e-6)).</summary>
-    private void ClipGlobalNorm(IReadOnlyList<Tensor> parameters, double maxNorm)
+    private void ClipGlobalNorm(IReadOnlyList<Tensor> grads, double maxNorm)
     {
         Tensor? first = null;
-        foreach (var p in parameters)
+        foreach (var g in grads)
         {
-            if (p.Grad is not { } g) continue;
             first ??= g;
             if (g.Device != first.Device || g.DType != first.DType)
                 throw new InvalidOperationException(
@@ -100,16 +126,15 @@ public abstract partial class Optimizer : IDisposable
         }
         var backend = first.Backend;
         backend.Fill(_squaredNorm, 0, 1);
-        foreach (var p in parameters)
-            if (p.Grad is { } g) backend.SquaredNormAccumulate(g, _squaredNorm, g.Size);
-        foreach (var p in parameters)
-            if (p.Grad is { } g) backend.ScaleToMaxNorm(g, _squaredNorm, maxNorm, g.Size);
+        foreach (var g in grads) backend.SquaredNormAccumulate(g, _squaredNorm, g.Size);
+        foreach (var g in grads) backend.ScaleToMaxNorm(g, _squaredNorm, maxNorm, g.Size);
     }
 
     /// <summary>The state buffer <paramref name="key"/> of parameter <paramref name="index"/>; created
     /// as zeros (and <paramref name="created"/> set) the first time it is asked for.</summary>
     protected Tensor Slot(int index, Tensor param, string key, out bool created)
     {
+        if (index == ArenaIndex) return ArenaSlot(key, out created);
         while (_slots.Count <= index) _slots.Add(null);
         var slots = _slots[index] ??= [];
         created = false;
@@ -123,6 +148,44 @@ public abstract partial class Optimizer : IDisposable
 
     protected Tensor Slot(int index, Tensor param, string key) => Slot(index, param, key, out _);
 
+    /// <summary>Switches the one-launch path to <paramref name="arena"/> (a model rebuilt its arena:
+    /// the old flat buffers go; the per-parameter views keep the state alive until it is gathered).</summary>
+    private void UseArena(ParameterArena arena)
+    {
+        if (ReferenceEquals(arena, _arena)) return;
+        foreach (var t in _arenaSlots.Values) t.Dispose();
+        _arenaSlots.Clear();
+        _arena = arena;
+    }
+
+    /// <summary>State buffer <paramref name="key"/> over the whole arena, created on first use by
+    /// gathering whatever per-parameter state exists (a restored checkpoint, earlier one-at-a-time
+    /// steps) into it; every per-parameter slot then becomes a view of it. <paramref name="created"/>
+    /// is true only when no parameter had this state yet.</summary>
+    private Tensor ArenaSlot(string key, out bool created)
+    {
+        var arena = _arena ?? throw new InvalidOperationException("No parameter arena is in use.");
+        created = false;
+        if (_arenaSlots.TryGetValue(key, out var flat)) return flat;
+        flat = arena.NewStateBuffer();
+        created = true;
+        while (_slots.Count < arena.Parameters.Count) _slots.Add(null);
+        for (var i = 0; i < arena.Parameters.Count; i++)
+        {
+            var slots = _slots[i] ??= [];
+            var region = arena.RegionOf(flat, i);
+            if (slots.TryGetValue(key, out var old))
+            {
+                region.Backend.Copy(old, region, region.Size);
+                old.Dispose();
+                created = false;
+            }
+            slots[key] = region;
+        }
+        _arenaSlots[key] = flat;
+        return flat;
+    }
+
     /// <summary>Frees every state buffer (the next step starts from zero moments).</summary>
     private void ClearSlots()
     {
@@ -130,6 +193,8 @@ public abstract partial class Optimizer : IDisposable
             if (slots is not null)
                 foreach (var t in slots.Values) t.Dispose();
         _slots.Clear();
+        foreach (var t in _arenaSlots.Values) t.Dispose();
+        _arenaSlots.Clear();
     }
 
     /// <summary>Frees the optimizer's device buffers.</summary>

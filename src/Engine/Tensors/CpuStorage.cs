@@ -5,18 +5,20 @@ public sealed class CpuStorage : Storage
 {
     private Array? _array;
 
+    /// <summary>True when the array came from <see cref="CpuArrayPool.Shared"/> and goes back there.</summary>
+    private readonly bool _pooled;
+
+    /// <summary>Storage of <paramref name="length"/> elements from <see cref="CpuArrayPool.Shared"/>.
+    /// Its contents are unspecified (a reused array keeps its last owner's values): write every
+    /// element, or use Tensor.Zeros.</summary>
     public CpuStorage(DType dtype, int length) : base(dtype, length, Device.Cpu)
     {
-        _array = dtype switch
-        {
-            DType.Float32 => new float[length],
-            DType.Float64 => new double[length],
-            DType.Int32 => new int[length],
-            _ => throw new ArgumentOutOfRangeException(nameof(dtype)),
-        };
+        _array = CpuArrayPool.Shared.Rent(dtype, length);
+        _pooled = true;
     }
 
-    /// <summary>Wraps an existing array without copying (the tensor then aliases it).</summary>
+    /// <summary>Wraps an existing array without copying (the tensor then aliases it). The caller
+    /// keeps owning it: it never goes into the pool.</summary>
     public CpuStorage(Array array) : base(DTypeOfArray(array), array.Length, Device.Cpu) => _array = array;
 
     private static DType DTypeOfArray(Array a) => a switch
@@ -33,17 +35,22 @@ public sealed class CpuStorage : Storage
         ? a
         : throw new InvalidOperationException($"Tensor holds {DType.Name()}; it was read as {typeof(T).Name}.");
 
-    protected override void Free() => _array = null;
-
-    public override void CopyFrom<T>(ReadOnlySpan<T> source)
+    /// <summary>The last tensor let go: a pooled array goes back for the next tensor of its length.</summary>
+    protected override void Free()
     {
-        CheckType<T>(source.Length);
-        source.CopyTo(Span<T>());
+        var array = Interlocked.Exchange(ref _array, null);
+        if (_pooled && array is not null) CpuArrayPool.Shared.Return(array);
     }
 
-    public override void CopyTo<T>(Span<T> destination)
+    public override void CopyFrom<T>(int offset, ReadOnlySpan<T> source)
     {
-        CheckType<T>(destination.Length);
-        Span<T>().CopyTo(destination);
+        CheckType<T>(offset, source.Length);
+        source.CopyTo(Span<T>()[offset..]);
+    }
+
+    public override void CopyTo<T>(int offset, Span<T> destination)
+    {
+        CheckType<T>(offset, destination.Length);
+        Span<T>().Slice(offset, destination.Length).CopyTo(destination);
     }
 }

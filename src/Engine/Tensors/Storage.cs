@@ -37,16 +37,37 @@ public abstract class Storage
     protected abstract void Free();
 
     /// <summary>Copies host elements in (length must match; T must match the dtype).</summary>
-    public abstract void CopyFrom<T>(ReadOnlySpan<T> source) where T : unmanaged;
+    public void CopyFrom<T>(ReadOnlySpan<T> source) where T : unmanaged
+    {
+        CheckLength(source.Length);
+        CopyFrom(0, source);
+    }
 
     /// <summary>Copies all elements out to the host.</summary>
-    public abstract void CopyTo<T>(Span<T> destination) where T : unmanaged;
+    public void CopyTo<T>(Span<T> destination) where T : unmanaged
+    {
+        CheckLength(destination.Length);
+        CopyTo(0, destination);
+    }
 
-    protected void CheckType<T>(int length)
+    /// <summary>Copies host elements in, starting at element <paramref name="offset"/>.</summary>
+    public abstract void CopyFrom<T>(int offset, ReadOnlySpan<T> source) where T : unmanaged;
+
+    /// <summary>Copies destination.Length elements out, starting at element <paramref name="offset"/>.</summary>
+    public abstract void CopyTo<T>(int offset, Span<T> destination) where T : unmanaged;
+
+    private void CheckLength(int length)
+    {
+        if (length != Length)
+            throw new ArgumentException($"Storage holds {Length} elements; the host buffer has {length}.");
+    }
+
+    /// <summary>T must be the dtype, and [offset, offset + length) inside the storage.</summary>
+    protected void CheckType<T>(int offset, int length)
     {
         if (DTypes.Of<T>() != DType)
             throw new InvalidOperationException($"Storage holds {DType.Name()}, not {typeof(T).Name}.");
-        if (length != Length)
-            throw new ArgumentException($"Storage holds {Length} elements; the host buffer has {length}.");
+        if (offset < 0 || (long)offset + length > Length)
+            throw new ArgumentException($"Storage holds {Length} elements; elements [{offset}, {(long)offset + length}) were asked for.");
     }
 }

@@ -6,7 +6,7 @@ public sealed partial class Tensor
     public T[] ToArray<T>() where T : unmanaged
     {
         var a = new T[Size];
-        Storage.CopyTo<T>(a);
+        Storage.CopyTo<T>(Offset, a);
         return a;
     }
 
@@ -35,7 +35,7 @@ public sealed partial class Tensor
 
     private double[] ToDoubleArrayCached() => Device.IsCuda ? ToDoubleArray() : DType switch
     {
-        DType.Float64 => ((CpuStorage)Storage).Span<double>().ToArray(),
+        DType.Float64 => Span<double>().ToArray(),
         _ => ToDoubleArray(),
     };
 
@@ -56,7 +56,7 @@ public sealed partial class Tensor
 
     /// <summary>Direct access to host storage (CPU tensors only).</summary>
     internal Span<T> Span<T>() where T : unmanaged => Storage is CpuStorage cpu
-        ? cpu.Span<T>()
+        ? cpu.Span<T>().Slice(Offset, Size)
         : throw new InvalidOperationException($"Tensor on {Device} has no host span; copy it with ToArray() or To(Device.Cpu).");
 
     /// <summary>A copy on another device (or this tensor's data copied when it already is there).</summary>
@@ -65,11 +65,20 @@ public sealed partial class Tensor
         var t = Empty(Shape, DType, device);
         switch (DType)
         {
-            case DType.Float32: t.Storage.CopyFrom<float>(ToArray<float>()); break;
-            case DType.Float64: t.Storage.CopyFrom<double>(ToArray<double>()); break;
-            default: t.Storage.CopyFrom<int>(ToArray<int>()); break;
+            case DType.Float32: CopyInto<float>(t); break;
+            case DType.Float64: CopyInto<double>(t); break;
+            default: CopyInto<int>(t); break;
         }
         return t;
+    }
+
+    /// <summary>Copies every element into <paramref name="target"/> (same shape and dtype, any device).
+    /// A host side is read or written in place, so moving a batch to the GPU allocates no host array.</summary>
+    private void CopyInto<T>(Tensor target) where T : unmanaged
+    {
+        if (Storage is CpuStorage) target.Storage.CopyFrom<T>(target.Offset, Span<T>());
+        else if (target.Storage is CpuStorage) Storage.CopyTo<T>(Offset, target.Span<T>());
+        else target.Storage.CopyFrom<T>(target.Offset, ToArray<T>());
     }
 
     /// <summary>A copy converted to another dtype (not differentiable).</summary>

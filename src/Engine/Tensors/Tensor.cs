@@ -10,11 +10,12 @@ public sealed partial class Tensor : IDisposable
 {
     private Storage? _storage;
 
-    internal Tensor(Storage storage, Shape shape)
+    internal Tensor(Storage storage, Shape shape, int offset = 0)
     {
-        if (shape.Size != storage.Length)
-            throw new ArgumentException($"Shape {shape} needs {shape.Size} elements; the storage has {storage.Length}.");
+        if (offset < 0 || (long)offset + shape.Size > storage.Length)
+            throw new ArgumentException($"A view of shape {shape} at element {offset} does not fit in a storage of {storage.Length} elements.");
         _storage = storage;
+        Offset = offset;
         Shape = shape;
         DType = storage.DType;
         Device = storage.Device;
@@ -22,6 +23,10 @@ public sealed partial class Tensor : IDisposable
     }
 
     public Shape Shape { get; }
+
+    /// <summary>Index of this tensor's first element in its storage: 0, except for views into a
+    /// shared buffer such as a model's parameter arena.</summary>
+    internal int Offset { get; private set; }
 
     public DType DType { get; }
 
@@ -86,7 +91,7 @@ public sealed partial class Tensor : IDisposable
     public Tensor Detach()
     {
         Storage.AddRef();
-        return new Tensor(Storage, Shape) { Name = Name };
+        return new Tensor(Storage, Shape, Offset) { Name = Name };
     }
 
     /// <summary>A view of the same storage with another shape (no copy). Not differentiable; use
@@ -94,7 +99,35 @@ public sealed partial class Tensor : IDisposable
     internal Tensor View(Shape shape)
     {
         Storage.AddRef();
-        return new Tensor(Storage, shape);
+        return new Tensor(Storage, shape, Offset);
+    }
+
+    /// <summary>A view of <paramref name="shape"/> into <paramref name="storage"/> at element
+    /// <paramref name="offset"/> (the storage gains a reference).</summary>
+    internal static Tensor ViewOf(Storage storage, Shape shape, int offset)
+    {
+        storage.AddRef();
+        return new Tensor(storage, shape, offset);
+    }
+
+    /// <summary>Moves this tensor's data into <paramref name="storage"/> at <paramref name="offset"/>
+    /// and makes it a view there; the tensor keeps its identity (layers, optimizers and user code
+    /// holding it see the move). How a model gathers its parameters into one arena.</summary>
+    internal void MoveInto(Storage storage, int offset)
+    {
+        var old = Storage;
+        if (storage.Device != Device || storage.DType != DType)
+            throw new ArgumentException($"Cannot move a {DType.Name()} tensor on {Device} into {storage.DType.Name()} storage on {storage.Device}.");
+        if (offset < 0 || (long)offset + Size > storage.Length)
+            throw new ArgumentException($"A tensor of shape {Shape} does not fit at element {offset} of a storage of {storage.Length} elements.");
+        storage.AddRef();
+        using (TensorScope.Untracked())
+        using (var target = new Tensor(storage, Shape, offset))
+            Backend.Copy(this, target, Size);
+        storage.AddRef();
+        _storage = storage;
+        Offset = offset;
+        old.Release();
     }
 
     /// <summary>Differentiable reshape (a view when possible; one dimension may be -1).</summary>

@@ -66,11 +66,23 @@ internal sealed class CheckingQueue : CudaQueue
 
     public override (long Free, long Total) MemoryInfo() => (_capacity - InUse, _capacity);
 
+    /// <summary>The bytes at <paramref name="pointer"/>, which may point inside an allocation (a view
+    /// such as a parameter in a model's arena), asserting the access stays inside it.</summary>
     private Span<byte> Bytes(ulong pointer, long bytes)
     {
-        Assert.True(_memory.TryGetValue(pointer, out var block), $"0x{pointer:x} is not the start of an allocation");
-        Assert.True(bytes <= block!.Length, $"access of {bytes} bytes at 0x{pointer:x}, allocation has {block.Length}");
-        return block.AsSpan(0, (int)bytes);
+        var (start, block) = Containing(pointer);
+        Assert.True(block is not null, $"0x{pointer:x} is not inside any allocation");
+        var offset = (long)(pointer - start);
+        Assert.True(offset + bytes <= block!.Length, $"access of {bytes} bytes at 0x{pointer:x}, {offset} bytes into an allocation of {block.Length}");
+        return block.AsSpan((int)offset, (int)bytes);
+    }
+
+    private (ulong Start, byte[]? Block) Containing(ulong pointer)
+    {
+        if (_memory.TryGetValue(pointer, out var exact)) return (pointer, exact);
+        foreach (var (start, block) in _memory)
+            if (pointer > start && pointer < start + (ulong)block.Length) return (start, block);
+        return (0, null);
     }
 
     public Span<float> Floats(ulong pointer, long count) => MemoryMarshal.Cast<byte, float>(Bytes(pointer, count * 4));
@@ -126,7 +138,7 @@ internal sealed class CheckingQueue : CudaQueue
     {
         foreach (var a in args)
             if (a.Kind == KernelArgKind.Pointer && a.Bits != 0)
-                Assert.True(_memory.ContainsKey(a.Bits), $"{kernel}: pointer argument 0x{a.Bits:x} is not a live allocation");
+                Assert.True(Containing(a.Bits).Block is not null, $"{kernel}: pointer argument 0x{a.Bits:x} is not inside a live allocation");
     }
 
     private static string[] SignatureOf(string kernel)

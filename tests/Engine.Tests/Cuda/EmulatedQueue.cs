@@ -74,6 +74,15 @@ internal sealed unsafe class EmulatedQueue : CudaQueue
     public override void Fill32(ulong destination, uint pattern, long count) =>
         Capture.Run("Fill32", () => new Span<uint>((void*)destination, (int)count).Fill(pattern));
 
+    /// <summary>Pointers may point into an allocation (views, such as a weight in a model's arena).</summary>
+    private bool IsInsideBlock(ulong pointer)
+    {
+        if (_blocks.ContainsKey(pointer)) return true;
+        foreach (var (start, bytes) in _blocks)
+            if (pointer > start && pointer < start + (ulong)bytes) return true;
+        return false;
+    }
+
     public override void Launch(string kernel, LaunchShape shape, ReadOnlySpan<KernelArg> args)
     {
         if (shape.IsEmpty) return;
@@ -86,8 +95,8 @@ internal sealed unsafe class EmulatedQueue : CudaQueue
     {
         lock (_blocks)
             foreach (var a in args)
-                if (a.Kind == KernelArgKind.Pointer && a.Bits != 0 && !_blocks.ContainsKey(a.Bits))
-                    throw new InvalidOperationException($"{kernel}: pointer argument 0x{a.Bits:x} is not a live allocation");
+                if (a.Kind == KernelArgKind.Pointer && a.Bits != 0 && !IsInsideBlock(a.Bits))
+                    throw new InvalidOperationException($"{kernel}: pointer argument 0x{a.Bits:x} is not inside a live allocation");
         nint fn;
         lock (_kernels)
             if (!_kernels.TryGetValue(kernel, out fn))

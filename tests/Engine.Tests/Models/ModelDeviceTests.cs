@@ -1,32 +1,22 @@
-using Engine.Backends;
 using Engine.Layers;
 using Engine.Models;
 using Engine.Optimizers;
 using Engine.Tensors;
+using Engine.Tests.Cuda;
 
 namespace Engine.Tests.Models;
 
 /// <summary>The same user code on the GPU: the model follows its weights, batches follow the model.
-/// Skipped, visibly, where no CUDA device is available.</summary>
+/// Skipped, visibly, where no CUDA device (or kernel emulator) is available.</summary>
+[Collection(CudaCollection.Name)]
 public sealed class ModelDeviceTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("engine-device-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static Device RequireCuda()
-    {
-        try
-        {
-            BackendRegistry.For(Device.Cuda());
-            return Device.Cuda();
-        }
-        catch (Exception e)
-        {
-            Assert.Skip($"No CUDA device: {e.Message}");
-            throw;
-        }
-    }
+    /// <summary>cuda:0, or the kernel emulator's device when ENGINE_CUDA_EMULATOR is set, else a visible skip.</summary>
+    private static Device RequireCuda() => CudaTestSupport.TrainingDevice();
 
     private static Sequential Cnn() => new([
         new Input(1, 12, 12), new Conv2D(6, 3, padding: "same", activation: "relu"), new BatchNormalization(),

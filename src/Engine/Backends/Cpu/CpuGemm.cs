@@ -95,7 +95,7 @@ internal static unsafe class CpuGemm
         // Tile edges on whole micro-tiles, so no thread computes a ragged tile it could avoid.
         var rowStep = RoundUp(CeilDiv(job.M, rowTiles), TKernel.MR);
         var colStep = RoundUp(CeilDiv(job.N, colTiles), TKernel.NR);
-        Parallel.For(0, rowTiles * colTiles, t =>
+        CpuParallel.For(rowTiles * colTiles, t =>
         {
             var i0 = t / colTiles * rowStep;
             var j0 = t % colTiles * colStep;
@@ -116,7 +116,7 @@ internal static unsafe class CpuGemm
             {
                 var scratch = pPartials;
                 // Slice bounds t·k/slices: never empty, as k ≥ slices whenever slicing is chosen.
-                Parallel.For(0, slices, t =>
+                CpuParallel.For(slices, t =>
                 {
                     var p0 = (int)((long)t * job.K / slices);
                     var p1 = (int)((long)(t + 1) * job.K / slices);
