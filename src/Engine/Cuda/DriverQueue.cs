@@ -85,14 +85,14 @@ internal sealed unsafe partial class DriverQueue : CudaQueue
 
     /// <summary>Operations that go on the stream: during a capture they must come from the capturing
     /// thread (anything else queued on the stream would be recorded into that thread's graph).</summary>
-    private void EnterStream(string operation)
+    private void EnterStream(string operation, string? kernel = null)
     {
         Enter();
         if (_captureThread == 0) return;
         if (_captureThread != Environment.CurrentManagedThreadId)
             throw new CudaException(
-                $"{operation} was called from thread {Environment.CurrentManagedThreadId} while thread {_captureThread} is capturing a CUDA graph on {Device}; " +
-                "it would be recorded into that graph. Wait until the capture ends.");
+                $"{operation}{(kernel is null ? "" : $" of '{kernel}'")} was called from thread {Environment.CurrentManagedThreadId} while thread {_captureThread} " +
+                $"is capturing a CUDA graph on {Device}; it would be recorded into that graph. Wait until the capture ends.");
         _capturedOperations++;
     }
 
@@ -198,7 +198,7 @@ internal sealed unsafe partial class DriverQueue : CudaQueue
     public override void Launch(string kernel, LaunchShape shape, ReadOnlySpan<KernelArg> args)
     {
         if (shape.IsEmpty) return;
-        EnterStream($"Launch of '{kernel}'");
+        EnterStream("Launch", kernel);
         var function = Function(kernel);
         var slots = stackalloc void*[Math.Max(1, args.Length)];
         fixed (KernelArg* a = args)
