@@ -131,7 +131,19 @@ public partial class Model
         }
 
         step.Inputs.CopyFrom(p);
-        step.Graph.Replay();
+        try
+        {
+            step.Graph.Replay();
+        }
+        catch (CudaException e) when (!e.PoisonsContext)
+        {
+            // The launch was refused, so nothing of this step ran: do it eagerly, without graphs from now on.
+            step.Dispose();
+            steps.Steps.Remove(key);
+            TurnGraphsOff(steps, $"a replay failed: {FirstLine(e.Message)}");
+            EagerStep(Upload(p), context, parameters, keepGradients: false);
+            return true;
+        }
         steps.Replays++;
         ApplyGradients(parameters, keepGradients: true);
         if (step.Graph.LiveTemporaries > 0)

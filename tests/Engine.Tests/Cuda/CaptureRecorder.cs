@@ -17,6 +17,9 @@ internal sealed class CaptureRecorder(Device device)
 
     public int Captures { get; private set; }
 
+    /// <summary>When set, replays throw it (as a refused cuGraphLaunch would), for fallback tests.</summary>
+    public Exception? ReplayFailure { get; set; }
+
     /// <summary>Runs <paramref name="op"/> now, or records it when capturing.</summary>
     public void Run(string operation, Action op)
     {
@@ -73,6 +76,7 @@ internal sealed class CaptureRecorder(Device device)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             recorder.Forbid("Replaying a CUDA graph");
+            if (recorder.ReplayFailure is { } failure) throw failure;
             foreach (var op in ops) op();
         }
 

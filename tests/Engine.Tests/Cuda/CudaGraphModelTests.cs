@@ -154,6 +154,23 @@ public class CudaGraphModelTests
     }
 
     [Fact]
+    public void AReplayTheDriverRefusesTurnsGraphsOffAndTheStepRunsEagerly()
+    {
+        CudaTestSupport.RequireNvrtc();
+        var (device, _, queue) = CudaTestSupport.CheckingDevice(index: 3);
+        var (x, y) = Data();
+        using var model = Compiled(device);
+        model.Fit(x, y, batchSize: 3, epochs: 1, verbose: 0);
+        Assert.Equal(2, model.GraphStats.Graphs);
+        queue.Capture.ReplayFailure = new Engine.Cuda.CudaException("CUDA_ERROR_INVALID_VALUE: invalid argument (from cuGraphLaunch).");
+        var history = model.Fit(x, y, batchSize: 3, epochs: 2, initialEpoch: 1, verbose: 0);
+        Assert.Single(history["loss"]);                                   // the epoch completed, eagerly
+        var stats = model.GraphStats;
+        Assert.Equal((0, 2, 2), (stats.Graphs, stats.Captures, stats.Replays));
+        Assert.Contains("a replay failed: CUDA_ERROR_INVALID_VALUE", stats.OffReason);
+    }
+
+    [Fact]
     public void LayersThatDrawRandomnessEveryStepKeepTheModelEager()
     {
         CudaTestSupport.RequireNvrtc();
