@@ -346,10 +346,19 @@ internal sealed unsafe partial class DriverQueue : CudaQueue
         // GPU, a data loader) are not affected, as they would be with GLOBAL. RELAXED would let such
         // mistakes through unnoticed. The one unsafe call we do need, cuMemAlloc for the graph's
         // pool, relaxes this thread for just that call (TryAllocate).
-        Check(Driver.cuStreamBeginCapture_v2(_stream, Driver.CaptureModeThreadLocal));
+        Check(Driver.cuStreamBeginCapture_v2(_stream, CaptureMode));
         _captureThread = Environment.CurrentManagedThreadId;
         _capturedOperations = 0;
     }
+
+    /// <summary>ENGINE_CUDA_CAPTURE_MODE=global|thread_local|relaxed overrides the mode (for
+    /// diagnosing a capture that a library call invalidates on some driver, without a rebuild).</summary>
+    internal static int CaptureMode { get; } = Environment.GetEnvironmentVariable("ENGINE_CUDA_CAPTURE_MODE")?.Trim().ToLowerInvariant() switch
+    {
+        "global" => Driver.CaptureModeGlobal,
+        "relaxed" => Driver.CaptureModeRelaxed,
+        _ => Driver.CaptureModeThreadLocal,
+    };
 
     public override CudaGraph EndCapture()
     {
