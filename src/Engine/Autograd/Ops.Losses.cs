@@ -33,7 +33,8 @@ public static partial class Ops
 
     /// <summary>Softmax + cross-entropy with int32 class labels (N) (or (N, 1)) for logits (N, C).
     /// Keras: SparseCategoricalCrossentropy(from_logits=True); PyTorch: CrossEntropyLoss(reduction='none').
-    /// Labels are checked on the host: one outside [0, C) is an error, not a silent zero.</summary>
+    /// Labels on the CPU are checked: one outside [0, C) is an error, not a silent zero. Labels on a
+    /// GPU are not read back; an out-of-range one gives a NaN loss (and no gradient) for its row.</summary>
     public static Tensor SparseSoftmaxCrossEntropy(Tensor logits, Tensor labels)
     {
         const string op = "sparse_softmax_cross_entropy";
@@ -45,10 +46,11 @@ public static partial class Ops
         var batch = BatchShape(logits);
         if (labels.Shape != batch && labels.Shape != new Shape([.. batch, 1]))
             throw new ArgumentException($"{op}: labels must have shape {batch} (one class index per sample) to match logits {logits.Shape}; received labels {labels.Shape}.");
-        // ToArray works wherever the labels live; a bad label must never reach a kernel. Not while a
-        // CUDA graph is captured (nothing can be read back then): the model checked the host labels
-        // before copying them in, and the kernels give a NaN loss for a label out of range.
-        if (!Cuda.GraphCapture.IsActive)
+        // Host labels are checked here: one out of range is an error. Labels already on a GPU are not
+        // read back (that would wait for the GPU on every step, and cannot happen inside a CUDA graph):
+        // the kernels give a NaN loss for them instead, as TensorFlow does on a GPU. Fit and
+        // TrainOnBatch check the host labels before uploading them.
+        if (!labels.Device.IsCuda)
         {
             var host = labels.ToArray<int>();
             for (var i = 0; i < host.Length; i++)
