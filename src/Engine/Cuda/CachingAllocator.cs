@@ -114,6 +114,22 @@ internal sealed class CachingAllocator
         _poolBytes += size;
     }
 
+    /// <summary>The block no longer belongs to a (released) graph pool.</summary>
+    private void Disown(GraphPool pool, ulong pointer, long size)
+    {
+        _poolOf.Remove(pointer);
+        pool.Bytes -= size;
+        _poolBytes -= size;
+    }
+
+    /// <summary>Puts a free block in the general cache's bin of its size.</summary>
+    private void Cache(ulong pointer, long size)
+    {
+        if (!_bins.TryGetValue(size, out var bin)) _bins[size] = bin = new Stack<ulong>();
+        bin.Push(pointer);
+        _cached++;
+    }
+
     /// <summary>Returns a block to its bin (never to the driver): a graph pool's block to its pool
     /// while the graph exists, every other one to the general cache.</summary>
     public void Free(ulong pointer, long size)
@@ -130,13 +146,9 @@ internal sealed class CachingAllocator
                     _allocated -= size;
                     return;
                 }
-                _poolOf.Remove(pointer);
-                pool.Bytes -= size;
-                _poolBytes -= size;
+                Disown(pool, pointer, size);
             }
-            if (!_bins.TryGetValue(size, out var bin)) _bins[size] = bin = new Stack<ulong>();
-            bin.Push(pointer);
-            _cached++;
+            Cache(pointer, size);
             _allocated -= size;
         }
     }
@@ -170,12 +182,8 @@ internal sealed class CachingAllocator
             foreach (var (size, own) in pool.Free)
                 while (own.TryPop(out var pointer))
                 {
-                    _poolOf.Remove(pointer);
-                    pool.Bytes -= size;
-                    _poolBytes -= size;
-                    if (!_bins.TryGetValue(size, out var bin)) _bins[size] = bin = new Stack<ulong>();
-                    bin.Push(pointer);
-                    _cached++;
+                    Disown(pool, pointer, size);
+                    Cache(pointer, size);
                 }
         }
     }
