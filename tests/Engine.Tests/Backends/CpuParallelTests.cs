@@ -4,6 +4,7 @@ namespace Engine.Tests.Backends;
 
 /// <summary>The kernels' parallel loop: every index exactly once, errors surface, and a call
 /// allocates (nearly) nothing — the reason it replaced Parallel.For.</summary>
+[Collection(AllocationCollection.Name)]
 public class CpuParallelTests
 {
     [Fact]

@@ -8,6 +8,7 @@ namespace Engine.Tests.Tensors;
 /// <summary>CPU tensors and <see cref="CpuArrayPool.Shared"/>. The pool is process-wide and other
 /// test classes run in parallel, so each test uses element counts no other test uses (an array it
 /// returned cannot be taken by someone else) and the tests of this class run one at a time.</summary>
+[Collection(AllocationCollection.Name)]
 public class CpuTensorPoolingTests
 {
     private static Array ArrayOf(Tensor t) => ((CpuStorage)t.Storage).Array;
