@@ -16,10 +16,9 @@ public abstract class ClassCountsMetric : Metric
 
     protected ClassCountsMetric(TargetKind kind, Averaging average, double threshold, string name)
     {
-        if (!double.IsFinite(threshold)) throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "The threshold must be a finite number.");
         Kind = kind;
         Average = average;
-        Threshold = threshold;
+        Threshold = MetricInputs.CheckThreshold(threshold);
         Name = name;
     }
 

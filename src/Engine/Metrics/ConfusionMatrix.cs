@@ -12,9 +12,8 @@ public sealed class ConfusionMatrix : Metric
 
     public ConfusionMatrix(TargetKind kind, double threshold = 0.5, string? name = null)
     {
-        if (!double.IsFinite(threshold)) throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "The threshold must be a finite number.");
         Kind = kind;
-        Threshold = threshold;
+        Threshold = MetricInputs.CheckThreshold(threshold);
         Name = name ?? "confusion_matrix";
     }
 

@@ -8,6 +8,11 @@ namespace Engine.Metrics;
 /// caller's TensorScope.</summary>
 internal static class MetricInputs
 {
+    /// <summary>The decision threshold of a metric, refused unless finite.</summary>
+    public static double CheckThreshold(double threshold) => double.IsFinite(threshold)
+        ? threshold
+        : throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "The threshold must be a finite number.");
+
     public static (int Rows, int Cols) Predictions(Tensor yPred, string metric)
     {
         ArgumentNullException.ThrowIfNull(yPred);

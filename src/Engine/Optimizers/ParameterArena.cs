@@ -97,9 +97,9 @@ public sealed class ParameterArena : IDisposable
     /// gradient still lives here.</summary>
     public bool Matches(IReadOnlyList<Tensor> parameters)
     {
-        if (_values is null || parameters.Count != _parameters.Length) return false;
+        if (!Holds(parameters)) return false;
         for (var i = 0; i < _parameters.Length; i++)
-            if (!ReferenceEquals(parameters[i], _parameters[i]) || !LivesHere(i) || !GradLivesHere(i)) return false;
+            if (!GradLivesHere(i)) return false;
         return true;
     }
 
