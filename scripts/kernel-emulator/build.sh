@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
 # Builds the CPU kernel emulator: every kernels/*.cu compiled by g++ against emu_shim.h into one
 # shared library, with an emu_<kernel>(void** args) wrapper per kernel that unpacks cuLaunchKernel-
-# style argument slots. Then run the GPU parity tests against it:
-#   scripts/kernel-emulator/build.sh
-#   ENGINE_CUDA_EMULATOR=$PWD/.emu/libengine_kernels_emu.so dotnet test --project tests/Engine.Tests --filter-namespace Engine.Tests.Cuda
+# style argument slots, in .emu/, where `dotnet test` finds it (ENGINE_CUDA_EMULATOR may name
+# another copy). .ci/run builds it, so CI runs every CUDA test on it:
+#   scripts/kernel-emulator/build.sh && dotnet test
+# Beside the library, sources.sha256 stamps the inputs (kernels/*, scripts/kernel-emulator/*): the
+# tests refuse a library built from other sources (KernelEmulator.cs computes the same hash).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 here=scripts/kernel-emulator
 out=.emu
+for tool in g++ python3; do
+  command -v "$tool" >/dev/null || { echo "build.sh: $tool is needed (Debian: apt-get install g++ python3)" >&2; exit 1; }
+done
+# Hashed before building, so an edit made meanwhile shows up as a stale stamp, not a wrong one.
+stamp=$(for dir in kernels "$here"; do (cd "$dir" && LC_ALL=C ls -A | LC_ALL=C sort | while read -r f; do [ -f "$f" ] && sha256sum "$f" | sed "s|  |  $dir/|"; done); done | sha256sum | cut -d' ' -f1)
+rm -f "$out/sources.sha256"
 mkdir -p "$out/src"
 python3 - "$out/src" kernels/*.cu <<'PY'
 import re, sys, os
@@ -25,4 +33,5 @@ for path in sys.argv[2:]:
 PY
 g++ -std=c++20 -O1 -g -fPIC -shared -include "$here/emu_shim.h" -I kernels -Wall -Wno-unused-function \
   -o "$out/libengine_kernels_emu.so" "$here/emu_runtime.cpp" "$out"/src/*.cpp
-echo "built $out/libengine_kernels_emu.so"
+echo "$stamp" > "$out/sources.sha256"
+echo "built $out/libengine_kernels_emu.so (sources $stamp)"

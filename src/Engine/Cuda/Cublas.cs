@@ -66,9 +66,22 @@ internal static unsafe partial class Cublas
         return $"{major}.{minor}.{patch}";
     }
 
+    public const int StatusExecutionFailed = 13;   // CUBLAS_STATUS_EXECUTION_FAILED
+
     public static void Check(int status, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(status))] string call = "")
     {
-        if (status != StatusSuccess)
-            throw new CudaException($"{Name(status)} from {call}.", status, Name(status), call, null, false);
+        if (status != StatusSuccess) throw Error(status, call);
+    }
+
+    /// <summary>The exception for a failed cuBLAS call. CUBLAS_STATUS_EXECUTION_FAILED means a
+    /// cuBLAS kernel failed on the GPU (usually a fault that is sticky for the driver too), so the
+    /// context is treated as unusable, like the driver's sticky errors.</summary>
+    public static CudaException Error(int status, string call, string? kernel = null)
+    {
+        var name = Name(status);
+        if (status != StatusExecutionFailed) return new CudaException($"{name} from {call}.", status, name, call, kernel, false);
+        return new CudaException(
+            $"{name} from {call}: a cuBLAS kernel failed on the GPU. The CUDA context is treated as unusable (such failures are " +
+            "usually sticky faults), so the backend refuses further work. Restart the process.", status, name, call, kernel, true);
     }
 }

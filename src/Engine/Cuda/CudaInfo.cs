@@ -114,6 +114,8 @@ public sealed record CudaInfo(
             else
                 s.AppendLine($"  {l.Name}: not loaded — {(l.Error ?? "unknown reason").ReplaceLineEndings(Environment.NewLine + "    ")}");
         }
+        // Kernel modules are loaded on first use: listed once some have been (cubin or PTX, and why).
+        foreach (var m in ModuleImages.Choices) s.AppendLine("  kernel module " + m);
         return s.ToString().TrimEnd();
     }
 }

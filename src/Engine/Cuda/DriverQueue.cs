@@ -22,7 +22,7 @@ internal sealed unsafe partial class DriverQueue : CudaQueue
     private readonly Dictionary<string, nint> _modules = new(StringComparer.Ordinal);
     private nint _cublas;
     private ulong _cublasWorkspace;
-    private CudaException? _poison;
+    private readonly ContextPoison _poison = new();
     private string? _lastKernel;
     private bool _disposed;
     private int _captureThread;      // managed id of the thread capturing a graph on the stream; 0 when none
@@ -75,11 +75,7 @@ internal sealed unsafe partial class DriverQueue : CudaQueue
     private void Enter()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_poison is { } p)
-            throw new CudaException(
-                $"The CUDA context of {Device} was poisoned by an earlier sticky error ({p.StatusName}" +
-                (p.Kernel is null ? "" : $", kernel '{p.Kernel}'") + "); it refuses further work. Restart the process. " +
-                $"The original error: {p.Message}", p);
+        _poison.ThrowIfPoisoned(Device);
         MakeCurrent();
     }
 
@@ -126,7 +122,16 @@ internal sealed unsafe partial class DriverQueue : CudaQueue
     {
         if (status == CuResult.Success) return;
         var error = CudaCheck.Error(status, call, kernel, kernel is null ? _lastKernel : null);
-        if (error.PoisonsContext) _poison = error;
+        _poison.Note(error);
+        throw error;
+    }
+
+    /// <summary>Checks a cuBLAS status; an execution failure poisons the context like a sticky driver error.</summary>
+    private void CheckCublas(int status, [CallerArgumentExpression(nameof(status))] string call = "")
+    {
+        if (status == Cublas.StatusSuccess) return;
+        var error = Cublas.Error(status, call, "cublas gemm");
+        _poison.Note(error);
         throw error;
     }
 
@@ -238,24 +243,35 @@ internal sealed unsafe partial class DriverQueue : CudaQueue
 
     private void LoadModule(KernelFile file)
     {
-        var arch = KernelCompiler.ChooseArchitecture(ComputeCapability, KernelCompiler.SupportedArchitectures());
-        var ptx = KernelPtx.Get(file, arch);
-        var image = Encoding.UTF8.GetBytes(ptx + "\0");
-        nint module;
-        CuResult status;
-        fixed (byte* p = image) status = Driver.cuModuleLoadData(out module, p);
-        if (status == CuResult.UnsupportedPtxVersion)
-            throw new CudaException(
-                $"The driver cannot load the PTX that NVRTC {KernelCompiler.VersionString} made for {file.Name} (CUDA_ERROR_UNSUPPORTED_PTX_VERSION): " +
-                $"NVRTC is newer than the driver (CUDA {CudaInfo.DriverVersionString()}). Use an NVRTC no newer than the driver, " +
-                $"e.g. by pointing {LibrarySearch.LibDirVariable} at a matching toolkit. Loaded NVRTC: {CudaLibraries.Get(NativeLibrarySpec.Nvrtc).Path}.");
-        Check(status, call: $"cuModuleLoadData({file.Name}, compute_{arch})");
+        var (module, _) = ModuleImages.Load(file.Name, ComputeCapability, KernelCompiler.SupportedArchitectures(), new ImageLoader(this, file));
         _modules[file.Name] = module;
         foreach (var name in file.Kernels)
         {
             Check(Driver.cuModuleGetFunction(out var function, module, name), call: $"cuModuleGetFunction({name})");
             _functions[name] = function;
         }
+    }
+
+    /// <summary>NVRTC and cuModuleLoadData for <see cref="ModuleImages"/>.</summary>
+    private sealed class ImageLoader(DriverQueue queue, KernelFile file) : ModuleImages.ILoader
+    {
+        public string NvrtcVersion => KernelCompiler.VersionString;
+
+        public string DriverVersion => CudaInfo.DriverVersionString();
+
+        public byte[] CompileCubin(int arch) => KernelPtx.GetCubin(file, arch);
+
+        public byte[] CompilePtx(int arch) => System.Text.Encoding.UTF8.GetBytes(KernelPtx.Get(file, arch) + "\0");
+
+        public (CuResult Status, nint Module) Load(byte[] image)
+        {
+            nint module;
+            CuResult status;
+            fixed (byte* p = image) status = Driver.cuModuleLoadData(out module, p);
+            return (status, module);
+        }
+
+        public void Fail(CuResult status, string call) => queue.Check(status, call: call);
     }
 
     public override void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha, ulong a, int lda, ulong b, int ldb,
@@ -269,12 +285,12 @@ internal sealed unsafe partial class DriverQueue : CudaQueue
         if (tf32)
         {
             // TF32 tensor cores: opt-in, ~10 mantissa bits per product.
-            Cublas.Check(Cublas.cublasGemmEx(handle, opA, opB, m, n, k, &alpha, a, Cublas.CudaR32F, lda, b, Cublas.CudaR32F, ldb,
+            CheckCublas(Cublas.cublasGemmEx(handle, opA, opB, m, n, k, &alpha, a, Cublas.CudaR32F, lda, b, Cublas.CudaR32F, ldb,
                 &beta, c, Cublas.CudaR32F, ldc, Cublas.Compute32FFastTf32, Cublas.GemmDefault));
         }
         else
         {
-            Cublas.Check(Cublas.cublasSgemm_v2(handle, opA, opB, m, n, k, &alpha, a, lda, b, ldb, &beta, c, ldc));
+            CheckCublas(Cublas.cublasSgemm_v2(handle, opA, opB, m, n, k, &alpha, a, lda, b, ldb, &beta, c, ldc));
         }
         if (SyncEachLaunch && _captureThread == 0) Check(Driver.cuStreamSynchronize(_stream), "cublas gemm");
     }
@@ -414,7 +430,7 @@ internal sealed unsafe partial class DriverQueue : CudaQueue
     private void DestroyGraph(nint exec)
     {
         // cuGraphExecDestroy of a graph still running frees it when it completes; no wait needed.
-        if (_disposed || _poison is not null) return;
+        if (_disposed || _poison.Error is not null) return;
         MakeCurrent();
         Driver.cuGraphExecDestroy(exec);
     }
@@ -443,7 +459,7 @@ internal sealed unsafe partial class DriverQueue : CudaQueue
     {
         if (_disposed) return;
         AbortCapture();
-        if (_poison is null)
+        if (_poison.Error is null)
         {
             MakeCurrent();
             Driver.cuStreamSynchronize(_stream);

@@ -46,11 +46,23 @@ internal static unsafe class KernelCompiler
         return older.Count > 0 ? older.Max() : deviceArch;
     }
 
-    public static string[] Options(int arch) => [$"--gpu-architecture=compute_{arch}", "-std=c++17"];
+    /// <summary>PTX for the virtual architecture compute_XX, or with <paramref name="cubin"/> machine
+    /// code for the real one, sm_XX. FMA contraction stays on (NVRTC's default --fmad=true): it is
+    /// what cuBLAS and PyTorch's kernels do, and the parity tolerances absorb its rounding.</summary>
+    public static string[] Options(int arch, bool cubin = false) =>
+        [cubin ? $"--gpu-architecture=sm_{arch}" : $"--gpu-architecture=compute_{arch}", "-std=c++17"];
 
     /// <summary>PTX for one kernel file, or a <see cref="CudaCompileException"/> carrying the file
     /// name and NVRTC's log.</summary>
     public static string Compile(string fileName, string source, IReadOnlyDictionary<string, string> headers, IReadOnlyList<string> options)
+    {
+        var ptx = CompileImage(fileName, source, headers, options, cubin: false);
+        return Encoding.UTF8.GetString(ptx, 0, Math.Max(0, ptx.Length - 1)); // drop the terminating NUL
+    }
+
+    /// <summary>The compiled image: PTX text with its terminating NUL, or (<paramref name="cubin"/>,
+    /// options naming sm_XX) the cubin's bytes.</summary>
+    public static byte[] CompileImage(string fileName, string source, IReadOnlyDictionary<string, string> headers, IReadOnlyList<string> options, bool cubin)
     {
         _ = Version;
         var strings = new List<nint>();
@@ -83,10 +95,17 @@ internal static unsafe class KernelCompiler
                 if (result != Nvrtc.Success)
                     throw new CudaCompileException(fileName, string.Join(" ", options), Log(program), Nvrtc.Name(result));
             }
+            if (cubin)
+            {
+                Check(Nvrtc.nvrtcGetCUBINSize(program, out var cubinSize), $"nvrtcGetCUBINSize({fileName})");
+                var image = new byte[(int)cubinSize];
+                fixed (byte* p = image) Check(Nvrtc.nvrtcGetCUBIN(program, p), $"nvrtcGetCUBIN({fileName})");
+                return image;
+            }
             Check(Nvrtc.nvrtcGetPTXSize(program, out var size), "nvrtcGetPTXSize");
             var ptx = new byte[(int)size];
             fixed (byte* p = ptx) Check(Nvrtc.nvrtcGetPTX(program, p), "nvrtcGetPTX");
-            return Encoding.UTF8.GetString(ptx, 0, Math.Max(0, ptx.Length - 1)); // drop the terminating NUL
+            return ptx;
         }
         finally
         {

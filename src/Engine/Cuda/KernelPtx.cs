@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 
 namespace Engine.Cuda;
 
-/// <summary>PTX of each kernel file for each architecture, compiled at most once per process
+/// <summary>PTX (and cubins) of each kernel file for each architecture, compiled at most once per process
 /// (and, through <see cref="PtxCache"/>, at most once per machine for a given source, options
 /// and NVRTC version).</summary>
 internal static class KernelPtx
@@ -13,6 +13,21 @@ internal static class KernelPtx
 
     public static string Get(KernelFile file, int arch) =>
         Compiled.GetOrAdd((file.Name, arch), key => new Lazy<string>(() => Compile(file, key.Arch))).Value;
+
+    private static readonly ConcurrentDictionary<(string File, int Arch), Lazy<byte[]>> Cubins = new();
+
+    /// <summary>The cubin (machine code) of a kernel file for sm_<paramref name="arch"/>, cached like PTX.</summary>
+    public static byte[] GetCubin(KernelFile file, int arch) =>
+        Cubins.GetOrAdd((file.Name, arch), key => new Lazy<byte[]>(() => CompileCubin(file, key.Arch))).Value;
+
+    private static byte[] CompileCubin(KernelFile file, int arch)
+    {
+        var options = KernelCompiler.Options(arch, cubin: true);
+        var headers = KernelSources.Headers;
+        var key = PtxCache.Key(file.Source, headers, options, KernelCompiler.VersionString);
+        return DiskCache.Value.GetOrCompileBytes(file.Name, key, ".cubin",
+            () => KernelCompiler.CompileImage(file.Name, file.Source, headers, options, cubin: true));
+    }
 
     private static string Compile(KernelFile file, int arch)
     {

@@ -2,8 +2,8 @@ using System.Runtime.InteropServices;
 
 namespace Engine.Cuda;
 
-/// <summary>NVRTC, the runtime CUDA C++ compiler (libnvrtc.so.13/.12/.11.2). Only PTX is asked
-/// for, so one call sequence works across 11.8 to 13.</summary>
+/// <summary>NVRTC, the runtime CUDA C++ compiler (libnvrtc.so.13/.12/.11.2): PTX for a virtual
+/// architecture, or a cubin for the device's real one (see <see cref="ModuleImages"/>).</summary>
 internal static unsafe partial class Nvrtc
 {
     private const string Lib = "nvrtc";
@@ -21,6 +21,9 @@ internal static unsafe partial class Nvrtc
     [LibraryImport(Lib)] public static partial int nvrtcGetProgramLog(nint program, byte* log);
     [LibraryImport(Lib)] public static partial int nvrtcGetPTXSize(nint program, out nuint size);
     [LibraryImport(Lib)] public static partial int nvrtcGetPTX(nint program, byte* ptx);
+    /// <summary>Machine code (cubin) for the sm_XX named by --gpu-architecture; NVRTC 11.1 and later.</summary>
+    [LibraryImport(Lib)] public static partial int nvrtcGetCUBINSize(nint program, out nuint size);
+    [LibraryImport(Lib)] public static partial int nvrtcGetCUBIN(nint program, byte* cubin);
     [LibraryImport(Lib)] public static partial int nvrtcDestroyProgram(ref nint program);
     [LibraryImport(Lib)] public static partial nint nvrtcGetErrorString(int result);
 

@@ -3,7 +3,7 @@ using System.Text;
 
 namespace Engine.Cuda;
 
-/// <summary>Compiled PTX on disk, so a process starts without recompiling kernels it compiled
+/// <summary>Compiled kernel images (PTX, cubin) on disk, so a process starts without recompiling kernels it compiled
 /// before. The key hashes everything that changes the output: the source, the headers it may
 /// include, the options and the NVRTC version. Files are written to a temporary name and renamed,
 /// so concurrent processes never read half a file; an unreadable or unwritable cache folder just
@@ -37,34 +37,39 @@ internal sealed class PtxCache
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
     }
 
-    public string? PathFor(string fileName, string key) =>
-        Directory is null ? null : System.IO.Path.Combine(Directory, $"{System.IO.Path.GetFileNameWithoutExtension(fileName)}-{key[..24]}.ptx");
+    public string? PathFor(string fileName, string key, string extension = ".ptx") =>
+        Directory is null ? null : System.IO.Path.Combine(Directory, $"{System.IO.Path.GetFileNameWithoutExtension(fileName)}-{key[..24]}{extension}");
 
-    public string GetOrCompile(string fileName, string key, Func<string> compile)
+    public string GetOrCompile(string fileName, string key, Func<string> compile) =>
+        Encoding.UTF8.GetString(GetOrCompileBytes(fileName, key, ".ptx", () => Encoding.UTF8.GetBytes(compile())));
+
+    /// <summary>Any compiled image (PTX text, or a cubin: binary machine code for one GPU
+    /// architecture), stored under <paramref name="extension"/>.</summary>
+    public byte[] GetOrCompileBytes(string fileName, string key, string extension, Func<byte[]> compile)
     {
-        var path = PathFor(fileName, key);
+        var path = PathFor(fileName, key, extension);
         if (path is not null)
         {
             try
             {
-                if (File.Exists(path)) return File.ReadAllText(path);
+                if (File.Exists(path)) return File.ReadAllBytes(path);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
             }
         }
-        var ptx = compile();
-        if (path is not null) TryWrite(path, ptx);
-        return ptx;
+        var image = compile();
+        if (path is not null) TryWrite(path, image);
+        return image;
     }
 
-    private static void TryWrite(string path, string ptx)
+    private static void TryWrite(string path, byte[] image)
     {
         try
         {
             System.IO.Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
             var temp = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
-            File.WriteAllText(temp, ptx);
+            File.WriteAllBytes(temp, image);
             File.Move(temp, path, overwrite: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -11,8 +11,9 @@ namespace Engine.Models;
 /// A small CNN's step is dozens of kernel launches, each costing the CPU more than the GPU spends
 /// on it; captured once as a graph, the step becomes one launch. How it runs, per model on CUDA:
 /// <list type="number">
-/// <item>The first step is eager (warm-up): it creates what is made lazily on first use —
-/// gradients, loss-tracker and metric buffers, kernel modules, the cuBLAS handle.</item>
+/// <item>The first step of each batch signature is eager (warm-up): it creates what is made lazily
+/// on first use — gradients, loss-tracker and metric buffers, kernel modules, the cuBLAS handle,
+/// and cuBLAS's kernels for that shape (loaded lazily by CUDA 12+, which a capture forbids).</item>
 /// <item>For each batch signature (the shapes and dtypes of x, every target, the sample and element
 /// weights: the full batch and the last partial batch get one each, at most
 /// <see cref="MaxCudaGraphs"/>), forward + losses + backward + loss trackers + metrics are captured
@@ -34,7 +35,7 @@ public partial class Model
     /// <summary>Most batch signatures captured per model; further ones train eagerly.</summary>
     public const int MaxCudaGraphs = 4;
 
-    /// <summary>Eager steps before the first capture (tests set 0 to capture a cold step).</summary>
+    /// <summary>Eager steps of each batch signature before it is captured (tests set 0 to capture a cold step).</summary>
     internal int CudaGraphWarmupSteps { get; set; } = 1;
 
     /// <summary>Captures that leave state behind before graphs are given up for the model.</summary>
@@ -100,19 +101,24 @@ public partial class Model
         var parameters = TrainingParameters();
         // Drawn as the eager step draws it, so the training random stream is the same either way.
         var context = new CallContext(true, TrainingRng.NextSeed());
-        if (steps.EagerSteps < CudaGraphWarmupSteps)
-        {
-            EagerStep(Upload(p), context, parameters, keepGradients: true);
-            steps.EagerSteps++;
-            return true;
-        }
-
         var key = Signature(p);
         if (steps.Steps.TryGetValue(key, out var step) && !step.StillValid(this))
         {
             step.Dispose();
             steps.Steps.Remove(key);
+            steps.Warm.Remove(key);
             step = null;
+        }
+        // Warm-up, per signature: the first steps of each batch shape run eagerly, so that what is
+        // made on first use for that shape (gradients and metric buffers; kernel modules; cuBLAS's
+        // kernels for the shape, which CUDA 12+ loads lazily and a capture cannot) exists before
+        // it is captured.
+        if (step is null && steps.Warm.GetValueOrDefault(key) < CudaGraphWarmupSteps)
+        {
+            EagerStep(Upload(p), context, parameters, keepGradients: true);
+            steps.Warm[key] = steps.Warm.GetValueOrDefault(key) + 1;
+            steps.EagerSteps++;
+            return true;
         }
         if (step is null)
         {
@@ -272,6 +278,8 @@ public partial class Model
     private sealed class GraphSteps(string? offReason) : IDisposable
     {
         public readonly Dictionary<string, GraphStep> Steps = new(StringComparer.Ordinal);
+        /// <summary>Eager warm-up steps run per batch signature.</summary>
+        public readonly Dictionary<string, int> Warm = new(StringComparer.Ordinal);
         public string? OffReason = offReason;
         public bool Told;
         public int EagerSteps, Captures, Replays, Leaky;

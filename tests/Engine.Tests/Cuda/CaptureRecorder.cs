@@ -47,6 +47,13 @@ internal sealed class CaptureRecorder(Device device)
         _warm.Add(what);
     }
 
+    /// <summary>cuBLAS picks kernels by GEMM shape, and with lazy loading (the CUDA 12+ default) a
+    /// kernel is loaded on its first use, which a capture cannot contain: a shape must have run
+    /// eagerly before it is captured (stricter than some drivers, as a stand-in should be).</summary>
+    public void FirstGemmOfShape(bool transA, bool transB, int m, int n, int k) =>
+        FirstUse($"cublas gemm {(transA ? 'T' : 'N')}{(transB ? 'T' : 'N')} {m}x{n}x{k}",
+            $"cuBLAS loading its kernel for a new GEMM shape ({(transA ? 'T' : 'N')}{(transB ? 'T' : 'N')} {m}×{n}×{k}; lazy module loading)");
+
     public void Begin()
     {
         if (_recording is not null) throw new InvalidOperationException($"A CUDA graph is already being captured on {device}; captures cannot be nested.");

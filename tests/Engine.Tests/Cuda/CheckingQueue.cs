@@ -160,6 +160,7 @@ internal sealed class CheckingQueue : CudaQueue
         Assert.True(ldb >= Math.Max(1, transB ? n : k), $"ldb {ldb} too small");
         Assert.True(ldc >= Math.Max(1, m), $"ldc {ldc} too small");
         Capture.FirstUse("cublas", "Creating the cuBLAS handle (the first GEMM)");
+        Capture.FirstGemmOfShape(transA, transB, m, n, k);
         Capture.Run("Sgemm", () => GemmNow(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc));
     }
 

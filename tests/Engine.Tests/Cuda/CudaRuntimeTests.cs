@@ -13,7 +13,7 @@ public class CudaRuntimeTests
     [Fact]
     public void OutOfMemoryRaisesTypedExceptionAndBackendStillWorks()
     {
-        var gpu = CudaTestSupport.RequireGpu();
+        var gpu = CudaTestSupport.RequireGpu("the driver's own out-of-memory answer and free/total bytes");
         var e = Assert.Throws<CudaOutOfMemoryException>(() => gpu.AllocateBytes(1L << 50));   // 1 PiB
         Assert.Equal(1L << 50, e.RequestedBytes);
         Assert.True(e.TotalBytes > 0 && e.FreeBytes <= e.TotalBytes, e.Message);
@@ -29,7 +29,7 @@ public class CudaRuntimeTests
     [Fact]
     public void InvalidLaunchConfigurationNamesTheKernel()
     {
-        var gpu = CudaTestSupport.RequireGpu();
+        var gpu = CudaTestSupport.RequireGpu("the driver's launch-configuration check");
         var x = Tensor.Zeros(new Shape(8), device: Device.Cuda(0));
         var k = "relu_forward";
         var e = Assert.Throws<CudaException>(() =>
@@ -45,7 +45,7 @@ public class CudaRuntimeTests
     [Fact]
     public void EventTimingMeasuresQueuedWork()
     {
-        var gpu = CudaTestSupport.RequireGpu();
+        var gpu = CudaTestSupport.RequireGpu("CUDA events timing work on a GPU");
         var x = Tensor.Zeros(new Shape(1 << 24), device: Device.Cuda(0));
         var ms = gpu.TimeMilliseconds(() =>
         {
@@ -57,8 +57,9 @@ public class CudaRuntimeTests
     [Fact]
     public void Float64KernelsAreRefusedByNameButAccumulatorsWork()
     {
-        var gpu = CudaTestSupport.RequireGpu();
-        var acc = Tensor.Full(new Shape(3), 2.25, DType.Float64, Device.Cuda(0));      // fill_f64
+        var device = CudaTestSupport.TrainingDevice();
+        var gpu = CudaTestSupport.BackendOf(device);
+        var acc = Tensor.Full(new Shape(3), 2.25, DType.Float64, device);      // fill_f64
         Assert.Equal(new[] { 2.25, 2.25, 2.25 }, acc.ToArray<double>());
         var e = Assert.Throws<NotSupportedException>(() => gpu.ExpForward(acc, acc, 3));
         Assert.Contains("exp_forward", e.Message);
@@ -157,6 +158,59 @@ public class CudaErrorMessageTests
         Assert.Contains("sticky", e.Message);
         Assert.Contains("ENGINE_CUDA_SYNC=1", e.Message);
         Assert.Contains("cuStreamSynchronize", e.Message);
+    }
+
+    /// <summary>cuda.h: after these the process "must be terminated and relaunched"; 999 is the driver
+    /// not knowing what broke. Status names as the fallback gives them (no driver here).</summary>
+    [Theory]
+    [InlineData(710, "CUDA_ERROR_ASSERT")]
+    [InlineData(214, "CUDA_ERROR_ECC_UNCORRECTABLE")]
+    [InlineData(999, "CUDA_ERROR_UNKNOWN")]
+    [InlineData(700, "CUDA_ERROR_ILLEGAL_ADDRESS")]
+    [InlineData(719, "CUDA_ERROR_LAUNCH_FAILED")]
+    public void StickyErrorsPoisonTheContext(int code, string name)
+    {
+        var status = (CuResult)code;
+        Assert.True(status.IsSticky());
+        Assert.Equal(name, status.FallbackName());
+        var e = CudaCheck.Error(status, "Driver.cuStreamSynchronize(_stream)", kernel: null, lastKernel: "softmax_forward");
+        Assert.True(e.PoisonsContext);
+        var poison = new ContextPoison();
+        poison.Note(e);
+        var refused = Assert.Throws<CudaException>(() => poison.ThrowIfPoisoned(Device.Cuda(0)));
+        Assert.Contains("poisoned", refused.Message);
+        Assert.Contains("softmax_forward", refused.Message);
+    }
+
+    [Theory]
+    [InlineData(1)]     // invalid value
+    [InlineData(2)]     // out of memory
+    [InlineData(222)]   // unsupported PTX version: a load error, handled by the PTX fallback
+    public void OrdinaryErrorsDoNotPoisonTheContext(int code)
+    {
+        Assert.False(((CuResult)code).IsSticky());
+        var poison = new ContextPoison();
+        poison.Note(CudaCheck.Error((CuResult)code, "call", kernel: null, lastKernel: null));
+        poison.ThrowIfPoisoned(Device.Cuda(0));
+        Assert.Null(poison.Error);
+    }
+
+    [Fact]
+    public void CublasExecutionFailurePoisonsTheContextAndOtherCublasErrorsDoNot()
+    {
+        var failed = Cublas.Error(Cublas.StatusExecutionFailed, "Cublas.cublasSgemm_v2(handle, ...)", "cublas gemm");
+        Assert.True(failed.PoisonsContext);
+        Assert.Equal("CUBLAS_STATUS_EXECUTION_FAILED", failed.StatusName);
+        Assert.Contains("Restart the process", failed.Message);
+        var poison = new ContextPoison();
+        poison.Note(Cublas.Error(7, "Cublas.cublasSgemm_v2(handle, ...)"));          // invalid value: the call was refused, nothing ran
+        Assert.Null(poison.Error);
+        poison.Note(failed);
+        poison.Note(CudaCheck.Error(CuResult.IllegalAddress, "later", kernel: null, lastKernel: null));   // the first one is kept
+        var refused = Assert.Throws<CudaException>(() => poison.ThrowIfPoisoned(Device.Cuda(0)));
+        Assert.Contains("CUBLAS_STATUS_EXECUTION_FAILED", refused.Message);
+        Assert.Contains("refuses further work", refused.Message);
+        Assert.Same(failed, refused.InnerException);
     }
 
     [Fact]

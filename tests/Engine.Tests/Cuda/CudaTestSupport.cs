@@ -7,23 +7,36 @@ namespace Engine.Tests.Cuda;
 /// <summary>How CUDA tests find what they need, and how they skip (visibly) when it is missing.</summary>
 internal static class CudaTestSupport
 {
-    /// <summary>The real GPU backend, or a skip naming why there is none.</summary>
-    public static CudaBackend RequireGpu()
+    /// <summary>The real GPU backend for a hardware-only test (<paramref name="needs"/>: what the
+    /// emulator cannot stand in for), or a skip naming that and why there is no GPU.</summary>
+    public static CudaBackend RequireGpu(string needs)
     {
-        if (!CudaBackend.IsAvailable) Assert.Skip("No CUDA device: " + FirstLine(CudaBackend.UnavailableReason));
+        if (!CudaBackend.IsAvailable) Assert.Skip($"Needs a real GPU ({needs}); no CUDA device: " + FirstLine(CudaBackend.UnavailableReason));
         return CudaBackend.ForDevice(0);
     }
 
     public const string EmulatorVariable = "ENGINE_CUDA_EMULATOR";
 
     private static readonly Lazy<CudaBackend?> Emulated = new(() =>
-        Environment.GetEnvironmentVariable(EmulatorVariable) is { Length: > 0 } path ? new CudaBackend(new EmulatedQueue(path)) : null);
+        KernelEmulator.Find() is { Path: { } path } ? new CudaBackend(new EmulatedQueue(path)) : null);
 
     /// <summary>The backend the parity tests compare with the CPU: the real GPU; without one, the
-    /// CPU kernel emulator when ENGINE_CUDA_EMULATOR names it (scripts/kernel-emulator/build.sh);
-    /// otherwise a skip naming why.</summary>
+    /// CPU kernel emulator (see <see cref="KernelEmulator.Find"/>); otherwise a skip naming why.</summary>
     public static CudaBackend ParityBackend() =>
-        CudaBackend.IsAvailable ? CudaBackend.ForDevice(0) : Emulated.Value ?? RequireGpu();
+        CudaBackend.IsAvailable ? CudaBackend.ForDevice(0) : Emulated.Value ?? RequireGpuOrEmulator();
+
+    /// <summary>Skips (fails under CI=true, where .ci/run builds the emulator) naming both what is
+    /// missing: a GPU, and a usable kernel emulator.</summary>
+    private static CudaBackend RequireGpuOrEmulator()
+    {
+        var emulator = KernelEmulator.Find();
+        var why = "No CUDA device (" + FirstLine(CudaBackend.UnavailableReason) + ") and " + emulator.Problem;
+        if (IsCi) Assert.Fail("CI=true, so the CUDA tests must run on the kernel emulator, but: " + why);
+        Assert.Skip(why);
+        return null!;
+    }
+
+    public static bool IsCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
 
     // Stand-in backends reachable through the registry (Tensor.To, Model.Compile(device: …)) by their device.
     private static readonly Dictionary<Device, CudaBackend> StandIns = new();
@@ -73,7 +86,7 @@ internal static class CudaTestSupport
     {
         if (CudaBackend.IsAvailable) return Device.Cuda(0);
         if (EmulatedDevice.Value is { } d) return d;
-        RequireGpu();
+        RequireGpuOrEmulator();
         return default;
     }
 
@@ -86,9 +99,42 @@ internal static class CudaTestSupport
     {
         var nvrtc = CudaLibraries.Get(NativeLibrarySpec.Nvrtc);
         if (nvrtc.Loaded) return;
-        if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+        if (IsCi)
             Assert.Fail("CI=true but NVRTC could not be loaded, so the kernels cannot be compile-checked:\n" + nvrtc.NotFoundMessage);
         Assert.Skip("NVRTC is not installed (Debian: apt-get install libnvrtc11.2 from non-free): " + FirstLine(nvrtc.NotFoundMessage));
+    }
+
+    /// <summary>The allocator's statistics once every forgotten tensor has been finalized. Tests in
+    /// the cuda collection share backends, so a tensor an earlier test dropped without Dispose may
+    /// be finalized inside a later test's measured window and return its block there; measuring
+    /// after settling twice (a finalizer can release what held another finalizable object) keeps
+    /// exact byte counts exact.</summary>
+    public static CudaMemoryStats SettledMemoryStats(CudaBackend gpu)
+    {
+        for (var i = 0; i < 2; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+        gpu.Synchronize();
+        return gpu.MemoryStats;
+    }
+
+    /// <summary>How far the driver's free memory (cuMemGetInfo) may move over a window in which our
+    /// allocator asked the driver for nothing: 8 MiB. The driver allocates for itself out of our
+    /// sight, in 2 MiB pages (modules loaded lazily on first launch, the CUDA 12+ default; cuBLAS's
+    /// kernels for a new shape; graph uploads), so exact equality fails on a healthy GPU. Our own
+    /// leaks are caught exactly by DriverAllocations and ReservedBytes; this bound catches a leak
+    /// outside our allocator (e.g. one graph exec or cuBLAS workspace per step: ≥ 80 KiB a step over
+    /// 100 steps).</summary>
+    public const long DriverFreeMemoryTolerance = 8L << 20;
+
+    public static void AssertDriverFreeMemoryFlat(long before, long after, string window)
+    {
+        var moved = after - before;
+        Assert.True(Math.Abs(moved) <= DriverFreeMemoryTolerance,
+            $"the driver's free memory moved by {moved} bytes over {window} (tolerance ±{DriverFreeMemoryTolerance} bytes: " +
+            $"driver-internal pages); before {before}, after {after}");
     }
 
     public static string FirstLine(string? text) => (text ?? "unknown reason").Split('\n')[0].Trim();

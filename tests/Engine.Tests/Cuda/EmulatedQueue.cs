@@ -118,6 +118,7 @@ internal sealed unsafe class EmulatedQueue : CudaQueue
         float beta, ulong c, int ldc, bool tf32)
     {
         Capture.FirstUse("cublas", "Creating the cuBLAS handle (the first GEMM)");
+        Capture.FirstGemmOfShape(transA, transB, m, n, k);
         Capture.Run("Sgemm", () => GemmNow(m, n, k, transA, transB, alpha, a, lda, b, ldb, beta, c, ldc));
     }
 

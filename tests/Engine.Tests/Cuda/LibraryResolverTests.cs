@@ -125,6 +125,12 @@ public class CudaInfoReportTests
     [Fact]
     public void CudaInfoReport()
     {
+        if (Engine.Backends.CudaBackend.IsAvailable)
+        {
+            // One launch loads activations.cu, so the report says whether kernels load as cubin or PTX.
+            var x = Engine.Tensors.Tensor.FromArray(new[] { -1f, 2f }, new Engine.Tensors.Shape(2), Engine.Tensors.Device.Cuda(0));
+            Assert.Equal(new[] { 0f, 2f }, Engine.Autograd.Ops.Relu(x).ToArray<float>());
+        }
         var text = CudaInfo.Query().ToString();
         Assert.StartsWith("CUDA: ", text);
         if (Environment.GetEnvironmentVariable("ENGINE_CUDA_INFO_OUT") is { Length: > 0 } path) File.WriteAllText(path, text + Environment.NewLine);
