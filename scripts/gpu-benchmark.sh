@@ -7,7 +7,7 @@
 # (images/s, ms/step, peak GPU memory, managed bytes per step, engine/eager and engine/compile), the
 # accuracy table with the dataset it used, commit, GPU, driver and versions; the raw JSON lines and
 # logs go next to it (in $OUT packed as gpu-benchmark-raw.tar.gz: the device returns 8 files at most).
-# Settings (environment): STEPS (200), WARMUP (30), EPOCHS (5), PYTHON (a python with torch; found
+# Settings (environment): BUDGET_S (420: the whole run's time budget), STEPS (200), WARMUP (30), EPOCHS (5), PYTHON (a python with torch; found
 # when unset), DATA (an MNIST-format folder; else data/fashion-mnist, else the bundle's
 # .gpu/fashion-mnist.tar.xz, else data/digits: a fallback the report flags as NOT Fashion-MNIST).
 # Exit status: Engine's (0 measured, 3 CUDA unavailable: the report then says why and nothing was timed).
@@ -19,7 +19,25 @@ results=${OUT:-$root/benchmarks/results}
 steps=${STEPS:-200} warmup=${WARMUP:-30} epochs=${EPOCHS:-5}
 raw="$results/raw"
 rm -rf "$raw" && mkdir -p "$raw"   # scratch: a rerun starts clean
-log() { echo "[gpu-benchmark] $*" >&2; }
+log() { echo "[gpu-benchmark] $(date -u +%T) $*" >&2; }
+
+# Time budget (BUDGET_S, default 420 s): the device command must end within 8 minutes with its
+# report written, so each stage runs under `timeout` with what is left (keeping 30 s for the
+# report); a stage that runs out is recorded as rc=124 in status.txt and the report says so.
+budget=${BUDGET_S:-420}
+began=$SECONDS
+stage() {
+  local name=$1 left
+  shift
+  left=$((budget - (SECONDS - began) - 30))
+  if [ "$left" -lt 10 ]; then
+    log "$name: skipped, the ${budget} s budget is spent"
+    echo "$name rc=124 (not started: budget spent)" >> "$raw/status.txt"
+    return 124
+  fi
+  log "$name (at most ${left} s)"
+  timeout -k 5 "$left" "$@"
+}
 
 [ -x .gpu/run.sh ] || { log "no .gpu/run.sh: build the bundle with scripts/gpu-bundle.sh and carry .gpu"; exit 2; }
 
@@ -62,21 +80,22 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader > 
   || echo "no GPU (nvidia-smi unavailable), -, -" > "$raw/nvidia-smi.txt"
 .gpu/run.sh info > "$raw/cuda-info.txt" 2>&1 || true
 
-log "engine: training step, $steps steps after $warmup"
-.gpu/run.sh bench gpu-compare --json --speed-only --steps "$steps" --warmup "$warmup" > "$raw/engine.jsonl" 2> "$raw/engine.log"
+stage "engine speed" .gpu/run.sh bench gpu-compare --json --speed-only --steps "$steps" --warmup "$warmup" \
+  > "$raw/engine.jsonl" 2> >(tee "$raw/engine.log" >&2)
 engine_rc=$?
 echo "engine speed rc=$engine_rc" >> "$raw/status.txt"
 if [ -n "$python" ]; then
-  log "pytorch: eager and torch.compile"
-  "$python" benchmarks/pytorch/seed_cnn.py speed --steps "$steps" --warmup "$warmup" > "$raw/pytorch.jsonl" 2> "$raw/pytorch.log"
+  stage "pytorch speed" env PYTHONUNBUFFERED=1 "$python" benchmarks/pytorch/seed_cnn.py speed --steps "$steps" --warmup "$warmup" \
+    > "$raw/pytorch.jsonl" 2> >(tee "$raw/pytorch.log" >&2)
   echo "pytorch speed rc=$?" >> "$raw/status.txt"
 fi
 if [ -n "${DATA:-}" ]; then
-  log "accuracy: $epochs epochs on $DATA"
-  .gpu/run.sh bench gpu-compare --json --accuracy-only --epochs "$epochs" --data "$DATA" >> "$raw/engine.jsonl" 2>> "$raw/engine.log"
+  stage "engine accuracy" .gpu/run.sh bench gpu-compare --json --accuracy-only --epochs "$epochs" --data "$DATA" \
+    >> "$raw/engine.jsonl" 2> >(tee -a "$raw/engine.log" >&2)
   echo "engine accuracy rc=$?" >> "$raw/status.txt"
   if [ -n "$python" ]; then
-    "$python" benchmarks/pytorch/seed_cnn.py accuracy --epochs "$epochs" --data "$DATA" >> "$raw/pytorch.jsonl" 2>> "$raw/pytorch.log"
+    stage "pytorch accuracy" env PYTHONUNBUFFERED=1 "$python" benchmarks/pytorch/seed_cnn.py accuracy --epochs "$epochs" --data "$DATA" \
+      >> "$raw/pytorch.jsonl" 2> >(tee -a "$raw/pytorch.log" >&2)
     echo "pytorch accuracy rc=$?" >> "$raw/status.txt"
   fi
 fi
@@ -89,8 +108,7 @@ raw_name=raw/
 if [ -n "${OUT:-}" ]; then raw_name=gpu-benchmark-raw.tar.gz; fi
 
 if [ "${KERNELS:-0}" = 1 ] && [ "$engine_rc" = 0 ]; then
-  log "kernel benchmarks (BenchmarkDotNet, in process)"
-  .gpu/run.sh bench --filter '*KernelBenchmarks*' --inProcess --job short > "$raw/kernels.log" 2>&1
+  stage "kernel benchmarks" .gpu/run.sh bench --filter '*KernelBenchmarks*' --inProcess --job short > "$raw/kernels.log" 2>&1
   echo "kernels rc=$?" >> "$raw/status.txt"
   # run.sh bench works in $results; its tables join the raw logs.
   [ -d "$results/BenchmarkDotNet.Artifacts" ] && mv "$results/BenchmarkDotNet.Artifacts" "$raw/"
@@ -100,7 +118,7 @@ if ! python3 scripts/gpu-benchmark-report.py --raw "$raw" --steps "$steps" --war
   log "the report script failed; the raw files are in $raw_name"
   echo "# gpu-benchmark: the report could not be written; see $raw_name (status.txt, *.log)" > "$report"
 fi
-log "wrote $report"
+log "wrote $report ($((SECONDS - began)) s in all)"
 cat "$report"
 
 if [ -n "${OUT:-}" ]; then

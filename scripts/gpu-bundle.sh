@@ -2,11 +2,15 @@
 # Builds .gpu/: what the GPU machine (no .NET, no network) needs, within the 64 MiB that the device
 # tool sends per call (the working tree's tracked files AND the carried paths count together).
 # Two bundles, one at a time in .gpu/ (each build replaces the other):
-#   scripts/gpu-bundle.sh            the test bundle:       runtime + tests + benchmarks + CLI
-#       then run(carry: [".gpu"], command: ".gpu/run.sh suite")   (issue 4: whole suite + the GPU test log)
-#         or run(carry: [".gpu"], command: ".gpu/run.sh tests [xunit options]")
-#   scripts/gpu-bundle.sh --compare  the comparison bundle: runtime + benchmarks + Fashion-MNIST
-#       then run(carry: [".gpu"], command: ".gpu/run.sh compare")   (issue 8: Engine vs PyTorch)
+# The device gives one command at most 10 minutes and a session 15 minutes in all (start-up included),
+# and a command that times out returns only the files it already wrote; so two short commands, each
+# with its own time guard and its log tee'd into $OUT as it goes:
+#   (a) scripts/gpu-bundle.sh            the test bundle:       runtime + tests + benchmarks + CLI
+#       then run(carry: [".gpu"], timeout_s: 420, command: ".gpu/run.sh cuda-tests")
+#            `engine info` + the Engine.Tests.Cuda namespace + the GPU test log, in under 6 minutes
+#   (b) scripts/gpu-bundle.sh --compare  the comparison bundle: runtime + benchmarks + Fashion-MNIST
+#       then run(carry: [".gpu"], timeout_s: 540, command: ".gpu/run.sh compare")
+#            Engine vs PyTorch (scripts/gpu-benchmark.sh), in under 8 minutes
 # Fashion-MNIST (~25 MiB even as xz) does not fit beside the tests, hence the second bundle.
 # Parts (each built here, unpacked under /tmp on the device by .gpu/run.sh):
 #   .gpu/dotnet-runtime.tar.xz   this machine's .NET runtime: dotnet, host/, shared/Microsoft.NETCore.App/,
@@ -156,14 +160,15 @@ fi
 
 cat > "$out/run.sh" <<'RUN'
 #!/usr/bin/env bash
-# On the GPU machine:  .gpu/run.sh suite [xunit options]    CUDA report + Engine.Tests + the GPU test log (scripts/gpu-test-report.py) in $OUT
-#                      .gpu/run.sh tests [xunit options]    e.g. -namespace Engine.Tests.Cuda (xunit's own runner: -? lists options)
+# On the GPU machine:  .gpu/run.sh cuda-tests [xunit options]   (a): `engine info`, the Engine.Tests.Cuda namespace and the
+#                                                          GPU test log (scripts/gpu-test-report.py) in $OUT, in under 6 minutes
+#                      .gpu/run.sh tests [xunit options]    e.g. -class '*Parity*' (xunit's own runner: -? lists options)
 #                      .gpu/run.sh bench [BenchmarkDotNet options]   (add --inProcess: no SDK there)
 #                      .gpu/run.sh cli [engine arguments]
 #                      .gpu/run.sh info                     CUDA devices and libraries as Engine sees them
 #                      .gpu/run.sh compare                  scripts/gpu-benchmark.sh: seed CNN, Engine vs PyTorch
 #                      .gpu/run.sh data                     unpacks Fashion-MNIST, prints its folder
-# Which of these a bundle can run: .gpu/bundle.txt (test bundle: tests, bench, cli, info;
+# Which of these a bundle can run: .gpu/bundle.txt (test bundle: cuda-tests, tests, bench, cli, info;
 # comparison bundle: bench, compare, data). Results and logs go to $OUT when it is set.
 # Relies on bash, coreutils (md5sum), tar, and xz or else python3 (its lzma module) to unpack.
 set -euo pipefail
@@ -214,21 +219,34 @@ case "$what" in
          fi
          dotnet_env; cd "$(unpack tests)" && ENGINE_CUDA_INFO_OUT="$results/cuda-info.txt" dotnet Engine.Tests.dll -noColor -method '*CudaInfoReport' >/dev/null || true
          cat "$results/cuda-info.txt" ;;
-  suite) # Issue 4's GPU run in one call: the CUDA report, the whole Engine.Tests suite (or the xunit
-         # filters given) with the seed CNN's loss table, then the log (scripts/gpu-test-report.py).
-         if [ ! -f "$here/tests.tar.xz" ]; then echo "suite: this is the comparison bundle; build the test bundle (scripts/gpu-bundle.sh)" >&2; exit 2; fi
-         dotnet_env; app=$(unpack tests)
-         (cd "$app" && ENGINE_CUDA_INFO_OUT="$results/cuda-info.txt" dotnet Engine.Tests.dll -noColor -method '*CudaInfoReport' >/dev/null) || true
+  cuda-tests)
+         # (a) in one device call, under 6 minutes (the tool allows 10): each step has its own time
+         # limit, and everything is tee'd into $OUT as it happens, so a stop still returns the log.
+         if [ ! -f "$here/tests.tar.xz" ]; then echo "cuda-tests: this is the comparison bundle; build the test bundle (scripts/gpu-bundle.sh)" >&2; exit 2; fi
+         started=$SECONDS
+         dotnet_env; app=$(unpack tests); cli=$(unpack cli)
          cp "$here/commit.txt" "$results/commit.txt"
-         status=0
-         (cd "$app" && ENGINE_LOSS_TABLE_OUT="$results/loss-table.txt" dotnet Engine.Tests.dll -noColor -result-xml "$results/tests.xml" "$@") \
-           > "$results/tests.log" 2>&1 || status=$?
-         tail -n 4 "$results/tests.log"
+         echo "== engine info (unpacked in $((SECONDS - started)) s)" | tee "$results/engine-info.txt"
+         timeout -k 5 60 dotnet "$cli/Engine.Cli.dll" info 2>&1 | tee -a "$results/engine-info.txt" || true
+         cp "$results/engine-info.txt" "$results/cuda-info.txt"   # CudaInfoReport rewrites it, with the kernel modules it loaded
+         limit=${ENGINE_TESTS_TIMEOUT:-$((330 - (SECONDS - started)))}
+         echo "== Engine.Tests.Cuda (time limit ${limit} s)" | tee "$results/tests.log"
+         set +e
+         (cd "$app" && ENGINE_CUDA_VERBOSE=1 ENGINE_CUDA_INFO_OUT="$results/cuda-info.txt" ENGINE_LOSS_TABLE_OUT="$results/loss-table.txt" \
+           timeout -k 10 "$limit" dotnet Engine.Tests.dll -noColor -namespace Engine.Tests.Cuda -result-xml "$results/tests.xml" "$@") 2>&1 \
+           | tee -a "$results/tests.log"
+         status=${PIPESTATUS[0]}
+         set -e
+         [ "$status" -ne 124 ] || echo "== the test run hit its ${limit} s limit; the log above is what ran" | tee -a "$results/tests.log"
          python3 "$here/../scripts/gpu-test-report.py" "$results" || { [ "$status" -ne 0 ] || status=1; }
+         echo "== cuda-tests took $((SECONDS - started)) s, exit $status"
          exit "$status" ;;
   data)  dir=$(unpack fashion-mnist) && echo "$dir/fashion-mnist" ;;
-  compare) exec "$here/../scripts/gpu-benchmark.sh" "$@" ;;
-  *) echo "usage: $0 tests|suite|bench|cli|info|compare|data [args]" >&2; exit 2 ;;
+  compare) # (b) under 8 minutes: gpu-benchmark.sh keeps its own time budget; its progress is tee'd into $OUT.
+         set +e
+         "$here/../scripts/gpu-benchmark.sh" "$@" 2>&1 | tee "$results/compare.log"
+         exit "${PIPESTATUS[0]}" ;;
+  *) echo "usage: $0 cuda-tests|tests|bench|cli|info|compare|data [args]" >&2; exit 2 ;;
 esac
 RUN
 chmod +x "$out/run.sh"
@@ -237,7 +255,7 @@ chmod +x "$out/run.sh"
 tree=$(git ls-files -z --cached --others --exclude-standard | du -cb --files0-from=- 2>/dev/null | tail -1 | cut -f1)
 parts=$(cd "$out" && ls)
 {
-  echo "$kind bundle ($([ "$kind" = compare ] && echo 'run.sh compare | bench | data' || echo 'run.sh suite | tests | bench | cli | info'))"
+  echo "$kind bundle ($([ "$kind" = compare ] && echo 'run.sh compare | bench | data' || echo 'run.sh cuda-tests | tests | bench | cli | info'))"
   for p in $parts; do printf '%s %d\n' "$p" "$(stat -c %s "$out/$p")"; done
 } > "$out/bundle.txt"
 bundle=$(du -sb "$out" | cut -f1)
