@@ -24,7 +24,47 @@ internal sealed record LibraryLoadResult(NativeLibrarySpec Spec, nint Handle, st
 internal static class CudaLibraries
 {
     private static readonly Dictionary<string, Lazy<LibraryLoadResult>> Results = NativeLibrarySpec.All.ToDictionary(
-        s => s.Name, s => new Lazy<LibraryLoadResult>(() => Load(s, LibrarySearch.Locations(s, Environment.GetEnvironmentVariable))));
+        s => s.Name, s => new Lazy<LibraryLoadResult>(() =>
+            LoadForDriver(s, LibrarySearch.Locations(s, Environment.GetEnvironmentVariable), s.Name == "cuda" ? null : DriverCudaMajor())));
+
+    /// <summary>The CUDA major version the installed driver supports (13 for 13.0), or null without a driver.</summary>
+    private static int? DriverCudaMajor()
+    {
+        if (!Get(NativeLibrarySpec.Driver).Loaded) return null;
+        try
+        {
+            return Driver.cuDriverGetVersion(out var v) == CuResult.Success && v > 0 ? v / 1000 : null;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The CUDA major version a soname belongs to: libnvrtc.so.12 → 12, libnvrtc.so.11.2 → 11.</summary>
+    internal static int? SonameMajor(string fileName)
+    {
+        var at = fileName.IndexOf(".so.", StringComparison.Ordinal);
+        if (at < 0) return null;
+        var digits = new string(fileName[(at + 4)..].TakeWhile(char.IsDigit).ToArray());
+        return int.TryParse(digits, CultureInfo.InvariantCulture, out var major) ? major : null;
+    }
+
+    /// <summary>NVRTC and cuBLAS newer than the driver's CUDA major version are looked for only after
+    /// every location was searched for one the driver supports: otherwise a newer library that
+    /// happens to come first (LD_LIBRARY_PATH, a Python wheel) would win, and NVRTC's output for it
+    /// is refused by the driver. Within the supported ones the spec's order (newest first) stands.</summary>
+    internal static LibraryLoadResult LoadForDriver(NativeLibrarySpec spec, IReadOnlyList<SearchLocation> locations, int? driverMajor)
+    {
+        if (driverMajor is not { } major) return Load(spec, locations);
+        var supported = spec.FileNames.Where(n => SonameMajor(n) is not { } m || m <= major).ToArray();
+        var newer = spec.FileNames.Except(supported).ToArray();
+        if (supported.Length == 0 || newer.Length == 0) return Load(spec, locations);
+        var first = Load(spec with { FileNames = supported }, locations);
+        if (first.Loaded) return first with { Spec = spec };
+        var second = Load(spec with { FileNames = newer }, locations);
+        return second with { Spec = spec, Attempts = [.. first.Attempts, .. second.Attempts.Select(a => a + $" (newer than the driver's CUDA {major})")] };
+    }
 
     public static LibraryLoadResult Get(NativeLibrarySpec spec) => Results[spec.Name].Value;
 

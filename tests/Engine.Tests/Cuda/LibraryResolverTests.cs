@@ -35,6 +35,47 @@ public class LibraryResolverTests
         Assert.Equal(["libcublasLt.so.13"], NativeLibrarySpec.Cublas.CompanionPatterns("libcublas.so.13"));
     }
 
+    [Theory]
+    [InlineData("libnvrtc.so.13", 13)]
+    [InlineData("libnvrtc.so.11.2", 11)]
+    [InlineData("libcublas.so.12", 12)]
+    public void SonameMajorIsTheCudaMajorVersion(string name, int major) => Assert.Equal(major, CudaLibraries.SonameMajor(name));
+
+    /// <summary>A driver for CUDA 12 with NVRTC 13 first on the path (a wheel, LD_LIBRARY_PATH) and
+    /// NVRTC 12 in a toolkit further down: every location is searched for the 12 before the 13 is
+    /// tried. The files are fakes, so each load fails and the attempts show the order.</summary>
+    [Fact]
+    public void NvrtcNewerThanTheDriverIsTriedOnlyAfterEveryMatchingOne()
+    {
+        var dir = Directory.CreateTempSubdirectory("engine-libs-");
+        try
+        {
+            var wheel = Directory.CreateDirectory(Path.Combine(dir.FullName, "wheel")).FullName;
+            var toolkit = Directory.CreateDirectory(Path.Combine(dir.FullName, "toolkit")).FullName;
+            File.WriteAllText(Path.Combine(wheel, "libnvrtc.so.13"), "not a library");
+            File.WriteAllText(Path.Combine(toolkit, "libnvrtc.so.12"), "not a library");
+            SearchLocation[] locations = [new("wheel", wheel), new("toolkit", toolkit)];
+
+            var forCuda12 = CudaLibraries.LoadForDriver(NativeLibrarySpec.Nvrtc, locations, driverMajor: 12);
+            var tried = forCuda12.Attempts.Where(a => a.Contains(".so.1", StringComparison.Ordinal) && !a.Contains("(none of", StringComparison.Ordinal)).ToList();
+            Assert.Equal(2, tried.Count);
+            Assert.Contains("libnvrtc.so.12", tried[0]);
+            Assert.Contains("libnvrtc.so.13", tried[1]);
+            Assert.Contains("newer than the driver's CUDA 12", tried[1]);
+            Assert.Same(NativeLibrarySpec.Nvrtc, forCuda12.Spec);
+
+            // Without a driver (or with a CUDA 13 one) the plain order: location first, newest name first.
+            var plain = CudaLibraries.LoadForDriver(NativeLibrarySpec.Nvrtc, locations, driverMajor: null);
+            var order = plain.Attempts.Where(a => a.Contains("libnvrtc.so.1", StringComparison.Ordinal) && !a.Contains("(none of", StringComparison.Ordinal)).ToList();
+            Assert.Contains("libnvrtc.so.13", order[0]);
+            Assert.Contains("libnvrtc.so.12", order[1]);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
     [Fact]
     public void FindsPythonWheelFoldersIncludingCu13()
     {
