@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # The seed CNN, Engine vs PyTorch, in one session on one GPU (issue 8). Runs on the GPU machine from
 # the repository root, with the comparison bundle built here first:
-#   scripts/gpu-bundle.sh --compare           (on the development machine: runtime, benchmarks, Fashion-MNIST in .gpu/)
-#   run(carry: [".gpu"], command: ".gpu/run.sh compare")
+#   scripts/gpu-bundle.sh --compare           (on the development machine: runtime, benchmarks, Fashion-MNIST in .gpu-compare/)
+#   run(carry: [".gpu-compare"], command: ".gpu-compare/run.sh compare")
+# The bundle it uses is GPU_BUNDLE (run.sh compare sets it to its own folder), else .gpu.
 # Writes benchmarks/results/<date>-<gpu>.md (into $OUT when set) with a table per workload
 # (images/s, ms/step, peak GPU memory, managed bytes per step, engine/eager and engine/compile), the
 # accuracy table with the dataset it used, commit, GPU, driver and versions; the raw JSON lines and
 # logs go next to it (in $OUT packed as gpu-benchmark-raw.tar.gz: the device returns 8 files at most).
 # Settings (environment): BUDGET_S (420: the whole run's time budget), STEPS (200), WARMUP (30), EPOCHS (5), PYTHON (a python with torch; found
 # when unset), DATA (an MNIST-format folder; else data/fashion-mnist, else the bundle's
-# .gpu/fashion-mnist.tar.xz, else data/digits: a fallback the report flags as NOT Fashion-MNIST).
+# bundle's fashion-mnist.tar.xz, else data/digits: a fallback the report flags as NOT Fashion-MNIST).
 # Exit status: Engine's (0 measured, 3 CUDA unavailable: the report then says why and nothing was timed).
 # KERNELS=1 also runs the BenchmarkDotNet kernel benchmarks afterwards (--inProcess, short job).
 set -uo pipefail
@@ -38,7 +39,8 @@ stage() {
   timeout -k 5 "$left" "$@"
 }
 
-[ -x .gpu/run.sh ] || { log "no .gpu/run.sh: build the bundle with scripts/gpu-bundle.sh and carry .gpu"; exit 2; }
+bundle=${GPU_BUNDLE:-.gpu}
+[ -x "$bundle/run.sh" ] || { log "no $bundle/run.sh: build the bundle with scripts/gpu-bundle.sh --compare and carry .gpu-compare"; exit 2; }
 
 # The accuracy data, and where it came from: raw/data.txt feeds the report, so that a fallback to
 # the embedded digits can never pass for Fashion-MNIST.
@@ -46,9 +48,9 @@ data_source="DATA (set by the caller)"
 if [ -z "${DATA:-}" ]; then
   if ls data/fashion-mnist/train-images-idx3-ubyte* >/dev/null 2>&1; then
     DATA=$root/data/fashion-mnist data_source="data/fashion-mnist"
-  elif [ -f .gpu/fashion-mnist.tar.xz ]; then
-    if DATA=$(.gpu/run.sh data); then data_source=".gpu/fashion-mnist.tar.xz (unpacked to $DATA)"
-    else log "could not unpack .gpu/fashion-mnist.tar.xz"; DATA=""; fi
+  elif [ -f "$bundle/fashion-mnist.tar.xz" ]; then
+    if DATA=$("$bundle/run.sh" data); then data_source="$(basename "$bundle")/fashion-mnist.tar.xz (unpacked to $DATA)"
+    else log "could not unpack $bundle/fashion-mnist.tar.xz"; DATA=""; fi
   fi
   if [ -z "${DATA:-}" ] && ls data/digits/train-images-idx3-ubyte* >/dev/null 2>&1; then
     DATA=$root/data/digits
@@ -74,12 +76,12 @@ if [ -z "$python" ]; then
 fi
 
 # What was measured: the commit the bundle was built from (no .git on the device), the GPU and driver.
-if git rev-parse HEAD >/dev/null 2>&1; then git rev-parse HEAD > "$raw/commit.txt"; else cp .gpu/commit.txt "$raw/commit.txt" 2>/dev/null || echo unknown > "$raw/commit.txt"; fi
+if git rev-parse HEAD >/dev/null 2>&1; then git rev-parse HEAD > "$raw/commit.txt"; else cp "$bundle/commit.txt" "$raw/commit.txt" 2>/dev/null || echo unknown > "$raw/commit.txt"; fi
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader > "$raw/nvidia-smi.txt" 2>/dev/null \
   || echo "no GPU (nvidia-smi unavailable), -, -" > "$raw/nvidia-smi.txt"
-.gpu/run.sh info > "$raw/cuda-info.txt" 2>&1 || true
+"$bundle/run.sh" info > "$raw/cuda-info.txt" 2>&1 || true
 
-stage "engine speed" .gpu/run.sh bench gpu-compare --json --speed-only --steps "$steps" --warmup "$warmup" \
+stage "engine speed" "$bundle/run.sh" bench gpu-compare --json --speed-only --steps "$steps" --warmup "$warmup" \
   > "$raw/engine.jsonl" 2> >(tee "$raw/engine.log" >&2)
 engine_rc=$?
 echo "engine speed rc=$engine_rc" >> "$raw/status.txt"
@@ -89,7 +91,7 @@ if [ -n "$python" ]; then
   echo "pytorch speed rc=$?" >> "$raw/status.txt"
 fi
 if [ -n "${DATA:-}" ]; then
-  stage "engine accuracy" .gpu/run.sh bench gpu-compare --json --accuracy-only --epochs "$epochs" --data "$DATA" \
+  stage "engine accuracy" "$bundle/run.sh" bench gpu-compare --json --accuracy-only --epochs "$epochs" --data "$DATA" \
     >> "$raw/engine.jsonl" 2> >(tee -a "$raw/engine.log" >&2)
   echo "engine accuracy rc=$?" >> "$raw/status.txt"
   if [ -n "$python" ]; then
@@ -107,7 +109,7 @@ raw_name=raw/
 if [ -n "${OUT:-}" ]; then raw_name=gpu-benchmark-raw.tar.gz; fi
 
 if [ "${KERNELS:-0}" = 1 ] && [ "$engine_rc" = 0 ]; then
-  stage "kernel benchmarks" .gpu/run.sh bench --filter '*KernelBenchmarks*' --inProcess --job short > "$raw/kernels.log" 2>&1
+  stage "kernel benchmarks" "$bundle/run.sh" bench --filter '*KernelBenchmarks*' --inProcess --job short > "$raw/kernels.log" 2>&1
   echo "kernels rc=$?" >> "$raw/status.txt"
   # run.sh bench works in $results; its tables join the raw logs.
   [ -d "$results/BenchmarkDotNet.Artifacts" ] && mv "$results/BenchmarkDotNet.Artifacts" "$raw/"

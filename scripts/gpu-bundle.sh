@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # Builds .gpu/: what the GPU machine (no .NET, no network) needs, within the 64 MiB that the device
 # tool sends per call (the working tree's tracked files AND the carried paths count together).
-# Two bundles, one at a time in .gpu/ (each build replaces the other):
 # The device gives one command at most 10 minutes and a session 15 minutes in all (start-up included),
 # and a command that times out returns only the files it already wrote; so two short commands, each
-# with its own time guard and its log tee'd into $OUT as it goes:
+# with its own time guard and its log tee'd into $OUT as it goes, each with its own bundle folder
+# (build both first, so that (b) can follow (a) on the warm machine):
 #   (a) scripts/gpu-bundle.sh            the test bundle:       runtime + tests + benchmarks + CLI
 #       then run(carry: [".gpu"], timeout_s: 420, command: ".gpu/run.sh cuda-tests")
 #            `engine info` + the Engine.Tests.Cuda namespace + the GPU test log, in under 6 minutes
-#   (b) scripts/gpu-bundle.sh --compare  the comparison bundle: runtime + benchmarks + Fashion-MNIST
-#       then run(carry: [".gpu"], timeout_s: 540, command: ".gpu/run.sh compare")
+#   (b) scripts/gpu-bundle.sh --compare  the comparison bundle, in .gpu-compare/: runtime + benchmarks + Fashion-MNIST
+#       then run(carry: [".gpu-compare"], timeout_s: 540, command: ".gpu-compare/run.sh compare")
 #            Engine vs PyTorch (scripts/gpu-benchmark.sh), in under 8 minutes
 # Fashion-MNIST (~25 MiB even as xz) does not fit beside the tests, hence the second bundle.
 # Parts (each built here, unpacked under /tmp on the device by .gpu/run.sh):
@@ -29,7 +29,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-out="$root/.gpu"
 mib=$((1024 * 1024))
 limit=$((64 * mib))
 margin=$((1 * mib))   # the tree grows between building and carrying: keep room
@@ -38,9 +37,14 @@ kind=tests
 case "${1:-}" in
   "") ;;
   --compare) kind=compare ;;
-  -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+  -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
   *) echo "usage: $0 [--compare]" >&2; exit 2 ;;
 esac
+
+# Each bundle has its own folder, so both can be built before a GPU session and (b) can follow (a)
+# on the same warm machine.
+if [ "$kind" = compare ]; then bundle_name=.gpu-compare; else bundle_name=.gpu; fi
+out="$root/$bundle_name"
 
 cache=${ENGINE_BUNDLE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/engine-gpu-bundle}
 mkdir -p "$cache"
@@ -92,7 +96,7 @@ publish_drop=(libcapstone.so Gee.External.Capstone.dll Iced.dll Microsoft.Diagno
 publish() {
   local project=$1 name=$2 staging="$out/.staging/$2"
   mkdir -p "$out/.staging"
-  echo "publish: $project -> .gpu/$name.tar.xz"
+  echo "publish: $project -> $(basename "$out")/$name.tar.xz"
   # No symbols, no XML docs (ours or the packages'), English resources only.
   if ! dotnet publish "$project" -c Release -r linux-x64 --self-contained false -o "$staging" -nologo -v quiet \
       -p:DebugType=none -p:SatelliteResourceLanguages=en -p:GenerateDocumentationFile=false \
@@ -166,10 +170,10 @@ cat > "$out/run.sh" <<'RUN'
 #                      .gpu/run.sh bench [BenchmarkDotNet options]   (add --inProcess: no SDK there)
 #                      .gpu/run.sh cli [engine arguments]
 #                      .gpu/run.sh info                     CUDA devices and libraries as Engine sees them
-#                      .gpu/run.sh compare                  scripts/gpu-benchmark.sh: seed CNN, Engine vs PyTorch
-#                      .gpu/run.sh data                     unpacks Fashion-MNIST, prints its folder
-# Which of these a bundle can run: .gpu/bundle.txt (test bundle: cuda-tests, tests, bench, cli, info;
-# comparison bundle: bench, compare, data). Results and logs go to $OUT when it is set.
+#   .gpu-compare/run.sh compare                            (b): scripts/gpu-benchmark.sh, seed CNN, Engine vs PyTorch
+#   .gpu-compare/run.sh data                               unpacks Fashion-MNIST, prints its folder
+# Which of these a bundle can run: its bundle.txt (test bundle .gpu: cuda-tests, tests, bench, cli,
+# info; comparison bundle .gpu-compare: bench, compare, data). Results and logs go to $OUT when it is set.
 # Relies on bash, coreutils (md5sum), tar, and xz or else python3 (its lzma module) to unpack.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -178,7 +182,7 @@ unpacked=${ENGINE_GPU_UNPACK:-/tmp/engine-gpu}
 unpack() {
   local archive="$here/$1.tar.xz" dest
   if [ ! -f "$archive" ]; then
-    echo "run.sh: .gpu/$1.tar.xz is not in this bundle ($(head -1 "$here/bundle.txt" 2>/dev/null || echo unknown));" \
+    echo "run.sh: $(basename "$here")/$1.tar.xz is not in this bundle ($(head -1 "$here/bundle.txt" 2>/dev/null || echo unknown));" \
       "build the one that has it (scripts/gpu-bundle.sh: tests, cli; --compare: Fashion-MNIST)" >&2
     return 1
   fi
@@ -244,7 +248,7 @@ case "$what" in
   data)  dir=$(unpack fashion-mnist) && echo "$dir/fashion-mnist" ;;
   compare) # (b) under 8 minutes: gpu-benchmark.sh keeps its own time budget; its progress is tee'd into $OUT.
          set +e
-         "$here/../scripts/gpu-benchmark.sh" "$@" 2>&1 | tee "$results/compare.log"
+         GPU_BUNDLE=$here "$here/../scripts/gpu-benchmark.sh" "$@" 2>&1 | tee "$results/compare.log"
          exit "${PIPESTATUS[0]}" ;;
   *) echo "usage: $0 cuda-tests|tests|bench|cli|info|compare|data [args]" >&2; exit 2 ;;
 esac
@@ -262,11 +266,11 @@ bundle=$(du -sb "$out" | cut -f1)
 total=$((bundle + tree))
 echo "$kind bundle:"
 for p in $parts bundle.txt; do printf '  %-26s %6.1f MiB\n' "$p" "$(echo "$(stat -c %s "$out/$p") / $mib" | bc -l)"; done
-printf '  %-26s %6.1f MiB\n' ".gpu in all" "$(echo "$bundle / $mib" | bc -l)"
+printf '  %-26s %6.1f MiB\n' "$bundle_name in all" "$(echo "$bundle / $mib" | bc -l)"
 printf '  %-26s %6.1f MiB\n' "working tree (travels too)" "$(echo "$tree / $mib" | bc -l)"
 printf 'total: %d bytes (%.1f MiB; the device takes 64 MiB, this script wants %.0f MiB of margin)\n' \
   "$total" "$(echo "$total / $mib" | bc -l)" "$(echo "$margin / $mib" | bc -l)"
 if [ "$total" -gt $((limit - margin)) ]; then
-  echo "error: .gpu plus the working tree is $((total / mib)) MiB, over the $(((limit - margin) / mib)) MiB that can be carried with margin" >&2
+  echo "error: $bundle_name plus the working tree is $((total / mib)) MiB, over the $(((limit - margin) / mib)) MiB that can be carried with margin" >&2
   exit 1
 fi
