@@ -14,7 +14,7 @@ for tool in g++ python3; do
   command -v "$tool" >/dev/null || { echo "build.sh: $tool is needed (Debian: apt-get install g++ python3)" >&2; exit 1; }
 done
 # Hashed before building, so an edit made meanwhile shows up as a stale stamp, not a wrong one.
-stamp=$(for dir in kernels "$here"; do (cd "$dir" && LC_ALL=C ls -A | LC_ALL=C sort | while read -r f; do [ -f "$f" ] && sha256sum "$f" | sed "s|  |  $dir/|"; done); done | sha256sum | cut -d' ' -f1)
+stamp=$(for dir in kernels "$here"; do (cd "$dir" && LC_ALL=C ls -A | LC_ALL=C sort | while read -r f; do if [ -f "$f" ]; then sha256sum "$f" | sed "s|  |  $dir/|"; fi; done); done | sha256sum | cut -d' ' -f1)
 rm -f "$out/sources.sha256"
 mkdir -p "$out/src"
 python3 - "$out/src" kernels/*.cu <<'PY'
