@@ -1,3 +1,4 @@
+using Engine.Backends;
 using Engine.Tensors;
 
 namespace Engine.Autograd;
@@ -12,9 +13,16 @@ public static partial class Ops
     /// <summary>Convolution as one GEMM: col = im2col(x) [C·KH·KW, N·OH·OW]; Y' = W · col [F, N·OH·OW];
     /// Y' is transposed to NCHW and the bias added. One recorded op, so backward is one GEMM per
     /// gradient plus col2im.</summary>
-    public static Tensor Conv2D(Tensor x, Tensor w, Tensor? b, int strideH, int strideW, Padding padding)
+    public static Tensor Conv2D(Tensor x, Tensor w, Tensor? b, int strideH, int strideW, Padding padding) =>
+        Conv2D(x, w, b, strideH, strideW, padding, relu: false);
+
+    /// <summary>Conv2D followed by ReLU as one recorded op (what a Conv2D layer with activation "relu"
+    /// runs): the same values as Relu(Conv2D(...)). On the CPU in float32 the GEMM's output pass adds the
+    /// bias, applies ReLU and writes NCHW directly; elsewhere it is the composite of the backend's
+    /// kernels. Backward masks the gradient by y &gt; 0 (exactly where ReLU's input was positive).</summary>
+    public static Tensor Conv2D(Tensor x, Tensor w, Tensor? b, int strideH, int strideW, Padding padding, bool relu)
     {
-        const string op = "conv2d";
+        var op = relu ? "conv2d_relu" : "conv2d";
         RequireFloat(op, x);
         if (x.Rank != 4)
             throw new ArgumentException($"{op} expects a rank-4 input (N, C, H, W); received shape {x.Shape}.");
@@ -34,19 +42,25 @@ public static partial class Ops
         var (n, c, k, pixels) = (g.N, g.C, g.C * g.KH * g.KW, g.OH * g.OW);
         var columns = n * pixels;
         var be = x.Backend;
+        var fused = CpuBackend.FusesConv(x, k);
 
         var col = Tensor.Empty(new Shape(k, columns), x.DType, x.Device);
         be.Im2Col(x, col, n, c, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.OH, g.OW);
-        using var yT = Tensor.Empty(new Shape(f, columns), x.DType, x.Device);
-        be.Gemm(false, false, f, columns, k, 1, w, col, 0, yT);
         var y = Tensor.Empty(new Shape(n, f, g.OH, g.OW), x.DType, x.Device);
-        if (b is null) be.Transpose01(yT, y, f, n, pixels);
+        if (fused) CpuBackend.ConvForwardFused(w, col, b, y, f, k, n, pixels, relu);
         else
         {
-            // Bias per row of Y' ([1, F, N·P] view) before the transpose, so it is one kernel launch.
-            using var biased = Tensor.EmptyLike(yT);
-            be.BiasAddForward(yT, b, biased, 1, f, columns);
-            be.Transpose01(biased, y, f, n, pixels);
+            using var yT = Tensor.Empty(new Shape(f, columns), x.DType, x.Device);
+            be.Gemm(false, false, f, columns, k, 1, w, col, 0, yT);
+            if (b is null) be.Transpose01(yT, y, f, n, pixels);
+            else
+            {
+                // Bias per row of Y' ([1, F, N·P] view) before the transpose, so it is one kernel launch.
+                using var biased = Tensor.EmptyLike(yT);
+                be.BiasAddForward(yT, b, biased, 1, f, columns);
+                be.Transpose01(biased, y, f, n, pixels);
+            }
+            if (relu) be.ReluForward(y, y, y.Size);
         }
 
         // col is only needed for dW; drop it now when no kernel gradient will be asked for.
@@ -57,7 +71,17 @@ public static partial class Ops
         {
             var bk = dy.Backend;
             using var dyT = Tensor.Empty(new Shape(f, columns), dy.DType, dy.Device);
-            bk.Transpose01(dy, dyT, n, f, pixels);
+            Tensor? dz = null; // the gradient before ReLU, NCHW (composite path only)
+            if (fused) CpuBackend.ConvGradRows(dy, relu ? y : null, dyT, n, f, pixels);
+            else
+            {
+                if (relu)
+                {
+                    dz = Tensor.Zeros(y.Shape, dy.DType, dy.Device);
+                    bk.ReluBackward(y, dy, dz, y.Size);
+                }
+                bk.Transpose01(dz ?? dy, dyT, n, f, pixels);
+            }
             if (grad(w) is { } dw) bk.Gemm(false, true, f, k, columns, 1, dyT, col, 1, dw); // dW += dY'·colᵀ
             if (grad(x) is { } dx)
             {
@@ -65,7 +89,12 @@ public static partial class Ops
                 bk.Gemm(true, false, k, columns, f, 1, w, dyT, 0, dcol); // dcol = Wᵀ·dY'
                 bk.Col2Im(dcol, dx, n, c, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.OH, g.OW);
             }
-            if (b is not null && grad(b) is { } db) bk.BiasAddBackward(dy, db, n, f, pixels);
+            if (b is not null && grad(b) is { } db)
+            {
+                if (fused) CpuBackend.ConvBiasGrad(dyT, db, f, columns);
+                else bk.BiasAddBackward(dz ?? dy, db, n, f, pixels);
+            }
+            dz?.Dispose();
             // A node's backward runs at most once (the graph is released after), so col can go now.
             if (keepCol) col.Dispose();
         });

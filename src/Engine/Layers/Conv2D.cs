@@ -72,6 +72,9 @@ public sealed class Conv2D : Layer
 
     protected override Tensor Call(Tensor x, CallContext context)
     {
+        // ReLU is fused into the convolution (one op, no separate pass); other activations follow it.
+        if (Activations.IsBuiltinRelu(Activation))
+            return Ops.Conv2D(x, Kernel!.Value, Bias?.Value, Strides.Height, Strides.Width, Padding, relu: true);
         var y = Ops.Conv2D(x, Kernel!.Value, Bias?.Value, Strides.Height, Strides.Width, Padding);
         return Activations.Apply(Activation, y);
     }

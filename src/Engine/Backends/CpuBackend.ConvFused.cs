@@ -1,0 +1,39 @@
+using Engine.Backends.Cpu;
+using Engine.Tensors;
+
+namespace Engine.Backends;
+
+/// <summary>float32 convolution passes that the CPU backend fuses internally (Ops.Conv2D uses them on
+/// the CPU; other backends run the composite of IBackend kernels, which these match). Not part of
+/// the IBackend contract: they exist to save memory passes, not to add an operation.</summary>
+public sealed partial class CpuBackend
+{
+    /// <summary>Whether the fused float32 convolution passes apply to this tensor.</summary>
+    internal static bool FusesConv(Tensor x, int k) =>
+        x.Backend is CpuBackend && x.DType == DType.Float32 && k <= CpuConvGemm.MaxK;
+
+    /// <summary>y [N, F, P] = act(w [F, K] · col [K, N·P] + bias): GEMM, transpose to NCHW, bias add and
+    /// ReLU in one output pass.</summary>
+    internal static void ConvForwardFused(Tensor w, Tensor col, Tensor? bias, Tensor y, int filters, int k, int images, int pixels, bool relu) =>
+        CpuConvGemm.Forward(w.Span<float>(), col.Span<float>(), bias is null ? default : bias.Span<float>(), y.Span<float>(),
+            filters, k, images, pixels, relu);
+
+    /// <summary>dyT [F, N·P] = dy [N, F, P] transposed, masked by (y &gt; 0) when <paramref name="reluOutput"/>
+    /// is given (the backward of a fused ReLU: y &gt; 0 exactly where its input was). Both cores.</summary>
+    internal static void ConvGradRows(Tensor dy, Tensor? reluOutput, Tensor dyT, int images, int filters, int pixels)
+    {
+        ForEachPlane(images * filters, pixels, plane =>
+        {
+            var (b, f) = (plane / filters, plane % filters);
+            var src = dy.Span<float>().Slice(plane * pixels, pixels);
+            var dst = dyT.Span<float>().Slice((f * images + b) * pixels, pixels);
+            if (reluOutput is null) src.CopyTo(dst);
+            else SimdFloat.Mask(reluOutput.Span<float>().Slice(plane * pixels, pixels), src, dst);
+        });
+    }
+
+    /// <summary>db[f] += Σ_j rows[f, j]: the bias gradient from the transposed gradient rows. Each row
+    /// is summed by one thread in a fixed order, so the split does not change the result.</summary>
+    internal static void ConvBiasGrad(Tensor rows, Tensor db, int filters, int columns) =>
+        ForEachPlane(filters, columns, f => db.Span<float>()[f] += SimdFloat.Sum(rows.Span<float>().Slice(f * columns, columns)));
+}
