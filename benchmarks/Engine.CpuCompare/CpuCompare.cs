@@ -33,7 +33,7 @@ internal static class CpuCompare
         torch.set_num_interop_threads(1);
         Console.WriteLine($"cpu-compare  {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC  {RuntimeInformation.FrameworkDescription}  " +
             $"TorchSharp {typeof(torch).Assembly.GetName().Version} (LibTorch {torch.__version__})  " +
-            $"Engine threads {Environment.ProcessorCount}, torch threads {torch.get_num_threads()}");
+            $"Engine threads {Environment.ProcessorCount}, torch threads {torch.get_num_threads()}, Vector512 accelerated {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}");
         Console.WriteLine($"cpu: {CpuName()}  load average before: {LoadAverage()}");
         Console.WriteLine($"blocks {options.Blocks} × {options.Steps} steps per side, warm-up {options.Warmup} steps, order rotated per block");
         Console.WriteLine();

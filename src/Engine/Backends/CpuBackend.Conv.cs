@@ -102,9 +102,20 @@ public sealed partial class CpuBackend
 
     public void MaxPool2DForward(Tensor x, Tensor y, Tensor argmax, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow)
     {
-        if (IsF32(x, "max_pool2d_forward")) MaxPool<float>(x, y, argmax, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
-        else MaxPool<double>(x, y, argmax, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
+        if (!IsF32(x, "max_pool2d_forward")) MaxPool<double>(x, y, argmax, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
+        else if (kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0 && oh == h / 2 && ow == w / 2)
+            MaxPool2x2Float(x, y, argmax, n * c, h, w, oh, ow);
+        else MaxPool<float>(x, y, argmax, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
     }
+
+    /// <summary>The 2×2, stride-2, unpadded case (MaxPooling2D(2)): a vector kernel, same results.</summary>
+    private static unsafe void MaxPool2x2Float(Tensor x, Tensor y, Tensor argmax, int planes, int h, int w, int oh, int ow) =>
+        ForEachPlane(planes, 4L * oh * ow, plane =>
+        {
+            fixed (float* px = x.Span<float>(), py = y.Span<float>())
+            fixed (int* pa = argmax.Span<int>())
+                MaxPool2x2.Plane(px + (long)plane * h * w, py + (long)plane * oh * ow, pa + (long)plane * oh * ow, w, oh, ow, plane * h * w);
+        });
 
     /// <summary>Only elements inside the image are candidates, so padding never wins. Ties go to the
     /// first element in row-major window order. A window with no element inside the image (not
