@@ -82,7 +82,11 @@ public static partial class Ops
                 }
                 bk.Transpose01(dz ?? dy, dyT, n, f, pixels);
             }
-            if (grad(w) is { } dw) bk.Gemm(false, true, f, k, columns, 1, dyT, col, 1, dw); // dW += dY'·colᵀ
+            if (grad(w) is { } dw)
+            {
+                if (fused) CpuBackend.ConvWeightGrad(dyT, col, dw, f, k, columns);
+                else bk.Gemm(false, true, f, k, columns, 1, dyT, col, 1, dw); // dW += dY'·colᵀ
+            }
             if (grad(x) is { } dx)
             {
                 using var dcol = Tensor.Empty(new Shape(k, columns), dy.DType, dy.Device);

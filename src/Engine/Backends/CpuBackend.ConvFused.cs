@@ -36,4 +36,24 @@ public sealed partial class CpuBackend
     /// is summed by one thread in a fixed order, so the split does not change the result.</summary>
     internal static void ConvBiasGrad(Tensor rows, Tensor db, int filters, int columns) =>
         ForEachPlane(filters, columns, f => db.Span<float>()[f] += SimdFloat.Sum(rows.Span<float>().Slice(f * columns, columns)));
+
+    /// <summary>dw [F, K] += dyT [F, N·P] · colᵀ. With few filter taps (K well under a micro-tile's
+    /// width, e.g. a first layer with K = 9) the transposed product dwᵀ = col · dyTᵀ pads far less, so
+    /// it is computed aside and added transposed. Which form runs depends on the shape only.</summary>
+    internal static void ConvWeightGrad(Tensor dyT, Tensor col, Tensor dw, int filters, int k, int columns)
+    {
+        var (mr, nr) = CpuGemm.Tile;
+        long Padded(int rows, int cols) => (long)((rows + mr - 1) / mr * mr) * ((cols + nr - 1) / nr * nr);
+        if (Padded(k, filters) >= Padded(filters, k))
+        {
+            CpuGemm.Sgemm(false, true, filters, k, columns, 1, dyT.Span<float>(), col.Span<float>(), 1, dw.Span<float>());
+            return;
+        }
+        using var dwT = Tensor.Empty(new Shape(k, filters));
+        CpuGemm.Sgemm(false, true, k, filters, columns, 1, col.Span<float>(), dyT.Span<float>(), 0, dwT.Span<float>());
+        var src = dwT.Span<float>();
+        var dst = dw.Span<float>();
+        for (var f = 0; f < filters; f++)
+            for (var q = 0; q < k; q++) dst[f * k + q] += src[q * filters + f];
+    }
 }
