@@ -33,7 +33,7 @@ public sealed partial class CpuBackend
 
     public void Im2Col(Tensor x, Tensor col, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow)
     {
-        if (IsF32(x, "im2col")) Im2Col<float>(x, col, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
+        if (IsF32(x, "im2col")) Im2ColFloat(x, col, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
         else Im2Col<double>(x, col, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
     }
 
@@ -69,7 +69,7 @@ public sealed partial class CpuBackend
 
     public void Col2Im(Tensor col, Tensor dx, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow)
     {
-        if (IsF32(col, "col2im")) Col2Im<float>(col, dx, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
+        if (IsF32(col, "col2im")) Col2ImFloat(col, dx, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
         else Col2Im<double>(col, dx, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
     }
 
