@@ -72,7 +72,7 @@ public static partial class Ops
             var bk = dy.Backend;
             using var dyT = Tensor.Empty(new Shape(f, columns), dy.DType, dy.Device);
             Tensor? dz = null; // the gradient before ReLU, NCHW (composite path only)
-            if (fused) CpuBackend.ConvGradRows(dy, relu ? y : null, dyT, n, f, pixels);
+            if (fused) CpuBackend.ConvGradRows(dy, relu ? y : null, dyT, n, f, pixels, b is null ? null : grad(b));
             else
             {
                 if (relu)
@@ -93,11 +93,7 @@ public static partial class Ops
                 bk.Gemm(true, false, k, columns, f, 1, w, dyT, 0, dcol); // dcol = Wᵀ·dY'
                 bk.Col2Im(dcol, dx, n, c, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.OH, g.OW);
             }
-            if (b is not null && grad(b) is { } db)
-            {
-                if (fused) CpuBackend.ConvBiasGrad(dyT, db, f, columns);
-                else bk.BiasAddBackward(dz ?? dy, db, n, f, pixels);
-            }
+            if (!fused && b is not null && grad(b) is { } db) bk.BiasAddBackward(dz ?? dy, db, n, f, pixels);
             dz?.Dispose();
             // A node's backward runs at most once (the graph is released after), so col can go now.
             if (keepCol) col.Dispose();

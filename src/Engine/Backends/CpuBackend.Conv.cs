@@ -158,6 +158,20 @@ public sealed partial class CpuBackend
         else MaxPoolGrad<double>(dy, argmax, dx, total);
     }
 
+    /// <summary>MaxPool2DBackward for float32 one (image, channel) plane per work item: a plane's argmax
+    /// indices point into its own input plane only, so planes never collide (overlapping windows
+    /// inside a plane are summed in output order by one thread, as in the plain loop).</summary>
+    internal static void MaxPoolGradPlanes(Tensor dy, Tensor argmax, Tensor dx, int planes, int outputsPerPlane) =>
+        ForEachPlane(planes, outputsPerPlane * 4L, plane =>
+        {
+            var start = plane * outputsPerPlane;
+            var g = dy.Span<float>().Slice(start, outputsPerPlane);
+            var arg = argmax.Span<int>().Slice(start, outputsPerPlane);
+            var d = dx.Span<float>();
+            for (var o = 0; o < g.Length; o++)
+                if (arg[o] >= 0) d[arg[o]] += g[o];
+        });
+
     private static void MaxPoolGrad<T>(Tensor dyt, Tensor argt, Tensor dxt, int total) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var g = dyt.Span<T>();

@@ -19,9 +19,12 @@ public sealed partial class CpuBackend
             filters, k, images, pixels, relu);
 
     /// <summary>dyT [F, N·P] = dy [N, F, P] transposed, masked by (y &gt; 0) when <paramref name="reluOutput"/>
-    /// is given (the backward of a fused ReLU: y &gt; 0 exactly where its input was). Both cores.</summary>
-    internal static void ConvGradRows(Tensor dy, Tensor? reluOutput, Tensor dyT, int images, int filters, int pixels)
+    /// is given (the backward of a fused ReLU: y &gt; 0 exactly where its input was), on both cores; and,
+    /// when <paramref name="db"/> is given, db[f] += Σ_b Σ_p dyT[f, b·P + p] from each plane's sum taken
+    /// while it is still in cache (planes summed in image order, so the split does not matter).</summary>
+    internal static void ConvGradRows(Tensor dy, Tensor? reluOutput, Tensor dyT, int images, int filters, int pixels, Tensor? db)
     {
+        using var sums = db is null ? null : Tensor.Empty(new Shape(images * filters));
         ForEachPlane(images * filters, pixels, plane =>
         {
             var (b, f) = (plane / filters, plane % filters);
@@ -29,13 +32,18 @@ public sealed partial class CpuBackend
             var dst = dyT.Span<float>().Slice((f * images + b) * pixels, pixels);
             if (reluOutput is null) src.CopyTo(dst);
             else SimdFloat.Mask(reluOutput.Span<float>().Slice(plane * pixels, pixels), src, dst);
+            if (sums is not null) sums.Span<float>()[plane] = SimdFloat.Sum(dst);
         });
+        if (db is null || sums is null) return;
+        var d = db.Span<float>();
+        var s = sums.Span<float>();
+        for (var f = 0; f < filters; f++)
+        {
+            var total = 0f;
+            for (var b = 0; b < images; b++) total += s[b * filters + f];
+            d[f] += total;
+        }
     }
-
-    /// <summary>db[f] += Σ_j rows[f, j]: the bias gradient from the transposed gradient rows. Each row
-    /// is summed by one thread in a fixed order, so the split does not change the result.</summary>
-    internal static void ConvBiasGrad(Tensor rows, Tensor db, int filters, int columns) =>
-        ForEachPlane(filters, columns, f => db.Span<float>()[f] += SimdFloat.Sum(rows.Span<float>().Slice(f * columns, columns)));
 
     /// <summary>dw [F, K] += dyT [F, N·P] · colᵀ. With few filter taps (K well under a micro-tile's
     /// width, e.g. a first layer with K = 9) the transposed product dwᵀ = col · dyTᵀ pads far less, so
