@@ -13,16 +13,32 @@ public static class Activations
     private static readonly Dictionary<string, Func<Tensor, Tensor>> Table = new()
     {
         ["linear"] = x => x,
-        ["relu"] = Ops.Relu,
+        ["relu"] = BuiltinRelu,
         ["sigmoid"] = x => Remember(Ops.Sigmoid(x), x, sigmoid: true),
         ["softmax"] = x => Remember(Ops.Softmax(x), x, sigmoid: false),
         ["tanh"] = Ops.Tanh,
         ["log_softmax"] = Ops.LogSoftmax,
         ["swish"] = x => Ops.Mul(x, Ops.Sigmoid(x)),
         ["silu"] = x => Ops.Mul(x, Ops.Sigmoid(x)),
+        ["relu6"] = Ops.Relu6,
+        ["leaky_relu"] = x => Ops.LeakyRelu(x),
+        ["elu"] = x => Ops.Elu(x),
+        ["hard_sigmoid"] = Ops.HardSigmoid,
+        ["hard_swish"] = Ops.HardSwish,
+        ["hard_silu"] = Ops.HardSwish,
     };
 
     private static readonly ConditionalWeakTable<Tensor, Tensor> SoftmaxLogits = new();
+
+    private static Tensor BuiltinRelu(Tensor x) => Ops.Relu(x);
+
+    /// <summary>Whether <paramref name="name"/> means the built-in ReLU (not re-registered), which a layer
+    /// may fuse into its own op (Conv2D does).</summary>
+    internal static bool IsBuiltinRelu(string? name)
+    {
+        if (name != "relu") return false;
+        lock (Table) return Table.TryGetValue(name, out var f) && f == (Func<Tensor, Tensor>)BuiltinRelu;
+    }
     private static readonly ConditionalWeakTable<Tensor, Tensor> SigmoidLogits = new();
 
     /// <summary>Names that <see cref="Apply"/> understands.</summary>

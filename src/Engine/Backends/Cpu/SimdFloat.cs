@@ -102,4 +102,14 @@ internal static class SimdFloat
         }
         for (; i < dx.Length; i++) dx[i] += x[i] > 0 ? dy[i] : 0;
     }
+
+    /// <summary>y[i] = x[i] &gt; 0 ? dy[i] : 0 (ReLU's backward written once instead of accumulated)</summary>
+    public static void Mask(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> y)
+    {
+        var i = 0;
+        for (; i <= y.Length - Width; i += Width)
+            Vector.ConditionalSelect(Vector.GreaterThan(new Vector<float>(x[i..]), Vector<float>.Zero), new Vector<float>(dy[i..]), Vector<float>.Zero)
+                .CopyTo(y[i..]);
+        for (; i < y.Length; i++) y[i] = x[i] > 0 ? dy[i] : 0;
+    }
 }

@@ -1,0 +1,76 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Engine.Backends.Cpu;
+
+/// <summary>Max-pool with a 2×2 window, stride 2 and no padding (what MaxPooling2D(2) runs) over one
+/// float32 plane, with argmax. Same results as the general loop: the window's elements are visited in
+/// row-major order and a later one wins only when strictly greater (ties and NaN keep the earlier one).
+/// AVX-512 does 8 outputs at a time: one 16-float load per input row, split into even and odd columns.</summary>
+internal static unsafe class MaxPool2x2
+{
+    /// <param name="x">the plane, h×w</param>
+    /// <param name="y">oh×ow outputs, oh = h/2 and ow = w/2 (a trailing odd row/column is not covered)</param>
+    /// <param name="arg">argmax as planeOffset + (index inside the plane)</param>
+    public static void Plane(float* x, float* y, int* arg, int w, int oh, int ow, int planeOffset)
+    {
+        for (var oy = 0; oy < oh; oy++)
+        {
+            var r0 = x + 2 * oy * w;
+            var r1 = r0 + w;
+            var rowBase = planeOffset + 2 * oy * w;
+            var yRow = y + oy * ow;
+            var aRow = arg + oy * ow;
+            var ox = 0;
+            if (Vector512.IsHardwareAccelerated && ow >= 8)
+            {
+                for (; ox + 8 <= ow; ox += 8)
+                    Eight(r0 + 2 * ox, r1 + 2 * ox, yRow + ox, aRow + ox, rowBase + 2 * ox, w);
+                // The ragged end as one more group of 8 ending at ow (overlapping outputs are
+                // rewritten with the same values): reads up to column 2·ow ≤ w.
+                if (ox < ow)
+                {
+                    ox = ow - 8;
+                    Eight(r0 + 2 * ox, r1 + 2 * ox, yRow + ox, aRow + ox, rowBase + 2 * ox, w);
+                    ox = ow;
+                }
+            }
+            for (; ox < ow; ox++)
+            {
+                var i = 2 * ox;
+                var (best, at) = (r0[i], 0);
+                if (r0[i + 1] > best) (best, at) = (r0[i + 1], 1);
+                if (r1[i] > best) (best, at) = (r1[i], w);
+                if (r1[i + 1] > best) (best, at) = (r1[i + 1], w + 1);
+                yRow[ox] = best;
+                aRow[ox] = rowBase + i + at;
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Eight(float* r0, float* r1, float* y, int* arg, int index0, int w)
+    {
+        var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 0, 0, 0, 0, 0, 0, 0, 0);
+        var odd = Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 0, 0, 0, 0, 0, 0, 0, 0);
+        var top = Vector512.Load(r0);
+        var bottom = Vector512.Load(r1);
+        var a = Vector512.Shuffle(top, even).GetLower();
+        var b = Vector512.Shuffle(top, odd).GetLower();
+        var c = Vector512.Shuffle(bottom, even).GetLower();
+        var d = Vector512.Shuffle(bottom, odd).GetLower();
+        var best = a;
+        var at = Vector256<int>.Zero;
+        var wins = Vector256.GreaterThan(b, best);
+        best = Vector256.ConditionalSelect(wins, b, best);
+        at = Vector256.ConditionalSelect(wins.AsInt32(), Vector256.Create(1), at);
+        wins = Vector256.GreaterThan(c, best);
+        best = Vector256.ConditionalSelect(wins, c, best);
+        at = Vector256.ConditionalSelect(wins.AsInt32(), Vector256.Create(w), at);
+        wins = Vector256.GreaterThan(d, best);
+        best = Vector256.ConditionalSelect(wins, d, best);
+        at = Vector256.ConditionalSelect(wins.AsInt32(), Vector256.Create(w + 1), at);
+        best.Store(y);
+        (at + Vector256.Create(index0) + Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14)).Store(arg);
+    }
+}

@@ -1,0 +1,71 @@
+using Engine.Backends;
+using Engine.Tensors;
+
+namespace Engine.Tests.Backends;
+
+/// <summary>The float32 2×2/stride-2 max-pool fast path against the general window loop (run in
+/// float64 on the same values): same maxima and the same argmax, including ties (the first element in
+/// row-major window order wins), NaN (an earlier NaN is kept, a later one never wins) and odd sizes
+/// whose last row/column is not covered.</summary>
+public class MaxPool2x2Tests
+{
+    [Theory]
+    [InlineData(3, 2, 5, 7)]
+    [InlineData(2, 3, 26, 26)]
+    [InlineData(1, 2, 11, 11)]
+    [InlineData(2, 1, 33, 34)]
+    [InlineData(1, 1, 2, 2)]
+    public void MatchesGeneralLoop(int n, int c, int h, int w)
+    {
+        var rng = new Rng(11);
+        // Few distinct levels so that ties are common; some NaN.
+        var values = Enumerable.Range(0, n * c * h * w).Select(_ =>
+        {
+            var u = rng.NextDouble();
+            return u < 0.03 ? float.NaN : MathF.Round((float)rng.NextNormal() * 2) / 2;
+        }).ToArray();
+        values[0] = float.NaN; // first of its window: kept as that window's maximum
+        values[w + 1] = 100;   // last of the same window: never beats the NaN
+        var (oh, ow) = (h / 2, w / 2);
+        var be = CpuBackend.Instance;
+
+        using var x32 = Tensor.FromArray(values, n, c, h, w);
+        using var y32 = Tensor.Empty(new Shape(n, c, oh, ow));
+        using var arg32 = Tensor.Empty(new Shape(n, c, oh, ow), DType.Int32);
+        be.MaxPool2DForward(x32, y32, arg32, n, c, h, w, 2, 2, 2, 2, 0, 0, oh, ow);
+
+        using var x64 = x32.To(DType.Float64);
+        using var y64 = Tensor.Empty(new Shape(n, c, oh, ow), DType.Float64);
+        using var arg64 = Tensor.Empty(new Shape(n, c, oh, ow), DType.Int32);
+        be.MaxPool2DForward(x64, y64, arg64, n, c, h, w, 2, 2, 2, 2, 0, 0, oh, ow);
+
+        Assert.Equal(arg64.ToArray<int>(), arg32.ToArray<int>());
+        Assert.Equal(y64.ToDoubleArray(), y32.ToDoubleArray()); // NaN equals NaN for Assert.Equal on doubles
+        Assert.True(float.IsNaN(y32.ToFloatArray()[0]));
+    }
+
+    [Theory]
+    [InlineData(3, 3, 1)] // overlapping windows: one input can win several outputs
+    [InlineData(2, 2, 2)]
+    [InlineData(3, 3, 2)]
+    public void PlaneParallelBackwardMatchesPlainScatter(int pool, int poolW, int stride)
+    {
+        var rng = new Rng(12);
+        var (n, c, h, w) = (3, 4, 9, 8);
+        var values = Enumerable.Range(0, n * c * h * w).Select(_ => MathF.Round((float)rng.NextNormal() * 2) / 2).ToArray();
+        var x = Tensor.FromArray(values, n, c, h, w);
+        x.RequiresGrad = true;
+        var y = Engine.Autograd.Ops.MaxPool2D(x, pool, poolW, stride, stride, Engine.Autograd.Padding.Valid);
+        var dyValues = Enumerable.Range(0, y.Size).Select(_ => (float)rng.NextNormal()).ToArray();
+        Engine.Autograd.Ops.Sum(Engine.Autograd.Ops.Mul(y, Tensor.FromArray(dyValues, y.Shape.ToArray()))).Backward();
+
+        var (oh, ow) = (y.Shape[2], y.Shape[3]);
+        using var y2 = Tensor.Empty(y.Shape);
+        using var arg = Tensor.Empty(y.Shape, DType.Int32);
+        CpuBackend.Instance.MaxPool2DForward(x, y2, arg, n, c, h, w, pool, poolW, stride, stride, 0, 0, oh, ow);
+        using var dx = Tensor.Zeros(x.Shape);
+        CpuBackend.Instance.MaxPool2DBackward(Tensor.FromArray(dyValues, y.Shape.ToArray()), arg, dx, y.Size);
+        Assert.Equal(dx.ToFloatArray(), x.Grad!.ToFloatArray());
+        Assert.Contains(x.Grad!.ToFloatArray(), v => v != 0);
+    }
+}
