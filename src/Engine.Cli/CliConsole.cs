@@ -28,6 +28,9 @@ internal sealed class CliConsole
 
     public IAnsiConsole Ansi { get; }
 
+    /// <summary>The run folder of this command once it owns one: internal errors are logged there.</summary>
+    public string? LogDirectory { get; set; }
+
     /// <summary>A real terminal: live progress bars instead of one line per epoch.</summary>
     public bool Interactive { get; }
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Engine.Cli.RunFolders;
 using Engine.Cli.Training;
 using Engine.Data;
 using Engine.Models;
