@@ -3,12 +3,12 @@ using System.Globalization;
 using Engine.Cli.RunFolders;
 using Engine.Cli.Training;
 using Engine.Data;
-using Spectre.Console;
 
 namespace Engine.Cli.Commands;
 
-/// <summary>`engine predict IMAGE... --model RUN`: top-k classes with names, or the labels above a
-/// threshold for a multi-label model.</summary>
+/// <summary>`engine predict IMAGE... --model RUN`: one line per image, as the path was given, with the
+/// top-k classes, or the labels above a threshold for a multi-label model. Each image is handled on
+/// its own: unreadable ones are listed with their reason (exit 2) and the others still get an answer.</summary>
 internal static class PredictCommand
 {
     public static Command Create(CliConsole console)
@@ -26,7 +26,7 @@ internal static class PredictCommand
             var (channels, size) = trained.InputShape;
             var color = channels == 1 ? ColorMode.Grayscale : ColorMode.Rgb;
             var multiLabel = trained.Settings.MultiLabel;
-            var table = new Table().AddColumn("image").AddColumn(multiLabel ? "labels (probability)" : "top classes (probability)");
+            console.Line(multiLabel ? "image: labels (probability)" : "image: top classes (probability)");
             var failed = new List<(string Path, string Reason)>();
             foreach (var f in files)
             {
@@ -36,7 +36,7 @@ internal static class PredictCommand
                 if (problem is not null)
                 {
                     failed.Add((shownPath, problem));
-                    table.AddRow(Markup.Escape(shownPath), Markup.Escape($"(not predicted: {problem})"));
+                    console.Line($"{shownPath}: (not predicted: {problem})");
                     continue;
                 }
                 using var x = ImageLoader.Load(f.FullName, color, (size, size));
@@ -45,9 +45,8 @@ internal static class PredictCommand
                     ? probs.Select((p, i) => (Name: trained.Vocabulary[i], P: p)).Where(t => t.P >= r.GetValue(threshold)).OrderByDescending(t => t.P).ToList()
                     : [.. trained.Vocabulary.TopK(probs, Math.Min(r.GetValue(topK), probs.Length)).Select(t => (t.Name, P: t.Score))];
                 var text = shown.Count == 0 ? "(none above threshold)" : string.Join(", ", shown.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Name} ({t.P:0.000})")));
-                table.AddRow(Markup.Escape(shownPath), Markup.Escape(text));
+                console.Line($"{shownPath}: {text}");
             }
-            console.Ansi.Write(table);
             if (failed.Count == 0) return Cli.Ok;
             console.Error.WriteLine($"error: {failed.Count} of {files.Length} images could not be predicted:");
             foreach (var (path, reason) in failed) console.Error.WriteLine($"  - {path}: {reason}");
