@@ -82,6 +82,12 @@ public class UserCausedErrorTests
         Assert.True(skipped.Code == 0, skipped.Err);
         Assert.Contains("zz-damaged.png", skipped.Out);
         Assert.Contains("Found 12 files", skipped.Out);
+
+        // evaluate decodes every image up front too, and names no library option.
+        var evaluate = CliRunner.Run("evaluate", run, "--data", data);
+        Assert.Equal(2, evaluate.Code);
+        Assert.Contains(damaged, evaluate.Err);
+        Assert.DoesNotContain("BadFilePolicy", evaluate.Err);
         before.AssertUnchanged(ignoreLock: false);
     }
 

@@ -210,6 +210,11 @@ internal sealed class TrainRun(CliConsole console)
                 $"(the unfinished epoch is trained again, so the result is the same as an uninterrupted run). Continue with:\n  {ResumeCommand.For(runDir)}");
             return Cli.Interrupted;
         }
+        catch (Data.DataValidationException e)
+        {
+            // Every image decoded before training; this one changed on disk since.
+            throw new UsageException(e.WithHint($"These files changed or broke during training. Fix or remove them, then continue with:\n  {ResumeCommand.For(runDir)}").Message);
+        }
         catch (Exception e) when (e is IOException and not (FileNotFoundException or DirectoryNotFoundException) or UnauthorizedAccessException)
         {
             throw new UsageException($"Writing to the run folder '{runDir}' failed: {e.Message} Files there are replaced atomically, so {RunFolder.ModelFile} " +
