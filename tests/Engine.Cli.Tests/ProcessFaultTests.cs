@@ -77,7 +77,7 @@ public class ProcessFaultTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void KillNineAtTwentySeededRandomMomentsThenResumeEndsBitwiseLikeOneRun()
+    public async Task KillNineAtTwentySeededRandomMomentsThenResumeEndsBitwiseLikeOneRun()
     {
         const int kills = 20;
         var root = CliRunner.TempDir();
@@ -95,7 +95,7 @@ public class ProcessFaultTests(ITestOutputHelper output)
             string[] args = state is RunFolderState.Missing or RunFolderState.Empty ? ["train", .. settings, "--output", run] : ["train", "--resume", run];
             using var p = CliProcess.Start(args);
             _ = p.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-            _ = p.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+            var err = p.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
             var moment = TimeSpan.FromMilliseconds(random.Next(100, 1800));
             if (!p.WaitForExit(moment))
             {
@@ -104,7 +104,11 @@ public class ProcessFaultTests(ITestOutputHelper output)
                 landed++;
                 output.WriteLine($"kill {landed} at {moment.TotalMilliseconds} ms: {RunFolder.Inspect(run)}, backup epoch {BackupEpoch(run)}");
             }
-            else Assert.True(p.ExitCode == 0, $"engine {string.Join(' ', args)} exited {p.ExitCode}");
+            else
+            {
+                var text = await err;
+                Assert.True(p.ExitCode == 0, $"engine {string.Join(' ', args)} exited {p.ExitCode}: {text}");
+            }
         }
         Assert.True(landed >= kills, $"only {landed} of {kills} kills landed on a running process");
 
@@ -115,6 +119,8 @@ public class ProcessFaultTests(ITestOutputHelper output)
             Assert.True(last.Code == 0, last.Err);
         }
         ResumeTests.AssertSameTraining(straight, run);
+        // Nothing half-written is left once the run has been resumed to its end.
+        Assert.Empty(Directory.EnumerateFiles(run, "*.tmp", SearchOption.AllDirectories));
     }
 
     private static string BackupEpoch(string run)

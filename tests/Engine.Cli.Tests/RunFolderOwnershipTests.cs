@@ -79,6 +79,28 @@ public class RunFolderOwnershipTests
     }
 
     [Fact]
+    public void WhatARunKilledWhileStartingLeavesDoesNotMakeTheFolderForeign()
+    {
+        // Killed after taking the lock, during the marker's atomic write: the lock files and the
+        // marker's temporary file are all there is. A new train uses the folder and tidies it.
+        var dir = CliRunner.TempDir();
+        File.WriteAllText(Path.Combine(dir, RunLock.LockName), "");
+        File.WriteAllText(Path.Combine(dir, RunLock.HolderName), "12345");
+        var temp = Path.Combine(dir, $".{RunMarker.FileName}.{Guid.NewGuid():N}.tmp");
+        File.WriteAllText(temp, "{\"format\": \"engine-r");
+        Assert.Equal(RunFolderState.Empty, RunFolder.Inspect(dir));
+
+        var (code, _, err) = Train(dir, "--epochs", "1");
+        Assert.True(code == 0, err);
+        Assert.False(File.Exists(temp));
+
+        // Any other hidden file still makes the folder the user's.
+        var other = CliRunner.TempDir();
+        File.WriteAllText(Path.Combine(other, $".notes.{Guid.NewGuid():N}.tmp"), "mine");
+        Assert.Equal(RunFolderState.NotARun, RunFolder.Inspect(other));
+    }
+
+    [Fact]
     public void AFinishedRunIsNotOverwrittenAndNamesTheWayToTrainFurther()
     {
         var run = Path.Combine(CliRunner.TempDir(), "run");

@@ -29,9 +29,31 @@ internal static class RunFolder
         if (File.Exists(path)) return RunFolderState.File;
         if (!Directory.Exists(path)) return RunFolderState.Missing;
         if (!File.Exists(Path.Combine(path, RunMarker.FileName)))
-            return Directory.EnumerateFileSystemEntries(path).All(RunLock.IsLockFile) ? RunFolderState.Empty : RunFolderState.NotARun;
+            return Directory.EnumerateFileSystemEntries(path).All(IsLeftOverByAStart) ? RunFolderState.Empty : RunFolderState.NotARun;
         if (File.Exists(BackupPath(path))) return RunFolderState.Interrupted;
         return File.Exists(Path.Combine(path, StateFile)) ? RunFolderState.Finished : RunFolderState.Interrupted;
+    }
+
+    /// <summary>What a run killed before its marker existed can leave: the lock files and the marker's
+    /// temporary file (written, flushed, then renamed into place).</summary>
+    private static bool IsLeftOverByAStart(string path) => RunLock.IsLockFile(path) || IsTempFileOf(path, RunMarker.FileName);
+
+    /// <summary>AtomicFile's temporary name for <paramref name="target"/>: ".NAME.GUID.tmp".</summary>
+    private static bool IsTempFileOf(string path, string? target)
+    {
+        var name = Path.GetFileName(path);
+        if (!name.StartsWith('.') || !name.EndsWith(".tmp", StringComparison.Ordinal) || name.Length < 38) return false;
+        var guid = name[^36..^4];
+        return guid.All(char.IsAsciiHexDigitLower) && name[^37] == '.' && (target is null || name[1..^37] == target);
+    }
+
+    /// <summary>Removes temporary files that a killed run left half-written in its own folder (under
+    /// the lock, so no writer of this run is active).</summary>
+    public static void RemoveStaleTempFiles(string runDir)
+    {
+        foreach (var folder in new[] { runDir, Path.Combine(runDir, BackupFolder) }.Where(Directory.Exists))
+            foreach (var file in Directory.EnumerateFiles(folder).Where(f => IsTempFileOf(f, null)).ToList())
+                File.Delete(file);
     }
 
     /// <summary>The model file of a run folder, or the path itself when it names a model file.</summary>

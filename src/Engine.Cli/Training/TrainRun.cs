@@ -43,6 +43,7 @@ internal sealed class TrainRun(CliConsole console)
         using var runLock = RunLock.Acquire(runDir);
         if (RunFolder.Inspect(runDir) != RunFolderState.Empty)
             throw new UsageException($"'{runDir}' was written to by something else while this run was preparing; nothing was written by this run.");
+        RunFolder.RemoveStaleTempFiles(runDir);
         console.LogDirectory = runDir;
         RunMarker.Write(runDir, settings);
         WriteRecords(runDir, settings, prepared);
@@ -61,6 +62,7 @@ internal sealed class TrainRun(CliConsole console)
             throw new UsageException($"--resume: '{runDir}' is not an Engine run folder (it has no {RunMarker.FileName}); pass a folder written by 'engine train'.");
 
         using var runLock = RunLock.Acquire(runDir);
+        RunFolder.RemoveStaleTempFiles(runDir);
         state = RunFolder.Inspect(runDir);
         var saved = RunMarker.Read(runDir);
         var settings = saved with { Epochs = request.Epochs ?? saved.Epochs, Device = request.Device ?? saved.Device };
