@@ -24,9 +24,10 @@ done
 code=0
 wait "$pid" || code=$?
 steps=$(grep -c '^Epoch [0-9]*/89' "$run.out" || true)
-python3 - "$samples" "$log" "$code" "$steps" "$(git rev-parse --short HEAD)" "${args[*]}" <<'PY'
+gcenv=$(env | grep '^DOTNET_GC' | tr '\n' ' ' || true)
+python3 - "$samples" "$log" "$code" "$steps" "$(git rev-parse --short HEAD)" "${args[*]}" "$gcenv" <<'PY'
 import sys, statistics
-samples, log, code, epochs, commit, args = sys.argv[1:]
+samples, log, code, epochs, commit, args, gcenv = sys.argv[1:]
 rows = [tuple(map(int, l.split())) for l in open(samples) if l.strip()]
 kib = [r[1] for r in rows]
 warm = max(1, len(kib) // 10)
@@ -37,7 +38,7 @@ last_min = [r for r in rows if r[0] >= rows[-1][0] - 60]
 drift = statistics.mean(r[1] for r in last_min) - statistics.mean(r[1] for r in first_min)
 with open(log, "w") as f:
     f.write(f"# CPU soak: resident memory of `engine train` over ~10,000 steps\n\n")
-    f.write(f"- command: `benchmarks/soak/cpu-soak.sh` (runs `engine {args}`)\n")
+    f.write(f"- command: `{gcenv}benchmarks/soak/cpu-soak.sh` (runs `engine {args}`)\n")
     f.write(f"- commit: {commit}; exit code {code}; epochs finished: {epochs} of 89 (113 steps each)\n")
     f.write(f"- samples: {len(kib)} (one per second); warm-up excluded: first {warm}\n")
     f.write(f"- RSS after warm-up: min {lo/1024:.1f} MiB, median {med/1024:.1f} MiB, max {hi/1024:.1f} MiB, "
