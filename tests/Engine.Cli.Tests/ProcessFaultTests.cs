@@ -44,10 +44,12 @@ public class ProcessFaultTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData("INT", "Ctrl-C")]
-    [InlineData("TERM", "SIGTERM")]
-    public async Task ASignalFinishesTheBatchPrintsTheResumeCommandAndExits130(string signal, string name)
+    [InlineData("INT", 2, "Ctrl-C")]
+    [InlineData("TERM", 15, "SIGTERM")]
+    public async Task ASignalFinishesTheBatchPrintsTheResumeCommandAndExits130(string signal, int number, string name)
     {
+        if (CliProcess.IgnoredHere(number))
+            Assert.Skip($"SIG{signal} is ignored in this test process (started as a background job?), so the engine process inherits that and cannot receive it; run the tests in the foreground.");
         var cancel = TestContext.Current.CancellationToken;
         var root = CliRunner.TempDir();
         // Many short epochs: the signal (sent once epoch 1's backup exists) lands long before the end even on a loaded machine.

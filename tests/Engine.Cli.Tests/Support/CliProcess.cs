@@ -45,6 +45,14 @@ internal static class CliProcess
         kill.WaitForExit();
     }
 
+    /// <summary>True when this process ignores the signal (SigIgn in /proc/self/status): a shell starts
+    /// background jobs with SIGINT ignored, and a child inherits that, so no Ctrl-C can reach it.</summary>
+    public static bool IgnoredHere(int signalNumber)
+    {
+        var line = File.Exists("/proc/self/status") ? File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal)) : null;
+        return line is not null && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & (1UL << (signalNumber - 1))) != 0;
+    }
+
     /// <summary>Waits until <paramref name="condition"/> holds or the process ends; true if it held.</summary>
     public static bool WaitFor(Process p, Func<bool> condition, TimeSpan timeout)
     {
