@@ -51,8 +51,7 @@ internal static class ModelBuilder
         {
             return ModelConfig.FromJson(json);
         }
-        catch (Exception e) when (e is FormatException or ArgumentException or InvalidOperationException or JsonException or KeyNotFoundException
-            or InvalidCastException or NullReferenceException or NotSupportedException or IndexOutOfRangeException or OverflowException)
+        catch (Exception e) when (e is FormatException or ArgumentException or InvalidOperationException or JsonException or KeyNotFoundException)
         {
             throw new UsageException($"{what} '{path}' is not a usable model config: {e.Message} " +
                 "(expected {\"class_name\": \"Sequential\" or \"Functional\", \"config\": {\"layers\": [{\"class_name\": ..., \"config\": {...}}, ...]}}, as ModelConfig.ToJson writes it).");
