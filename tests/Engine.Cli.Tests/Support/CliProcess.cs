@@ -1,10 +1,11 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace Engine.Cli.Tests.Support;
 
 /// <summary>Runs the `engine` command as a separate process (signals, kill -9, a second process
 /// against a lock), from the Engine.Cli.dll built next to the tests.</summary>
-internal static class CliProcess
+internal static partial class CliProcess
 {
     public static string Dll => Path.Combine(AppContext.BaseDirectory, "Engine.Cli.dll");
 
@@ -38,12 +39,16 @@ internal static class CliProcess
         return (p.ExitCode, stdout.Result, stderr.Result);
     }
 
-    /// <summary>Sends a POSIX signal (INT, TERM, KILL) to a process.</summary>
+    /// <summary>Sends a POSIX signal (INT, TERM, KILL) to a process, through libc's kill(2) (a minimal
+    /// system may have no kill executable).</summary>
     public static void Signal(Process p, string signal)
     {
-        using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + signal, p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
-        kill.WaitForExit();
+        var number = signal switch { "INT" => 2, "KILL" => 9, "TERM" => 15, _ => throw new ArgumentException($"unknown signal {signal}") };
+        if (Kill(p.Id, number) != 0) throw new InvalidOperationException($"kill({p.Id}, SIG{signal}) failed: errno {Marshal.GetLastPInvokeError()}");
     }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
 
     /// <summary>True when this process ignores the signal (SigIgn in /proc/self/status): a shell starts
     /// background jobs with SIGINT ignored, and a child inherits that, so no Ctrl-C can reach it.</summary>
