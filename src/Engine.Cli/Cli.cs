@@ -6,11 +6,15 @@ using Engine.Serialization;
 
 namespace Engine.Cli;
 
-/// <summary>The `engine` command line. Exit codes: 0 success, 1 unexpected failure, 2 bad arguments,
-/// missing paths or unusable data (with a message that says what to change).</summary>
+/// <summary>The `engine` command line. Exit codes: 0 success, 1 internal error (one line; the stack
+/// trace goes to the run folder's engine.log), 2 anything the user can change (bad arguments, missing
+/// or unusable paths and data, a full disk, a diverged run), 130 interrupted by Ctrl-C / SIGTERM.</summary>
 public static class Cli
 {
-    public const int Ok = 0, Failure = 1, Usage = 2;
+    public const int Ok = 0, Failure = 1, Usage = 2, Interrupted = 130;
+
+    /// <summary>The real process (signals are caught, the resume hint names the command) rather than a test calling <see cref="Run"/>.</summary>
+    internal static bool IsMainProcess { get; set; }
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
@@ -42,7 +46,16 @@ public static class Cli
             stderr.WriteLine($"error: {e.Message}");
             return Usage;
         }
+        catch (Exception e)
+        {
+            // The last net: a bug, not the user's doing. One line here, the trace in a log file.
+            var log = InternalErrorLog.Write(console.LogDirectory, args, e);
+            stderr.WriteLine($"error: internal error ({e.GetType().Name}: {FirstLine(e.Message)}); the details are in {log}. Please report it with that file.");
+            return Failure;
+        }
     }
+
+    private static string FirstLine(string s) => s.Split('\n')[0].Trim();
 
     /// <summary>Errors that come from the user's input rather than from a bug.</summary>
     private static bool IsUsersProblem(Exception e) => e is UsageException or DataValidationException or CheckpointFormatException

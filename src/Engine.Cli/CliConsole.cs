@@ -28,10 +28,14 @@ internal sealed class CliConsole
 
     public IAnsiConsole Ansi { get; }
 
+    /// <summary>The run folder of this command once it owns one: internal errors are logged there.</summary>
+    public string? LogDirectory { get; set; }
+
     /// <summary>A real terminal: live progress bars instead of one line per epoch.</summary>
     public bool Interactive { get; }
 
-    public void Line(string text = "") => Ansi.WriteLine(text);
+    /// <summary>A plain line, never wrapped (paths and commands in it stay copyable).</summary>
+    public void Line(string text = "") => Out.WriteLine(text);
 
     public void Rule(string title) => Ansi.Write(new Rule($"[bold]{Markup.Escape(title)}[/]").LeftJustified());
 

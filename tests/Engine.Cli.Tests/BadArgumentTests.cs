@@ -17,7 +17,7 @@ public class BadArgumentTests
     [InlineData("--device must be auto, cpu, cuda or cuda:N", "train", "--device", "tpu")]
     [InlineData("'adagrad'", "train", "--optimizer", "adagrad")]
     [InlineData("No model at", "evaluate", "/nonexistent/run")]
-    [InlineData("does not exist", "predict", "/nonexistent/image.png", "--model", "/tmp")]
+    [InlineData("has no model.safetensors", "predict", "/nonexistent/image.png", "--model", "/tmp")]
     [InlineData("--model", "predict", "/etc/hostname")]
     [InlineData("Model config", "summary", "--model", "/nonexistent/model.json")]
     public void ExitCode2WithMessage(string expected, params string[] args)

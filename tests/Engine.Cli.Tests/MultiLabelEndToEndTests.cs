@@ -32,6 +32,9 @@ public class MultiLabelEndToEndTests
             "--epochs", "1", "--batch-size", "8", "--device", "cpu", "--output", run);
         Assert.True(train.Code == 0, train.Out + train.Err);
         Assert.Contains("2 labels", train.Out);
+        // The positive weights it uses are printed, and the kept checkpoint is the best on val_loss (as the README says).
+        Assert.Matches(@"Positive weights \(auto\) for 2 labels: min \d[\d.]*, median \d[\d.]*, max \d[\d.]*", train.Out);
+        Assert.Contains("Best checkpoint (on val_loss)", train.Out);
         Assert.True(File.Exists(Path.Combine(run, "model.safetensors")));
 
         var evaluate = CliRunner.Run("evaluate", run, "--labels", csv);

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Engine.Cli.RunFolders;
 using Engine.Cli.Training;
 using Engine.Models;
 using StbImageSharp;

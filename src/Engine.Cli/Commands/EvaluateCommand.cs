@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Engine.Cli.RunFolders;
 using Engine.Cli.Training;
 using Engine.Data;
 using Engine.Models;
@@ -21,7 +22,16 @@ internal static class EvaluateCommand
         command.SetAction(r =>
         {
             using var trained = TrainedModel.Open(r.GetValue(model)!);
-            var dataset = Dataset(trained, r.GetValue(data), r.GetValue(labels), r.GetValue(batchSize), out var description);
+            IDataset dataset;
+            string description;
+            try
+            {
+                dataset = Dataset(trained, r.GetValue(data), r.GetValue(labels), r.GetValue(batchSize), out description);
+            }
+            catch (DataValidationException e)
+            {
+                throw new UsageException(e.WithHint("Fix or remove these files; evaluation needs every image.").Message);
+            }
             console.Line($"Evaluating {trained.Path} on {description}");
             var scores = trained.Model.Evaluate(dataset);
             var table = new Table().AddColumn("metric").AddColumn(new TableColumn("value").RightAligned());
@@ -49,13 +59,13 @@ internal static class EvaluateCommand
         {
             if (!dir.Exists) throw new UsageException($"--data: folder '{dir.FullName}' does not exist.");
             description = dir.FullName;
-            return Datasets.ImageDatasetFromDirectory(dir.FullName, LabelMode.Int, t.Vocabulary.Names, color, batchSize, (size, size), shuffle: false);
+            return Datasets.ImageDatasetFromDirectory(dir.FullName, LabelMode.Int, t.Vocabulary.Names, color, batchSize, (size, size), shuffle: false, fullDecodeCheck: true);
         }
         if (csv is not null)
         {
             if (!csv.Exists) throw new UsageException($"--labels: file '{csv.FullName}' does not exist.");
             description = csv.FullName;
-            return Datasets.MultiLabelFromCsv(csv.FullName, (size, size), color, batchSize, shuffle: false, labels: t.Vocabulary.Names);
+            return Datasets.MultiLabelFromCsv(csv.FullName, (size, size), color, batchSize, shuffle: false, labels: t.Vocabulary.Names, fullDecodeCheck: true);
         }
         var s = t.Settings with { BatchSize = batchSize, Augment = false };
         if (!s.UsesDigits && !Path.Exists(s.Data ?? s.Labels))

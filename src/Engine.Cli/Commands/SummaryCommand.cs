@@ -1,8 +1,6 @@
 using System.CommandLine;
-using System.Text.Json.Nodes;
 using Engine.Cli.Training;
 using Engine.Models;
-using Engine.Serialization;
 
 namespace Engine.Cli.Commands;
 
@@ -30,8 +28,7 @@ internal static class SummaryCommand
             if (which.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
             {
                 if (!File.Exists(which)) throw new UsageException($"Model config '{which}' does not exist.");
-                using var fromJson = ModelConfig.FromJson(JsonNode.Parse(File.ReadAllText(which)) as JsonObject
-                    ?? throw new UsageException($"'{which}' does not hold a JSON object."));
+                using var fromJson = ModelBuilder.FromJsonFile(which, "--model");
                 console.Out.WriteLine(fromJson.GetSummary());
                 return Cli.Ok;
             }

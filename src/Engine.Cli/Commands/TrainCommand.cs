@@ -28,70 +28,67 @@ internal static class TrainCommand
         var seed = new Option<int>("--seed") { Description = "Random seed for weights, shuffling, splits and augmentation.", DefaultValueFactory = _ => 42 };
         var device = new Option<string>("--device") { Description = "auto (GPU when one works), cpu, cuda or cuda:N.", DefaultValueFactory = _ => "auto" };
         var patience = new Option<int?>("--patience") { Description = "Stop after this many epochs without improvement (restores the best weights)." };
-        var resume = new Option<DirectoryInfo?>("--resume") { Description = "Continue an interrupted run in this run folder (its config.json is reused)." };
+        var resume = new Option<DirectoryInfo?>("--resume") { Description = "Continue the run in this run folder with its own settings: an interrupted run where it stopped, a finished one with more --epochs (Keras's initial_epoch)." };
+        var onBadFile = new Option<string>("--on-bad-file") { Description = "Images that cannot be read or decoded (all are checked before training): 'error' stops with the list, 'skip' leaves them out with a warning.", DefaultValueFactory = _ => "error" };
+        onBadFile.AcceptOnlyFromAmong("error", "skip");
         var output = new Option<DirectoryInfo?>("--output") { Description = "Run folder to write (default runs/<timestamp>)." };
         var limit = new Option<int?>("--limit") { Description = "Train on at most N samples (quick checks)." };
 
         var command = new Command("train", "Train a classifier and write a run folder (best checkpoint, history.csv, history.png, summary, config).")
         {
             data, labels, imageSize, grayscale, model, epochs, batchSize, optimizer, lr, augment, classWeight, multiLabel, posWeight,
-            validationSplit, seed, device, patience, resume, output, limit,
+            validationSplit, seed, device, patience, resume, output, limit, onBadFile,
         };
         command.SetAction(r =>
         {
-            var resumeDir = r.GetValue(resume);
-            TrainSettings settings;
-            string runDir;
-            if (resumeDir is not null)
+            if (r.GetValue(resume) is { } resumeDir)
             {
-                if (!resumeDir.Exists) throw new UsageException($"--resume: run folder '{resumeDir.FullName}' does not exist.");
-                settings = TrainSettings.Load(Path.Combine(resumeDir.FullName, RunFolder.ConfigFile));
-                // Only the length of training and the device may change on resume.
-                settings = settings with
-                {
-                    Epochs = r.GetValue(epochs) ?? settings.Epochs,
-                    Device = r.GetResult(device) is { Implicit: false } ? r.GetValue(device)! : settings.Device,
-                };
-                runDir = resumeDir.FullName;
+                // A resumed run keeps its own settings; only its length and the device may change.
+                var ignored = command.Options.Where(o => o != resume && o != epochs && o != device && r.GetResult(o) is { Implicit: false })
+                    .Select(o => o.Name).ToArray();
+                if (ignored.Length > 0)
+                    throw new UsageException($"--resume continues a run with the settings it was started with; only --epochs and --device may be given with it (received {string.Join(", ", ignored)}).");
+                var request = new ResumeRequest(resumeDir.FullName, r.GetValue(epochs),
+                    r.GetResult(device) is { Implicit: false } ? r.GetValue(device) : null);
+                return new TrainRun(console).Resume(request, Validate);
             }
-            else
+
+            var labelsFile = r.GetValue(labels);
+            var dataDir = r.GetValue(data);
+            if (labelsFile is not null && dataDir is not null)
+                throw new UsageException("Pass either --data (class folders) or --labels (multi-label CSV), not both.");
+            if (r.GetValue(multiLabel) && labelsFile is null)
+                throw new UsageException("--multi-label needs --labels CSV (image folders give one class per image).");
+            if (r.GetValue(posWeight) is { } pw && labelsFile is null)
+                throw new UsageException($"--pos-weight {pw} applies to multi-label training; pass --labels CSV too.");
+            if (dataDir is { Exists: false }) throw new UsageException($"--data: folder '{dataDir.FullName}' does not exist.");
+            if (labelsFile is { Exists: false }) throw new UsageException($"--labels: file '{labelsFile.FullName}' does not exist.");
+            var digits = dataDir is null && labelsFile is null;
+            var settings = new TrainSettings
             {
-                var labelsFile = r.GetValue(labels);
-                var dataDir = r.GetValue(data);
-                if (labelsFile is not null && dataDir is not null)
-                    throw new UsageException("Pass either --data (class folders) or --labels (multi-label CSV), not both.");
-                if (r.GetValue(multiLabel) && labelsFile is null)
-                    throw new UsageException("--multi-label needs --labels CSV (image folders give one class per image).");
-                if (r.GetValue(posWeight) is { } pw && labelsFile is null)
-                    throw new UsageException($"--pos-weight {pw} applies to multi-label training; pass --labels CSV too.");
-                if (dataDir is { Exists: false }) throw new UsageException($"--data: folder '{dataDir.FullName}' does not exist.");
-                if (labelsFile is { Exists: false }) throw new UsageException($"--labels: file '{labelsFile.FullName}' does not exist.");
-                var digits = dataDir is null && labelsFile is null;
-                settings = new TrainSettings
-                {
-                    Data = dataDir?.FullName,
-                    Labels = labelsFile?.FullName,
-                    ImageSize = r.GetValue(imageSize) ?? (digits ? 28 : 64),
-                    Grayscale = r.GetValue(grayscale) || digits,
-                    Model = r.GetValue(model)!,
-                    Epochs = r.GetValue(epochs) ?? 8,
-                    BatchSize = r.GetValue(batchSize) ?? 64,
-                    Optimizer = r.GetValue(optimizer)!,
-                    LearningRate = r.GetValue(lr),
-                    Augment = r.GetValue(augment),
-                    ClassWeight = r.GetValue(classWeight),
-                    MultiLabel = labelsFile is not null,
-                    PosWeight = r.GetValue(posWeight),
-                    ValidationSplit = r.GetValue(validationSplit) ?? (digits ? 0.1 : 0.2),
-                    Seed = r.GetValue(seed),
-                    Device = r.GetValue(device)!,
-                    Patience = r.GetValue(patience),
-                    Limit = r.GetValue(limit),
-                };
-                runDir = r.GetValue(output)?.FullName ?? Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
-            }
+                Data = dataDir?.FullName,
+                Labels = labelsFile?.FullName,
+                ImageSize = r.GetValue(imageSize) ?? (digits ? 28 : 64),
+                Grayscale = r.GetValue(grayscale) || digits,
+                Model = r.GetValue(model)!,
+                Epochs = r.GetValue(epochs) ?? 8,
+                BatchSize = r.GetValue(batchSize) ?? 64,
+                Optimizer = r.GetValue(optimizer)!,
+                LearningRate = r.GetValue(lr),
+                Augment = r.GetValue(augment),
+                ClassWeight = r.GetValue(classWeight),
+                MultiLabel = labelsFile is not null,
+                PosWeight = r.GetValue(posWeight),
+                ValidationSplit = r.GetValue(validationSplit) ?? (digits ? 0.1 : 0.2),
+                Seed = r.GetValue(seed),
+                Device = r.GetValue(device)!,
+                Patience = r.GetValue(patience),
+                Limit = r.GetValue(limit),
+                OnBadFile = r.GetValue(onBadFile)!,
+            };
             Validate(settings);
-            return new TrainRun(settings, runDir, console).Execute();
+            var runDir = r.GetValue(output)?.FullName ?? Path.GetFullPath(Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)));
+            return new TrainRun(console).Start(settings, runDir);
         });
         return command;
     }
@@ -111,6 +108,7 @@ internal static class TrainCommand
             throw new UsageException($"--pos-weight must be 'auto' or a positive number; received '{pw}'.");
         if (s.ClassWeight is not null && s.MultiLabel)
             throw new UsageException("--class-weight balanced is for single-label classes; for multi-label data use --pos-weight auto.");
+        if (s.OnBadFile is not ("error" or "skip")) throw new UsageException($"--on-bad-file must be 'error' or 'skip'; received '{s.OnBadFile}'.");
         _ = DeviceChoice.Parse(s.Device);
     }
 }

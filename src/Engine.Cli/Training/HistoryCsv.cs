@@ -21,4 +21,22 @@ internal static class HistoryCsv
         }
         return header.Select((h, i) => (h, i)).Where(x => x.h != "epoch").ToDictionary(x => x.h, x => (IReadOnlyList<double>)columns[x.i]);
     }
+
+    /// <summary>A run killed after writing an epoch's row but before its backup trains that epoch
+    /// again and appends the same row once more: keep the last row of each epoch (and one header).</summary>
+    public static void KeepLastRowPerEpoch(string path)
+    {
+        if (!File.Exists(path)) return;
+        var lines = File.ReadAllLines(path).Where(l => l.Length > 0).ToArray();
+        if (lines.Length == 0) return;
+        var rows = new SortedDictionary<int, string>();
+        foreach (var line in lines.Skip(1))
+        {
+            if (line == lines[0]) continue;
+            var first = line.Split(',')[0];
+            if (int.TryParse(first, NumberStyles.Integer, CultureInfo.InvariantCulture, out var epoch)) rows[epoch] = line;
+        }
+        var text = string.Concat(new[] { lines[0] }.Concat(rows.Values).Select(l => l + "\n"));
+        if (text != File.ReadAllText(path)) Serialization.AtomicFile.WriteAllText(path, text);
+    }
 }

@@ -51,6 +51,9 @@ internal sealed record TrainSettings
     /// <summary>Train on at most this many samples (quick runs and tests).</summary>
     public int? Limit { get; init; }
 
+    /// <summary>"error" (stop with the list of bad images) or "skip" (leave them out with a warning).</summary>
+    public string OnBadFile { get; init; } = "error";
+
     [JsonIgnore]
     public bool UsesDigits => Data is null && Labels is null;
 
@@ -63,19 +66,21 @@ internal sealed record TrainSettings
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
-    public static TrainSettings FromJson(string json, string source) =>
-        JsonSerializer.Deserialize<TrainSettings>(json, Json) ?? throw new UsageException($"{source} holds no training configuration.");
+    public static TrainSettings FromJson(string json, string source)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<TrainSettings>(json, Json) ?? throw new UsageException($"{source} holds no training configuration.");
+        }
+        catch (JsonException e)
+        {
+            throw new UsageException($"'{source}' is not a valid training configuration: {e.Message}");
+        }
+    }
 
     public static TrainSettings Load(string path)
     {
         if (!File.Exists(path)) throw new UsageException($"No training configuration at '{path}': is this a run folder written by 'engine train'?");
-        try
-        {
-            return FromJson(File.ReadAllText(path), path);
-        }
-        catch (JsonException e)
-        {
-            throw new UsageException($"'{path}' is not a valid training configuration: {e.Message}");
-        }
+        return FromJson(File.ReadAllText(path), path);
     }
 }

@@ -125,7 +125,9 @@ public sealed class Augmentation
 
     private static double Uniform(Rng rng, double low, double high) => low + (high - low) * rng.NextDouble();
 
-    private void Warp(Span<float> image, int channels, int height, int width, double angle, double shiftX, double shiftY, double zoom)
+    /// <summary>Rotates by <paramref name="angle"/> (radians), shifts by (shiftX, shiftY) pixels and zooms by
+    /// <paramref name="zoom"/>, all about the image centre; internal so tests can pin the geometry.</summary>
+    internal void Warp(Span<float> image, int channels, int height, int width, double angle, double shiftX, double shiftY, double zoom)
     {
         // Forward map (source to output) about the centre: out = C + t + zoom * R(angle) * (src - C).
         // The warp needs the inverse: src = C + R(-angle) * (out - C - t) / zoom.

@@ -11,7 +11,7 @@ internal static class CsvIndex
 {
     private static readonly string[] HeaderNames = ["path", "file", "filename", "image", "filepath", "image_path"];
 
-    public static IndexedSamples Scan(string csvPath, IReadOnlyList<string>? labels)
+    public static IndexedSamples Scan(string csvPath, IReadOnlyList<string>? labels, bool fullDecode = false)
     {
         var csv = Path.GetFullPath(csvPath);
         if (!File.Exists(csv))
@@ -76,7 +76,7 @@ internal static class CsvIndex
             else
                 candidates.Add((line, file, rowLabels));
         }
-        var imageProblems = ImageFileCheck.Problems(candidates.Select(c => c.File).ToArray());
+        var imageProblems = ImageFileCheck.Problems(candidates.Select(c => c.File).ToArray(), fullDecode);
         var good = new List<(string File, string[] Labels)>();
         for (var i = 0; i < candidates.Count; i++)
         {

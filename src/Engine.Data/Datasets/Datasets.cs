@@ -12,7 +12,9 @@ public static class Datasets
     /// Every file is checked up front (header and end marker) and problems are reported with path
     /// and reason: by default as a <see cref="DataValidationException"/> before any batch, or with
     /// <paramref name="onBadFile"/> = Skip as one warning and the list in <see cref="ImageDataset.Skipped"/>.
-    /// Messages ("Found 120 files belonging to 3 classes.") go to <paramref name="log"/> (default: the console).</summary>
+    /// Messages ("Found 120 files belonging to 3 classes.") go to <paramref name="log"/> (default: the console).
+    /// <paramref name="fullDecodeCheck"/> also decodes every file up front, so that damage inside the
+    /// compressed data is found before training instead of in the middle of an epoch.</summary>
     public static ImageDataset ImageDatasetFromDirectory(
         string directory,
         LabelMode labelMode = LabelMode.Int,
@@ -27,7 +29,8 @@ public static class Datasets
         bool cropToAspectRatio = false,
         Augmentation? augmentation = null,
         BadFilePolicy onBadFile = BadFilePolicy.Error,
-        Action<string>? log = null)
+        Action<string>? log = null,
+        bool fullDecodeCheck = false)
     {
         ArgumentNullException.ThrowIfNull(directory);
         if (labelMode == LabelMode.MultiHot)
@@ -35,7 +38,7 @@ public static class Datasets
         var size = CheckCommon(batchSize, imageSize, colorMode, validationSplit, subset, shuffle, seed, augmentation);
         var write = log ?? Console.WriteLine;
 
-        var index = DirectoryIndex.Scan(directory, classNames);
+        var index = DirectoryIndex.Scan(directory, classNames, fullDecodeCheck);
         var root = Path.GetFullPath(directory);
         if (labelMode == LabelMode.Binary && index.Vocabulary.Count != 2)
             throw new ArgumentException($"labelMode Binary needs exactly 2 classes; found {index.Vocabulary.Count}: {string.Join(", ", index.Vocabulary.Names)}.", nameof(labelMode));
@@ -67,13 +70,14 @@ public static class Datasets
         bool cropToAspectRatio = false,
         Augmentation? augmentation = null,
         BadFilePolicy onBadFile = BadFilePolicy.Error,
-        Action<string>? log = null)
+        Action<string>? log = null,
+        bool fullDecodeCheck = false)
     {
         ArgumentNullException.ThrowIfNull(csvPath);
         var size = CheckCommon(batchSize, imageSize, colorMode, validationSplit, subset, shuffle, seed, augmentation);
         var write = log ?? Console.WriteLine;
 
-        var index = CsvIndex.Scan(csvPath, labels);
+        var index = CsvIndex.Scan(csvPath, labels, fullDecodeCheck);
         var csv = Path.GetFullPath(csvPath);
         var skipped = ApplyPolicy(csv, index, onBadFile, write, "rows");
         write($"Found {index.Paths.Count} files with {index.Vocabulary.Count} labels.");

@@ -7,7 +7,7 @@ namespace Engine.Data;
 /// an unknown class name) throw at once; bad files are collected.</summary>
 internal static class DirectoryIndex
 {
-    public static IndexedSamples Scan(string directory, IReadOnlyList<string>? classNames)
+    public static IndexedSamples Scan(string directory, IReadOnlyList<string>? classNames, bool fullDecode = false)
     {
         var root = Path.GetFullPath(directory);
         if (!Directory.Exists(root))
@@ -42,7 +42,7 @@ internal static class DirectoryIndex
             foreach (var file in files.Where(ImageFileCheck.IsUnsupportedImageExtension))
                 index.Problems.Add(new DataProblem(file, ImageFileCheck.UnsupportedReason(file)));
             var images = files.Where(ImageFileCheck.IsSupportedExtension).ToArray();
-            var problems = ImageFileCheck.Problems(images);
+            var problems = ImageFileCheck.Problems(images, fullDecode);
             for (var i = 0; i < images.Length; i++)
             {
                 if (problems[i] is { } reason)

@@ -29,6 +29,11 @@ public static class ImageLoader
         }
     }
 
+    /// <summary>Null when <paramref name="path"/> is a complete image that decodes; otherwise the reason
+    /// it is not (missing, unreadable, unsupported format, truncated, damaged inside), for a message.</summary>
+    public static string? Problem(string path) =>
+        !File.Exists(path) ? "file not found" : ImageFileCheck.Problem(path) ?? ImageFileCheck.DecodeProblem(path);
+
     /// <summary>Decodes <paramref name="path"/> into <paramref name="destination"/> (C x height x width
     /// floats); failures become a <see cref="SampleLoadException"/> naming the file.</summary>
     internal static void DecodeInto(string path, ColorMode colorMode, int height, int width, bool cropToAspectRatio, Span<float> destination) =>

@@ -19,6 +19,9 @@ public sealed class DataValidationException : Exception
 
     public IReadOnlyList<DataProblem> Problems { get; }
 
+    /// <summary>The same problems with another closing hint (a CLI names its own option, not the library's).</summary>
+    public DataValidationException WithHint(string hint) => new(Source, Problems, hint);
+
     private static string Format(string source, IReadOnlyList<DataProblem> problems, string? hint)
     {
         var w = new System.Text.StringBuilder();

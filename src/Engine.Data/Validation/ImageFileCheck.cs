@@ -29,12 +29,28 @@ internal static class ImageFileCheck
     public static string UnsupportedReason(string path) =>
         $"unsupported format '{Path.GetExtension(path)}'; supported: PNG, JPEG, BMP, GIF (.png, .jpg, .jpeg, .bmp, .gif)";
 
-    /// <summary>Checks many files in parallel; result i is null or the reason file i is bad.</summary>
-    public static string?[] Problems(IReadOnlyList<string> paths)
+    /// <summary>Checks many files in parallel; result i is null or the reason file i is bad. With
+    /// <paramref name="fullDecode"/> a file that passes the fast check is also decoded completely, which
+    /// finds damage inside the compressed data (slower: every pixel is decoded once more).</summary>
+    public static string?[] Problems(IReadOnlyList<string> paths, bool fullDecode = false)
     {
         var results = new string?[paths.Count];
-        Parallel.For(0, paths.Count, i => results[i] = Problem(paths[i]));
+        Parallel.For(0, paths.Count, i => results[i] = Problem(paths[i]) ?? (fullDecode ? DecodeProblem(paths[i]) : null));
         return results;
+    }
+
+    /// <summary>Null when the whole file decodes; otherwise the decoder's reason.</summary>
+    public static string? DecodeProblem(string path)
+    {
+        try
+        {
+            ImageLoader.DecodeInto(path, ColorMode.Grayscale, 1, 1, false, new float[1]);
+            return null;
+        }
+        catch (SampleLoadException e)
+        {
+            return e.Problem.Reason;
+        }
     }
 
     /// <summary>Null when the file looks like a complete image; otherwise the reason it does not.</summary>

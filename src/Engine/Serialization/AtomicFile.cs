@@ -8,6 +8,10 @@ namespace Engine.Serialization;
 /// system). If writing fails the old file is untouched and the temporary file is removed.</summary>
 public static class AtomicFile
 {
+    /// <summary>Test seam: wraps the stream of every write (given the target path), so tests can make a
+    /// write fail part-way as a full disk does. Null in normal use.</summary>
+    internal static Func<string, Stream, Stream>? StreamWrapper { get; set; }
+
     /// <summary>Writes <paramref name="path"/> through <paramref name="write"/>, which receives a
     /// writable stream (do not dispose it). The directory must exist.</summary>
     public static void Write(string path, Action<Stream> write)
@@ -24,7 +28,7 @@ public static class AtomicFile
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
-                write(stream);
+                write(StreamWrapper?.Invoke(full, stream) ?? stream);
                 stream.Flush(flushToDisk: true);
             }
             File.Move(temp, full, overwrite: true);

@@ -73,12 +73,7 @@ internal static class ModelFile
         {
             Text(k);
             Text($"{t.DType.Name()}{t.Shape}");
-            switch (t.DType)
-            {
-                case DType.Float32: hash.AppendData(MemoryMarshal.AsBytes<float>(t.ToArray<float>())); break;
-                case DType.Float64: hash.AppendData(MemoryMarshal.AsBytes<double>(t.ToArray<double>())); break;
-                default: hash.AppendData(MemoryMarshal.AsBytes<int>(t.ToArray<int>())); break;
-            }
+            hash.AppendData(TensorBytes.Of(t));
         }
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }

@@ -84,13 +84,7 @@ public static partial class Safetensors
         stream.Write(header);
         foreach (var name in order)
         {
-            var t = tensors[name];
-            switch (t.DType)
-            {
-                case DType.Float32: stream.Write(MemoryMarshal.AsBytes<float>(t.ToArray<float>())); break;
-                case DType.Float64: stream.Write(MemoryMarshal.AsBytes<double>(t.ToArray<double>())); break;
-                default: stream.Write(MemoryMarshal.AsBytes<int>(t.ToArray<int>())); break;
-            }
+            stream.Write(TensorBytes.Of(tensors[name]));
         }
     }
 }
