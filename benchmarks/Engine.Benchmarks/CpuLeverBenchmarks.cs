@@ -81,7 +81,7 @@ public class CpuLeverBenchmarks
     public void MaxPoolGradScatter() => CpuBackend.MaxPoolGrad<float>(_poolY, _arg, _poolDx, _poolY.Size);
 
     [Benchmark]
-    public void MaxPoolGradPlanes() => CpuBackend.MaxPoolGradPlanes(_poolY, _arg, _poolDx, N * PoolC, PoolOut * PoolOut);
+    public void MaxPoolGradPlanes() => CpuBackend.MaxPoolGradPlanes(_poolY, _arg, _poolDx, N * PoolC, PoolOut * PoolOut, PoolH * PoolH);
 
     [Benchmark]
     public void AdamScalar() => CpuBackend.Adam<float>(_p, _g, _m, _v, null, AdamParams, 1e-3, 0.9, 0.999, 1e-7, 0, false, ++_step);

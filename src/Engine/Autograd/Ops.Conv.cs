@@ -87,11 +87,15 @@ public static partial class Ops
                 if (fused) CpuBackend.ConvWeightGrad(dyT, col, dw, f, k, columns);
                 else bk.Gemm(false, true, f, k, columns, 1, dyT, col, 1, dw); // dW += dY'·colᵀ
             }
-            if (grad(x) is { } dx)
+            // The fused CPU col2im clears each plane of dx before adding into it, so dx needs no zero fill
+            // when this is its first writer.
+            var assign = false;
+            if ((fused ? BackwardPass.GradToOverwrite(grad, x, out assign) : grad(x)) is { } dx)
             {
                 using var dcol = Tensor.Empty(new Shape(k, columns), dy.DType, dy.Device);
                 bk.Gemm(true, false, k, columns, f, 1, w, dyT, 0, dcol); // dcol = Wᵀ·dY'
-                bk.Col2Im(dcol, dx, n, c, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.OH, g.OW);
+                if (fused) CpuBackend.Col2ImFloat(dcol, dx, n, c, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.OH, g.OW, assign);
+                else bk.Col2Im(dcol, dx, n, c, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.OH, g.OW);
             }
             if (!fused && b is not null && grad(b) is { } db) bk.BiasAddBackward(dz ?? dy, db, n, f, pixels);
             dz?.Dispose();
