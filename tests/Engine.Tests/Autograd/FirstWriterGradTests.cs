@@ -49,7 +49,7 @@ public class FirstWriterGradTests
         var (oh, ow) = ((h + 2 * p - k) / s + 1, (w + 2 * p - k) / s + 1);
         using var col = Tensor.FromArray(Enumerable.Range(0, c * k * k * n * oh * ow).Select(_ => (float)rng.NextNormal()).ToArray(), c * k * k, n * oh * ow);
         using var expected = Tensor.Zeros(new Shape(n, c, h, w));
-        CpuBackend.Instance.Col2Im(col, expected, n, c, h, w, k, k, s, s, p, p, oh, ow);
+        CpuBackend.Col2Im<float>(col, expected, n, c, h, w, k, k, s, s, p, p, oh, ow); // the generic loop
         using var assigned = Tensor.FromArray(Dirty(expected.Size), n, c, h, w);
         CpuBackend.Col2ImFloat(col, assigned, n, c, h, w, k, k, s, s, p, p, oh, ow, assign: true);
         Assert.Equal(expected.ToFloatArray(), assigned.ToFloatArray());
