@@ -9,7 +9,8 @@ namespace Engine.Benchmarks;
 /// batch 64): conv2 (32→64 channels, 13×13 → 11×11) forward as im2col + GEMM + transpose + bias + ReLU
 /// through the backend vs the fused GEMM output pass; the first max-pool (64×32×26×26) general loop vs
 /// the 2×2 vector kernel and its backward scatter vs per-plane work items; im2col/col2im generic vs
-/// float32 pointer loops; Adam over the 64×64×3 net's 1.6 M parameters, scalar vs SIMD on both cores.</summary>
+/// float32 pointer loops; a fresh gradient zero-filled then added into vs the kernel as its first writer
+/// (col2im, max-pool backward); Adam over the 64×64×3 net's 1.6 M parameters, scalar vs SIMD on both cores.</summary>
 [MemoryDiagnoser]
 public class CpuLeverBenchmarks
 {
@@ -70,6 +71,18 @@ public class CpuLeverBenchmarks
     [Benchmark]
     public void Col2ImFloat() => CpuBackend.Col2ImFloat(_col, _x, N, C, H, H, 3, 3, 1, 1, 0, 0, OH, OH);
 
+    /// <summary>col2im into a fresh gradient as before "first writer assigns": zero fill, then add.</summary>
+    [Benchmark]
+    public void Col2ImZeroFillThenAdd()
+    {
+        _be.Fill(_x, 0, _x.Size);
+        CpuBackend.Col2ImFloat(_col, _x, N, C, H, H, 3, 3, 1, 1, 0, 0, OH, OH);
+    }
+
+    /// <summary>The same as its first writer: each plane cleared in cache just before the adds.</summary>
+    [Benchmark]
+    public void Col2ImAssign() => CpuBackend.Col2ImFloat(_col, _x, N, C, H, H, 3, 3, 1, 1, 0, 0, OH, OH, assign: true);
+
     [Benchmark]
     public void MaxPoolGeneral() =>
         CpuBackend.MaxPool<float>(_poolX, _poolY, _arg, N, PoolC, PoolH, PoolH, 2, 2, 2, 2, 0, 0, PoolOut, PoolOut);
@@ -81,7 +94,18 @@ public class CpuLeverBenchmarks
     public void MaxPoolGradScatter() => CpuBackend.MaxPoolGrad<float>(_poolY, _arg, _poolDx, _poolY.Size);
 
     [Benchmark]
-    public void MaxPoolGradPlanes() => CpuBackend.MaxPoolGradPlanes(_poolY, _arg, _poolDx, N * PoolC, PoolOut * PoolOut);
+    public void MaxPoolGradPlanes() => CpuBackend.MaxPoolGradPlanes(_poolY, _arg, _poolDx, N * PoolC, PoolOut * PoolOut, PoolH * PoolH);
+
+    /// <summary>Max-pool backward into a fresh gradient before "first writer assigns": zero fill, then scatter.</summary>
+    [Benchmark]
+    public void MaxPoolGradZeroFillThenScatter()
+    {
+        _be.Fill(_poolDx, 0, _poolDx.Size);
+        CpuBackend.MaxPoolGradPlanes(_poolY, _arg, _poolDx, N * PoolC, PoolOut * PoolOut, PoolH * PoolH);
+    }
+
+    [Benchmark]
+    public void MaxPoolGradAssign() => CpuBackend.MaxPoolGradPlanes(_poolY, _arg, _poolDx, N * PoolC, PoolOut * PoolOut, PoolH * PoolH, assign: true);
 
     [Benchmark]
     public void AdamScalar() => CpuBackend.Adam<float>(_p, _g, _m, _v, null, AdamParams, 1e-3, 0.9, 0.999, 1e-7, 0, false, ++_step);

@@ -7,6 +7,28 @@ namespace Engine.Autograd;
 /// has used them. The graph is released afterwards, so a second Backward through it fails clearly.</summary>
 internal static class BackwardPass
 {
+    /// <summary>The running pass on this thread (its grad delegate and intermediate buffers), so a
+    /// backward kernel that writes every element of an input's gradient can take that buffer without
+    /// the zero fill (<see cref="GradToOverwrite"/>).</summary>
+    [ThreadStatic] private static (GradOf Grad, Dictionary<Tensor, Tensor> Buffers)? _current;
+
+    /// <summary>The gradient buffer of <paramref name="input"/> for a kernel that writes every one of
+    /// its elements. When this is the buffer's first writer (an intermediate tensor whose gradient
+    /// nobody has touched yet) it comes back uninitialised with <paramref name="assign"/> = true and
+    /// the kernel must overwrite it all; otherwise it is <c>grad(input)</c> (zeroed or already holding
+    /// other consumers' sums) with assign = false and the kernel must add, as usual.</summary>
+    internal static Tensor? GradToOverwrite(GradOf grad, Tensor input, out bool assign)
+    {
+        assign = false;
+        if (_current is not { } pass || !ReferenceEquals(pass.Grad, grad)
+            || !input.RequiresGrad || input.IsLeaf || input.GradFn!.Released || pass.Buffers.ContainsKey(input))
+            return grad(input);
+        var g = Tensor.Empty(input.Shape, input.DType, input.Device);
+        pass.Buffers[input] = g;
+        assign = true;
+        return g;
+    }
+
     public static void Run(Tensor root)
     {
         if (root.Size != 1)
@@ -18,6 +40,7 @@ internal static class BackwardPass
 
         var order = TopologicalOrder(root);
         var grads = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance);
+        var outer = _current;
         try
         {
             using (TensorScope.Untracked())
@@ -45,17 +68,20 @@ internal static class BackwardPass
                     return g;
                 }
 
+                GradOf gradOf = GradOf;
+                _current = (gradOf, grads);
                 for (var i = order.Count - 1; i >= 0; i--)
                 {
                     var t = order[i];
                     if (!grads.Remove(t, out var dy)) continue;
-                    t.GradFn!.Backward!(dy, GradOf);
+                    t.GradFn!.Backward!(dy, gradOf);
                     dy.Dispose();
                 }
             }
         }
         finally
         {
+            _current = outer;
             foreach (var g in grads.Values) g.Dispose();
             foreach (var t in order) t.GradFn?.Release();
         }

@@ -108,11 +108,15 @@ public static partial class Ops
                 if (fused) CpuBackend.ConvWeightGrad(dyT, col, dw, f, k, columns);
                 else GroupedGemm(bk, groups, false, true, fg, kg, columns, dyT, columns, col, columns, 1, dw, kg); // dW_g += dY'_g · col_gᵀ
             }
-            if (grad(x) is { } dx)
+            // The fused CPU col2im clears each plane of dx before adding into it, so dx needs no zero fill
+            // when this is its first writer.
+            var assign = false;
+            if ((fused ? BackwardPass.GradToOverwrite(grad, x, out assign) : grad(x)) is { } dx)
             {
                 using var dcol = Tensor.Empty(new Shape(k, columns), dy.DType, dy.Device);
                 GroupedGemm(bk, groups, true, false, kg, columns, fg, w, kg, dyT, columns, 0, dcol, columns); // dcol_g = W_gᵀ · dY'_g
                 if (g.Dilated) bk.Col2ImDilated(dcol, dx, n, c, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.DH, g.DW, g.OH, g.OW);
+                else if (fused) CpuBackend.Col2ImFloat(dcol, dx, n, c, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.OH, g.OW, assign);
                 else bk.Col2Im(dcol, dx, n, c, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.OH, g.OW);
             }
             if (!fused && b is not null && grad(b) is { } db) bk.BiasAddBackward(dz ?? dy, db, n, f, pixels);

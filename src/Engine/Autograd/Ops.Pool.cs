@@ -25,11 +25,13 @@ public static partial class Ops
         }
         Tape.Record(op, y, [x], (dy, grad) =>
         {
-            if (grad(x) is { } dx)
+            if (dy.Backend is CpuBackend && dy.DType == DType.Float32)
             {
-                if (dy.Backend is CpuBackend && dy.DType == DType.Float32) CpuBackend.MaxPoolGradPlanes(dy, argmax, dx, g.N * g.C, g.OH * g.OW);
-                else dy.Backend.MaxPool2DBackward(dy, argmax, dx, dy.Size);
+                // Every plane of dx is cleared and scattered into by the kernel: no zero fill needed first.
+                if (BackwardPass.GradToOverwrite(grad, x, out var assign) is { } dx)
+                    CpuBackend.MaxPoolGradPlanes(dy, argmax, dx, g.N * g.C, g.OH * g.OW, g.H * g.W, assign);
             }
+            else if (grad(x) is { } dx) dy.Backend.MaxPool2DBackward(dy, argmax, dx, dy.Size);
             argmax.Dispose(); // a node's backward runs at most once
         });
         return y;

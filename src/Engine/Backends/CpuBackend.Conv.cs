@@ -161,13 +161,17 @@ public sealed partial class CpuBackend
     /// <summary>MaxPool2DBackward for float32 one (image, channel) plane per work item: a plane's argmax
     /// indices point into its own input plane only, so planes never collide (overlapping windows
     /// inside a plane are summed in output order by one thread, as in the plain loop).</summary>
-    internal static void MaxPoolGradPlanes(Tensor dy, Tensor argmax, Tensor dx, int planes, int outputsPerPlane) =>
+    /// With <paramref name="assign"/> dx's old contents are ignored: each input plane
+    /// (<paramref name="inputsPerPlane"/> elements) is cleared just before its plane's scatter, so dx
+    /// needs no zero fill first (bitwise the same as clearing dx and adding).</summary>
+    internal static void MaxPoolGradPlanes(Tensor dy, Tensor argmax, Tensor dx, int planes, int outputsPerPlane, int inputsPerPlane, bool assign = false) =>
         ForEachPlane(planes, outputsPerPlane * 4L, plane =>
         {
             var start = plane * outputsPerPlane;
             var g = dy.Span<float>().Slice(start, outputsPerPlane);
             var arg = argmax.Span<int>().Slice(start, outputsPerPlane);
             var d = dx.Span<float>();
+            if (assign) d.Slice(plane * inputsPerPlane, inputsPerPlane).Clear();
             for (var o = 0; o < g.Length; o++)
                 if (arg[o] >= 0) d[arg[o]] += g[o];
         });

@@ -43,7 +43,10 @@ public sealed partial class CpuBackend
         });
     }
 
-    internal static unsafe void Col2ImFloat(Tensor colt, Tensor dxt, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow)
+    /// <summary>dx += col2im(col); with <paramref name="assign"/> dx's old contents are ignored: each plane
+    /// is cleared just before its sums go in (while it is in cache), so dx needs no zero fill first and
+    /// the result is bitwise what clearing dx and adding gives.</summary>
+    internal static unsafe void Col2ImFloat(Tensor colt, Tensor dxt, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow, bool assign = false)
     {
         var columns = n * oh * ow;
         ForEachPlane(n * c, (long)kh * kw * oh * ow, plane =>
@@ -52,6 +55,7 @@ public sealed partial class CpuBackend
             fixed (float* pdx = dxt.Span<float>(), pcol = colt.Span<float>())
             {
                 var dx = pdx + (long)plane * h * w;
+                if (assign) new Span<float>(dx, h * w).Clear();
                 for (var i = 0; i < kh; i++)
                     for (var j = 0; j < kw; j++)
                     {
