@@ -33,7 +33,7 @@ public sealed partial class CpuBackend
 
     public void Im2Col(Tensor x, Tensor col, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow)
     {
-        if (IsF32(x, "im2col")) Im2Col<float>(x, col, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
+        if (IsF32(x, "im2col")) Im2ColFloat(x, col, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
         else Im2Col<double>(x, col, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
     }
 
@@ -69,7 +69,7 @@ public sealed partial class CpuBackend
 
     public void Col2Im(Tensor col, Tensor dx, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow)
     {
-        if (IsF32(col, "col2im")) Col2Im<float>(col, dx, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
+        if (IsF32(col, "col2im")) Col2ImFloat(col, dx, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
         else Col2Im<double>(col, dx, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
     }
 
@@ -157,6 +157,20 @@ public sealed partial class CpuBackend
         if (IsF32(dy, "max_pool2d_backward")) MaxPoolGrad<float>(dy, argmax, dx, total);
         else MaxPoolGrad<double>(dy, argmax, dx, total);
     }
+
+    /// <summary>MaxPool2DBackward for float32 one (image, channel) plane per work item: a plane's argmax
+    /// indices point into its own input plane only, so planes never collide (overlapping windows
+    /// inside a plane are summed in output order by one thread, as in the plain loop).</summary>
+    internal static void MaxPoolGradPlanes(Tensor dy, Tensor argmax, Tensor dx, int planes, int outputsPerPlane) =>
+        ForEachPlane(planes, outputsPerPlane * 4L, plane =>
+        {
+            var start = plane * outputsPerPlane;
+            var g = dy.Span<float>().Slice(start, outputsPerPlane);
+            var arg = argmax.Span<int>().Slice(start, outputsPerPlane);
+            var d = dx.Span<float>();
+            for (var o = 0; o < g.Length; o++)
+                if (arg[o] >= 0) d[arg[o]] += g[o];
+        });
 
     private static void MaxPoolGrad<T>(Tensor dyt, Tensor argt, Tensor dxt, int total) where T : unmanaged, IFloatingPointIeee754<T>
     {
