@@ -71,10 +71,21 @@ internal sealed class TrainRun(TrainSettings settings, string runDir, CliConsole
         return Cli.Ok;
     }
 
+    /// <summary>A zoo model behind the seed CNN's 1/255 rescaling, for this data's image size and classes.</summary>
+    private Model ZooModel(TrainingData data, int classes)
+    {
+        Model zoo;
+        try { zoo = Applications.Create(settings.Model, data.Size, data.Channels, classes, (ulong)settings.Seed); }
+        catch (ArgumentException e) { throw new UsageException($"--model {settings.Model}: {e.Message} (set --image-size)"); }
+        var input = new Engine.Layers.Input(data.Channels, data.Size, data.Size);
+        return new Model(input, zoo.Apply(new Engine.Layers.Rescaling(1.0 / 255).Apply(input)), name: settings.Model, seed: (ulong)settings.Seed);
+    }
+
     private Model BuildModel(TrainingData data)
     {
         var classes = data.Vocabulary.Count;
         if (settings.Model == "seed") return SeedCnn.Build(data.Channels, data.Size, classes, rescale: 1.0 / 255, seed: (ulong)settings.Seed);
+        if (Applications.Names.Contains(settings.Model)) return ZooModel(data, classes);
         if (!File.Exists(settings.Model))
             throw new UsageException($"--model must be 'seed' or a JSON model config file; '{settings.Model}' does not exist.");
         Model model;
