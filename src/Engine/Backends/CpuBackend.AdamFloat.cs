@@ -10,7 +10,7 @@ public sealed partial class CpuBackend
 {
     private const int AdamChunk = 1 << 14;
 
-    private static void AdamFloat(Tensor param, Tensor grad, Tensor m, Tensor v, Tensor? vMax, int n, double lr, double beta1, double beta2,
+    internal static void AdamFloat(Tensor param, Tensor grad, Tensor m, Tensor v, Tensor? vMax, int n, double lr, double beta1, double beta2,
         double eps, double weightDecay, bool decoupled, long step)
     {
         var k = new AdamConstants(

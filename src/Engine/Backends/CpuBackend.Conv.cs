@@ -37,7 +37,7 @@ public sealed partial class CpuBackend
         else Im2Col<double>(x, col, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
     }
 
-    private static void Im2Col<T>(Tensor xt, Tensor colt, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow)
+    internal static void Im2Col<T>(Tensor xt, Tensor colt, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var columns = n * oh * ow;
@@ -74,7 +74,7 @@ public sealed partial class CpuBackend
     }
 
     /// <summary>Im2Col run backwards: each col entry that Im2Col copied from x is added back to its place.</summary>
-    private static void Col2Im<T>(Tensor colt, Tensor dxt, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow)
+    internal static void Col2Im<T>(Tensor colt, Tensor dxt, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var columns = n * oh * ow;
@@ -120,7 +120,7 @@ public sealed partial class CpuBackend
     /// <summary>Only elements inside the image are candidates, so padding never wins. Ties go to the
     /// first element in row-major window order. A window with no element inside the image (not
     /// possible with 'valid' or Keras 'same' padding) gives 0 and argmax -1.</summary>
-    private static void MaxPool<T>(Tensor xt, Tensor yt, Tensor argt, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow)
+    internal static void MaxPool<T>(Tensor xt, Tensor yt, Tensor argt, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ForEachPlane(n * c, (long)kh * kw * oh * ow, plane =>
@@ -172,7 +172,7 @@ public sealed partial class CpuBackend
                 if (arg[o] >= 0) d[arg[o]] += g[o];
         });
 
-    private static void MaxPoolGrad<T>(Tensor dyt, Tensor argt, Tensor dxt, int total) where T : unmanaged, IFloatingPointIeee754<T>
+    internal static void MaxPoolGrad<T>(Tensor dyt, Tensor argt, Tensor dxt, int total) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var g = dyt.Span<T>();
         var arg = argt.Span<int>();

@@ -9,7 +9,7 @@ namespace Engine.Backends;
 /// and bounds checks cost more than the data).</summary>
 public sealed partial class CpuBackend
 {
-    private static unsafe void Im2ColFloat(Tensor xt, Tensor colt, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow)
+    internal static unsafe void Im2ColFloat(Tensor xt, Tensor colt, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow)
     {
         var columns = n * oh * ow;
         ForEachPlane(n * c, (long)kh * kw * oh * ow, plane =>
@@ -43,7 +43,7 @@ public sealed partial class CpuBackend
         });
     }
 
-    private static unsafe void Col2ImFloat(Tensor colt, Tensor dxt, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow)
+    internal static unsafe void Col2ImFloat(Tensor colt, Tensor dxt, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow)
     {
         var columns = n * oh * ow;
         ForEachPlane(n * c, (long)kh * kw * oh * ow, plane =>
