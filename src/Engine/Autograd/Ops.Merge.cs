@@ -16,10 +16,10 @@ public static partial class Ops
         if (x.Shape == shape) return x;
         var (od, st) = Broadcast.Plan(x.Shape.ToArray(), shape.ToArray());
         var y = Tensor.Empty(shape, x.DType, x.Device);
-        x.Backend.BroadcastForward(x, y, od, st);
+        Broadcast.Forward(x.Backend, x, y, od, st);
         Tape.Record("broadcast_to", y, [x], (dy, grad) =>
         {
-            if (grad(x) is { } dx) dy.Backend.BroadcastBackward(dy, dx, od, st);
+            if (grad(x) is { } dx) Broadcast.Backward(dy.Backend, dy, dx, od, st);
         });
         return y;
     }

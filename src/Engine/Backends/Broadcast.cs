@@ -26,6 +26,13 @@ public static class Broadcast
         return result;
     }
 
+    /// <summary>Runs the broadcast kernel (forward copy or backward sum) of a plan.</summary>
+    internal static void Forward(IBackend backend, Tensors.Tensor x, Tensors.Tensor y, int[] od, int[] st) =>
+        backend.BroadcastForward(x, y, od[0], od[1], od[2], od[3], od[4], od[5], st[0], st[1], st[2], st[3], st[4], st[5]);
+
+    internal static void Backward(IBackend backend, Tensors.Tensor dy, Tensors.Tensor dx, int[] od, int[] st) =>
+        backend.BroadcastBackward(dy, dx, od[0], od[1], od[2], od[3], od[4], od[5], st[0], st[1], st[2], st[3], st[4], st[5]);
+
     /// <summary>Output dims and input strides (length <see cref="MaxRank"/>) for reading an input of
     /// shape <paramref name="input"/> as if it had shape <paramref name="output"/>.</summary>
     public static (int[] OutDims, int[] InStrides) Plan(IReadOnlyList<int> input, IReadOnlyList<int> output)

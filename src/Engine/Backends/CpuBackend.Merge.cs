@@ -5,8 +5,9 @@ namespace Engine.Backends;
 
 public sealed partial class CpuBackend
 {
-    public void BroadcastForward(Tensor x, Tensor y, ReadOnlySpan<int> outDims, ReadOnlySpan<int> inStrides)
+    public void BroadcastForward(Tensor x, Tensor y, int o0, int o1, int o2, int o3, int o4, int o5, int s0, int s1, int s2, int s3, int s4, int s5)
     {
+        ReadOnlySpan<int> outDims = [o0, o1, o2, o3, o4, o5], inStrides = [s0, s1, s2, s3, s4, s5];
         if (IsF32(x, "broadcast_forward")) BroadcastForward<float>(x.Span<float>(), y.Span<float>(), outDims, inStrides);
         else BroadcastForward<double>(x.Span<double>(), y.Span<double>(), outDims, inStrides);
     }
@@ -27,8 +28,9 @@ public sealed partial class CpuBackend
         }
     }
 
-    public void BroadcastBackward(Tensor dy, Tensor dx, ReadOnlySpan<int> outDims, ReadOnlySpan<int> inStrides)
+    public void BroadcastBackward(Tensor dy, Tensor dx, int o0, int o1, int o2, int o3, int o4, int o5, int s0, int s1, int s2, int s3, int s4, int s5)
     {
+        ReadOnlySpan<int> outDims = [o0, o1, o2, o3, o4, o5], inStrides = [s0, s1, s2, s3, s4, s5];
         if (IsF32(dy, "broadcast_backward")) BroadcastBackward<float>(dy.Span<float>(), dx.Span<float>(), outDims, inStrides);
         else BroadcastBackward<double>(dy.Span<double>(), dx.Span<double>(), outDims, inStrides);
     }

@@ -5,11 +5,11 @@ namespace Engine.Backends;
 
 public sealed partial class CudaBackend
 {
-    public void BroadcastForward(Tensor x, Tensor y, ReadOnlySpan<int> outDims, ReadOnlySpan<int> inStrides) =>
-        LaunchBroadcast("broadcast_forward", x, y, outDims, inStrides, forward: true);
+    public void BroadcastForward(Tensor x, Tensor y, int o0, int o1, int o2, int o3, int o4, int o5, int s0, int s1, int s2, int s3, int s4, int s5) =>
+        LaunchBroadcast("broadcast_forward", x, y, [o0, o1, o2, o3, o4, o5], [s0, s1, s2, s3, s4, s5], forward: true);
 
-    public void BroadcastBackward(Tensor dy, Tensor dx, ReadOnlySpan<int> outDims, ReadOnlySpan<int> inStrides) =>
-        LaunchBroadcast("broadcast_backward", dy, dx, outDims, inStrides, forward: false);
+    public void BroadcastBackward(Tensor dy, Tensor dx, int o0, int o1, int o2, int o3, int o4, int o5, int s0, int s1, int s2, int s3, int s4, int s5) =>
+        LaunchBroadcast("broadcast_backward", dy, dx, [o0, o1, o2, o3, o4, o5], [s0, s1, s2, s3, s4, s5], forward: false);
 
     private void LaunchBroadcast(string k, Tensor src, Tensor dst, ReadOnlySpan<int> od, ReadOnlySpan<int> st, bool forward)
     {

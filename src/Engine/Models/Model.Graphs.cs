@@ -206,7 +206,8 @@ public partial class Model
     /// <summary>Why this model's step cannot be a graph, or null.</summary>
     private string? UncapturableReason()
     {
-        foreach (var layer in Layers)
+        static IEnumerable<Layer> All(Model m) => m.Layers.SelectMany(l => l is NestedModel n ? All(n.Model) : [l]);
+        foreach (var layer in All(this))
             if (layer is Dropout { Rate: > 0 })
                 return $"layer '{layer.Name}' (Dropout) draws a new random mask every step, and a graph would freeze its seed";
         return null;

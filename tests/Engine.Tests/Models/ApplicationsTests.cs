@@ -43,7 +43,10 @@ public class ApplicationsTests
     public void ResNet20IsAbout027MParametersAndKerasArgumentsWork()
     {
         using var model = Applications.ResNet20();
-        Assert.InRange(model.CountParams(), 265_000, 280_000);
+        // Stem 432 + 64 (BN); stage 1: 3 x (2 x 2,304 + 128); stage 2: 14,720 (projection) + 2 x 18,688;
+        // stage 3: 58,112 + 2 x 74,240; classifier 650. 1,568 of it are batch-norm statistics.
+        Assert.Equal(274_042, model.CountParams());
+        Assert.Equal(272_474, Trainable(model));
         using var features = Applications.ResNet20(includeTop: false, inputShape: [3, 32, 32]);
         Assert.Equal([64, 8, 8], features.OutputShapes.Values.Single());
         using var pooled = Applications.ResNet18(includeTop: false, pooling: "max", inputShape: [3, 64, 64]);
