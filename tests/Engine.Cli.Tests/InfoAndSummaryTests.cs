@@ -20,4 +20,16 @@ public class InfoAndSummaryTests
         Assert.Equal(0, code);
         Assert.Contains(expected, stdout);
     }
+
+    [Theory]
+    [InlineData("resnet18", "Trainable params: 11,689,512")]
+    [InlineData("resnet34", "Trainable params: 21,797,672")]
+    [InlineData("resnet50", "Total params: 25,636,712")]
+    [InlineData("mobilenetv2", "Total params: 3,538,984")]
+    public void SummaryPrintsTheZooReferenceCounts(string model, string expected)
+    {
+        var (code, stdout, _) = CliRunner.Run("summary", "--model", model, "--image-size", "224", "--channels", "3", "--classes", "1000");
+        Assert.Equal(0, code);
+        Assert.Contains(expected, stdout);
+    }
 }

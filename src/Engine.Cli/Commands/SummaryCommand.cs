@@ -9,7 +9,7 @@ internal static class SummaryCommand
 {
     public static Command Create(CliConsole console)
     {
-        var model = new Option<string>("--model") { Description = "'seed', a JSON model config, or a run folder / model file.", DefaultValueFactory = _ => "seed" };
+        var model = new Option<string>("--model") { Description = "'seed', a zoo model (resnet18, resnet34, resnet50, mobilenetv2, resnet20), a JSON model config, or a run folder / model file.", DefaultValueFactory = _ => "seed" };
         var imageSize = new Option<int>("--image-size") { Description = "Input size for the seed CNN.", DefaultValueFactory = _ => 28 };
         var channels = new Option<int>("--channels") { Description = "Input channels for the seed CNN (1 grayscale, 3 RGB).", DefaultValueFactory = _ => 1 };
         var classes = new Option<int>("--classes") { Description = "Outputs of the seed CNN.", DefaultValueFactory = _ => 10 };
@@ -23,6 +23,12 @@ internal static class SummaryCommand
                 if (r.GetValue(channels) < 1 || r.GetValue(classes) < 1) throw new UsageException("--channels and --classes must be at least 1.");
                 using var seed = SeedCnn.Build(r.GetValue(channels), r.GetValue(imageSize), r.GetValue(classes), rescale: 1.0 / 255);
                 console.Out.WriteLine(seed.GetSummary());
+                return Cli.Ok;
+            }
+            if (Applications.Names.Contains(which))
+            {
+                using var zoo = Applications.Create(which, r.GetValue(imageSize), r.GetValue(channels), r.GetValue(classes));
+                console.Out.WriteLine(zoo.GetSummary());
                 return Cli.Ok;
             }
             if (which.EndsWith(".json", StringComparison.OrdinalIgnoreCase))

@@ -13,7 +13,7 @@ internal static class TrainCommand
         var labels = new Option<FileInfo?>("--labels") { Description = "Multi-label CSV: 'path,labels' with labels separated by '|' or ';' (implies --multi-label)." };
         var imageSize = new Option<int?>("--image-size") { Description = "Resize images to SIZE x SIZE (default 28 for digits, 64 for image folders)." };
         var grayscale = new Option<bool>("--grayscale") { Description = "Load images as one grayscale channel instead of RGB." };
-        var model = new Option<string>("--model") { Description = "'seed' (the seed CNN) or a JSON model config file.", DefaultValueFactory = _ => "seed" };
+        var model = new Option<string>("--model") { Description = "'seed' (the seed CNN), a zoo model (resnet18, resnet34, resnet50, mobilenetv2, resnet20) or a JSON model config file.", DefaultValueFactory = _ => "seed" };
         var epochs = new Option<int?>("--epochs") { Description = "Number of epochs (default 8)." };
         var batchSize = new Option<int?>("--batch-size") { Description = "Batch size (default 64)." };
         var optimizer = new Option<string>("--optimizer") { Description = "adam, sgd, adamw or rmsprop.", DefaultValueFactory = _ => "adam" };

@@ -5,13 +5,14 @@ using Engine.Serialization;
 
 namespace Engine.Cli.Training;
 
-/// <summary>The model a run trains: the seed CNN or a JSON model config, checked against the data.</summary>
+/// <summary>The model a run trains: the seed CNN, a zoo model or a JSON model config, checked against the data.</summary>
 internal static class ModelBuilder
 {
     public static Model Build(TrainSettings settings, TrainingData data)
     {
         var classes = data.Vocabulary.Count;
         if (settings.Model == "seed") return SeedCnn.Build(data.Channels, data.Size, classes, rescale: 1.0 / 255, seed: (ulong)settings.Seed);
+        if (Applications.Names.Contains(settings.Model)) return ZooModel(settings, data, classes);
         if (!File.Exists(settings.Model))
             throw new UsageException($"--model must be 'seed' or a JSON model config file; '{settings.Model}' does not exist.");
         var model = FromJsonFile(settings.Model, "--model");
@@ -31,6 +32,16 @@ internal static class ModelBuilder
             model.Dispose();
             throw;
         }
+    }
+
+    /// <summary>A zoo model behind the seed CNN's 1/255 rescaling, for this data's image size and classes.</summary>
+    private static Model ZooModel(TrainSettings settings, TrainingData data, int classes)
+    {
+        Model zoo;
+        try { zoo = Applications.Create(settings.Model, data.Size, data.Channels, classes, (ulong)settings.Seed); }
+        catch (ArgumentException e) { throw new UsageException($"--model {settings.Model}: {e.Message} (set --image-size)"); }
+        var input = new Engine.Layers.Input(data.Channels, data.Size, data.Size);
+        return new Model(input, zoo.Apply(new Engine.Layers.Rescaling(1.0 / 255).Apply(input)), name: settings.Model, seed: (ulong)settings.Seed);
     }
 
     /// <summary>Reads a model config written by ModelConfig.ToJson (or by hand); anything that is not

@@ -55,6 +55,8 @@ public class CudaBackendLaunchTests
         "hard_swish_forward", "hard_swish_backward", "pad2d_forward", "pad2d_backward", "upsample_nearest2d_forward",
         "upsample_nearest2d_backward", "transpose_nd", "depthwise_conv2d_forward", "depthwise_conv2d_backward_input",
         "depthwise_conv2d_backward_filter", "im2col_dilated", "col2im_dilated",
+        "broadcast_forward", "broadcast_backward", "maximum_forward", "maximum_backward", "minimum_forward", "minimum_backward",
+        "concat_forward", "concat_backward",
     ];
 
     [Theory]
@@ -147,6 +149,14 @@ public class CudaBackendLaunchTests
             "depthwise_conv2d_backward_filter" => g => g.DepthwiseConv2DBackwardFilter(F(N, C, H, W), F(N, 2 * C, OH, OW), F(2 * C, 1, K, K), N, C, H, W, 2, K, K, S, S, P, P, 1, 1, OH, OW),
             "im2col_dilated" => g => g.Im2ColDilated(F(N, C, H, W), F(C * K * K, N * 3 * 4), N, C, H, W, K, K, S, S, P, P, 2, 2, 3, 4),
             "col2im_dilated" => g => g.Col2ImDilated(F(C * K * K, N * 3 * 4), F(N, C, H, W), N, C, H, W, K, K, S, S, P, P, 2, 2, 3, 4),
+            "broadcast_forward" => g => g.BroadcastForward(F(C, W), F(N, C, H, W), 1, 1, N, C, H, W, 1, 1, 0, W, 0, 1),
+            "broadcast_backward" => g => g.BroadcastBackward(F(N, C, H, W), F(C, W), 1, 1, N, C, H, W, 1, 1, 0, W, 0, 1),
+            "maximum_forward" => g => g.MaximumForward(F(N), F(N), F(N), N),
+            "maximum_backward" => g => g.MaximumBackward(F(N), F(N), F(N), F(N), F(N), N),
+            "minimum_forward" => g => g.MinimumForward(F(N), F(N), F(N), N),
+            "minimum_backward" => g => g.MinimumBackward(F(N), F(N), F(N), F(N), F(N), N),
+            "concat_forward" => g => g.ConcatForward(F(N, 2, H), F(N, C, H), N, 2, C, 1, H),
+            "concat_backward" => g => g.ConcatBackward(F(N, C, H), F(N, 2, H), N, 2, C, 1, H),
             _ => throw new ArgumentException(kernel),
         };
         Expect(kernel, call);
