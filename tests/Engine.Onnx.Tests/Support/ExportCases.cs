@@ -1,0 +1,82 @@
+using Engine.Layers;
+using Engine.Models;
+using Engine.Tensors;
+
+namespace Engine.Onnx.Tests.Support;
+
+/// <summary>Small models covering every exportable layer type and option (odd image sizes so that
+/// 'same' padding is asymmetric), the seed CNN and a two-head functional model, each with an input
+/// batch. BatchNormalization gets random statistics so its inference form is really exercised.</summary>
+internal static class ExportCases
+{
+    public static readonly Dictionary<string, Func<Model>> All = new()
+    {
+        ["conv_valid_strided"] = () => Seq([3, 9, 11], new Conv2D(4, (3, 2), strides: (2, 1))),
+        ["conv_same_relu"] = () => Seq([3, 9, 10], new Conv2D(5, 3, strides: 2, padding: "same", activation: "relu")),
+        ["conv_same_no_bias_tanh"] = () => Seq([2, 7, 8], new Conv2D(3, (4, 3), padding: "same", activation: "tanh", useBias: false)),
+        ["conv_sigmoid"] = () => Seq([2, 6, 6], new Conv2D(3, 3, activation: "sigmoid")),
+        ["dense_softmax"] = () => Seq([3, 4, 5], new Flatten(), new Dense(7, activation: "softmax")),
+        ["dense_sigmoid_no_bias"] = () => Seq([6], new Dense(5, activation: "sigmoid", useBias: false)),
+        ["dense_log_softmax"] = () => Seq([6], new Dense(4, activation: "log_softmax")),
+        ["dense_swish_silu"] = () => Seq([6], new Dense(5, activation: "swish"), new Dense(3, activation: "silu")),
+        ["batchnorm_image"] = () => Seq([4, 5, 6], new BatchNormalization()),
+        ["batchnorm_features"] = () => Seq([6], new BatchNormalization(epsilon: 1e-5)),
+        ["batchnorm_no_center_no_scale"] = () => Seq([3, 4, 4], new BatchNormalization(center: false, scale: false)),
+        ["max_pool_valid"] = () => Seq([2, 9, 8], new MaxPooling2D(2)),
+        ["max_pool_same_strided"] = () => Seq([2, 9, 7], new MaxPooling2D(3, strides: 2, padding: "same")),
+        ["average_pool_valid"] = () => Seq([2, 8, 9], new AveragePooling2D((2, 3))),
+        ["average_pool_same"] = () => Seq([2, 7, 9], new AveragePooling2D(3, strides: 2, padding: "same")),
+        ["global_average_pool"] = () => Seq([5, 6, 7], new GlobalAveragePooling2D()),
+        ["flatten_dense"] = () => Seq([2, 3, 4], new Flatten(), new Dense(3)),
+        ["dropout_inside_and_last"] = () => Seq([8], new Dropout(0.5), new Dense(4, activation: "relu"), new Dropout(0.3)),
+        ["rescaling"] = () => Seq([3, 4, 4], new Rescaling(1.0 / 255, -0.5)),
+        ["rescaling_scale_only"] = () => Seq([3, 4, 4], new Rescaling(2.0)),
+        ["activation_layers"] = () => Seq([6], new Activation("tanh"), new Activation("relu"), new Activation("sigmoid"), new Activation("softmax"),
+            new Activation("log_softmax"), new Activation("swish"), new Activation("linear")),
+        ["seed_cnn"] = () => Randomized(SeedCnn.Build(1, 28, 10, rescale: 1.0 / 255, outputActivation: "softmax")),
+        ["two_heads"] = TwoHeads,
+    };
+
+    /// <summary>A batch of 3 inputs for the model (pixel-like values for the rescaling models).</summary>
+    public static Tensor InputFor(string name, Model model)
+    {
+        var rng = new Rng(7);
+        var scale = name.StartsWith("rescaling", StringComparison.Ordinal) || name == "seed_cnn" ? 255.0 : 1.0;
+        return Tensor.RandomUniform(new Shape([3, .. model.InputShape!]), rng, -scale, scale);
+    }
+
+    private static Model Seq(int[] inputShape, params Layer[] layers) =>
+        Randomized(new Sequential([new Input(inputShape), .. layers], name: "case"));
+
+    private static Model TwoHeads()
+    {
+        var input = new Input([1, 12, 12], "image");
+        var trunk = new Conv2D(4, 3, activation: "relu", name: "trunk_conv").Apply(input);
+        trunk = new BatchNormalization(name: "trunk_bn").Apply(trunk);
+        trunk = new MaxPooling2D(2).Apply(trunk);
+        var features = new Flatten().Apply(trunk);
+        features = new Dropout(0.25).Apply(features);
+        return Randomized(new Model(input, new Dictionary<string, SymbolicTensor>
+        {
+            ["coarse"] = new Dense(2, activation: "softmax").Apply(features),
+            ["fine"] = new Dense(5, activation: "sigmoid", name: "fine_dense").Apply(features),
+        }, name: "two_heads"));
+    }
+
+    /// <summary>Random BatchNormalization statistics and affine terms (fresh layers have mean 0, variance 1).</summary>
+    private static Model Randomized(Model model)
+    {
+        var rng = new Rng(11);
+        foreach (var bn in model.Layers.OfType<BatchNormalization>())
+        {
+            var c = bn.MovingMean!.Shape;
+            using var mean = Tensor.RandomNormal(c, rng, 0, 0.5);
+            using var variance = Tensor.RandomUniform(c, rng, 0.5, 2);
+            bn.MovingMean.Assign(mean);
+            bn.MovingVariance!.Assign(variance);
+            if (bn.Gamma is { } g) { using var t = Tensor.RandomUniform(c, rng, 0.5, 1.5); g.Assign(t); }
+            if (bn.Beta is { } b) { using var t = Tensor.RandomNormal(c, rng, 0, 0.3); b.Assign(t); }
+        }
+        return model;
+    }
+}
