@@ -6,4 +6,9 @@ public sealed record OnnxImportOptions
 {
     /// <summary>Per-sample input shape, channels-first (batch excluded); default: the file's.</summary>
     public int[]? InputShape { get; init; }
+
+    /// <summary>Import only up to this node (its name, or the name of its output tensor) and make it
+    /// the single output: a backbone without its classifier, like Keras's include_top=False. The
+    /// nodes after it are not read, so they need not fit a changed <see cref="InputShape"/>.</summary>
+    public string? StopAt { get; init; }
 }

@@ -45,16 +45,24 @@ internal sealed partial class GraphImporter
             throw new OnnxImportException($"{_source} has {inputs.Count} graph inputs ({string.Join(", ", inputs.Select(i => i.Name))}); Engine models take exactly one.");
         var input = CreateInput(inputs[0], options);
 
+        string? stoppedAt = null;
         foreach (var node in graph.Node)
         {
             var view = new NodeView(node, _opset);
             if (node.Domain is not ("" or "ai.onnx"))
                 throw view.Error($"is in the op domain '{node.Domain}', which the importer does not support (only the default ONNX domain)");
             ImportNode(view);
+            if (options.StopAt is { } stop && (node.Name == stop || node.Output.Contains(stop)))
+            {
+                stoppedAt = node.Output[0];
+                break;
+            }
         }
+        if (options.StopAt is not null && stoppedAt is null)
+            throw new OnnxImportException($"{_source} has no node or tensor named '{options.StopAt}' (OnnxImportOptions.StopAt).");
 
         var outputs = new Dictionary<string, SymbolicTensor>(StringComparer.Ordinal);
-        foreach (var o in graph.Output)
+        foreach (var o in stoppedAt is null ? graph.Output : [new ValueInfoProto { Name = stoppedAt }])
         {
             if (!_tensors.TryGetValue(o.Name, out var t))
                 throw new OnnxImportException($"{_source}: graph output '{o.Name}' is not produced by any node (or is a constant).");
