@@ -20,7 +20,17 @@ public static partial class Ops
     /// runs): the same values as Relu(Conv2D(...)). On the CPU in float32 the GEMM's output pass adds the
     /// bias, applies ReLU and writes NCHW directly; elsewhere it is the composite of the backend's
     /// kernels. Backward masks the gradient by y &gt; 0 (exactly where ReLU's input was positive).</summary>
-    public static Tensor Conv2D(Tensor x, Tensor w, Tensor? b, int strideH, int strideW, Padding padding, bool relu)
+    public static Tensor Conv2D(Tensor x, Tensor w, Tensor? b, int strideH, int strideW, Padding padding, bool relu) =>
+        Conv2D(x, w, b, strideH, strideW, (ConvPadding)padding, 1, 1, 1, relu);
+
+    /// <summary>The general convolution: Keras's or explicit padding (<see cref="ConvPadding"/>),
+    /// dilation (kernel taps dilation pixels apart) and groups (input and output channels split into
+    /// <paramref name="groups"/> blocks, block g of the output seeing only block g of the input; the
+    /// kernel is [F, C / groups, KH, KW], PyTorch's layout). One GEMM per group on row blocks of the
+    /// unfolded input and of the kernel. The CPU's fused float32 path serves groups = 1, dilation 1;
+    /// everything else runs the composite of backend kernels.</summary>
+    public static Tensor Conv2D(Tensor x, Tensor w, Tensor? b, int strideH, int strideW, ConvPadding padding,
+        int dilationH = 1, int dilationW = 1, int groups = 1, bool relu = false)
     {
         var op = relu ? "conv2d_relu" : "conv2d";
         RequireFloat(op, x);
@@ -29,29 +39,40 @@ public static partial class Ops
         RequireSameKind(op, x, w);
         if (w.Rank != 4)
             throw new ArgumentException($"{op} expects a rank-4 kernel (filters, channels, kernel_h, kernel_w); received shape {w.Shape}.");
-        if (w.Shape[1] != x.Shape[1])
-            throw new ArgumentException($"{op}: the input of shape {x.Shape} has {x.Shape[1]} channels, but the kernel of shape {w.Shape} expects {w.Shape[1]} (kernel layout (filters, channels, kernel_h, kernel_w)).");
+        if (groups < 1)
+            throw new ArgumentException($"{op}: groups must be a positive integer; received {groups}.");
         var f = w.Shape[0];
+        if (groups == 1 && w.Shape[1] != x.Shape[1])
+            throw new ArgumentException($"{op}: the input of shape {x.Shape} has {x.Shape[1]} channels, but the kernel of shape {w.Shape} expects {w.Shape[1]} (kernel layout (filters, channels, kernel_h, kernel_w)).");
+        if (groups > 1)
+        {
+            if (x.Shape[1] % groups != 0 || f % groups != 0)
+                throw new ArgumentException($"{op}: the number of input channels ({x.Shape[1]}, input shape {x.Shape}) and of filters ({f}) must both be divisible by groups={groups}.");
+            if (w.Shape[1] != x.Shape[1] / groups)
+                throw new ArgumentException($"{op}: with groups={groups} the kernel must have {x.Shape[1]} / {groups} = {x.Shape[1] / groups} channels per filter (layout (filters, channels / groups, kernel_h, kernel_w)); received kernel shape {w.Shape}.");
+        }
         if (b is not null)
         {
             RequireSameKind(op, x, b);
             if (b.Rank != 1 || b.Size != f)
                 throw new ArgumentException($"{op}: bias must have shape ({f},) to match the {f} filters of kernel {w.Shape}; received {b.Shape}.");
         }
-        var g = WindowGeometry(op, "kernel", x, w.Shape[2], w.Shape[3], strideH, strideW, padding);
+        var g = ConvGeometry(op, x, w.Shape[2], w.Shape[3], strideH, strideW, padding, dilationH, dilationW);
         var (n, c, k, pixels) = (g.N, g.C, g.C * g.KH * g.KW, g.OH * g.OW);
+        var (fg, kg) = (f / groups, k / groups); // filters and unfolded rows per group
         var columns = n * pixels;
         var be = x.Backend;
-        var fused = CpuBackend.FusesConv(x, k);
+        var fused = groups == 1 && !g.Dilated && CpuBackend.FusesConv(x, k);
 
         var col = Tensor.Empty(new Shape(k, columns), x.DType, x.Device);
-        be.Im2Col(x, col, n, c, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.OH, g.OW);
+        if (g.Dilated) be.Im2ColDilated(x, col, n, c, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.DH, g.DW, g.OH, g.OW);
+        else be.Im2Col(x, col, n, c, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.OH, g.OW);
         var y = Tensor.Empty(new Shape(n, f, g.OH, g.OW), x.DType, x.Device);
         if (fused) CpuBackend.ConvForwardFused(w, col, b, y, f, k, n, pixels, relu);
         else
         {
             using var yT = Tensor.Empty(new Shape(f, columns), x.DType, x.Device);
-            be.Gemm(false, false, f, columns, k, 1, w, col, 0, yT);
+            GroupedGemm(be, groups, false, false, fg, columns, kg, w, kg, col, columns, 0, yT, columns); // Y'_g = W_g · col_g
             if (b is null) be.Transpose01(yT, y, f, n, pixels);
             else
             {
@@ -82,12 +103,14 @@ public static partial class Ops
                 }
                 bk.Transpose01(dz ?? dy, dyT, n, f, pixels);
             }
-            if (grad(w) is { } dw) bk.Gemm(false, true, f, k, columns, 1, dyT, col, 1, dw); // dW += dY'·colᵀ
+            if (grad(w) is { } dw) // dW_g += dY'_g · col_gᵀ
+                GroupedGemm(bk, groups, false, true, fg, kg, columns, dyT, columns, col, columns, 1, dw, kg);
             if (grad(x) is { } dx)
             {
                 using var dcol = Tensor.Empty(new Shape(k, columns), dy.DType, dy.Device);
-                bk.Gemm(true, false, k, columns, f, 1, w, dyT, 0, dcol); // dcol = Wᵀ·dY'
-                bk.Col2Im(dcol, dx, n, c, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.OH, g.OW);
+                GroupedGemm(bk, groups, true, false, kg, columns, fg, w, kg, dyT, columns, 0, dcol, columns); // dcol_g = W_gᵀ · dY'_g
+                if (g.Dilated) bk.Col2ImDilated(dcol, dx, n, c, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.DH, g.DW, g.OH, g.OW);
+                else bk.Col2Im(dcol, dx, n, c, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.OH, g.OW);
             }
             if (b is not null && grad(b) is { } db)
             {
@@ -99,6 +122,26 @@ public static partial class Ops
             if (keepCol) col.Dispose();
         });
         return y;
+    }
+
+    /// <summary>C_g = alpha·op(A_g)·op(B_g) + beta·C_g for each group g, where X_g is the g-th block of
+    /// rows of X (blocks of equal height; xCols is X's row length). One GEMM when groups = 1.</summary>
+    private static void GroupedGemm(IBackend be, int groups, bool transA, bool transB, int m, int n, int k,
+        Tensor a, int aCols, Tensor b, int bCols, double beta, Tensor c, int cCols)
+    {
+        if (groups == 1)
+        {
+            be.Gemm(transA, transB, m, n, k, 1, a, b, beta, c);
+            return;
+        }
+        var (aRows, bRows, cRows) = (a.Size / aCols / groups, b.Size / bCols / groups, c.Size / cCols / groups);
+        for (var gi = 0; gi < groups; gi++)
+        {
+            using var ag = RowBlock(a, gi * aRows, aRows, aCols);
+            using var bg = RowBlock(b, gi * bRows, bRows, bCols);
+            using var cg = RowBlock(c, gi * cRows, cRows, cCols);
+            be.Gemm(transA, transB, m, n, k, 1, ag, bg, beta, cg);
+        }
     }
 
     /// <summary>Everything a windowed NCHW kernel needs: input size, window, strides, leading

@@ -20,6 +20,12 @@ public static class Activations
         ["log_softmax"] = Ops.LogSoftmax,
         ["swish"] = x => Ops.Mul(x, Ops.Sigmoid(x)),
         ["silu"] = x => Ops.Mul(x, Ops.Sigmoid(x)),
+        ["relu6"] = Ops.Relu6,
+        ["leaky_relu"] = x => Ops.LeakyRelu(x),
+        ["elu"] = x => Ops.Elu(x),
+        ["hard_sigmoid"] = Ops.HardSigmoid,
+        ["hard_swish"] = Ops.HardSwish,
+        ["hard_silu"] = Ops.HardSwish,
     };
 
     private static readonly ConditionalWeakTable<Tensor, Tensor> SoftmaxLogits = new();

@@ -8,12 +8,14 @@ namespace Engine.Layers;
 
 /// <summary>2-D convolution over NCHW images (Keras's Conv2D with data_format="channels_first").
 /// The kernel is stored [filters, channels, kh, kw] (PyTorch's layout; Keras stores
-/// [kh, kw, channels, filters]); Glorot fans are the same as Keras's.</summary>
+/// [kh, kw, channels, filters]); Glorot fans are the same as Keras's. Beyond Keras: explicit padding
+/// (<c>padding: 1</c>, <c>(1, 2)</c> or <c>((0, 1), (0, 1))</c>, PyTorch's padding=) next to "valid"/"same";
+/// with <paramref name="groups"/> &gt; 1 the kernel is [filters, channels / groups, kh, kw].</summary>
 public sealed class Conv2D : Layer
 {
-    public Conv2D(int filters, Size2 kernelSize, Size2? strides = null, string padding = "valid", string? activation = null,
+    public Conv2D(int filters, Size2 kernelSize, Size2? strides = null, ConvPadding padding = default, string? activation = null,
         bool useBias = true, Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
-        int[]? inputShape = null, string? name = null) : base(name, inputShape)
+        int[]? inputShape = null, string? name = null, Size2? dilationRate = null, int groups = 1) : base(name, inputShape)
     {
         if (filters <= 0) throw new ArgumentException($"Conv2D: filters must be positive; received {filters}.", nameof(filters));
         kernelSize.RequirePositive("Conv2D", "kernelSize");
@@ -21,7 +23,14 @@ public sealed class Conv2D : Layer
         Strides.RequirePositive("Conv2D", "strides");
         Filters = filters;
         KernelSize = kernelSize;
-        Padding = PaddingNames.Parse(padding, "Conv2D");
+        Padding = padding.Validate("Conv2D");
+        DilationRate = dilationRate ?? 1;
+        DilationRate.RequirePositive("Conv2D", "dilationRate");
+        if (DilationRate != new Size2(1, 1) && Strides != new Size2(1, 1))
+            throw new ArgumentException($"Conv2D: `strides > 1` not supported in conjunction with `dilation_rate > 1`. Received: strides={Strides} and dilation_rate={DilationRate}", nameof(dilationRate));
+        if (groups <= 0 || filters % groups != 0)
+            throw new ArgumentException($"Conv2D: the number of filters must be evenly divisible by the number of groups. Received: groups={groups}, filters={filters}.", nameof(groups));
+        Groups = groups;
         Activation = Activations.Validate(activation);
         UseBias = useBias;
         KernelInitializer = kernelInitializer ?? new GlorotUniform();
@@ -34,7 +43,11 @@ public sealed class Conv2D : Layer
 
     public Size2 Strides { get; }
 
-    public Padding Padding { get; }
+    public ConvPadding Padding { get; }
+
+    public Size2 DilationRate { get; }
+
+    public int Groups { get; }
 
     /// <summary>Activation name, or null for linear.</summary>
     public string? Activation { get; }
@@ -53,18 +66,17 @@ public sealed class Conv2D : Layer
     public override int[] ComputeOutputShape(int[] inputShape)
     {
         RequireRank(inputShape, 3, "(batch, channels, height, width)");
-        var (h, w) = (inputShape[1], inputShape[2]);
-        var oh = PaddingNames.OutputLength(h, KernelSize.Height, Strides.Height, Padding);
-        var ow = PaddingNames.OutputLength(w, KernelSize.Width, Strides.Width, Padding);
-        if (oh <= 0 || ow <= 0)
-            throw Incompatible($"the kernel {KernelSize} is larger than the input's spatial size ({h}, {w}) with padding 'valid'. Full shape received: {WithBatch(inputShape)}.");
+        if (inputShape[0] % Groups != 0)
+            throw Incompatible($"the number of input channels must be evenly divisible by the number of groups. Received groups={Groups}, but the input has {inputShape[0]} channels (full input shape is {WithBatch(inputShape)}).");
+        var (oh, ow) = ConvShapes.Spatial(inputShape[1], inputShape[2], KernelSize, Strides, DilationRate, Padding);
+        if (oh <= 0 || ow <= 0) throw Incompatible(ConvShapes.TooLarge(KernelSize, DilationRate, Padding, inputShape));
         return [Filters, oh, ow];
     }
 
     protected override void BuildCore(int[] inputShape)
     {
         var receptive = KernelSize.Height * KernelSize.Width;
-        var channels = inputShape[0];
+        var channels = inputShape[0] / Groups;
         Kernel = AddWeight("kernel", [Filters, channels, KernelSize.Height, KernelSize.Width], KernelInitializer,
             fanIn: channels * receptive, fanOut: Filters * receptive);
         if (UseBias) Bias = AddWeight("bias", [Filters], BiasInitializer, fanIn: channels * receptive, fanOut: Filters * receptive);
@@ -73,9 +85,10 @@ public sealed class Conv2D : Layer
     protected override Tensor Call(Tensor x, CallContext context)
     {
         // ReLU is fused into the convolution (one op, no separate pass); other activations follow it.
-        if (Activations.IsBuiltinRelu(Activation))
-            return Ops.Conv2D(x, Kernel!.Value, Bias?.Value, Strides.Height, Strides.Width, Padding, relu: true);
-        var y = Ops.Conv2D(x, Kernel!.Value, Bias?.Value, Strides.Height, Strides.Width, Padding);
+        var relu = Activations.IsBuiltinRelu(Activation);
+        var y = Ops.Conv2D(x, Kernel!.Value, Bias?.Value, Strides.Height, Strides.Width, Padding,
+            DilationRate.Height, DilationRate.Width, Groups, relu);
+        if (relu) return y;
         return Activations.Apply(Activation, y);
     }
 
@@ -85,8 +98,10 @@ public sealed class Conv2D : Layer
         c["filters"] = Filters;
         c["kernel_size"] = ConfigJson.Pair(KernelSize);
         c["strides"] = ConfigJson.Pair(Strides);
-        c["padding"] = PaddingNames.Name(Padding);
+        c["padding"] = SpatialConfigJson.Padding(Padding);
         c["data_format"] = "channels_first";
+        c["dilation_rate"] = ConfigJson.Pair(DilationRate);
+        c["groups"] = Groups;
         c["activation"] = Activation ?? "linear";
         c["use_bias"] = UseBias;
         c["kernel_initializer"] = ConfigJson.Initializer(KernelInitializer);
@@ -95,7 +110,7 @@ public sealed class Conv2D : Layer
     }
 
     internal static Conv2D FromConfig(JsonObject c) => new(
-        c.Int("filters"), c.Pair("kernel_size"), c.Pair("strides"), c.Str("padding"), c.StrOrNull("activation"),
+        c.Int("filters"), c.Pair("kernel_size"), c.Pair("strides"), c.ReadPadding("padding"), c.StrOrNull("activation"),
         c.Bool("use_bias"), ConfigJson.ReadInitializer(c["kernel_initializer"]), ConfigJson.ReadInitializer(c["bias_initializer"]),
-        c.IntsOrNull("input_shape"), c.Str("name"));
+        c.IntsOrNull("input_shape"), c.Str("name"), c.PairOr("dilation_rate", 1), c["groups"] is null ? 1 : c.Int("groups"));
 }

@@ -19,6 +19,17 @@ public static class LayerRegistry
         ["BatchNormalization"] = BatchNormalization.FromConfig,
         ["Activation"] = Activation.FromConfig,
         ["Rescaling"] = Rescaling.FromConfig,
+        ["ZeroPadding2D"] = ZeroPadding2D.FromConfig,
+        ["Cropping2D"] = Cropping2D.FromConfig,
+        ["ReLU"] = ReLU.FromConfig,
+        ["LeakyReLU"] = LeakyReLU.FromConfig,
+        ["ELU"] = ELU.FromConfig,
+        ["DepthwiseConv2D"] = DepthwiseConv2D.FromConfig,
+        ["SeparableConv2D"] = SeparableConv2D.FromConfig,
+        ["GlobalMaxPooling2D"] = GlobalMaxPooling2D.FromConfig,
+        ["UpSampling2D"] = UpSampling2D.FromConfig,
+        ["Reshape"] = Reshape.FromConfig,
+        ["Permute"] = Permute.FromConfig,
     };
 
     public static void Register(string className, Func<JsonObject, Layer> factory)

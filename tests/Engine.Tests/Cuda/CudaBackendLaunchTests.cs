@@ -51,6 +51,10 @@ public class CudaBackendLaunchTests
         "argmax_rows", "sparse_categorical_accuracy_update", "sparse_top_k_accuracy_update", "binary_accuracy_update",
         "multi_label_confusion_update", "sparse_class_counts_update", "confusion_matrix_update", "auc_histogram_update",
         "sparse_auc_histogram_update", "cast_f32_to_i32", "cast_i32_to_f32", "fill_f64",
+        "relu_ext_forward", "relu_ext_backward", "elu_forward", "elu_backward", "hard_sigmoid_forward", "hard_sigmoid_backward",
+        "hard_swish_forward", "hard_swish_backward", "pad2d_forward", "pad2d_backward", "upsample_nearest2d_forward",
+        "upsample_nearest2d_backward", "transpose_nd", "depthwise_conv2d_forward", "depthwise_conv2d_backward_input",
+        "depthwise_conv2d_backward_filter", "im2col_dilated", "col2im_dilated",
     ];
 
     [Theory]
@@ -125,6 +129,24 @@ public class CudaBackendLaunchTests
             "fill_f64" => g => g.Fill(D(n), 1.5, n),
             "cast_f32_to_i32" => g => g.Cast(F(n), I(n, 5), n),
             "cast_i32_to_f32" => g => g.Cast(I(n, 5), F(n), n),
+            "relu_ext_forward" => g => g.ReluExtForward(F(n), F(n), n, 6, 0.1, 0),
+            "relu_ext_backward" => g => g.ReluExtBackward(F(n), F(n), F(n), n, double.PositiveInfinity, 0.3, 0),
+            "elu_forward" => g => g.EluForward(F(n), F(n), n, 1.0),
+            "elu_backward" => g => g.EluBackward(F(n), F(n), F(n), n, 1.0),
+            "hard_sigmoid_forward" => g => g.HardSigmoidForward(F(n), F(n), n),
+            "hard_sigmoid_backward" => g => g.HardSigmoidBackward(F(n), F(n), F(n), n),
+            "hard_swish_forward" => g => g.HardSwishForward(F(n), F(n), n),
+            "hard_swish_backward" => g => g.HardSwishBackward(F(n), F(n), F(n), n),
+            "pad2d_forward" => g => g.Pad2DForward(F(N, C, H, W), F(N, C, H + 2, W + 3), N * C, H, W, 1, 2, H + 2, W + 3),
+            "pad2d_backward" => g => g.Pad2DBackward(F(N, C, H + 2, W + 3), F(N, C, H, W), N * C, H, W, 1, 2, H + 2, W + 3),
+            "upsample_nearest2d_forward" => g => g.UpsampleNearest2DForward(F(N, C, H, W), F(N, C, 2 * H, 3 * W), N * C, H, W, 2, 3),
+            "upsample_nearest2d_backward" => g => g.UpsampleNearest2DBackward(F(N, C, 2 * H, 3 * W), F(N, C, H, W), N * C, H, W, 2, 3),
+            "transpose_nd" => g => g.TransposeNd(F(N, C, H, W), F(N, H, W, C), N * C * H * W, N, H, W, C, 1, 1, 1, 1, C * H * W, W, 1, H * W, 0, 0, 0, 0),
+            "depthwise_conv2d_forward" => g => g.DepthwiseConv2DForward(F(N, C, H, W), F(2 * C, 1, K, K), F(N, 2 * C, OH, OW), N, C, H, W, 2, K, K, S, S, P, P, 1, 1, OH, OW),
+            "depthwise_conv2d_backward_input" => g => g.DepthwiseConv2DBackwardInput(F(N, 2 * C, OH, OW), F(2 * C, 1, K, K), F(N, C, H, W), N, C, H, W, 2, K, K, S, S, P, P, 1, 1, OH, OW),
+            "depthwise_conv2d_backward_filter" => g => g.DepthwiseConv2DBackwardFilter(F(N, C, H, W), F(N, 2 * C, OH, OW), F(2 * C, 1, K, K), N, C, H, W, 2, K, K, S, S, P, P, 1, 1, OH, OW),
+            "im2col_dilated" => g => g.Im2ColDilated(F(N, C, H, W), F(C * K * K, N * 3 * 4), N, C, H, W, K, K, S, S, P, P, 2, 2, 3, 4),
+            "col2im_dilated" => g => g.Col2ImDilated(F(C * K * K, N * 3 * 4), F(N, C, H, W), N, C, H, W, K, K, S, S, P, P, 2, 2, 3, 4),
             _ => throw new ArgumentException(kernel),
         };
         Expect(kernel, call);

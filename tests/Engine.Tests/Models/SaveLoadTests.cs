@@ -79,7 +79,7 @@ public sealed class SaveLoadTests : IDisposable
         Assert.Equal("Sequential", json["class_name"]!.GetValue<string>());
         var layers = json["config"]!["layers"]!.AsArray();
         Assert.Equal("Conv2D", layers[1]!["class_name"]!.GetValue<string>());
-        Assert.Equal("{\"name\":\"conv2d\",\"trainable\":true,\"filters\":4,\"kernel_size\":[3,3],\"strides\":[1,1],\"padding\":\"same\",\"data_format\":\"channels_first\",\"activation\":\"relu\",\"use_bias\":true,\"kernel_initializer\":\"he_normal\",\"bias_initializer\":\"zeros\"}",
+        Assert.Equal("{\"name\":\"conv2d\",\"trainable\":true,\"filters\":4,\"kernel_size\":[3,3],\"strides\":[1,1],\"padding\":\"same\",\"data_format\":\"channels_first\",\"dilation_rate\":[1,1],\"groups\":1,\"activation\":\"relu\",\"use_bias\":true,\"kernel_initializer\":\"he_normal\",\"bias_initializer\":\"zeros\"}",
             layers[1]!["config"]!.ToJsonString());
         using var rebuilt = ModelConfig.FromJson((JsonObject)JsonNode.Parse(json.ToJsonString())!);
         Assert.Equal(json.ToJsonString(), ModelConfig.ToJson(rebuilt).ToJsonString());

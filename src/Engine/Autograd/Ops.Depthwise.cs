@@ -1,0 +1,45 @@
+using Engine.Tensors;
+
+namespace Engine.Autograd;
+
+public static partial class Ops
+{
+    /// <summary>Depthwise convolution of NCHW x [N, C, H, W] with w [C·M, 1, KH, KW] (M = depth
+    /// multiplier; PyTorch's layout for groups = C) plus an optional bias [C·M]: output channel
+    /// ci·M + q filters input channel ci alone. Gives [N, C·M, OH, OW]. Direct kernels (no im2col).</summary>
+    public static Tensor DepthwiseConv2D(Tensor x, Tensor w, Tensor? b, int strideH, int strideW, ConvPadding padding,
+        int dilationH = 1, int dilationW = 1)
+    {
+        const string op = "depthwise_conv2d";
+        RequireFloat(op, x);
+        if (x.Rank != 4)
+            throw new ArgumentException($"{op} expects a rank-4 input (N, C, H, W); received shape {x.Shape}.");
+        RequireSameKind(op, x, w);
+        var c = x.Shape[1];
+        if (w.Rank != 4 || w.Shape[1] != 1 || w.Shape[0] % c != 0 || w.Shape[0] == 0)
+            throw new ArgumentException($"{op}: the kernel must have shape (channels · depth_multiplier, 1, kernel_h, kernel_w) with channels = {c} (input shape {x.Shape}); received {w.Shape}.");
+        var (m, f) = (w.Shape[0] / c, w.Shape[0]);
+        if (b is not null)
+        {
+            RequireSameKind(op, x, b);
+            if (b.Rank != 1 || b.Size != f)
+                throw new ArgumentException($"{op}: bias must have shape ({f},) to match the kernel {w.Shape}; received {b.Shape}.");
+        }
+        var g = ConvGeometry(op, x, w.Shape[2], w.Shape[3], strideH, strideW, padding, dilationH, dilationW);
+        var (n, pixels) = (g.N, g.OH * g.OW);
+        var y = Tensor.Empty(new Shape(n, f, g.OH, g.OW), x.DType, x.Device);
+        x.Backend.DepthwiseConv2DForward(x, w, y, n, c, g.H, g.W, m, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.DH, g.DW, g.OH, g.OW);
+        if (b is not null) x.Backend.BiasAddForward(y, b, y, n, f, pixels); // elementwise, so in place is safe
+        Tensor[] inputs = b is null ? [x, w] : [x, w, b];
+        Tape.Record(op, y, inputs, (dy, grad) =>
+        {
+            var bk = dy.Backend;
+            if (grad(x) is { } dx)
+                bk.DepthwiseConv2DBackwardInput(dy, w, dx, n, c, g.H, g.W, m, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.DH, g.DW, g.OH, g.OW);
+            if (grad(w) is { } dw)
+                bk.DepthwiseConv2DBackwardFilter(x, dy, dw, n, c, g.H, g.W, m, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.DH, g.DW, g.OH, g.OW);
+            if (b is not null && grad(b) is { } db) bk.BiasAddBackward(dy, db, n, f, pixels);
+        });
+        return y;
+    }
+}

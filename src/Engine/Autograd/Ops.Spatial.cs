@@ -1,0 +1,81 @@
+using Engine.Tensors;
+
+namespace Engine.Autograd;
+
+public static partial class Ops
+{
+    /// <summary>Zero padding of NCHW x: [N, C, H, W] → [N, C, top + H + bottom, left + W + right]
+    /// (Keras's ZeroPadding2D).</summary>
+    public static Tensor ZeroPad2D(Tensor x, int top, int bottom, int left, int right)
+    {
+        const string op = "zero_padding2d";
+        RequireImage(op, x);
+        if (top < 0 || bottom < 0 || left < 0 || right < 0)
+            throw new ArgumentException($"{op}: padding amounts must be >= 0; received ((top, bottom), (left, right)) = (({top}, {bottom}), ({left}, {right})).");
+        return Pad2D(op, x, top, left, x.Shape[2] + top + bottom, x.Shape[3] + left + right);
+    }
+
+    /// <summary>Removes rows/columns from the borders of NCHW x: [N, C, H, W] → [N, C, H − top −
+    /// bottom, W − left − right] (Keras's Cropping2D).</summary>
+    public static Tensor Crop2D(Tensor x, int top, int bottom, int left, int right)
+    {
+        const string op = "cropping2d";
+        RequireImage(op, x);
+        if (top < 0 || bottom < 0 || left < 0 || right < 0)
+            throw new ArgumentException($"{op}: cropping amounts must be >= 0; received ((top, bottom), (left, right)) = (({top}, {bottom}), ({left}, {right})).");
+        var (oh, ow) = (x.Shape[2] - top - bottom, x.Shape[3] - left - right);
+        if (oh <= 0 || ow <= 0)
+            throw new ArgumentException($"{op}: cropping (({top}, {bottom}), ({left}, {right})) leaves nothing of the input's spatial size ({x.Shape[2]}, {x.Shape[3]}) (input shape {x.Shape}).");
+        return Pad2D(op, x, -top, -left, oh, ow);
+    }
+
+    /// <summary>Shared by padding and cropping: output pixel (oy, ox) is input pixel (oy − top, ox − left).</summary>
+    private static Tensor Pad2D(string op, Tensor x, int top, int left, int oh, int ow)
+    {
+        var (planes, h, w) = (x.Shape[0] * x.Shape[1], x.Shape[2], x.Shape[3]);
+        var y = Tensor.Empty(new Shape(x.Shape[0], x.Shape[1], oh, ow), x.DType, x.Device);
+        x.Backend.Pad2DForward(x, y, planes, h, w, top, left, oh, ow);
+        Tape.Record(op, y, [x], (dy, grad) =>
+        {
+            if (grad(x) is { } dx) dy.Backend.Pad2DBackward(dy, dx, planes, h, w, top, left, oh, ow);
+        });
+        return y;
+    }
+
+    /// <summary>Nearest-neighbour upsampling of NCHW x by (sizeH, sizeW): every pixel becomes a
+    /// sizeH × sizeW block (Keras's UpSampling2D, interpolation "nearest").</summary>
+    public static Tensor UpSampling2D(Tensor x, int sizeH, int sizeW)
+    {
+        const string op = "up_sampling2d";
+        RequireImage(op, x);
+        if (sizeH < 1 || sizeW < 1)
+            throw new ArgumentException($"{op}: size must be positive; received ({sizeH}, {sizeW}).");
+        var (planes, h, w) = (x.Shape[0] * x.Shape[1], x.Shape[2], x.Shape[3]);
+        var y = Tensor.Empty(new Shape(x.Shape[0], x.Shape[1], checked(h * sizeH), checked(w * sizeW)), x.DType, x.Device);
+        x.Backend.UpsampleNearest2DForward(x, y, planes, h, w, sizeH, sizeW);
+        Tape.Record(op, y, [x], (dy, grad) =>
+        {
+            if (grad(x) is { } dx) dy.Backend.UpsampleNearest2DBackward(dy, dx, planes, h, w, sizeH, sizeW);
+        });
+        return y;
+    }
+
+    /// <summary>Max over H and W of NCHW x: [N, C, H, W] → [N, C] (Keras's GlobalMaxPooling2D): a max
+    /// pool whose window is the whole image, so its backward sends each gradient to the winning pixel.</summary>
+    public static Tensor GlobalMaxPool2D(Tensor x)
+    {
+        const string op = "global_max_pooling2d";
+        RequireImage(op, x);
+        if (x.Shape[2] == 0 || x.Shape[3] == 0)
+            throw new ArgumentException($"{op}: the input of shape {x.Shape} has no pixels to take the maximum of.");
+        var pooled = MaxPool2D(x, x.Shape[2], x.Shape[3], 1, 1, Padding.Valid);
+        return Reshape(pooled, x.Shape[0], x.Shape[1]);
+    }
+
+    private static void RequireImage(string op, Tensor x)
+    {
+        RequireFloat(op, x);
+        if (x.Rank != 4)
+            throw new ArgumentException($"{op} expects a rank-4 input (N, C, H, W); received shape {x.Shape}.");
+    }
+}

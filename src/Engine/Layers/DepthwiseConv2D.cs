@@ -1,0 +1,104 @@
+using System.Text.Json.Nodes;
+using Engine.Autograd;
+using Engine.Layers.Initializers;
+using Engine.Serialization;
+using Engine.Tensors;
+
+namespace Engine.Layers;
+
+/// <summary>Depthwise 2-D convolution over NCHW images (Keras's DepthwiseConv2D, channels-first):
+/// each input channel is convolved with its own depthMultiplier filters, giving channels ·
+/// depthMultiplier outputs (output channel ci·M + q comes from input channel ci). The kernel is stored
+/// [channels · M, 1, kh, kw] (PyTorch's layout; Keras stores [kh, kw, channels, M]); Glorot fans are
+/// Keras's.</summary>
+public sealed class DepthwiseConv2D : Layer
+{
+    public DepthwiseConv2D(Size2 kernelSize, Size2? strides = null, ConvPadding padding = default, int depthMultiplier = 1,
+        Size2? dilationRate = null, string? activation = null, bool useBias = true, Initializer? depthwiseInitializer = null,
+        Initializer? biasInitializer = null, int[]? inputShape = null, string? name = null) : base(name, inputShape)
+    {
+        kernelSize.RequirePositive("DepthwiseConv2D", "kernelSize");
+        Strides = strides ?? 1;
+        Strides.RequirePositive("DepthwiseConv2D", "strides");
+        DilationRate = dilationRate ?? 1;
+        DilationRate.RequirePositive("DepthwiseConv2D", "dilationRate");
+        if (DilationRate != new Size2(1, 1) && Strides != new Size2(1, 1))
+            throw new ArgumentException($"DepthwiseConv2D: `strides > 1` not supported in conjunction with `dilation_rate > 1`. Received: strides={Strides} and dilation_rate={DilationRate}", nameof(dilationRate));
+        if (depthMultiplier <= 0)
+            throw new ArgumentException($"Invalid value for argument `depth_multiplier`. Expected a strictly positive value. Received depth_multiplier={depthMultiplier}.", nameof(depthMultiplier));
+        KernelSize = kernelSize;
+        Padding = padding.Validate("DepthwiseConv2D");
+        DepthMultiplier = depthMultiplier;
+        Activation = Activations.Validate(activation);
+        UseBias = useBias;
+        DepthwiseInitializer = depthwiseInitializer ?? new GlorotUniform();
+        BiasInitializer = biasInitializer ?? new Constant(0);
+    }
+
+    public Size2 KernelSize { get; }
+
+    public Size2 Strides { get; }
+
+    public ConvPadding Padding { get; }
+
+    public int DepthMultiplier { get; }
+
+    public Size2 DilationRate { get; }
+
+    public string? Activation { get; }
+
+    public bool UseBias { get; }
+
+    public Initializer DepthwiseInitializer { get; }
+
+    public Initializer BiasInitializer { get; }
+
+    /// <summary>[channels · depthMultiplier, 1, kh, kw].</summary>
+    public Variable? DepthwiseKernel { get; private set; }
+
+    public Variable? Bias { get; private set; }
+
+    public override int[] ComputeOutputShape(int[] inputShape)
+    {
+        RequireRank(inputShape, 3, "(batch, channels, height, width)");
+        var (oh, ow) = ConvShapes.Spatial(inputShape[1], inputShape[2], KernelSize, Strides, DilationRate, Padding);
+        if (oh <= 0 || ow <= 0) throw Incompatible(ConvShapes.TooLarge(KernelSize, DilationRate, Padding, inputShape));
+        return [inputShape[0] * DepthMultiplier, oh, ow];
+    }
+
+    protected override void BuildCore(int[] inputShape)
+    {
+        var (channels, receptive) = (inputShape[0], KernelSize.Height * KernelSize.Width);
+        // Keras's fans for its (kh, kw, channels, M) kernel.
+        DepthwiseKernel = AddWeight("depthwise_kernel", [channels * DepthMultiplier, 1, KernelSize.Height, KernelSize.Width], DepthwiseInitializer,
+            fanIn: channels * receptive, fanOut: DepthMultiplier * receptive);
+        if (UseBias) Bias = AddWeight("bias", [channels * DepthMultiplier], BiasInitializer);
+    }
+
+    protected override Tensor Call(Tensor x, CallContext context)
+    {
+        var y = Ops.DepthwiseConv2D(x, DepthwiseKernel!.Value, Bias?.Value, Strides.Height, Strides.Width, Padding, DilationRate.Height, DilationRate.Width);
+        return Activations.Apply(Activation, y);
+    }
+
+    public override JsonObject GetConfig()
+    {
+        var c = base.GetConfig();
+        c["kernel_size"] = ConfigJson.Pair(KernelSize);
+        c["strides"] = ConfigJson.Pair(Strides);
+        c["padding"] = SpatialConfigJson.Padding(Padding);
+        c["depth_multiplier"] = DepthMultiplier;
+        c["data_format"] = "channels_first";
+        c["dilation_rate"] = ConfigJson.Pair(DilationRate);
+        c["activation"] = Activation ?? "linear";
+        c["use_bias"] = UseBias;
+        c["depthwise_initializer"] = ConfigJson.Initializer(DepthwiseInitializer);
+        c["bias_initializer"] = ConfigJson.Initializer(BiasInitializer);
+        return c;
+    }
+
+    internal static DepthwiseConv2D FromConfig(JsonObject c) => new(
+        c.Pair("kernel_size"), c.Pair("strides"), c.ReadPadding("padding"), c.Int("depth_multiplier"), c.Pair("dilation_rate"),
+        c.StrOrNull("activation"), c.Bool("use_bias"), ConfigJson.ReadInitializer(c["depthwise_initializer"]),
+        ConfigJson.ReadInitializer(c["bias_initializer"]), c.IntsOrNull("input_shape"), c.Str("name"));
+}
