@@ -23,21 +23,26 @@ internal static class BuiltinLayerExports
             ActivationExport.Apply(g, ((Activation)c.Layer).Function, c.Input, c.Layer.Name, c.Layer.Name, c.Layer.ClassName) is var y && y == c.Input
                 ? g.Node("Identity", c.Layer.Name, [c.Input]) : y;
         table[typeof(Rescaling)] = (g, c) => Rescale(g, c, (Rescaling)c.Layer);
+        ShapeAndConvLayerExports.RegisterAll(table);
     }
 
-    private static string Conv(OnnxGraphWriter g, LayerCall c, Conv2D l)
+    private static string Conv(OnnxGraphWriter g, LayerCall c, Conv2D l) =>
+        ConvNode(g, c.Input, c.InputShape, l.Name, l.Activation, l.Kernel!.Value, l.Bias?.Value, l.KernelSize, l.Strides, l.DilationRate, l.Padding, l.Groups, l.ClassName);
+
+    /// <summary>One ONNX Conv (kernels are [out, in/group, kh, kw] in both) plus its activation.</summary>
+    internal static string ConvNode(OnnxGraphWriter g, string input, int[] inputShape, string name, string? activation, Engine.Tensors.Tensor kernel,
+        Engine.Tensors.Tensor? bias, Size2 k, Size2 s, Size2 d, ConvPadding padding, int group, string className, string weightName = "kernel")
     {
-        var (top, left, bottom, right) = Pads(c.InputShape, l.KernelSize.Height, l.KernelSize.Width, l.Strides.Height, l.Strides.Width, l.Padding);
-        var inputs = new List<string> { c.Input, g.Weight($"{l.Name}/kernel", l.Kernel!.Value) };
-        if (l.Bias is { } b) inputs.Add(g.Weight($"{l.Name}/bias", b.Value));
-        var name = l.Activation is null ? l.Name : $"{l.Name}/conv";
-        var y = g.Node("Conv", name, inputs,
-            OnnxAttribute.Ints("kernel_shape", l.KernelSize.Height, l.KernelSize.Width),
-            OnnxAttribute.Ints("strides", l.Strides.Height, l.Strides.Width),
+        var (top, left, bottom, right) = Pads(inputShape, (k.Height - 1) * d.Height + 1, (k.Width - 1) * d.Width + 1, s.Height, s.Width, padding);
+        var inputs = new List<string> { input, g.Weight($"{name}/{weightName}", kernel) };
+        if (bias is not null) inputs.Add(g.Weight($"{name}/bias", bias));
+        var y = g.Node("Conv", activation is null ? name : $"{name}/conv", inputs,
+            OnnxAttribute.Ints("kernel_shape", k.Height, k.Width),
+            OnnxAttribute.Ints("strides", s.Height, s.Width),
             OnnxAttribute.Ints("pads", top, left, bottom, right),
-            OnnxAttribute.Ints("dilations", 1, 1),
-            OnnxAttribute.Int("group", 1));
-        return ActivationExport.Apply(g, l.Activation, y, l.Name, l.Name, l.ClassName);
+            OnnxAttribute.Ints("dilations", d.Height, d.Width),
+            OnnxAttribute.Int("group", group));
+        return ActivationExport.Apply(g, activation, y, name, name, className);
     }
 
     private static string Dense(OnnxGraphWriter g, LayerCall c, Dense l)
@@ -80,11 +85,12 @@ internal static class BuiltinLayerExports
         return l.Offset == 0 ? scaled : g.Node("Add", l.Name, [scaled, g.Constant($"{l.Name}/offset_value", [(float)l.Offset], [])]);
     }
 
-    /// <summary>Explicit ONNX pads for Keras's padding on a known input size: 'same' puts the odd
+    /// <summary>Explicit ONNX pads (top, left, bottom, right) for a padding on a known input size: 'same' puts the odd
     /// row/column at the bottom/right (TensorFlow's rule, which Engine follows).</summary>
-    internal static (long Top, long Left, long Bottom, long Right) Pads(int[] inputShape, int kh, int kw, int sh, int sw, Padding padding)
+    internal static (long Top, long Left, long Bottom, long Right) Pads(int[] inputShape, int kh, int kw, int sh, int sw, ConvPadding padding)
     {
-        if (padding == Padding.Valid) return (0, 0, 0, 0);
+        if (padding.IsExplicit) return (padding.Top, padding.Left, padding.Bottom, padding.Right);
+        if (padding.Mode != "same") return (0, 0, 0, 0);
         static (long, long) Split(int n, int k, int s)
         {
             var outLength = (n + s - 1) / s;

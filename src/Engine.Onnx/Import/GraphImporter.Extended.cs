@@ -1,22 +1,20 @@
+using Engine.Autograd;
 using Engine.Layers;
 
 namespace Engine.Onnx.Import;
 
-/// <summary>Ops whose Engine layers come with the graph and ops work (merge layers, explicit
-/// padding, grouped/dilated convolution, LeakyReLU/ReLU6, Reshape). Until those layers exist the
-/// importer says precisely which node needs what.</summary>
+/// <summary>Ops mapped onto the padding, grouped/dilated convolution, ReLU-family and reshape layers,
+/// and scalar Add/Mul onto Rescaling.</summary>
 internal sealed partial class GraphImporter
 {
     private Layer CreateConv(NodeView node, int filters, (int H, int W) kernel, (int H, int W) strides, (int Top, int Bottom, int Left, int Right) pads,
         (int H, int W) dilations, int group, bool useBias, ImportedTensor x)
     {
-        if (dilations != (1, 1) || group != 1)
-            throw node.Error($"has dilations {dilations} / group {group}; this build of Engine has no dilated or grouped Conv2D");
         var s = x.Shape;
-        string padding = pads == (0, 0, 0, 0) ? "valid"
-            : IsKerasSame(pads, s[1], s[2], kernel.H, kernel.W, strides.H, strides.W) ? "same"
-            : throw node.Error($"pads by (top, bottom, left, right) = {pads}, which is neither 'valid' nor Keras's 'same'; this build of Engine has no explicit convolution padding");
-        var layer = new Conv2D(filters, kernel, strides, padding, useBias: useBias, name: LayerName(node));
+        ConvPadding padding = pads == (0, 0, 0, 0) ? ConvPadding.Valid
+            : dilations == (1, 1) && IsKerasSame(pads, s[1], s[2], kernel.H, kernel.W, strides.H, strides.W) ? ConvPadding.Same
+            : ConvPadding.Explicit(pads.Top, pads.Bottom, pads.Left, pads.Right);
+        var layer = new Conv2D(filters, kernel, strides, padding, useBias: useBias, name: LayerName(node), dilationRate: dilations, groups: group);
         Emit(node, layer, x);
         return layer;
     }
@@ -25,14 +23,28 @@ internal sealed partial class GraphImporter
 
     private static Variable? ConvBias(Layer layer) => ((Conv2D)layer).Bias;
 
-    private ImportedTensor ZeroPad(NodeView node, ImportedTensor x, (int Top, int Bottom, int Left, int Right) pads) =>
-        throw node.Error($"needs zero padding {pads} before pooling; this build of Engine has no ZeroPadding2D layer");
+    /// <summary>A ZeroPadding2D in front of a pooling node (named "{node}_pad").</summary>
+    private ImportedTensor ZeroPad(NodeView node, ImportedTensor x, (int Top, int Bottom, int Left, int Right) pads)
+    {
+        var y = new ZeroPadding2D(((pads.Top, pads.Bottom), (pads.Left, pads.Right)), name: Reserve(node.Name + "_pad", "pad")).Apply(x.Symbol);
+        return new ImportedTensor(y, y.Shape, x.NonNegative);
+    }
 
-    private void ClipExtended(NodeView node, ImportedTensor x, float min, float max) =>
-        throw node.Error($"clips to [{min}, {max}]; only Clip(0, ∞) (ReLU) is supported by this build of Engine");
+    private void ClipExtended(NodeView node, ImportedTensor x, float min, float max)
+    {
+        if (min != 0 || !(max > 0))
+            throw node.Error($"clips to [{min}, {max}]; only Clip(0, max) (ReLU / ReLU6) maps onto an Engine layer");
+        Emit(node, new ReLU(maxValue: max, name: LayerName(node)), x, nonNegative: true);
+    }
 
-    private void ReshapeExtended(NodeView node, ImportedTensor x, long[] target) =>
-        throw node.Error($"reshapes {Layer.WithBatch(x.OnnxShape)} to [{string.Join(", ", target)}]; only flattening reshapes (N, -1) are supported by this build of Engine");
+    private void ReshapeExtended(NodeView node, ImportedTensor x, long[] target)
+    {
+        // Per-sample target: the first entry must keep the batch (0 copies it; -1 or the file's batch).
+        if (target.Length < 2 || target[0] is not (0 or -1 or 1) || target.Skip(1).Any(d => d < -1 || d > int.MaxValue))
+            throw node.Error($"reshapes {Layer.WithBatch(x.OnnxShape)} to [{string.Join(", ", target)}]; only reshapes that keep the batch axis are supported");
+        var sample = target.Skip(1).Select((d, i) => d == 0 ? (i < x.OnnxShape.Length ? x.OnnxShape[i] : throw node.Error("copies (0) an axis the input lacks")) : (int)d).ToArray();
+        Emit(node, new Reshape(sample, name: LayerName(node)), x);
+    }
 
     /// <summary>The scalar constant operand of a two-input Add/Mul, if it has one.</summary>
     private OnnxConstant? ScalarOperand(NodeView node)
@@ -51,16 +63,51 @@ internal sealed partial class GraphImporter
                 var x = Tensor(node, node.Inputs.First(n => n != scalar.Name));
                 var v = scalar.RequireFloats($"{node.Op} operand")[0];
                 Emit(node, node.Op == "Mul" ? new Rescaling(v, 0, name: LayerName(node)) : new Rescaling(1, v, name: LayerName(node)), x,
-                    x.OnnxShape, nonNegative: x.NonNegative && (node.Op == "Mul" ? v >= 0 : v >= 0));
+                    x.OnnxShape, nonNegative: x.NonNegative && v >= 0);
                 break;
             case "Add" or "Sum" or "Mul" or "Concat":
                 throw node.Error("merges several tensors; this build of Engine has no merge layers (Add, Multiply, Concatenate)");
             case "LeakyRelu":
-                throw node.Error("is a leaky ReLU; this build of Engine has no LeakyReLU layer");
+                Emit(node, new LeakyReLU(node.Float("alpha", 0.01f), name: LayerName(node)), Single(node));
+                break;
+            case "Elu":
+                Emit(node, new ELU(node.Float("alpha", 1f), name: LayerName(node)), Single(node));
+                break;
+            case "GlobalMaxPool":
+                var input = Single(node);
+                Emit(node, new GlobalMaxPooling2D(name: LayerName(node)), input, [Spatial(input, node)[0], 1, 1], input.NonNegative);
+                break;
             case "Pad":
-                throw node.Error("pads its input; this build of Engine has no ZeroPadding2D layer");
+                PadNode(node);
+                break;
             default:
                 throw Unsupported(node);
         }
+    }
+
+    private void PadNode(NodeView node)
+    {
+        var x = Single(node);
+        Spatial(x, node);
+        var mode = node.Str("mode", "constant");
+        if (mode != "constant") throw node.Error($"pads in mode '{mode}'; only constant (zero) padding is supported");
+        long[] pads;
+        float value;
+        if (node.Opset < 11)
+        {
+            pads = node.Ints("pads") ?? throw node.Error("has no pads");
+            value = node.Float("value", 0f);
+        }
+        else
+        {
+            pads = Constant(node, node.Input(1), "pads").RequireInts("Pad pads");
+            value = node.OptionalInput(2) is { } cv ? Constant(node, cv, "constant value").RequireFloats("Pad value") is [var f] ? f : throw node.Error("has a non-scalar constant value") : 0f;
+            if (node.OptionalInput(3) is not null) throw node.Error("pads selected axes (the axes input); only all-axes pads are supported");
+        }
+        if (value != 0) throw node.Error($"pads with the value {value}; only zero padding is supported");
+        if (pads.Length != 8 || pads[0] != 0 || pads[1] != 0 || pads[4] != 0 || pads[5] != 0 || pads.Any(p => p < 0 || p > 1 << 20))
+            throw node.Error($"has pads [{string.Join(", ", pads)}]; only non-negative padding of height and width of an (N, C, H, W) tensor is supported");
+        var layer = new ZeroPadding2D((((int)pads[2], (int)pads[6]), ((int)pads[3], (int)pads[7])), name: LayerName(node));
+        Emit(node, layer, x, nonNegative: x.NonNegative);
     }
 }

@@ -11,7 +11,7 @@ internal sealed partial class GraphImporter
     [
         "Conv", "BatchNormalization", "Relu", "LeakyRelu", "Clip", "Sigmoid", "Tanh", "Softmax", "LogSoftmax",
         "Add", "Sum", "Mul", "Concat", "MaxPool", "AveragePool", "GlobalAveragePool", "Gemm", "MatMul",
-        "Flatten", "Reshape", "Dropout", "Identity", "Pad", "Constant",
+        "Flatten", "Reshape", "Dropout", "Identity", "Pad", "Constant", "Elu", "GlobalMaxPool",
     ];
 
     private void ImportNode(NodeView node)

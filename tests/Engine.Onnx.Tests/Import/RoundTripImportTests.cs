@@ -6,7 +6,11 @@ namespace Engine.Onnx.Tests.Import;
 /// importer maps: x·sigmoid(x) of swish/silu needs a two-tensor Mul).</summary>
 public sealed class RoundTripImportTests
 {
-    public static TheoryData<string> Cases => [.. ExportCases.All.Keys.Where(k => k is not ("dense_swish_silu" or "activation_layers"))];
+    public static TheoryData<string> Cases => [.. ExportCases.All.Keys.Where(k => !NotImportable.Contains(k))];
+
+    // Ops the importer does not map (x·sigmoid(x) needs a two-tensor Mul; HardSigmoid, Slice, Resize, Transpose and Where are outside its op list).
+    private static readonly string[] NotImportable =
+        ["dense_swish_silu", "activation_layers", "activations_extra", "zero_padding_cropping", "relu_family", "upsampling", "reshape_permute"];
 
     [Theory]
     [MemberData(nameof(Cases))]
