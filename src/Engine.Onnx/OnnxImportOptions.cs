@@ -11,4 +11,8 @@ public sealed record OnnxImportOptions
     /// the single output: a backbone without its classifier, like Keras's include_top=False. The
     /// nodes after it are not read, so they need not fit a changed <see cref="InputShape"/>.</summary>
     public string? StopAt { get; init; }
+
+    /// <summary>False: the architecture only, every layer with its own fresh initialization (Keras's
+    /// weights=None) — the from-scratch baseline of a transfer-learning comparison.</summary>
+    public bool LoadWeights { get; init; } = true;
 }

@@ -74,7 +74,8 @@ internal sealed partial class GraphImporter
 
         var name = SanitizeName(string.IsNullOrEmpty(graph.Name) ? "onnx_model" : graph.Name, "onnx_model");
         var model = new Model(input, outputs, name);
-        foreach (var assign in _assignments) assign();
+        if (options.LoadWeights)
+            foreach (var assign in _assignments) assign();
         return model;
     }
 
