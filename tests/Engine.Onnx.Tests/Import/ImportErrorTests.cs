@@ -90,3 +90,26 @@ public sealed class ImportErrorTests
         Assert.Throws<FileNotFoundException>(() => OnnxModel.Load(dir.File("missing.onnx")));
     }
 }
+
+/// <summary>The same graph declared under each opset in common use imports to the same model (the
+/// ops of the seed CNN read the same in all of them; Softmax carries an explicit last axis).</summary>
+public sealed class ImportOpsetTests
+{
+    [Theory]
+    [InlineData(7)]
+    [InlineData(9)]
+    [InlineData(11)]
+    [InlineData(13)]
+    [InlineData(17)]
+    [InlineData(21)]
+    public void SeedCnnImportsUnderEveryOpset(int opset)
+    {
+        using var model = ExportCases.All["seed_cnn"]();
+        var proto = model.ToOnnx();
+        proto.OpsetImport[0].Version = opset;
+        using var imported = OnnxModel.Load(proto.ToByteArray());
+        using var x = ExportCases.InputFor("seed_cnn", model);
+        var y = imported.Predict(x);
+        OrtRunner.AssertClose($"opset {opset}", model.Predict(x), (y.ToFloatArray(), y.Shape.ToArray()));
+    }
+}
