@@ -65,22 +65,34 @@ public static class OnnxExport
 
         var graph = new GraphProto { Name = model.Name };
         var g = new OnnxGraphWriter(graph);
-        var inputName = options.InputName ?? model.Input?.Name ?? "input";
-        g.Reserve(inputName);
-        graph.Input.Add(ValueInfo(inputName, options.BatchDimension, model.InputShape!));
-
-        var nodes = model.Nodes;
-        var tensorOf = new string[nodes.Count];
-        for (var i = 0; i < nodes.Count; i++)
+        var inputs = new List<string>();
+        for (var k = 0; k < model.InputShapes!.Count; k++)
         {
-            var node = nodes[i];
-            var (input, inShape) = node.Parent < 0 ? (inputName, model.InputShape!) : (tensorOf[node.Parent], nodes[node.Parent].OutputShape);
-            tensorOf[i] = ExportLayer(g, new LayerCall(node.Layer, [input], [inShape], node.OutputShape));
+            var layerShape = model.InputShapes[k];
+            var declared = k < model.Inputs.Count ? model.Inputs[k] : null;
+            var name = k == 0 && options.InputName is { } given ? given : declared?.Name ?? (k == 0 ? "input" : $"input_{k}");
+            if (declared is { InputDType: not Engine.Tensors.DType.Float32 })
+                throw new OnnxExportException($"Input '{name}' has element type {declared.InputDType}; the exporter writes float32 inputs only.");
+            g.Reserve(name);
+            if (declared is { IsChannelsLast: true })
+            {
+                // The model takes (N, H, W, C) and transposes it to Engine's NCHW first, as Run does.
+                graph.Input.Add(ValueInfo(name, options.BatchDimension, declared.Shape));
+                var rank = declared.Shape.Length + 1;
+                inputs.Add(g.Node("Transpose", $"{name}/to_channels_first", [name],
+                    OnnxAttribute.Ints("perm", [0, rank - 1, .. Enumerable.Range(1, rank - 2).Select(d => (long)d)])));
+            }
+            else
+            {
+                graph.Input.Add(ValueInfo(name, options.BatchDimension, layerShape));
+                inputs.Add(name);
+            }
         }
 
+        var outputs = ExportGraph(g, model, inputs);
         foreach (var (name, index) in model.OutputNodes)
         {
-            var tensor = tensorOf[index];
+            var tensor = outputs[name];
             // The graph output carries the model's output name; an Identity renames when the layer's
             // tensor has another name (a head named differently, or a Dropout ending the model).
             if (tensor != name)
@@ -88,7 +100,7 @@ public static class OnnxExport
                 g.Reserve(name);
                 graph.Node.Add(new NodeProto { OpType = "Identity", Name = name, Input = { tensor }, Output = { name } });
             }
-            graph.Output.Add(ValueInfo(name, options.BatchDimension, nodes[index].OutputShape));
+            graph.Output.Add(ValueInfo(name, options.BatchDimension, model.Nodes[index].OutputShape));
         }
 
         var proto = new ModelProto
@@ -102,6 +114,25 @@ public static class OnnxExport
         proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
         foreach (var (k, v) in Metadata(model, options)) proto.MetadataProps.Add(new StringStringEntryProto { Key = k, Value = v });
         return proto;
+    }
+
+    /// <summary>Adds the nodes of <paramref name="model"/> reading the given input tensors (in the
+    /// model's input order) and returns the tensor of each output by output name. A nested model
+    /// (Model.AsLayer) is inlined: its layers become nodes of this graph.</summary>
+    private static Dictionary<string, string> ExportGraph(OnnxGraphWriter g, Model model, IReadOnlyList<string> inputs)
+    {
+        var nodes = model.Nodes;
+        var tensorOf = new string[nodes.Count];
+        for (var i = 0; i < nodes.Count; i++)
+        {
+            var node = nodes[i];
+            var names = node.Parents.Select(p => p < 0 ? inputs[-1 - p] : tensorOf[p]).ToList();
+            var shapes = node.Parents.Select(p => p < 0 ? model.InputShapes![-1 - p] : nodes[p].OutputShape).ToList();
+            tensorOf[i] = node.Layer is NestedModel nested
+                ? ExportGraph(g, nested.Model, names).Values.Single()
+                : ExportLayer(g, new LayerCall(node.Layer, names, shapes, node.OutputShape));
+        }
+        return model.OutputNodes.ToDictionary(o => o.Name, o => tensorOf[o.Node]);
     }
 
     private static string ExportLayer(OnnxGraphWriter g, LayerCall call)
@@ -132,7 +163,7 @@ public static class OnnxExport
     /// of the graph), so a deploying application knows what to feed.</summary>
     private static string DescribePreprocessing(Model model)
     {
-        var first = model.Nodes.Count > 0 ? model.Nodes[0].Layer : null;
+        var first = model.Nodes.Count > 0 && model.Nodes[0].Parents is [-1] ? model.Nodes[0].Layer : null;
         return first is Rescaling r
             ? $"float32 NCHW; the graph itself applies x*{r.Scale}+{r.Offset} (layer '{r.Name}'), so feed raw values (e.g. pixels in [0, 255])"
             : "float32 NCHW, fed as the model was trained (no preprocessing inside the graph)";

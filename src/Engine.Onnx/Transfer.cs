@@ -60,7 +60,9 @@ public static class Transfer
         for (var i = 0; i < nodes.Count; i++)
         {
             var node = nodes[i];
-            values[i] = node.Layer.Apply(node.Parent < 0 ? input.Output : values[node.Parent]);
+            if (node.Parents.Any(p => p < -1))
+                throw new ArgumentException($"The backbone '{backbone.Name}' has several inputs; a transfer head needs a single-input backbone.");
+            values[i] = node.Layer.Apply(node.Parents.Select(p => p < 0 ? input.Output : values[p]).ToList());
             if (featureLayer is not null && node.Layer.Name == featureLayer) target = i;
         }
         if (featureLayer is null)

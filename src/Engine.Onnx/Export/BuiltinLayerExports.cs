@@ -24,6 +24,7 @@ internal static class BuiltinLayerExports
                 ? g.Node("Identity", c.Layer.Name, [c.Input]) : y;
         table[typeof(Rescaling)] = (g, c) => Rescale(g, c, (Rescaling)c.Layer);
         ShapeAndConvLayerExports.RegisterAll(table);
+        MergeLayerExports.RegisterAll(table);
     }
 
     private static string Conv(OnnxGraphWriter g, LayerCall c, Conv2D l) =>

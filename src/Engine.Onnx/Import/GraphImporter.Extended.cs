@@ -66,7 +66,8 @@ internal sealed partial class GraphImporter
                     x.OnnxShape, nonNegative: x.NonNegative && v >= 0);
                 break;
             case "Add" or "Sum" or "Mul" or "Concat":
-                throw node.Error("merges several tensors; this build of Engine has no merge layers (Add, Multiply, Concatenate)");
+                Merge(node);
+                break;
             case "LeakyRelu":
                 Emit(node, new LeakyReLU(node.Float("alpha", 0.01f), name: LayerName(node)), Single(node));
                 break;
@@ -83,6 +84,55 @@ internal sealed partial class GraphImporter
             default:
                 throw Unsupported(node);
         }
+    }
+
+    /// <summary>Add/Sum/Mul/Concat of data tensors as Engine's merge layers (NumPy broadcasting in both).</summary>
+    private void Merge(NodeView node)
+    {
+        var names = node.Inputs.Where(n => n.Length > 0).ToList();
+        if (names.Count == 0) throw node.Error("has no inputs");
+        var constant = names.FirstOrDefault(_constants.ContainsKey);
+        if (constant is not null)
+            throw node.Error($"combines a data tensor with the constant '{constant}' of shape [{string.Join(", ", _constants[constant].Dims)}]; only scalar constants (as Rescaling) are supported");
+        var inputs = names.Select(n => Tensor(node, n)).ToList();
+        if (inputs.Count == 1)
+        {
+            Bind(node, inputs[0]);
+            return;
+        }
+        var squeezed = inputs.Any(t => !t.Shape.SequenceEqual(t.OnnxShape));
+        if (squeezed && inputs.Select(t => string.Join(",", t.OnnxShape)).Distinct().Count() > 1)
+            throw node.Error("combines pooled (N, C, 1, 1) tensors with tensors of another shape, which the importer does not support");
+        Layer layer;
+        switch (node.Op)
+        {
+            case "Concat":
+                var rank = inputs[0].OnnxShape.Length + 1;
+                var axis = node.Int("axis", node.Opset < 4 ? 1 : long.MinValue);
+                if (axis == long.MinValue) throw node.Error("has no axis");
+                if (axis < 0) axis += rank;
+                if (axis <= 0 || axis >= rank) throw node.Error($"joins along axis {axis} of rank-{rank} tensors; only non-batch axes can be joined");
+                if (squeezed && axis != 1) throw node.Error("joins pooled (N, C, 1, 1) tensors along a spatial axis");
+                layer = new Concatenate((int)axis, name: LayerName(node));
+                break;
+            case "Mul":
+                layer = new Multiply(name: LayerName(node));
+                break;
+            default:
+                layer = new Add(name: LayerName(node));
+                break;
+        }
+        SymbolicTensor y;
+        try
+        {
+            y = layer.Apply(inputs.Select(t => t.Symbol).ToList());
+        }
+        catch (ArgumentException e)
+        {
+            throw node.Error($"cannot combine inputs of shapes {string.Join(", ", inputs.Select(t => Layer.WithBatch(t.OnnxShape)))}: {e.Message}");
+        }
+        var onnxShape = squeezed && node.Op == "Concat" ? [y.Shape[0], 1, 1] : squeezed ? inputs[0].OnnxShape : y.Shape;
+        Bind(node, new ImportedTensor(y, onnxShape, inputs.All(t => t.NonNegative)));
     }
 
     private void PadNode(NodeView node)

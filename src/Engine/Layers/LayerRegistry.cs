@@ -8,7 +8,7 @@ public static class LayerRegistry
 {
     private static readonly Dictionary<string, Func<JsonObject, Layer>> Factories = new()
     {
-        ["InputLayer"] = c => new Input(Serialization.ConfigJsonExtensions.Ints(c, "input_shape"), Serialization.ConfigJsonExtensions.Str(c, "name")),
+        ["InputLayer"] = Input.FromConfig,
         ["Conv2D"] = Conv2D.FromConfig,
         ["MaxPooling2D"] = MaxPooling2D.FromConfig,
         ["AveragePooling2D"] = AveragePooling2D.FromConfig,
@@ -30,6 +30,15 @@ public static class LayerRegistry
         ["UpSampling2D"] = UpSampling2D.FromConfig,
         ["Reshape"] = Reshape.FromConfig,
         ["Permute"] = Permute.FromConfig,
+        ["Add"] = Add.FromConfig,
+        ["Subtract"] = Subtract.FromConfig,
+        ["Multiply"] = Multiply.FromConfig,
+        ["Average"] = Average.FromConfig,
+        ["Maximum"] = Maximum.FromConfig,
+        ["Minimum"] = Minimum.FromConfig,
+        ["Concatenate"] = Concatenate.FromConfig,
+        ["Functional"] = c => Models.NestedModel.FromConfig("Functional", c),
+        ["Sequential"] = c => Models.NestedModel.FromConfig("Sequential", c),
     };
 
     public static void Register(string className, Func<JsonObject, Layer> factory)

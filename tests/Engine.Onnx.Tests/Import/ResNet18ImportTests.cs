@@ -10,6 +10,28 @@ namespace Engine.Onnx.Tests.Import;
 public sealed class ResNet18ImportTests
 {
     [Fact]
+    public void FeaturesEqualOnnxRuntimeOnRealPhotos()
+    {
+        using var model = OnnxModel.Load(TestAssets.ResNet18);
+        Assert.Equal([3, 224, 224], model.InputShape!);
+        var inputs = TestAssets.Photos.Select(p => Preprocess(TestAssets.Photo(p))).ToList();
+
+        // Engine runs the three photos as one batch; the file's batch dimension is fixed at 1 for ORT.
+        using var batch = Tensor.FromArray(inputs.SelectMany(i => i.ToFloatArray()).ToArray(), 3, 3, 224, 224);
+        var engine = model.Predict(batch).ToFloatArray();
+        var per = engine.Length / 3;
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            var ort = OrtRunner.Run(TestAssets.ResNet18, inputs[i]).Values.Single();
+            Assert.Equal(512, ort.Values.Length);
+            using var mine = Tensor.FromArray(engine[(i * per)..((i + 1) * per)], ort.Shape);
+            OrtRunner.AssertClose($"ResNet18 on {TestAssets.Photos[i]}", mine, ort, atol: 1e-4, rtol: 1e-4);
+            // Real features, not a dead network: ImageNet ResNet18 features of a photo are mostly positive.
+            Assert.True(ort.Values.Count(v => v > 0) > 256, $"{TestAssets.Photos[i]}: only {ort.Values.Count(v => v > 0)} positive features");
+        }
+    }
+
+    [Fact]
     public void StemWithAsymmetricPaddingEqualsOnnxRuntime()
     {
         // Conv 7x7/2 with pads (3, 3, 2, 2), BatchNormalization, Relu, MaxPool 3x3/2 with pads (1, 1, 0, 0):

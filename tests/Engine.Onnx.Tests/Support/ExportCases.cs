@@ -46,14 +46,22 @@ internal static class ExportCases
         ["reshape_permute"] = () => Seq([2, 3, 4], new Reshape([3, 8]), new Permute([2, 1]), new Reshape([-1])),
         ["seed_cnn"] = () => Randomized(SeedCnn.Build(1, 28, 10, rescale: 1.0 / 255, outputActivation: "softmax")),
         ["two_heads"] = TwoHeads,
+        ["residual"] = Residual,
+        ["merge_layers"] = MergeLayers,
+        ["nested_model"] = Nested,
+        ["two_inputs_channels_last"] = TwoInputs,
     };
 
     /// <summary>A batch of 3 inputs for the model (pixel-like values for the rescaling models).</summary>
-    public static Tensor InputFor(string name, Model model)
+    public static Tensor InputFor(string name, Model model) => InputsFor(name, model, 3).Single();
+
+    /// <summary>One batch per model input, in its declared layout (channels-last where declared so).</summary>
+    public static IReadOnlyList<Tensor> InputsFor(string name, Model model, int batch)
     {
         var rng = new Rng(7);
         var scale = name.StartsWith("rescaling", StringComparison.Ordinal) || name == "seed_cnn" ? 255.0 : 1.0;
-        return Tensor.RandomUniform(new Shape([3, .. model.InputShape!]), rng, -scale, scale);
+        return model.InputShapes!.Select((shape, k) => k < model.Inputs.Count ? model.Inputs[k].Shape : shape)
+            .Select(shape => Tensor.RandomUniform(new Shape([batch, .. shape]), rng, -scale, scale)).ToList();
     }
 
     private static Model Seq(int[] inputShape, params Layer[] layers) =>
@@ -72,6 +80,59 @@ internal static class ExportCases
             ["coarse"] = new Dense(2, activation: "softmax").Apply(features),
             ["fine"] = new Dense(5, activation: "sigmoid", name: "fine_dense").Apply(features),
         }, name: "two_heads"));
+    }
+
+    /// <summary>Two ResNet basic blocks (identity and projection shortcut) with Add.</summary>
+    private static Model Residual()
+    {
+        var input = new Input([3, 12, 12], "image");
+        var x = new Conv2D(8, 3, padding: "same", name: "stem").Apply(input);
+        x = new ReLU(name: "stem_relu").Apply(new BatchNormalization(name: "stem_bn").Apply(x));
+        SymbolicTensor Block(SymbolicTensor x, int filters, int stride, string name)
+        {
+            var y = new Conv2D(filters, 3, strides: stride, padding: 1, useBias: false, name: $"{name}_conv1").Apply(x);
+            y = new ReLU(name: $"{name}_relu1").Apply(new BatchNormalization(name: $"{name}_bn1").Apply(y));
+            y = new BatchNormalization(name: $"{name}_bn2").Apply(new Conv2D(filters, 3, padding: 1, useBias: false, name: $"{name}_conv2").Apply(y));
+            var shortcut = stride == 1 && x.Shape[0] == filters ? x
+                : new BatchNormalization(name: $"{name}_down_bn").Apply(new Conv2D(filters, 1, strides: stride, useBias: false, name: $"{name}_down").Apply(x));
+            return new ReLU(name: $"{name}_out").Apply(new Add(name: $"{name}_add").Apply(y, shortcut));
+        }
+        x = Block(x, 8, 1, "block1");
+        x = Block(x, 16, 2, "block2");
+        var output = new Dense(4, activation: "softmax", name: "classes").Apply(new GlobalAveragePooling2D().Apply(x));
+        return Randomized(new Model(input, output, name: "resnet_tiny"));
+    }
+
+    /// <summary>Every merge layer, including three-input Add/Multiply and a channel Concatenate.</summary>
+    private static Model MergeLayers()
+    {
+        var input = new Input(2, 5, 6);
+        var a = new Conv2D(3, 3, padding: "same").Apply(input);
+        var b = new Conv2D(3, 1).Apply(input);
+        var c = new Conv2D(3, (1, 3), padding: "same", activation: "sigmoid").Apply(input);
+        var merged = new Concatenate(1).Apply(
+            new Add().Apply(a, b, c), new Subtract().Apply(a, b), new Multiply().Apply(a, b, c), new Average().Apply(a, c), new Maximum().Apply(b, c), new Minimum().Apply(a, c));
+        return Randomized(new Model(input, new Concatenate(-1).Apply(merged, new Conv2D(18, 1).Apply(merged)), name: "merges"));
+    }
+
+    /// <summary>A Sequential used as a layer inside a functional model (Keras's nested models).</summary>
+    private static Model Nested()
+    {
+        var inner = new Sequential([new Input(2, 8, 8), new Conv2D(4, 3, activation: "relu", name: "inner_conv"), new BatchNormalization(name: "inner_bn")], name: "inner");
+        var input = new Input([2, 8, 8], "outer_input");
+        var x = inner.Apply(input);
+        var output = new Dense(3, name: "outer_dense").Apply(new Flatten().Apply(new MaxPooling2D(2).Apply(x)));
+        return Randomized(new Model(input, output, name: "outer"));
+    }
+
+    /// <summary>Two inputs, one of them channels-last (Keras's layout), joined after a convolution.</summary>
+    private static Model TwoInputs()
+    {
+        var image = new Input([6, 6, 2], "image_hwc", dataFormat: Input.ChannelsLast);
+        var extra = new Input([5], "extra");
+        var x = new Flatten().Apply(new Conv2D(3, 3, activation: "relu").Apply(image));
+        var output = new Dense(2, activation: "softmax").Apply(new Concatenate().Apply(x, new Dense(4).Apply(extra)));
+        return Randomized(new Model([image, extra], [output], name: "two_inputs"));
     }
 
     /// <summary>Random BatchNormalization statistics and affine terms (fresh layers have mean 0, variance 1).</summary>

@@ -8,13 +8,17 @@ namespace Engine.Onnx.Tests.Support;
 /// tensor, and compares with Engine's outputs.</summary>
 internal static class OrtRunner
 {
-    public static Dictionary<string, (float[] Values, int[] Shape)> Run(string path, Tensor x, string? inputName = null)
+    public static Dictionary<string, (float[] Values, int[] Shape)> Run(string path, Tensor x) => Run(path, [x]);
+
+    /// <summary>Feeds the tensors to the graph inputs in their declared order.</summary>
+    public static Dictionary<string, (float[] Values, int[] Shape)> Run(string path, IReadOnlyList<Tensor> xs)
     {
         using var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1 };
         using var session = new InferenceSession(path, options);
-        var name = inputName ?? session.InputMetadata.Keys.Single();
-        var input = new DenseTensor<float>(x.ToFloatArray(), x.Shape.ToArray());
-        using var results = session.Run([NamedOnnxValue.CreateFromTensor(name, input)]);
+        var names = session.InputNames;
+        Assert.Equal(names.Count, xs.Count);
+        var feeds = names.Select((n, k) => NamedOnnxValue.CreateFromTensor(n, new DenseTensor<float>(xs[k].ToFloatArray(), xs[k].Shape.ToArray()))).ToList();
+        using var results = session.Run(feeds);
         return results.ToDictionary(r => r.Name, r =>
         {
             var t = r.AsTensor<float>();

@@ -205,7 +205,7 @@ public class LayerTests
         Assert.Contains("expected ndim=2 (batch, features), found ndim=4", e.Message);
         var other = new Input(3, 8, 8);
         var wrong = Assert.Throws<ArgumentException>(() => new Model(input, new Dense(2).Apply(new Flatten().Apply(other))));
-        Assert.Contains("not this model's input", wrong.Message);
+        Assert.Contains("not among this model's inputs", wrong.Message);
     }
 
     [Fact]
