@@ -29,11 +29,18 @@ internal static class CpuCompare
         if (options.Threads != Environment.ProcessorCount)
             Console.WriteLine($"note: Engine uses Environment.ProcessorCount = {Environment.ProcessorCount} threads " +
                 "(set DOTNET_PROCESSOR_COUNT to change it); TorchSharp is set to --threads.");
-        torch.set_num_threads(options.Threads);
-        torch.set_num_interop_threads(1);
-        Console.WriteLine($"cpu-compare  {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC  {RuntimeInformation.FrameworkDescription}  " +
-            $"TorchSharp {typeof(torch).Assembly.GetName().Version} (LibTorch {torch.__version__})  " +
-            $"Engine threads {Environment.ProcessorCount}, torch threads {torch.get_num_threads()}, Vector512 accelerated {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}");
+        // --only engine never touches LibTorch, so its peak RSS is Engine's alone.
+        var torchLoaded = options.Only != "engine";
+        if (torchLoaded)
+        {
+            torch.set_num_threads(options.Threads);
+            torch.set_num_interop_threads(1);
+        }
+        var torchInfo = torchLoaded
+            ? $"TorchSharp {typeof(torch).Assembly.GetName().Version} (LibTorch {torch.__version__}), torch threads {torch.get_num_threads()}"
+            : "TorchSharp not loaded";
+        Console.WriteLine($"cpu-compare  {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC  {RuntimeInformation.FrameworkDescription}  {torchInfo}  " +
+            $"Engine threads {Environment.ProcessorCount}, Vector512 accelerated {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}");
         Console.WriteLine($"cpu: {CpuName()}  load average before: {LoadAverage()}");
         Console.WriteLine($"blocks {options.Blocks} × {options.Steps} steps per side, warm-up {options.Warmup} steps, order rotated per block");
         Console.WriteLine();
@@ -67,54 +74,19 @@ internal static class CpuCompare
         var labels = Enumerable.Range(0, workload.Batch).Select(i => i % 10).ToArray();
         using var y = ETensor.FromArray(labels);
 
-        // The twin copies Engine's initial weights before either side trains.
-        using var torchModel = TorchTwin.Build(model);
-        using var tx = tensor(x.ToFloatArray(), [workload.Batch, workload.Channels, workload.Size, workload.Size]);
-        using var ty = tensor(labels.Select(l => (long)l).ToArray(), [workload.Batch]);
-        var torchOptimizer = optim.Adam(torchModel.parameters(), lr: 1e-3, eps: 1e-7);
-
         model.Compile(optimizer: new Adam(learningRate: 1e-3, epsilon: 1e-7), loss: new SparseCategoricalCrossentropy(fromLogits: true));
-
-        if (options.Check) CheckSameStart(workload, model, torchModel, x, y, tx, ty);
-
-        Side engine, torchSide;
-        if (workload.Train)
-        {
-            engine = new Side("engine", n => { for (var i = 0; i < n; i++) model.TrainOnBatch(x, y); });
-            torchSide = new Side("torch", n =>
-            {
-                torchModel.train();
-                for (var i = 0; i < n; i++)
-                {
-                    using var scope = NewDisposeScope();
-                    torchOptimizer.zero_grad();
-                    var loss = nn.functional.cross_entropy(torchModel.forward(tx), ty);
-                    loss.backward();
-                    torchOptimizer.step();
-                    _ = loss.item<float>(); // Engine's TrainOnBatch reads its loss back too
-                }
-            });
-        }
-        else
-        {
-            engine = new Side("engine", n => { for (var i = 0; i < n; i++) model.Predict(x, workload.Batch).Dispose(); });
-            torchSide = new Side("torch", n =>
-            {
-                torchModel.eval();
-                using var noGrad = no_grad();
-                for (var i = 0; i < n; i++)
-                {
-                    using var scope = NewDisposeScope();
-                    _ = torchModel.forward(tx).data<float>()[0]; // read back, as Predict returns host values
-                }
-            });
-        }
+        Side engine = workload.Train
+            ? new Side("engine", n => { for (var i = 0; i < n; i++) model.TrainOnBatch(x, y); })
+            : new Side("engine", n => { for (var i = 0; i < n; i++) model.Predict(x, workload.Batch).Dispose(); });
+        using var torchTwin = options.Only == "engine" ? null : new TorchRunner(workload, model, x, labels);
+        if (options.Check && torchTwin is not null) CheckSameStart(workload, model, torchTwin, x, y);
+        var torchSide = torchTwin is null ? null : new Side("torch", torchTwin.Run);
 
         Side[] sides = options.Only switch
         {
             "engine" => [engine],
-            "torch" => [torchSide],
-            _ => [engine, torchSide],
+            "torch" => [torchSide!],
+            _ => [engine, torchSide!],
         };
         foreach (var side in sides) side.Run(options.Warmup);
         for (var block = 0; block < options.Blocks; block++)
@@ -133,25 +105,19 @@ internal static class CpuCompare
             Console.WriteLine($"{workload.Name,-14} {side.Name,-6} ms/step per block: {string.Join(" ", side.MsPerStep.Select(v => v.ToString("F2")))}");
         string Cell(Side s) => $"{Median(s.MsPerStep):F2} ({s.MsPerStep.Min():F2}–{s.MsPerStep.Max():F2})";
         var engineCell = sides.Contains(engine) ? Cell(engine) : "—";
-        var torchCell = sides.Contains(torchSide) ? Cell(torchSide) : "—";
-        var ratio = sides.Length == 2 ? (Median(engine.MsPerStep) / Median(torchSide.MsPerStep)).ToString("F2") : "—";
+        var torchCell = torchSide is not null && sides.Contains(torchSide) ? Cell(torchSide) : "—";
+        var ratio = sides.Length == 2 ? (Median(engine.MsPerStep) / Median(torchSide!.MsPerStep)).ToString("F2") : "—";
         var managedPerStep = sides.Contains(engine) ? (engine.ManagedBytes / (double)engine.TimedSteps).ToString("F0") : "—";
-        torchOptimizer.Dispose();
         return $"| {workload.Name} b{workload.Batch} | {engineCell} | {torchCell} | {ratio} | {managedPerStep} |";
     }
 
     /// <summary>Both sides start from the same weights: their first losses (and logits) must agree.</summary>
-    private static void CheckSameStart(Workload workload, Sequential model, nn.Module<torch.Tensor, torch.Tensor> torchModel,
-        ETensor x, ETensor y, torch.Tensor tx, torch.Tensor ty)
+    private static void CheckSameStart(Workload workload, Sequential model, TorchRunner twin, ETensor x, ETensor y)
     {
-        using var scope = NewDisposeScope();
         var engineLogits = model.Predict(x, workload.Batch).ToFloatArray();
-        float[] torchLogits;
-        using (no_grad()) torchLogits = torchModel.forward(tx).data<float>().ToArray();
+        var (torchLogits, torchLoss) = twin.LogitsAndLoss();
         var maxDiff = engineLogits.Zip(torchLogits, (a, b) => Math.Abs(a - b)).Max();
         var engineLoss = model.TestOnBatch(x, y)["loss"];
-        float torchLoss;
-        using (no_grad()) torchLoss = nn.functional.cross_entropy(torchModel.forward(tx), ty).item<float>();
         Console.WriteLine($"{workload.Name,-14} check: max |logit diff| {maxDiff:G3}, loss engine {engineLoss:F6} torch {torchLoss:F6}");
     }
 

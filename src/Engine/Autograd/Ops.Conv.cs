@@ -93,7 +93,7 @@ public static partial class Ops
             var bk = dy.Backend;
             using var dyT = Tensor.Empty(new Shape(f, columns), dy.DType, dy.Device);
             Tensor? dz = null; // the gradient before ReLU, NCHW (composite path only)
-            if (fused) CpuBackend.ConvGradRows(dy, relu ? y : null, dyT, n, f, pixels);
+            if (fused) CpuBackend.ConvGradRows(dy, relu ? y : null, dyT, n, f, pixels, b is null ? null : grad(b));
             else
             {
                 if (relu)
@@ -103,8 +103,11 @@ public static partial class Ops
                 }
                 bk.Transpose01(dz ?? dy, dyT, n, f, pixels);
             }
-            if (grad(w) is { } dw) // dW_g += dY'_g · col_gᵀ
-                GroupedGemm(bk, groups, false, true, fg, kg, columns, dyT, columns, col, columns, 1, dw, kg);
+            if (grad(w) is { } dw)
+            {
+                if (fused) CpuBackend.ConvWeightGrad(dyT, col, dw, f, k, columns);
+                else GroupedGemm(bk, groups, false, true, fg, kg, columns, dyT, columns, col, columns, 1, dw, kg); // dW_g += dY'_g · col_gᵀ
+            }
             if (grad(x) is { } dx)
             {
                 using var dcol = Tensor.Empty(new Shape(k, columns), dy.DType, dy.Device);
@@ -112,11 +115,7 @@ public static partial class Ops
                 if (g.Dilated) bk.Col2ImDilated(dcol, dx, n, c, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.DH, g.DW, g.OH, g.OW);
                 else bk.Col2Im(dcol, dx, n, c, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.OH, g.OW);
             }
-            if (b is not null && grad(b) is { } db)
-            {
-                if (fused) CpuBackend.ConvBiasGrad(dyT, db, f, columns);
-                else bk.BiasAddBackward(dz ?? dy, db, n, f, pixels);
-            }
+            if (!fused && b is not null && grad(b) is { } db) bk.BiasAddBackward(dz ?? dy, db, n, f, pixels);
             dz?.Dispose();
             // A node's backward runs at most once (the graph is released after), so col can go now.
             if (keepCol) col.Dispose();

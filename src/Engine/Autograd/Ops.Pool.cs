@@ -1,3 +1,4 @@
+using Engine.Backends;
 using Engine.Tensors;
 
 namespace Engine.Autograd;
@@ -24,7 +25,11 @@ public static partial class Ops
         }
         Tape.Record(op, y, [x], (dy, grad) =>
         {
-            if (grad(x) is { } dx) dy.Backend.MaxPool2DBackward(dy, argmax, dx, dy.Size);
+            if (grad(x) is { } dx)
+            {
+                if (dy.Backend is CpuBackend && dy.DType == DType.Float32) CpuBackend.MaxPoolGradPlanes(dy, argmax, dx, g.N * g.C, g.OH * g.OW);
+                else dy.Backend.MaxPool2DBackward(dy, argmax, dx, dy.Size);
+            }
             argmax.Dispose(); // a node's backward runs at most once
         });
         return y;

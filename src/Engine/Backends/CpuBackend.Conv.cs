@@ -33,11 +33,11 @@ public sealed partial class CpuBackend
 
     public void Im2Col(Tensor x, Tensor col, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow)
     {
-        if (IsF32(x, "im2col")) Im2Col<float>(x, col, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
+        if (IsF32(x, "im2col")) Im2ColFloat(x, col, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
         else Im2Col<double>(x, col, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
     }
 
-    private static void Im2Col<T>(Tensor xt, Tensor colt, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow)
+    internal static void Im2Col<T>(Tensor xt, Tensor colt, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var columns = n * oh * ow;
@@ -69,12 +69,12 @@ public sealed partial class CpuBackend
 
     public void Col2Im(Tensor col, Tensor dx, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow)
     {
-        if (IsF32(col, "col2im")) Col2Im<float>(col, dx, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
+        if (IsF32(col, "col2im")) Col2ImFloat(col, dx, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
         else Col2Im<double>(col, dx, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
     }
 
     /// <summary>Im2Col run backwards: each col entry that Im2Col copied from x is added back to its place.</summary>
-    private static void Col2Im<T>(Tensor colt, Tensor dxt, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow)
+    internal static void Col2Im<T>(Tensor colt, Tensor dxt, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var columns = n * oh * ow;
@@ -120,7 +120,7 @@ public sealed partial class CpuBackend
     /// <summary>Only elements inside the image are candidates, so padding never wins. Ties go to the
     /// first element in row-major window order. A window with no element inside the image (not
     /// possible with 'valid' or Keras 'same' padding) gives 0 and argmax -1.</summary>
-    private static void MaxPool<T>(Tensor xt, Tensor yt, Tensor argt, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow)
+    internal static void MaxPool<T>(Tensor xt, Tensor yt, Tensor argt, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ForEachPlane(n * c, (long)kh * kw * oh * ow, plane =>
@@ -158,7 +158,21 @@ public sealed partial class CpuBackend
         else MaxPoolGrad<double>(dy, argmax, dx, total);
     }
 
-    private static void MaxPoolGrad<T>(Tensor dyt, Tensor argt, Tensor dxt, int total) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>MaxPool2DBackward for float32 one (image, channel) plane per work item: a plane's argmax
+    /// indices point into its own input plane only, so planes never collide (overlapping windows
+    /// inside a plane are summed in output order by one thread, as in the plain loop).</summary>
+    internal static void MaxPoolGradPlanes(Tensor dy, Tensor argmax, Tensor dx, int planes, int outputsPerPlane) =>
+        ForEachPlane(planes, outputsPerPlane * 4L, plane =>
+        {
+            var start = plane * outputsPerPlane;
+            var g = dy.Span<float>().Slice(start, outputsPerPlane);
+            var arg = argmax.Span<int>().Slice(start, outputsPerPlane);
+            var d = dx.Span<float>();
+            for (var o = 0; o < g.Length; o++)
+                if (arg[o] >= 0) d[arg[o]] += g[o];
+        });
+
+    internal static void MaxPoolGrad<T>(Tensor dyt, Tensor argt, Tensor dxt, int total) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var g = dyt.Span<T>();
         var arg = argt.Span<int>();

@@ -19,9 +19,12 @@ public sealed partial class CpuBackend
             filters, k, images, pixels, relu);
 
     /// <summary>dyT [F, N·P] = dy [N, F, P] transposed, masked by (y &gt; 0) when <paramref name="reluOutput"/>
-    /// is given (the backward of a fused ReLU: y &gt; 0 exactly where its input was). Both cores.</summary>
-    internal static void ConvGradRows(Tensor dy, Tensor? reluOutput, Tensor dyT, int images, int filters, int pixels)
+    /// is given (the backward of a fused ReLU: y &gt; 0 exactly where its input was), on both cores; and,
+    /// when <paramref name="db"/> is given, db[f] += Σ_b Σ_p dyT[f, b·P + p] from each plane's sum taken
+    /// while it is still in cache (planes summed in image order, so the split does not matter).</summary>
+    internal static void ConvGradRows(Tensor dy, Tensor? reluOutput, Tensor dyT, int images, int filters, int pixels, Tensor? db)
     {
+        using var sums = db is null ? null : Tensor.Empty(new Shape(images * filters));
         ForEachPlane(images * filters, pixels, plane =>
         {
             var (b, f) = (plane / filters, plane % filters);
@@ -29,11 +32,36 @@ public sealed partial class CpuBackend
             var dst = dyT.Span<float>().Slice((f * images + b) * pixels, pixels);
             if (reluOutput is null) src.CopyTo(dst);
             else SimdFloat.Mask(reluOutput.Span<float>().Slice(plane * pixels, pixels), src, dst);
+            if (sums is not null) sums.Span<float>()[plane] = SimdFloat.Sum(dst);
         });
+        if (db is null || sums is null) return;
+        var d = db.Span<float>();
+        var s = sums.Span<float>();
+        for (var f = 0; f < filters; f++)
+        {
+            var total = 0f;
+            for (var b = 0; b < images; b++) total += s[b * filters + f];
+            d[f] += total;
+        }
     }
 
-    /// <summary>db[f] += Σ_j rows[f, j]: the bias gradient from the transposed gradient rows. Each row
-    /// is summed by one thread in a fixed order, so the split does not change the result.</summary>
-    internal static void ConvBiasGrad(Tensor rows, Tensor db, int filters, int columns) =>
-        ForEachPlane(filters, columns, f => db.Span<float>()[f] += SimdFloat.Sum(rows.Span<float>().Slice(f * columns, columns)));
+    /// <summary>dw [F, K] += dyT [F, N·P] · colᵀ. With few filter taps (K well under a micro-tile's
+    /// width, e.g. a first layer with K = 9) the transposed product dwᵀ = col · dyTᵀ pads far less, so
+    /// it is computed aside and added transposed. Which form runs depends on the shape only.</summary>
+    internal static void ConvWeightGrad(Tensor dyT, Tensor col, Tensor dw, int filters, int k, int columns)
+    {
+        var (mr, nr) = CpuGemm.Tile;
+        long Padded(int rows, int cols) => (long)((rows + mr - 1) / mr * mr) * ((cols + nr - 1) / nr * nr);
+        if (Padded(k, filters) >= Padded(filters, k))
+        {
+            CpuGemm.Sgemm(false, true, filters, k, columns, 1, dyT.Span<float>(), col.Span<float>(), 1, dw.Span<float>());
+            return;
+        }
+        using var dwT = Tensor.Empty(new Shape(k, filters));
+        CpuGemm.Sgemm(false, true, k, filters, columns, 1, col.Span<float>(), dyT.Span<float>(), 0, dwT.Span<float>());
+        var src = dwT.Span<float>();
+        var dst = dw.Span<float>();
+        for (var f = 0; f < filters; f++)
+            for (var q = 0; q < k; q++) dst[f * k + q] += src[q * filters + f];
+    }
 }

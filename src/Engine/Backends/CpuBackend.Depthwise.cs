@@ -4,16 +4,18 @@ using Engine.Tensors;
 namespace Engine.Backends;
 
 /// <summary>CPU twins of kernels/depthwise.cu: depthwise convolution (direct loops, one output plane
-/// per task) and the dilated im2col pair used by Conv2D when dilation &gt; 1.</summary>
+/// per task) and the dilated im2col pair used by Conv2D when dilation &gt; 1. float32 with a column
+/// stride of 1 takes the row-vector loops of CpuBackend.DepthwiseFloat.cs instead.</summary>
 public sealed partial class CpuBackend
 {
     public void DepthwiseConv2DForward(Tensor x, Tensor filt, Tensor y, int n, int c, int h, int w, int m, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, int oh, int ow)
     {
-        if (IsF32(x, "depthwise_conv2d_forward")) Depthwise<float>(x, filt, y, n, c, h, w, m, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow);
+        if (IsF32(x, "depthwise_conv2d_forward") && sw == 1) DepthwiseRowsFloat(x, filt, y, n, c, h, w, m, kh, kw, sh, ph, pw, dh, dw, oh, ow);
+        else if (x.DType == DType.Float32) Depthwise<float>(x, filt, y, n, c, h, w, m, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow);
         else Depthwise<double>(x, filt, y, n, c, h, w, m, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow);
     }
 
-    private static void Depthwise<T>(Tensor xt, Tensor ft, Tensor yt, int n, int c, int h, int w, int m, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, int oh, int ow)
+    internal static void Depthwise<T>(Tensor xt, Tensor ft, Tensor yt, int n, int c, int h, int w, int m, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, int oh, int ow)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var channels = c * m;
@@ -44,13 +46,14 @@ public sealed partial class CpuBackend
 
     public void DepthwiseConv2DBackwardInput(Tensor dy, Tensor filt, Tensor dx, int n, int c, int h, int w, int m, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, int oh, int ow)
     {
-        if (IsF32(dy, "depthwise_conv2d_backward_input")) DepthwiseGradInput<float>(dy, filt, dx, n, c, h, w, m, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow);
+        if (IsF32(dy, "depthwise_conv2d_backward_input") && sw == 1) DepthwiseGradInputRowsFloat(dy, filt, dx, n, c, h, w, m, kh, kw, sh, ph, pw, dh, dw, oh, ow);
+        else if (dy.DType == DType.Float32) DepthwiseGradInput<float>(dy, filt, dx, n, c, h, w, m, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow);
         else DepthwiseGradInput<double>(dy, filt, dx, n, c, h, w, m, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow);
     }
 
     /// <summary>Scatters each output gradient back over the input pixels its window read; each task
     /// owns one input plane (all m output channels that read it), so tasks never share memory.</summary>
-    private static void DepthwiseGradInput<T>(Tensor dyt, Tensor ft, Tensor dxt, int n, int c, int h, int w, int m, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, int oh, int ow)
+    internal static void DepthwiseGradInput<T>(Tensor dyt, Tensor ft, Tensor dxt, int n, int c, int h, int w, int m, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, int oh, int ow)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ForEachPlane(n * c, (long)m * kh * kw * oh * ow, plane =>
@@ -83,12 +86,13 @@ public sealed partial class CpuBackend
 
     public void DepthwiseConv2DBackwardFilter(Tensor x, Tensor dy, Tensor dfilt, int n, int c, int h, int w, int m, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, int oh, int ow)
     {
-        if (IsF32(x, "depthwise_conv2d_backward_filter")) DepthwiseGradFilter<float>(x, dy, dfilt, n, c, h, w, m, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow);
+        if (IsF32(x, "depthwise_conv2d_backward_filter") && sw == 1) DepthwiseGradFilterRowsFloat(x, dy, dfilt, n, c, h, w, m, kh, kw, sh, ph, pw, dh, dw, oh, ow);
+        else if (x.DType == DType.Float32) DepthwiseGradFilter<float>(x, dy, dfilt, n, c, h, w, m, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow);
         else DepthwiseGradFilter<double>(x, dy, dfilt, n, c, h, w, m, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow);
     }
 
     /// <summary>One task per output channel f: its kh·kw filter gradient summed over the batch in a fixed order.</summary>
-    private static void DepthwiseGradFilter<T>(Tensor xt, Tensor dyt, Tensor dft, int n, int c, int h, int w, int m, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, int oh, int ow)
+    internal static void DepthwiseGradFilter<T>(Tensor xt, Tensor dyt, Tensor dft, int n, int c, int h, int w, int m, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, int oh, int ow)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var channels = c * m;

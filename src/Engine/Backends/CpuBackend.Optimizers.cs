@@ -34,11 +34,12 @@ public sealed partial class CpuBackend
         double eps, double weightDecay, bool decoupled, long step)
     {
         if (step < 1) throw new ArgumentOutOfRangeException(nameof(step), step, "adam_step counts steps from 1.");
-        if (IsF32(param, "adam_step")) Adam<float>(param, grad, m, v, vMax, n, lr, beta1, beta2, eps, weightDecay, decoupled, step);
+        if (IsF32(param, "adam_step")) AdamFloat(param, grad, m, v, vMax, n, lr, beta1, beta2, eps, weightDecay, decoupled, step);
         else Adam<double>(param, grad, m, v, vMax, n, lr, beta1, beta2, eps, weightDecay, decoupled, step);
     }
 
-    private static void Adam<T>(Tensor param, Tensor grad, Tensor m, Tensor v, Tensor? vMax, int n, double lr, double beta1, double beta2,
+    /// <summary>The plain loop: float64 always, float32 in tests as the reference of <see cref="AdamFloat"/>.</summary>
+    internal static void Adam<T>(Tensor param, Tensor grad, Tensor m, Tensor v, Tensor? vMax, int n, double lr, double beta1, double beta2,
         double eps, double weightDecay, bool decoupled, long step) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var p = param.Span<T>();

@@ -22,10 +22,20 @@ public sealed partial class CpuBackend : IBackend
     {
     }
 
+    private const int FillChunk = 1 << 16;
+
     public void Fill(Tensor y, double value, int n)
     {
         switch (y.DType)
         {
+            case DType.Float32 when n >= 2 * FillChunk:
+                // Gradient buffers are zero-filled every step; a big one fills on both cores.
+                ForEachPlane((n + FillChunk - 1) / FillChunk, FillChunk, chunk =>
+                {
+                    var start = chunk * FillChunk;
+                    y.Span<float>().Slice(start, Math.Min(FillChunk, n - start)).Fill((float)value);
+                });
+                break;
             case DType.Float32: y.Span<float>()[..n].Fill((float)value); break;
             case DType.Float64: y.Span<double>()[..n].Fill(value); break;
             default: y.Span<int>()[..n].Fill(checked((int)value)); break;

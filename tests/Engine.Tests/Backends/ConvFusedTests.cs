@@ -21,6 +21,8 @@ public class ConvFusedTests
         { 5, 7, 9, 6, 13, 2, 1, Padding.Valid },
         { 2, 65, 6, 5, 9, 3, 1, Padding.Same },
         { 1, 2, 3, 3, 1, 1, 1, Padding.Valid },
+        { 3, 2, 7, 6, 4, 3, 2, Padding.Same },
+        { 2, 3, 9, 9, 6, 5, 1, Padding.Same },
     };
 
     [Theory]

@@ -81,8 +81,8 @@ public class GemmTests
         // summed afterwards (small C, long k), with beta applied once and NaN garbage under beta = 0.
         var rng = new Rng(31);
         CheckAgainstReference(kernel, rng, transA, transB, 70, 100, 30, alpha: 1, beta: 0.5, threads: 3);
-        CheckAgainstReference(kernel, rng, transA, transB, 13, 21, 400, alpha: 2, beta: 0.5, threads: 3);
-        CheckAgainstReference(kernel, rng, transA, transB, 13, 21, 400, alpha: 1, beta: 0, threads: 3, nanInC: true);
+        CheckAgainstReference(kernel, rng, transA, transB, 13, 21, 400, alpha: 2, beta: 0.5, threads: 3, kSlices: 3);
+        CheckAgainstReference(kernel, rng, transA, transB, 13, 21, 400, alpha: 1, beta: 0, threads: 3, nanInC: true, kSlices: 3);
     }
 
     [Theory]
@@ -193,14 +193,14 @@ public class GemmTests
     }
 
     private static void CheckAgainstReference(string kernel, Rng rng, bool transA, bool transB, int m, int n, int k, double alpha, double beta,
-        GemmBlocking? blocking = null, int? threads = null, bool nanInC = false)
+        GemmBlocking? blocking = null, int? threads = null, bool nanInC = false, int? kSlices = null)
     {
         var a = RandomFloats(rng, m * k);
         var b = RandomFloats(rng, k * n);
         var c = RandomFloats(rng, m * n);
         var expected = Reference(transA, transB, m, n, k, alpha, a, b, beta, c);
         if (nanInC) Array.Fill(c, float.NaN);
-        Run(kernel, transA, transB, m, n, k, (float)alpha, a, b, (float)beta, c, blocking, threads);
+        Run(kernel, transA, transB, m, n, k, (float)alpha, a, b, (float)beta, c, blocking, threads, kSlices);
         AssertClose(expected.Value, expected.Bound, c, k, $"{kernel} transA={transA} transB={transB} {m}x{n}x{k} alpha={alpha} beta={beta}");
     }
 
@@ -243,14 +243,14 @@ public class GemmTests
     }
 
     private static void Run(string kernel, bool transA, bool transB, int m, int n, int k, float alpha, float[] a, float[] b, float beta, float[] c,
-        GemmBlocking? blocking = null, int? threads = null)
+        GemmBlocking? blocking = null, int? threads = null, int? kSlices = null)
     {
         switch (kernel)
         {
             case "best": CpuGemm.Sgemm(transA, transB, m, n, k, alpha, a, b, beta, c); break;
-            case "avx512": CpuGemm.Sgemm<Avx512GemmKernel>(transA, transB, m, n, k, alpha, a, b, beta, c, blocking, threads); break;
-            case "avx2": CpuGemm.Sgemm<Avx2GemmKernel>(transA, transB, m, n, k, alpha, a, b, beta, c, blocking, threads); break;
-            case "scalar": CpuGemm.Sgemm<ScalarGemmKernel>(transA, transB, m, n, k, alpha, a, b, beta, c, blocking, threads); break;
+            case "avx512": CpuGemm.Sgemm<Avx512GemmKernel>(transA, transB, m, n, k, alpha, a, b, beta, c, blocking, threads, kSlices); break;
+            case "avx2": CpuGemm.Sgemm<Avx2GemmKernel>(transA, transB, m, n, k, alpha, a, b, beta, c, blocking, threads, kSlices); break;
+            case "scalar": CpuGemm.Sgemm<ScalarGemmKernel>(transA, transB, m, n, k, alpha, a, b, beta, c, blocking, threads, kSlices); break;
             default: throw new ArgumentException($"Unknown kernel {kernel}");
         }
     }

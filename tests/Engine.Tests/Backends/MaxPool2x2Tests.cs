@@ -43,4 +43,29 @@ public class MaxPool2x2Tests
         Assert.Equal(y64.ToDoubleArray(), y32.ToDoubleArray()); // NaN equals NaN for Assert.Equal on doubles
         Assert.True(float.IsNaN(y32.ToFloatArray()[0]));
     }
+
+    [Theory]
+    [InlineData(3, 3, 1)] // overlapping windows: one input can win several outputs
+    [InlineData(2, 2, 2)]
+    [InlineData(3, 3, 2)]
+    public void PlaneParallelBackwardMatchesPlainScatter(int pool, int poolW, int stride)
+    {
+        var rng = new Rng(12);
+        var (n, c, h, w) = (3, 4, 9, 8);
+        var values = Enumerable.Range(0, n * c * h * w).Select(_ => MathF.Round((float)rng.NextNormal() * 2) / 2).ToArray();
+        var x = Tensor.FromArray(values, n, c, h, w);
+        x.RequiresGrad = true;
+        var y = Engine.Autograd.Ops.MaxPool2D(x, pool, poolW, stride, stride, Engine.Autograd.Padding.Valid);
+        var dyValues = Enumerable.Range(0, y.Size).Select(_ => (float)rng.NextNormal()).ToArray();
+        Engine.Autograd.Ops.Sum(Engine.Autograd.Ops.Mul(y, Tensor.FromArray(dyValues, y.Shape.ToArray()))).Backward();
+
+        var (oh, ow) = (y.Shape[2], y.Shape[3]);
+        using var y2 = Tensor.Empty(y.Shape);
+        using var arg = Tensor.Empty(y.Shape, DType.Int32);
+        CpuBackend.Instance.MaxPool2DForward(x, y2, arg, n, c, h, w, pool, poolW, stride, stride, 0, 0, oh, ow);
+        using var dx = Tensor.Zeros(x.Shape);
+        CpuBackend.Instance.MaxPool2DBackward(Tensor.FromArray(dyValues, y.Shape.ToArray()), arg, dx, y.Size);
+        Assert.Equal(dx.ToFloatArray(), x.Grad!.ToFloatArray());
+        Assert.Contains(x.Grad!.ToFloatArray(), v => v != 0);
+    }
 }

@@ -30,10 +30,18 @@ internal static unsafe class CpuGemm
         else Sgemm<ScalarGemmKernel>(transA, transB, m, n, k, alpha, a, b, beta, c);
     }
 
+    /// <summary>Rows and columns of C per micro-tile of the kernel <see cref="Sgemm(bool, bool, int, int, int, float, ReadOnlySpan{float}, ReadOnlySpan{float}, float, Span{float})"/> uses.</summary>
+    public static (int MR, int NR) Tile =>
+        Avx512GemmKernel.IsSupported ? (Avx512GemmKernel.MR, Avx512GemmKernel.NR)
+        : Avx2GemmKernel.IsSupported ? (Avx2GemmKernel.MR, Avx2GemmKernel.NR)
+        : (ScalarGemmKernel.MR, ScalarGemmKernel.NR);
+
     /// <summary>The float32 GEMM with a chosen micro-kernel. Tests run every kernel the machine has,
-    /// and may shrink the blocks or fix the thread count to reach every path on small inputs.</summary>
+    /// and may shrink the blocks, fix the thread count or the number of k slices to reach every path
+    /// on small inputs.</summary>
     internal static void Sgemm<TKernel>(bool transA, bool transB, int m, int n, int k, float alpha,
-        ReadOnlySpan<float> a, ReadOnlySpan<float> b, float beta, Span<float> c, GemmBlocking? blocking = null, int? threads = null)
+        ReadOnlySpan<float> a, ReadOnlySpan<float> b, float beta, Span<float> c, GemmBlocking? blocking = null, int? threads = null,
+        int? kSlices = null)
         where TKernel : struct, IGemmKernel
     {
         // The kernels use raw pointers: check the extents once here, so a bad call throws instead of
@@ -52,12 +60,26 @@ internal static unsafe class CpuGemm
         fixed (float* pa = a, pb = b, pc = c)
         {
             var job = new GemmJob(transA, transB, m, n, k, alpha, pa, pb, beta, pc, blocking ?? GemmBlocking.Default);
-            var plan = PlanThreads<TKernel>(m, n, k, threads ?? ThreadsWorthUsing(m, n, k));
-            if (plan.KSplits > 1) RunSplitK<TKernel>(job, plan.KSplits);
-            else if (plan.RowTiles * plan.ColTiles > 1) RunGrid<TKernel>(job, plan.RowTiles, plan.ColTiles);
+            // Slicing k changes the order of the sums, so whether and how k is sliced depends on the
+            // shape only, never on the core count: results are the same on any machine and any split.
+            var slices = Math.Min(kSlices ?? KSlicesFor<TKernel>(m, n, k), k);
+            if (slices > 1)
+            {
+                RunSplitK<TKernel>(job, slices);
+                return;
+            }
+            var plan = PlanThreads<TKernel>(m, n, k, threads ?? ThreadsWorthUsing(m, n, k), allowKSplit: false);
+            if (plan.RowTiles * plan.ColTiles > 1) RunGrid<TKernel>(job, plan.RowTiles, plan.ColTiles);
             else RunTile<TKernel>(job, 0, m, 0, n, 0, k, pc, beta);
         }
     }
+
+    /// <summary>k slices summed afterwards, when C is small and k long (weight gradients, a dense
+    /// layer's forward pass), as a fixed count: each is one work item for however many cores there are.</summary>
+    private const int KSlices = 4;
+
+    private static int KSlicesFor<TKernel>(int m, int n, int k) where TKernel : struct, IGemmKernel =>
+        2L * m * n * k >= 2 * MinFlopsPerThread && PlanThreads<TKernel>(m, n, k, KSlices, allowKSplit: true).KSplits > 1 ? KSlices : 1;
 
     /// <summary>How to spread one GEMM over the cores: a grid of RowTiles×ColTiles tiles of C, or
     /// KSplits slices of the k dimension whose partial products are summed.</summary>
@@ -67,12 +89,12 @@ internal static unsafe class CpuGemm
     /// the parts of A and B its piece touches, so a grid of tm×tn tiles packs k·(tm·n + tn·m) values,
     /// while k slices pack k·(m + n) but add m·n values per extra slice to reduce. Slicing k wins
     /// when C is small and k long (weight gradients, a dense layer's forward pass).</summary>
-    private static ThreadPlan PlanThreads<TKernel>(int m, int n, int k, int threads) where TKernel : struct, IGemmKernel
+    private static ThreadPlan PlanThreads<TKernel>(int m, int n, int k, int threads, bool allowKSplit) where TKernel : struct, IGemmKernel
     {
         var best = new ThreadPlan(1, 1, 1);
         if (threads <= 1) return best;
         var bestCost = long.MaxValue;
-        if (k / threads >= MinKPerSlice)
+        if (allowKSplit && k / threads >= MinKPerSlice)
             (best, bestCost) = (new ThreadPlan(1, 1, threads), (long)k * (m + n) + 2L * m * n * (threads - 1));
         for (var tm = 1; tm <= threads; tm++)
         {
@@ -87,7 +109,7 @@ internal static unsafe class CpuGemm
     }
 
     private static int ThreadsWorthUsing(int m, int n, int k) =>
-        (int)Math.Min(Environment.ProcessorCount, 2L * m * n * k / MinFlopsPerThread);
+        (int)Math.Min(CpuParallel.Threads, 2L * m * n * k / MinFlopsPerThread);
 
     /// <summary>Each thread computes one tile of C over the whole of k.</summary>
     private static void RunGrid<TKernel>(GemmJob job, int rowTiles, int colTiles) where TKernel : struct, IGemmKernel
@@ -104,8 +126,9 @@ internal static unsafe class CpuGemm
         });
     }
 
-    /// <summary>Each thread computes all of C over one slice of k: the first slice straight into C
-    /// (applying beta), the others into pooled scratch matrices that are then added onto C.</summary>
+    /// <summary>Each work item computes all of C over one slice of k: the first slice straight into C
+    /// (applying beta), the others into pooled scratch matrices that are then added onto C in slice
+    /// order (so the sum does not depend on which thread ran which slice).</summary>
     private static void RunSplitK<TKernel>(GemmJob job, int slices) where TKernel : struct, IGemmKernel
     {
         var size = job.M * job.N;

@@ -16,7 +16,7 @@ internal static class CpuParallel
     /// pool threads. The first exception a body throws is rethrown here (after every index ran).</summary>
     public static void For(int count, Action<int> body)
     {
-        var helpers = Math.Min(Environment.ProcessorCount, count) - 1;
+        var helpers = Math.Min(Threads, count) - 1;
         if (helpers <= 0)
         {
             for (var i = 0; i < count; i++) body(i);
@@ -30,6 +30,12 @@ internal static class CpuParallel
         loop.Leave();
         if (error is not null) ExceptionDispatchInfo.Throw(error);
     }
+
+    /// <summary>Threads a loop may use: ProcessorCount, or <see cref="ThreadLimit"/> when set.</summary>
+    public static int Threads => ThreadLimit is { } limit and > 0 ? limit : Environment.ProcessorCount;
+
+    /// <summary>Overrides the thread count (tests: results must not depend on it). Null = ProcessorCount.</summary>
+    internal static int? ThreadLimit { get; set; }
 
     /// <summary>Loop objects ready for the next call (tests: a call allocates nothing when one is).</summary>
     internal static int FreeLoops => Loop.FreeCount;

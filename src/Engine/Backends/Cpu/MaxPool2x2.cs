@@ -22,9 +22,19 @@ internal static unsafe class MaxPool2x2
             var yRow = y + oy * ow;
             var aRow = arg + oy * ow;
             var ox = 0;
-            if (Vector512.IsHardwareAccelerated)
-                for (; 2 * ox + 16 <= w && ox + 8 <= ow; ox += 8)
+            if (Vector512.IsHardwareAccelerated && ow >= 8)
+            {
+                for (; ox + 8 <= ow; ox += 8)
                     Eight(r0 + 2 * ox, r1 + 2 * ox, yRow + ox, aRow + ox, rowBase + 2 * ox, w);
+                // The ragged end as one more group of 8 ending at ow (overlapping outputs are
+                // rewritten with the same values): reads up to column 2·ow ≤ w.
+                if (ox < ow)
+                {
+                    ox = ow - 8;
+                    Eight(r0 + 2 * ox, r1 + 2 * ox, yRow + ox, aRow + ox, rowBase + 2 * ox, w);
+                    ox = ow;
+                }
+            }
             for (; ox < ow; ox++)
             {
                 var i = 2 * ox;

@@ -1,0 +1,97 @@
+using BenchmarkDotNet.Attributes;
+using Engine.Backends;
+using Engine.Backends.Cpu;
+using Engine.Tensors;
+
+namespace Engine.Benchmarks;
+
+/// <summary>Issue 16's CPU levers, each beside what it replaced, on the seed CNN's shapes (28×28×1,
+/// batch 64): conv2 (32→64 channels, 13×13 → 11×11) forward as im2col + GEMM + transpose + bias + ReLU
+/// through the backend vs the fused GEMM output pass; the first max-pool (64×32×26×26) general loop vs
+/// the 2×2 vector kernel and its backward scatter vs per-plane work items; im2col/col2im generic vs
+/// float32 pointer loops; Adam over the 64×64×3 net's 1.6 M parameters, scalar vs SIMD on both cores.</summary>
+[MemoryDiagnoser]
+public class CpuLeverBenchmarks
+{
+    private const int N = 64, C = 32, H = 13, F = 64, K = C * 9, OH = 11, P = OH * OH, Columns = N * P;
+    private const int PoolC = 32, PoolH = 26, PoolOut = 13;
+    private const int AdamParams = 1_625_610;
+
+    private readonly CpuBackend _be = CpuBackend.Instance;
+    private Tensor _x = null!, _w = null!, _b = null!, _col = null!, _yT = null!, _biased = null!, _y = null!;
+    private Tensor _poolX = null!, _poolY = null!, _arg = null!, _poolDx = null!;
+    private Tensor _p = null!, _g = null!, _m = null!, _v = null!;
+    private long _step;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var rng = new Rng(4);
+        _x = Tensor.RandomNormal(new Shape(N, C, H, H), rng);
+        _w = Tensor.RandomNormal(new Shape(F, C, 3, 3), rng);
+        _b = Tensor.RandomNormal(new Shape(F), rng);
+        _col = Tensor.Empty(new Shape(K, Columns));
+        _yT = Tensor.Empty(new Shape(F, Columns));
+        _biased = Tensor.Empty(new Shape(F, Columns));
+        _y = Tensor.Empty(new Shape(N, F, OH, OH));
+        _be.Im2Col(_x, _col, N, C, H, H, 3, 3, 1, 1, 0, 0, OH, OH);
+        _poolX = Tensor.RandomNormal(new Shape(N, PoolC, PoolH, PoolH), rng);
+        _poolY = Tensor.Empty(new Shape(N, PoolC, PoolOut, PoolOut));
+        _arg = Tensor.Empty(_poolY.Shape, DType.Int32);
+        _poolDx = Tensor.Zeros(_poolX.Shape);
+        _be.MaxPool2DForward(_poolX, _poolY, _arg, N, PoolC, PoolH, PoolH, 2, 2, 2, 2, 0, 0, PoolOut, PoolOut);
+        _p = Tensor.RandomNormal(new Shape(AdamParams), rng);
+        _g = Tensor.RandomNormal(new Shape(AdamParams), rng);
+        _m = Tensor.Zeros(new Shape(AdamParams));
+        _v = Tensor.Zeros(new Shape(AdamParams));
+    }
+
+    [Benchmark]
+    public void ConvForwardComposite()
+    {
+        _be.Gemm(false, false, F, Columns, K, 1, _w, _col, 0, _yT);
+        _be.BiasAddForward(_yT, _b, _biased, 1, F, Columns);
+        _be.Transpose01(_biased, _y, F, N, P);
+        _be.ReluForward(_y, _y, _y.Size);
+    }
+
+    [Benchmark]
+    public void ConvForwardFused() => CpuBackend.ConvForwardFused(_w, _col, _b, _y, F, K, N, P, relu: true);
+
+    [Benchmark]
+    public void Im2ColGeneric() => CpuBackend.Im2Col<float>(_x, _col, N, C, H, H, 3, 3, 1, 1, 0, 0, OH, OH);
+
+    [Benchmark]
+    public void Im2ColFloat() => CpuBackend.Im2ColFloat(_x, _col, N, C, H, H, 3, 3, 1, 1, 0, 0, OH, OH);
+
+    [Benchmark]
+    public void Col2ImGeneric() => CpuBackend.Col2Im<float>(_col, _x, N, C, H, H, 3, 3, 1, 1, 0, 0, OH, OH);
+
+    [Benchmark]
+    public void Col2ImFloat() => CpuBackend.Col2ImFloat(_col, _x, N, C, H, H, 3, 3, 1, 1, 0, 0, OH, OH);
+
+    [Benchmark]
+    public void MaxPoolGeneral() =>
+        CpuBackend.MaxPool<float>(_poolX, _poolY, _arg, N, PoolC, PoolH, PoolH, 2, 2, 2, 2, 0, 0, PoolOut, PoolOut);
+
+    [Benchmark]
+    public void MaxPool2x2() => _be.MaxPool2DForward(_poolX, _poolY, _arg, N, PoolC, PoolH, PoolH, 2, 2, 2, 2, 0, 0, PoolOut, PoolOut);
+
+    [Benchmark]
+    public void MaxPoolGradScatter() => CpuBackend.MaxPoolGrad<float>(_poolY, _arg, _poolDx, _poolY.Size);
+
+    [Benchmark]
+    public void MaxPoolGradPlanes() => CpuBackend.MaxPoolGradPlanes(_poolY, _arg, _poolDx, N * PoolC, PoolOut * PoolOut);
+
+    [Benchmark]
+    public void AdamScalar() => CpuBackend.Adam<float>(_p, _g, _m, _v, null, AdamParams, 1e-3, 0.9, 0.999, 1e-7, 0, false, ++_step);
+
+    [Benchmark]
+    public void AdamSimd() => CpuBackend.AdamFloat(_p, _g, _m, _v, null, AdamParams, 1e-3, 0.9, 0.999, 1e-7, 0, false, ++_step);
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        foreach (var t in new[] { _x, _w, _b, _col, _yT, _biased, _y, _poolX, _poolY, _arg, _poolDx, _p, _g, _m, _v }) t.Dispose();
+    }
+}
