@@ -374,43 +374,9 @@ public partial class Model : IDisposable
             $"Input {k} of layer \"{who}\" is incompatible with the layer: expected shape {Layer.WithBatch(expected)}, received {x.Shape}.{hint}");
     }
 
-    /// <summary>(N, H, W, C) → (N, C, H, W), once at the input of a channels-last model: a gather
-    /// through the broadcast kernel with permuted strides (its backward gathers back the other way).</summary>
-    private static Tensor ChannelsLastToFirst(Tensor x)
-    {
-        var rank = x.Rank;
-        if (rank > Backends.Broadcast.MaxRank) throw new ArgumentException($"Channels-last inputs of rank {rank} are not supported (at most {Backends.Broadcast.MaxRank}).");
-        var dims = x.Shape.ToArray();
-        int[] perm = [0, rank - 1, .. Enumerable.Range(1, rank - 2)];
-        var outDims = perm.Select(p => dims[p]).ToArray();
-        var y = Tensor.Empty(new Shape(outDims), x.DType, x.Device);
-        var (od, st) = PermutePlan(dims, perm);
-        x.Backend.BroadcastForward(x, y, od, st);
-        var inverse = new int[rank];
-        for (var d = 0; d < rank; d++) inverse[perm[d]] = d;
-        var (bod, bst) = PermutePlan(outDims, inverse);
-        Autograd.Tape.Record("channels_last_to_first", y, [x], (dy, grad) =>
-        {
-            if (grad(x) is not { } dx) return;
-            using var back = Tensor.EmptyLike(dx);
-            dy.Backend.BroadcastForward(dy, back, bod, bst);
-            dy.Backend.Axpy(1, back, dx, back.Size);
-        });
-        return y;
-    }
-
-    /// <summary>Output dims and source strides (padded to the kernel's rank) that read a tensor of
-    /// <paramref name="dims"/> with its axes in the order <paramref name="perm"/>.</summary>
-    private static (int[] OutDims, int[] Strides) PermutePlan(int[] dims, int[] perm)
-    {
-        var strides = new int[dims.Length];
-        for (int d = dims.Length - 1, s = 1; d >= 0; s *= dims[d], d--) strides[d] = s;
-        var pad = Backends.Broadcast.MaxRank - dims.Length;
-        var od = Enumerable.Repeat(1, pad).Concat(perm.Select(p => dims[p])).ToArray();
-        var st = Enumerable.Repeat(1, pad).Concat(perm.Select(p => strides[p])).ToArray();
-        // A size-1 axis must not read as broadcast (stride 0 never occurs for a real axis here).
-        return (od, st);
-    }
+    /// <summary>(N, H, W, C) → (N, C, H, W), once at the input of a channels-last model.</summary>
+    private static Tensor ChannelsLastToFirst(Tensor x) =>
+        Autograd.Ops.Transpose(x, [0, x.Rank - 1, .. Enumerable.Range(1, x.Rank - 2)]);
 
     /// <summary>Throws when not built, with Keras's advice.</summary>
     private protected void RequireBuilt()
