@@ -48,10 +48,19 @@ internal static class BuiltinLayerExports
 
     private static string Dense(OnnxGraphWriter g, LayerCall c, Dense l)
     {
-        // Gemm: Y = A·B + C with B = kernel [in, units] as stored (no transpose).
-        var inputs = new List<string> { c.Input, g.Weight($"{l.Name}/kernel", l.Kernel!.Value) };
-        if (l.Bias is { } b) inputs.Add(g.Weight($"{l.Name}/bias", b.Value));
-        var y = g.Node("Gemm", l.Activation is null ? l.Name : $"{l.Name}/gemm", inputs);
+        var kernel = g.Weight($"{l.Name}/kernel", l.Kernel!.Value);
+        var bias = l.Bias is { } b ? g.Weight($"{l.Name}/bias", b.Value) : null;
+        var name = l.Activation is null ? l.Name : $"{l.Name}/gemm";
+        string y;
+        if (c.InputShape.Length == 1)
+            // Gemm: Y = A·B + C with B = kernel [in, units] as stored (no transpose).
+            y = g.Node("Gemm", name, bias is null ? [c.Input, kernel] : [c.Input, kernel, bias]);
+        else
+        {
+            // Dense on the last axis of a higher-rank input (as Keras): MatMul broadcasts over the leading axes.
+            y = g.Node("MatMul", bias is null ? name : $"{l.Name}/matmul", [c.Input, kernel]);
+            if (bias is not null) y = g.Node("Add", name, [y, bias]);
+        }
         return ActivationExport.Apply(g, l.Activation, y, l.Name, l.Name, l.ClassName);
     }
 

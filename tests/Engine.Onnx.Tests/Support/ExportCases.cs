@@ -17,6 +17,7 @@ internal static class ExportCases
         ["conv_sigmoid"] = () => Seq([2, 6, 6], new Conv2D(3, 3, activation: "sigmoid")),
         ["dense_softmax"] = () => Seq([3, 4, 5], new Flatten(), new Dense(7, activation: "softmax")),
         ["dense_sigmoid_no_bias"] = () => Seq([6], new Dense(5, activation: "sigmoid", useBias: false)),
+        ["dense_on_image_axes"] = () => Seq([3, 4, 5], new Dense(6, activation: "relu"), new Dense(2, useBias: false), new Flatten()),
         ["dense_log_softmax"] = () => Seq([6], new Dense(4, activation: "log_softmax")),
         ["dense_swish_silu"] = () => Seq([6], new Dense(5, activation: "swish"), new Dense(3, activation: "silu")),
         ["batchnorm_image"] = () => Seq([4, 5, 6], new BatchNormalization()),
