@@ -6,8 +6,8 @@ public static partial class Ops
 {
     public static Tensor Add(Tensor a, Tensor b)
     {
-        RequireSameShape("add", a, b);
         RequireFloat("add", a);
+        (a, b) = Broadcasted("add", a, b);
         var y = Tensor.EmptyLike(a);
         a.Backend.AddForward(a, b, y, y.Size);
         Tape.Record("add", y, [a, b], (dy, grad) =>
@@ -20,8 +20,8 @@ public static partial class Ops
 
     public static Tensor Sub(Tensor a, Tensor b)
     {
-        RequireSameShape("sub", a, b);
         RequireFloat("sub", a);
+        (a, b) = Broadcasted("sub", a, b);
         var y = Tensor.EmptyLike(a);
         a.Backend.SubForward(a, b, y, y.Size);
         Tape.Record("sub", y, [a, b], (dy, grad) =>
@@ -34,8 +34,8 @@ public static partial class Ops
 
     public static Tensor Mul(Tensor a, Tensor b)
     {
-        RequireSameShape("mul", a, b);
         RequireFloat("mul", a);
+        (a, b) = Broadcasted("mul", a, b);
         var y = Tensor.EmptyLike(a);
         a.Backend.MulForward(a, b, y, y.Size);
         Tape.Record("mul", y, [a, b], (dy, grad) => dy.Backend.MulBackward(a, b, dy, grad(a), grad(b), dy.Size));

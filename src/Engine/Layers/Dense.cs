@@ -7,8 +7,9 @@ using Engine.Tensors;
 namespace Engine.Layers;
 
 /// <summary>Fully connected layer: y = activation(x · kernel + bias) with kernel [in, units] (Keras's
-/// layout). Takes (batch, features) inputs; put a Flatten before it for images (Keras would
-/// apply it to the last axis of any rank).</summary>
+/// layout). Like Keras it takes inputs of any rank and applies to the last axis: (batch, …, features)
+/// → (batch, …, units). On channels-first images the last axis is the width, not the channels (as it
+/// would be in Keras's channels-last layout): put a Flatten or a global pooling before it there.</summary>
 public sealed class Dense : Layer
 {
     public Dense(int units, string? activation = null, bool useBias = true, Initializer? kernelInitializer = null,
@@ -39,19 +40,27 @@ public sealed class Dense : Layer
 
     public override int[] ComputeOutputShape(int[] inputShape)
     {
-        if (inputShape.Length != 1)
-            throw Incompatible($"expected ndim=2 (batch, features), found ndim={inputShape.Length + 1}. Full shape received: {WithBatch(inputShape)}. Add a Flatten layer before Dense.");
-        return [Units];
+        if (inputShape.Length < 1)
+            throw Incompatible($"expected min_ndim=2, found ndim={inputShape.Length + 1}. Full shape received: {WithBatch(inputShape)}.");
+        return [.. inputShape[..^1], Units];
     }
 
     protected override void BuildCore(int[] inputShape)
     {
-        Kernel = AddWeight("kernel", [inputShape[0], Units], KernelInitializer, fanIn: inputShape[0], fanOut: Units);
-        if (UseBias) Bias = AddWeight("bias", [Units], BiasInitializer, fanIn: inputShape[0], fanOut: Units);
+        var features = inputShape[^1];
+        Kernel = AddWeight("kernel", [features, Units], KernelInitializer, fanIn: features, fanOut: Units);
+        if (UseBias) Bias = AddWeight("bias", [Units], BiasInitializer, fanIn: features, fanOut: Units);
     }
 
-    protected override Tensor Call(Tensor x, CallContext context) =>
-        Activations.Apply(Activation, Ops.Linear(x, Kernel!.Value, Bias?.Value));
+    protected override Tensor Call(Tensor x, CallContext context)
+    {
+        if (x.Rank == 2) return Activations.Apply(Activation, Ops.Linear(x, Kernel!.Value, Bias?.Value));
+        // Any rank: the leading axes become rows of one matrix product, then come back.
+        var dims = x.Shape.ToArray();
+        var rows = Ops.Reshape(x, -1, dims[^1]);
+        var y = Ops.Reshape(Ops.Linear(rows, Kernel!.Value, Bias?.Value), [.. dims[..^1], Units]);
+        return Activations.Apply(Activation, y);
+    }
 
     public override JsonObject GetConfig()
     {

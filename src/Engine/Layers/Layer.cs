@@ -44,8 +44,21 @@ public abstract partial class Layer
         {
             _trainable = value;
             foreach (var w in _weights) w.Value.RequiresGrad = w.Trainable && value;
+            OnTrainableChanged(value);
         }
     }
+
+    /// <summary>Layers that hold other layers (a nested model) pass the setting on.</summary>
+    private protected virtual void OnTrainableChanged(bool trainable)
+    {
+    }
+
+    /// <summary>The nested model this layer belongs to, when its model is used as a layer of another:
+    /// weight paths then start with that model's name ("backbone/conv2d/kernel").</summary>
+    internal Layer? Owner { get; set; }
+
+    /// <summary>"" for a layer of the outermost model, "backbone/" (and so on outward) inside nested models.</summary>
+    internal string PathPrefix => Owner is null ? "" : Owner.PathPrefix + Owner.Name + "/";
 
     /// <summary>The per-sample input shape declared with <c>inputShape:</c> (Keras's input_shape), or null.</summary>
     public int[]? InputShape { get; }
@@ -56,16 +69,16 @@ public abstract partial class Layer
     public int[]? BuiltInputShape { get; private set; }
 
     /// <summary>Element type of the weights (float32 unless built from float64 inputs).</summary>
-    public DType? DType => _weights.Count > 0 ? _weights[0].Value.DType : null;
+    public DType? DType => Weights.Count > 0 ? Weights[0].Value.DType : null;
 
-    public IReadOnlyList<Variable> Weights => _weights;
+    public virtual IReadOnlyList<Variable> Weights => _weights;
 
-    public IReadOnlyList<Variable> TrainableWeights => _trainable ? _weights.Where(w => w.Trainable).ToList() : [];
+    public virtual IReadOnlyList<Variable> TrainableWeights => _trainable ? _weights.Where(w => w.Trainable).ToList() : [];
 
-    public IReadOnlyList<Variable> NonTrainableWeights => _trainable ? _weights.Where(w => !w.Trainable).ToList() : _weights;
+    public virtual IReadOnlyList<Variable> NonTrainableWeights => _trainable ? _weights.Where(w => !w.Trainable).ToList() : _weights;
 
     /// <summary>Total number of weight elements (0 before Build).</summary>
-    public long CountParams() => _weights.Sum(w => (long)w.Value.Size);
+    public long CountParams() => Weights.Sum(w => (long)w.Value.Size);
 
     internal bool AutoNamed { get; private set; }
 
@@ -75,6 +88,9 @@ public abstract partial class Layer
         AutoNamed = false;
     }
 
+    /// <summary>A default name that the enclosing model may still make unique ("functional" → "functional_1").</summary>
+    private protected void RenameAuto(string name) => Name = name;
+
     // ---- shapes ------------------------------------------------------------------------------
 
     /// <summary>The per-sample output shape for a per-sample input shape; throws a Keras-style error
@@ -82,8 +98,8 @@ public abstract partial class Layer
     public abstract int[] ComputeOutputShape(int[] inputShape);
 
     /// <summary>"Input 0 of layer "conv2d" is incompatible with the layer: {what}".</summary>
-    protected ArgumentException Incompatible(string what) =>
-        new($"Input 0 of layer \"{Name}\" is incompatible with the layer: {what}");
+    protected ArgumentException Incompatible(string what, int input = 0) =>
+        new($"Input {input} of layer \"{Name}\" is incompatible with the layer: {what}");
 
     /// <summary>Throws unless the per-sample input has <paramref name="rank"/> axes (batch excluded).</summary>
     protected void RequireRank(int[] inputShape, int rank, string layout)
@@ -118,6 +134,9 @@ public abstract partial class Layer
         BuiltInputShape = inputShape.ToArray();
     }
 
+    /// <summary>Layers without weights that take several inputs record the first input's shape.</summary>
+    private protected void MarkBuilt(int[] inputShape) => BuiltInputShape = inputShape.ToArray();
+
     /// <summary>Override to create weights with <see cref="AddWeight"/>.</summary>
     protected virtual void BuildCore(int[] inputShape)
     {
@@ -129,7 +148,7 @@ public abstract partial class Layer
     {
         var (dtype, device, rng) = _building ?? throw new InvalidOperationException($"{ClassName}.AddWeight may only be called from BuildCore.");
         var value = initializer.Create(new Shape(shape), fanIn, fanOut, dtype, device, rng);
-        value.Name = $"{Name}/{name}";
+        value.Name = $"{PathPrefix}{Name}/{name}";
         value.RequiresGrad = trainable && _trainable;
         var v = new Variable(this, name, value, trainable);
         _weights.Add(v);
@@ -158,7 +177,16 @@ public abstract partial class Layer
         var sample = x.Shape.ToArray()[1..];
         if (Built) CheckBuiltShape(x.Shape, sample);
         else Build(sample, x.DType.IsFloating() ? x.DType : Tensors.DType.Float32, x.Device);
+        CheckDType(x, 0);
         return Call(x, context);
+    }
+
+    /// <summary>Mixed dtypes are refused with the layer's name and both dtypes, not deep in an op.</summary>
+    private protected void CheckDType(Tensor x, int input)
+    {
+        if (DType is not { } own || !x.DType.IsFloating() || x.DType == own) return;
+        throw Incompatible($"its weights are {own.Name()} but the input is {x.DType.Name()} (shape {x.Shape}). " +
+                           $"A model computes in one dtype: build it with dtype: DType.{(x.DType == Tensors.DType.Float64 ? "Float64" : "Float32")}, or cast the input with x.To(DType.{(own == Tensors.DType.Float64 ? "Float64" : "Float32")}).", input);
     }
 
     private void CheckBuiltShape(Shape received, int[] sample)
@@ -176,12 +204,51 @@ public abstract partial class Layer
 
     /// <summary>Functional API: applies the layer to a symbolic tensor, checking shapes without
     /// computing anything. Weights are created when the <see cref="Models.Model"/> is assembled.</summary>
-    public SymbolicTensor Apply(SymbolicTensor input)
+    public SymbolicTensor Apply(SymbolicTensor input) => Apply([input]);
+
+    /// <summary>Functional API for layers that take several inputs (Add, Concatenate, …):
+    /// <c>new Add().Apply(a, b)</c>. Applying one layer several times shares its weights.</summary>
+    public SymbolicTensor Apply(params IReadOnlyList<SymbolicTensor> inputs)
     {
-        ArgumentNullException.ThrowIfNull(input);
-        if (Built && !input.Shape.AsSpan().SequenceEqual(BuiltInputShape))
-            throw Incompatible($"expected shape {WithBatch(BuiltInputShape!)}, received {WithBatch(input.Shape)}.");
-        return new SymbolicTensor(ComputeOutputShape(input.Shape), this, input);
+        ArgumentNullException.ThrowIfNull(inputs);
+        foreach (var t in inputs) ArgumentNullException.ThrowIfNull(t, nameof(inputs));
+        if (inputs.Count == 0) throw new ArgumentException($"Layer \"{Name}\" was applied to no inputs.", nameof(inputs));
+        var shapes = inputs.Select(t => t.Shape).ToList();
+        if (Built && this is not MergeLayer && !shapes[0].AsSpan().SequenceEqual(BuiltInputShape))
+            throw Incompatible($"expected shape {WithBatch(BuiltInputShape!)}, received {WithBatch(shapes[0])}.");
+        var dtypes = inputs.Select(t => t.DType).Distinct().ToList();
+        if (dtypes.Count > 1)
+            throw new ArgumentException($"Layer \"{Name}\" received inputs of different dtypes ({string.Join(", ", inputs.Select(t => t.DType.Name()))}); a model computes in one dtype, so give every Input the same dtype.");
+        return new SymbolicTensor(OutputShapeFor(shapes), this, inputs.ToArray(), dtypes[0]);
+    }
+
+    // ---- several inputs (merge layers and nested models override these) ---------------------------
+
+    /// <summary>Output shape for the per-sample input shapes of one application.</summary>
+    internal virtual int[] OutputShapeFor(IReadOnlyList<int[]> inputShapes)
+    {
+        RequireOneInput(inputShapes.Count);
+        return ComputeOutputShape(inputShapes[0]);
+    }
+
+    /// <summary>Builds for the per-sample input shapes of the first application.</summary>
+    internal virtual void BuildFor(IReadOnlyList<int[]> inputShapes, DType dtype, Device device, ulong seed)
+    {
+        RequireOneInput(inputShapes.Count);
+        Build(inputShapes[0], dtype, device, seed);
+    }
+
+    /// <summary>Runs one application on batches.</summary>
+    internal virtual Tensor ForwardFor(IReadOnlyList<Tensor> inputs, CallContext context)
+    {
+        RequireOneInput(inputs.Count);
+        return Forward(inputs[0], context);
+    }
+
+    private void RequireOneInput(int count)
+    {
+        if (count != 1)
+            throw new ArgumentException($"Layer \"{Name}\" expects 1 input, but it received {count} input tensors. Layers that join tensors are Add, Subtract, Multiply, Average, Maximum, Minimum and Concatenate.");
     }
 
     // ---- configuration and devices ------------------------------------------------------------
@@ -196,7 +263,7 @@ public abstract partial class Layer
     }
 
     /// <summary>Moves every weight to <paramref name="device"/> (new tensors; values copied).</summary>
-    internal void MoveTo(Device device)
+    internal virtual void MoveTo(Device device)
     {
         using var untracked = TensorScope.Untracked();
         foreach (var w in _weights)

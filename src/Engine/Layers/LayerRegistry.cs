@@ -8,7 +8,7 @@ public static class LayerRegistry
 {
     private static readonly Dictionary<string, Func<JsonObject, Layer>> Factories = new()
     {
-        ["InputLayer"] = c => new Input(Serialization.ConfigJsonExtensions.Ints(c, "input_shape"), Serialization.ConfigJsonExtensions.Str(c, "name")),
+        ["InputLayer"] = Input.FromConfig,
         ["Conv2D"] = Conv2D.FromConfig,
         ["MaxPooling2D"] = MaxPooling2D.FromConfig,
         ["AveragePooling2D"] = AveragePooling2D.FromConfig,
@@ -19,6 +19,15 @@ public static class LayerRegistry
         ["BatchNormalization"] = BatchNormalization.FromConfig,
         ["Activation"] = Activation.FromConfig,
         ["Rescaling"] = Rescaling.FromConfig,
+        ["Add"] = Add.FromConfig,
+        ["Subtract"] = Subtract.FromConfig,
+        ["Multiply"] = Multiply.FromConfig,
+        ["Average"] = Average.FromConfig,
+        ["Maximum"] = Maximum.FromConfig,
+        ["Minimum"] = Minimum.FromConfig,
+        ["Concatenate"] = Concatenate.FromConfig,
+        ["Functional"] = c => Models.NestedModel.FromConfig("Functional", c),
+        ["Sequential"] = c => Models.NestedModel.FromConfig("Sequential", c),
         ["ZeroPadding2D"] = ZeroPadding2D.FromConfig,
         ["Cropping2D"] = Cropping2D.FromConfig,
         ["ReLU"] = ReLU.FromConfig,

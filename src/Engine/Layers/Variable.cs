@@ -20,7 +20,7 @@ public sealed class Variable
     public string Name { get; }
 
     /// <summary>"layer_name/weight_name": the key in checkpoints and in <c>Model.GetWeights()</c>.</summary>
-    public string Path => $"{Layer.Name}/{Name}";
+    public string Path => $"{Layer.PathPrefix}{Layer.Name}/{Name}";
 
     /// <summary>The current tensor (replaced, not mutated, when the model moves to another device).</summary>
     public Tensor Value { get; internal set; }

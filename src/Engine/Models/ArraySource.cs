@@ -2,10 +2,10 @@ using Engine.Tensors;
 
 namespace Engine.Models;
 
-/// <summary>Batches cut from whole arrays held on the host (Keras's fit(x, y)).</summary>
-internal sealed class ArraySource(Tensor x, IReadOnlyDictionary<string, Tensor> y, Tensor? sampleWeight, int batchSize, bool shuffle) : IBatchSource
+/// <summary>Batches cut from whole arrays held on the host (Keras's fit(x, y)); one x per model input.</summary>
+internal sealed class ArraySource(IReadOnlyList<Tensor> x, IReadOnlyDictionary<string, Tensor> y, Tensor? sampleWeight, int batchSize, bool shuffle) : IBatchSource
 {
-    public int Count => x.Shape[0];
+    public int Count => x[0].Shape[0];
 
     public int BatchCount => (Count + batchSize - 1) / batchSize;
 
@@ -17,7 +17,7 @@ internal sealed class ArraySource(Tensor x, IReadOnlyDictionary<string, Tensor> 
         {
             var rows = order.AsSpan(start, Math.Min(batchSize, Count - start)).ToArray();
             yield return new StepBatch(
-                HostRows.Gather(x, rows),
+                x.Select(t => HostRows.Gather(t, rows)).ToArray(),
                 y.ToDictionary(kv => kv.Key, kv => HostRows.Gather(kv.Value, rows)),
                 sampleWeight is null ? null : HostRows.Gather(sampleWeight, rows),
                 Owned: true);

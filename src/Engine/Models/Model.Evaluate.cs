@@ -11,12 +11,16 @@ public partial class Model
     public Dictionary<string, double> Evaluate(Tensor x, Tensor y, int batchSize = 32, Tensor? sampleWeight = null) =>
         Evaluate(x, new Dictionary<string, Tensor> { [SingleOutputName("Evaluate")] = y }, batchSize, sampleWeight);
 
-    public Dictionary<string, double> Evaluate(Tensor x, IReadOnlyDictionary<string, Tensor> y, int batchSize = 32, Tensor? sampleWeight = null)
+    public Dictionary<string, double> Evaluate(Tensor x, IReadOnlyDictionary<string, Tensor> y, int batchSize = 32, Tensor? sampleWeight = null) =>
+        Evaluate([x], y, batchSize, sampleWeight);
+
+    /// <summary>Loss and metrics of a model with several inputs: one array per input, in the order of <see cref="Inputs"/>.</summary>
+    public Dictionary<string, double> Evaluate(IReadOnlyList<Tensor> x, IReadOnlyDictionary<string, Tensor> y, int batchSize = 32, Tensor? sampleWeight = null)
     {
         RequireCompiled("evaluation");
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be positive.");
         CheckCardinality(x, y, sampleWeight);
-        var source = new ArraySource(HostRows.OnHost(x), y.ToDictionary(kv => kv.Key, kv => HostRows.OnHost(kv.Value)),
+        var source = new ArraySource(x.Select(HostRows.OnHost).ToArray(), y.ToDictionary(kv => kv.Key, kv => HostRows.OnHost(kv.Value)),
             sampleWeight is null ? null : HostRows.OnHost(sampleWeight), batchSize, shuffle: false);
         return EvaluateCore(source, "");
     }
@@ -30,7 +34,10 @@ public partial class Model
     }
 
     /// <summary>Inference on arrays in batches; returns a host tensor (N, ...) for a single-output model.</summary>
-    public Tensor Predict(Tensor x, int batchSize = 32)
+    public Tensor Predict(Tensor x, int batchSize = 32) => Predict([x], batchSize);
+
+    /// <summary>Inference for a single-output model with one array per input.</summary>
+    public Tensor Predict(IReadOnlyList<Tensor> x, int batchSize = 32)
     {
         var all = PredictAll(x, batchSize);
         if (all.Count != 1)
@@ -39,19 +46,25 @@ public partial class Model
     }
 
     /// <summary>Inference on arrays in batches; one host tensor per output name.</summary>
-    public Dictionary<string, Tensor> PredictAll(Tensor x, int batchSize = 32)
+    public Dictionary<string, Tensor> PredictAll(Tensor x, int batchSize = 32) => PredictAll([x], batchSize);
+
+    /// <summary>Inference with one array per input; one host tensor per output name.</summary>
+    public Dictionary<string, Tensor> PredictAll(IReadOnlyList<Tensor> x, int batchSize = 32)
     {
         ArgumentNullException.ThrowIfNull(x);
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be positive.");
-        if (x.Rank == 0) throw new ArgumentException("Predict needs a batch axis; received a scalar.", nameof(x));
-        var host = HostRows.OnHost(x);
+        if (x.Count == 0 || x.Any(t => t is null || t.Rank == 0)) throw new ArgumentException("Predict needs one array per input, each with a batch axis.", nameof(x));
+        if (x.Any(t => t.Shape[0] != x[0].Shape[0]))
+            throw new ArgumentException($"Data cardinality is ambiguous: the inputs have {string.Join(", ", x.Select(t => t.Shape[0]))} samples; make sure all arrays contain the same number of samples.", nameof(x));
+        var hosts = x.Select(HostRows.OnHost).ToArray();
+        var host = hosts[0];
         var parts = new Dictionary<string, List<Tensor>>();
         using (Tape.NoGrad())
         {
             for (var start = 0; start < host.Shape[0]; start += batchSize)
             {
                 using var scope = new TensorScope();
-                var batch = HostRows.Slice(host, start, Math.Min(batchSize, host.Shape[0] - start));
+                var batch = hosts.Select(h => HostRows.Slice(h, start, Math.Min(batchSize, host.Shape[0] - start))).ToArray();
                 foreach (var (name, y) in Run(batch, CallContext.Inference))
                 {
                     var onHost = scope.Keep(y.Device.IsCuda ? y.To(Device.Cpu) : Copy(y));
@@ -86,7 +99,7 @@ public partial class Model
         RequireCompiled("training");
         CheckCardinality(x, y, sampleWeight);
         ResetMetrics();
-        TrainBatch(new StepBatch(x, y, sampleWeight), classWeight);
+        TrainBatch(new StepBatch([x], y, sampleWeight), classWeight);
         return ReadLogs();
     }
 
@@ -97,7 +110,7 @@ public partial class Model
         var targets = new Dictionary<string, Tensor> { [SingleOutputName("TestOnBatch")] = y };
         CheckCardinality(x, targets, sampleWeight);
         ResetMetrics();
-        using (var scope = new TensorScope()) TestStep(Prepare(new StepBatch(x, targets, sampleWeight), null));
+        using (var scope = new TensorScope()) TestStep(Prepare(new StepBatch([x], targets, sampleWeight), null));
         return ReadLogs();
     }
 }

@@ -32,6 +32,19 @@ public partial class Model
         ulong? seed = null, TextWriter? output = null)
     {
         ArgumentNullException.ThrowIfNull(x);
+        return Fit([x], y, batchSize, epochs, verbose, callbacks, validationSplit,
+            validationData is { } v ? ([v.X], v.Y) : null, shuffle, classWeight, sampleWeight, initialEpoch, seed, output);
+    }
+
+    /// <summary>Trains a model with several inputs: one array per input (in the order of
+    /// <see cref="Inputs"/>) and one target array per output name.</summary>
+    public History Fit(IReadOnlyList<Tensor> x, IReadOnlyDictionary<string, Tensor> y, int batchSize = 32, int epochs = 1, int verbose = 1,
+        IEnumerable<Callback>? callbacks = null, double validationSplit = 0,
+        (IReadOnlyList<Tensor> X, IReadOnlyDictionary<string, Tensor> Y)? validationData = null, bool shuffle = true,
+        IReadOnlyDictionary<int, double>? classWeight = null, Tensor? sampleWeight = null, int initialEpoch = 0,
+        ulong? seed = null, TextWriter? output = null)
+    {
+        ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be positive.");
         if (!(validationSplit >= 0 && validationSplit < 1))
@@ -40,22 +53,22 @@ public partial class Model
             throw new ArgumentException("Pass either validationSplit or validationData, not both.");
         CheckCardinality(x, y, sampleWeight);
         CheckLabels(y);
-        var (hx, hy, hsw) = (HostRows.OnHost(x), y.ToDictionary(kv => kv.Key, kv => HostRows.OnHost(kv.Value)), sampleWeight is null ? null : HostRows.OnHost(sampleWeight));
+        var (hx, hy, hsw) = (x.Select(HostRows.OnHost).ToArray(), y.ToDictionary(kv => kv.Key, kv => HostRows.OnHost(kv.Value)), sampleWeight is null ? null : HostRows.OnHost(sampleWeight));
         IBatchSource? val = null;
         if (validationSplit > 0)
         {
-            var n = hx.Shape[0];
+            var n = hx[0].Shape[0];
             var split = (int)(n * (1 - validationSplit));
             if (split == 0 || split == n)
                 throw new ArgumentException($"validationSplit={validationSplit} leaves {split} training and {n - split} validation samples out of {n}; both must be non-empty.");
-            val = new ArraySource(HostRows.Slice(hx, split, n - split), hy.ToDictionary(kv => kv.Key, kv => HostRows.Slice(kv.Value, split, n - split)),
+            val = new ArraySource(hx.Select(t => HostRows.Slice(t, split, n - split)).ToArray(), hy.ToDictionary(kv => kv.Key, kv => HostRows.Slice(kv.Value, split, n - split)),
                 hsw is null ? null : HostRows.Slice(hsw, split, n - split), batchSize, shuffle: false);
-            (hx, hy, hsw) = (HostRows.Slice(hx, 0, split), hy.ToDictionary(kv => kv.Key, kv => HostRows.Slice(kv.Value, 0, split)), hsw is null ? null : HostRows.Slice(hsw, 0, split));
+            (hx, hy, hsw) = (hx.Select(t => HostRows.Slice(t, 0, split)).ToArray(), hy.ToDictionary(kv => kv.Key, kv => HostRows.Slice(kv.Value, 0, split)), hsw is null ? null : HostRows.Slice(hsw, 0, split));
         }
         else if (validationData is { } v)
         {
             CheckCardinality(v.X, v.Y, null, "validation ");
-            val = new ArraySource(HostRows.OnHost(v.X), v.Y.ToDictionary(kv => kv.Key, kv => HostRows.OnHost(kv.Value)), null, batchSize, shuffle: false);
+            val = new ArraySource(v.X.Select(HostRows.OnHost).ToArray(), v.Y.ToDictionary(kv => kv.Key, kv => HostRows.OnHost(kv.Value)), null, batchSize, shuffle: false);
         }
         return FitCore(new ArraySource(hx, hy, hsw, batchSize, shuffle), val, epochs, verbose, callbacks, classWeight, initialEpoch, seed, output);
     }
@@ -150,11 +163,20 @@ public partial class Model
         }
     }
 
-    private static void CheckCardinality(Tensor x, IReadOnlyDictionary<string, Tensor> y, Tensor? sampleWeight, string what = "")
+    private static void CheckCardinality(Tensor x, IReadOnlyDictionary<string, Tensor> y, Tensor? sampleWeight, string what = "") =>
+        CheckCardinality([x], y, sampleWeight, what);
+
+    private static void CheckCardinality(IReadOnlyList<Tensor> xs, IReadOnlyDictionary<string, Tensor> y, Tensor? sampleWeight, string what = "")
     {
-        if (x.Rank == 0) throw new ArgumentException($"{what}x must have a batch axis; received a scalar.");
-        var sizes = new List<string> { $"'{what}x' sizes: {x.Shape[0]}" };
-        var ok = true;
+        if (xs.Count == 0) throw new ArgumentException($"{what}x must hold one array per model input; received none.");
+        foreach (var t in xs)
+        {
+            ArgumentNullException.ThrowIfNull(t, nameof(xs));
+            if (t.Rank == 0) throw new ArgumentException($"{what}x must have a batch axis; received a scalar.");
+        }
+        var x = xs[0];
+        var sizes = new List<string> { xs.Count == 1 ? $"'{what}x' sizes: {x.Shape[0]}" : $"'{what}x' sizes: {string.Join(", ", xs.Select(t => t.Shape[0]))}" };
+        var ok = xs.All(t => t.Shape[0] == x.Shape[0]);
         foreach (var (k, t) in y)
         {
             var n = t.Rank == 0 ? 0 : t.Shape[0];

@@ -248,7 +248,7 @@ public partial class Model
     private Prepared Upload(Prepared p)
     {
         Tensor On(Tensor t) => t.Device == _device ? t : t.To(_device);
-        return new Prepared(On(p.X), p.Y.ToDictionary(kv => kv.Key, kv => On(kv.Value)),
+        return new Prepared(p.X.Select(On).ToArray(), p.Y.ToDictionary(kv => kv.Key, kv => On(kv.Value)),
             p.SampleWeight is null ? null : On(p.SampleWeight), p.ElementWeight is null ? null : On(p.ElementWeight), p.Size);
     }
 
@@ -256,7 +256,7 @@ public partial class Model
     private static string Signature(Prepared p)
     {
         static string Of(Tensor? t) => t is null ? "-" : $"{t.Shape} {t.DType.Name()}";
-        var s = new StringBuilder("x ").Append(Of(p.X));
+        var s = new StringBuilder("x ").Append(string.Join(" + ", p.X.Select(Of)));
         foreach (var (name, t) in p.Y) s.Append(" | y:").Append(name).Append(' ').Append(Of(t));
         return s.Append(" | sw ").Append(Of(p.SampleWeight)).Append(" | ew ").Append(Of(p.ElementWeight)).ToString();
     }
@@ -326,7 +326,7 @@ public partial class Model
         {
             using var untracked = TensorScope.Untracked();
             Tensor Make(Tensor t) => Tensor.Empty(t.Shape, t.DType, device);
-            Batch = new Prepared(Make(like.X), like.Y.ToDictionary(kv => kv.Key, kv => Make(kv.Value)),
+            Batch = new Prepared(like.X.Select(Make).ToArray(), like.Y.ToDictionary(kv => kv.Key, kv => Make(kv.Value)),
                 like.SampleWeight is null ? null : Make(like.SampleWeight), like.ElementWeight is null ? null : Make(like.ElementWeight), like.Size);
         }
 
@@ -335,7 +335,7 @@ public partial class Model
         /// <summary>Copies a batch with this signature in (host to device, or device to device).</summary>
         public void CopyFrom(Prepared p)
         {
-            Copy(p.X, Batch.X);
+            for (var k = 0; k < p.X.Count; k++) Copy(p.X[k], Batch.X[k]);
             foreach (var (name, t) in p.Y) Copy(t, Batch.Y[name]);
             if (p.SampleWeight is not null) Copy(p.SampleWeight, Batch.SampleWeight!);
             if (p.ElementWeight is not null) Copy(p.ElementWeight, Batch.ElementWeight!);
@@ -360,7 +360,7 @@ public partial class Model
 
         public void Dispose()
         {
-            Batch.X.Dispose();
+            foreach (var x in Batch.X) x.Dispose();
             foreach (var t in Batch.Y.Values) t.Dispose();
             Batch.SampleWeight?.Dispose();
             Batch.ElementWeight?.Dispose();

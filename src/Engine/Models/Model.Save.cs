@@ -74,8 +74,11 @@ public partial class Model
         return Weights.ToDictionary(v => v.Path, v => v.Value.To(Device.Cpu));
     }
 
-    /// <summary>Sets every weight from tensors keyed by path (Keras's set_weights).</summary>
-    public void SetWeights(IReadOnlyDictionary<string, Tensor> weights)
+    /// <summary>Sets weights from tensors keyed by path ("conv2d/kernel", "backbone/dense/bias" inside a
+    /// nested model). Keras's set_weights needs every weight; with <paramref name="partial"/> only the
+    /// named ones are set (porting part of a network, a pretrained backbone). Unknown names and wrong
+    /// shapes are refused before anything is assigned.</summary>
+    public void SetWeights(IReadOnlyDictionary<string, Tensor> weights, bool partial = false)
     {
         RequireBuilt();
         var all = Weights;
@@ -85,8 +88,34 @@ public partial class Model
         foreach (var v in all)
         {
             if (!weights.TryGetValue(v.Path, out var t))
-                throw new ArgumentException($"No value was given for weight '{v.Path}'.");
-            v.Assign(t);
+            {
+                if (partial) continue;
+                throw new ArgumentException($"No value was given for weight '{v.Path}' (pass partial: true to set only some weights).");
+            }
+            if (t.Shape != v.Shape)
+                throw new ArgumentException($"Weight '{v.Path}' has shape {v.Shape}; the value given has shape {t.Shape}.");
+        }
+        foreach (var v in all)
+            if (weights.TryGetValue(v.Path, out var t)) v.Assign(t);
+    }
+
+    /// <summary>One weight by path ("dense/kernel"), with its current value and gradient.</summary>
+    public Variable GetWeight(string path)
+    {
+        RequireBuilt();
+        return Weights.FirstOrDefault(v => v.Path == path)
+               ?? throw new ArgumentException($"'{path}' is not a weight of this model; its weights are: {string.Join(", ", Weights.Select(v => v.Path))}.", nameof(path));
+    }
+
+    /// <summary>The gradient of every trainable weight by path, as left by the last Backward (null
+    /// where none was computed). Fit clears gradients after each step; run a forward pass and
+    /// Backward yourself to inspect them: <c>Ops.Mean(loss).Backward(); model.Gradients["dense/kernel"]</c>.</summary>
+    public IReadOnlyDictionary<string, Tensor?> Gradients
+    {
+        get
+        {
+            RequireBuilt();
+            return Layers.SelectMany(l => l.TrainableWeights).ToDictionary(v => v.Path, v => v.Value.Grad);
         }
     }
 

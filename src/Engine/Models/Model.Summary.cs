@@ -8,32 +8,25 @@ namespace Engine.Models;
 public partial class Model
 {
     /// <summary>Prints Keras's summary table to <paramref name="output"/> (Console.Out by default):
-    /// one row per layer with its output shape (channels-first, batch as None) and parameter
-    /// count, then the total, trainable and non-trainable parameters. Functional models also get an
-    /// input row and a "Connected to" column.</summary>
-    public void Summary(TextWriter? output = null)
+    /// one row per layer with its output shape (batch as None; channels-first, or channels-last when
+    /// the model's Input is) and parameter count, then the total, trainable and non-trainable
+    /// parameters. Functional models also get their input rows and a "Connected to" column
+    /// ("conv2d[0][0]": layer, application, output). A nested model is one row; with
+    /// <paramref name="expandNested"/> its layers follow it, indented (Keras's expand_nested).</summary>
+    public void Summary(TextWriter? output = null, bool expandNested = false)
     {
         var w = output ?? Console.Out;
-        w.Write(GetSummary());
+        w.Write(GetSummary(expandNested));
         w.Flush();
     }
 
     /// <summary>The text that <see cref="Summary"/> prints.</summary>
-    public string GetSummary()
+    public string GetSummary(bool expandNested = false)
     {
         RequireBuilt();
         var functional = this is not Sequential;
         var rows = new List<string[]>();
-        if (functional && _input is not null)
-            rows.Add([$"{_input.Name} ({_input.ClassName})", Layer.WithBatch(_input.Shape), "0", "-"]);
-        var seen = new HashSet<Layer>(ReferenceEqualityComparer.Instance);
-        foreach (var node in _nodes)
-        {
-            var parent = node.Parent < 0 ? _input?.Name ?? "input" : _nodes[node.Parent].Layer.Name;
-            var first = seen.Add(node.Layer);
-            rows.Add([$"{node.Layer.Name} ({node.Layer.ClassName})", Layer.WithBatch(node.OutputShape),
-                Count(first ? node.Layer.CountParams() : 0), $"{parent}[0][0]"]);
-        }
+        AddSummaryRows(rows, functional, expandNested, depth: 0, IsChannelsLast);
 
         string[] headers = functional ? ["Layer (type)", "Output Shape", "Param #", "Connected to"] : ["Layer (type)", "Output Shape", "Param #"];
         var widths = headers.Select((h, c) => Math.Max(h.Length, rows.Count == 0 ? 0 : rows.Max(r => r[c].Length)) + 3).ToArray();
@@ -43,7 +36,7 @@ public partial class Model
         sb.Append(new string('_', total)).Append('\n');
         sb.Append(Row(headers, widths)).Append('\n');
         sb.Append(new string('=', total)).Append('\n');
-        foreach (var r in rows) sb.Append(Row(r, widths)).Append('\n');
+        foreach (var r in rows) sb.Append(Row(r.Take(headers.Length).ToArray(), widths)).Append('\n');
         sb.Append(new string('=', total)).Append('\n');
 
         var weights = Weights;
@@ -54,6 +47,39 @@ public partial class Model
         sb.Append($"Non-trainable params: {Count(frozen.Sum(v => (long)v.Value.Size))} ({Bytes(frozen)})\n");
         sb.Append(new string('_', total)).Append('\n');
         return sb.ToString();
+    }
+
+    /// <summary>One row per input (functional) and per layer, continuation rows for further
+    /// connections, and, when expanding, the rows of nested models indented below theirs.</summary>
+    private void AddSummaryRows(List<string[]> rows, bool functional, bool expandNested, int depth, bool channelsLast)
+    {
+        var indent = new string(' ', 2 * depth);
+        string Shape(int[] s) => Layer.WithBatch(channelsLast ? Input.ToChannelsLast(s) : s);
+        if (functional)
+            foreach (var input in _inputs)
+                rows.Add([$"{indent}{input.Name} ({input.ClassName})", Layer.WithBatch(input.Shape), "0", "-"]);
+        // Keras names a connection layer[application][output]: count each layer's applications.
+        var application = new int[_nodes.Count];
+        var applications = new Dictionary<Layer, int>(ReferenceEqualityComparer.Instance);
+        for (var i = 0; i < _nodes.Count; i++)
+        {
+            applications.TryGetValue(_nodes[i].Layer, out var k);
+            application[i] = k;
+            applications[_nodes[i].Layer] = k + 1;
+        }
+        string Source(int p) => p < 0 ? $"{_inputs.ElementAtOrDefault(-1 - p)?.Name ?? "input"}[0][0]" : $"{_nodes[p].Layer.Name}[{application[p]}][0]";
+
+        foreach (var layer in Layers)
+        {
+            var nodes = Enumerable.Range(0, _nodes.Count).Where(i => ReferenceEquals(_nodes[i].Layer, layer)).ToList();
+            var connections = nodes.SelectMany(i => _nodes[i].Parents.Select(Source)).ToList();
+            rows.Add([$"{indent}{layer.Name} ({layer.ClassName})", Shape(_nodes[nodes[0]].OutputShape), Count(layer.CountParams()),
+                connections.Count > 0 ? connections[0] + (connections.Count > 1 ? "," : "") : "-"]);
+            for (var c = 1; c < connections.Count; c++)
+                rows.Add(["", "", "", connections[c] + (c < connections.Count - 1 ? "," : "")]);
+            if (expandNested && layer is NestedModel nested)
+                nested.Model.AddSummaryRows(rows, functional, expandNested, depth + 1, channelsLast);
+        }
     }
 
     private static string Row(string[] cells, int[] widths)

@@ -33,16 +33,16 @@ public partial class Model
     /// <summary>The dtype of the weights (float32 unless built for float64).</summary>
     private DType ModelDType => Weights.FirstOrDefault()?.Value.DType ?? DType.Float32;
 
-    private sealed record Prepared(Tensor X, Dictionary<string, Tensor> Y, Tensor? SampleWeight, Tensor? ElementWeight, int Size);
+    private sealed record Prepared(IReadOnlyList<Tensor> X, Dictionary<string, Tensor> Y, Tensor? SampleWeight, Tensor? ElementWeight, int Size);
 
     /// <summary>Checks a host batch, folds class weights into sample weights, and moves it to the
     /// model's device (inside the caller's TensorScope). With <paramref name="upload"/> false the
     /// tensors stay where they are (a CUDA graph step copies them into its own buffers).</summary>
     private Prepared Prepare(StepBatch b, IReadOnlyDictionary<int, double>? classWeight, bool upload = true)
     {
-        EnsureBuilt(b.X);
+        EnsureBuilt(b.X[0]);
         var heads = Heads;
-        var n = b.X.Shape[0];
+        var n = b.X[0].Shape[0];
         var dtype = ModelDType;
         var y = new Dictionary<string, Tensor>();
         Tensor? firstHostTarget = null;
@@ -74,8 +74,11 @@ public partial class Model
             perElement = elem;
             if (perSample is not null) sw = sw is null ? perSample : sw.Select((w, i) => w * perSample[i]).ToArray();
         }
-        var x = !upload || b.X.Device == _device ? b.X : b.X.To(_device);
-        if (x.DType != dtype && x.DType.IsFloating()) x = x.To(dtype);
+        var x = b.X.Select(t =>
+        {
+            if (upload && t.Device != _device) t = t.To(_device);
+            return t.DType != dtype && t.DType.IsFloating() ? t.To(dtype) : t;
+        }).ToArray();
         var weightsOn = upload ? _device : Device.Cpu;
         var swT = sw is null ? null : Tensor.FromHost(new Shape(n), dtype, weightsOn, i => sw[i]);
         var ewT = perElement is null ? null : Tensor.FromHost(y[heads[0].Name].Shape, dtype, weightsOn, i => perElement[i]);

@@ -4,8 +4,11 @@ using Engine.Tensors;
 
 namespace Engine.Models;
 
-/// <summary>A network of layers from one input to one or more named outputs (Keras's functional
-/// Model). Hierarchical labels use a shared trunk and several heads:
+/// <summary>A network of layers from one or more inputs to one or more named outputs (Keras's
+/// functional Model): any directed acyclic graph of layer applications. Layers may take several
+/// inputs (Add, Concatenate, …), one layer applied twice shares its weights, and a model can be
+/// applied as a layer of another (<see cref="Apply"/>). Hierarchical labels use a shared trunk and
+/// several heads:
 /// <code>
 /// var input = new Input(1, 28, 28);
 /// var trunk = new Flatten().Apply(new Conv2D(32, 3, activation: "relu").Apply(input));
@@ -16,8 +19,9 @@ namespace Engine.Models;
 /// });
 /// </code>
 /// Weights are created when the model is assembled, on the CPU, seeded from <see cref="Seed"/> and each
-/// layer's position (Keras draws a fresh seed per run unless one is set). The model runs on the device
-/// of its weights: <see cref="To"/> or <c>Compile(device: …)</c>.</summary>
+/// layer's position (Keras draws a fresh seed per run unless one is set), in the model's dtype (its
+/// inputs' dtype unless <c>dtype:</c> says otherwise). The model runs on the device of its weights:
+/// <see cref="To"/> or <c>Compile(device: …)</c>.</summary>
 public partial class Model : IDisposable
 {
     /// <summary>Seed used when none is given: models are reproducible by default.</summary>
@@ -25,31 +29,58 @@ public partial class Model : IDisposable
 
     private readonly List<GraphNode> _nodes = [];
     private readonly List<(string Name, int Node)> _outputs = [];
-    private Input? _input;
+    private readonly List<Input> _inputs = [];
     private Device _device = Device.Cpu;
     private bool _disposed;
+    private NestedModel? _asLayer;
 
-    public Model(Input input, SymbolicTensor output, string? name = null, ulong seed = DefaultSeed)
-        : this(name ?? "functional", seed)
+    public Model(Input input, SymbolicTensor output, string? name = null, ulong seed = DefaultSeed, DType? dtype = null)
+        : this(name ?? "functional", seed, dtype)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(output);
-        Assemble(input, [(null, output)]);
+        Assemble([input], [(null, output)]);
     }
 
-    public Model(Input input, IReadOnlyDictionary<string, SymbolicTensor> outputs, string? name = null, ulong seed = DefaultSeed)
-        : this(name ?? "functional", seed)
+    public Model(Input input, IReadOnlyDictionary<string, SymbolicTensor> outputs, string? name = null, ulong seed = DefaultSeed, DType? dtype = null)
+        : this([input], outputs, name, seed, dtype)
     {
-        ArgumentNullException.ThrowIfNull(input);
+    }
+
+    /// <summary>A model with several inputs and one output: <c>new Model([left, right], output)</c>.</summary>
+    public Model(IReadOnlyList<Input> inputs, SymbolicTensor output, string? name = null, ulong seed = DefaultSeed, DType? dtype = null)
+        : this(inputs, [output], name, seed, dtype)
+    {
+    }
+
+    /// <summary>A model with several inputs; its outputs are named after their layers.
+    /// <c>new Model([image, metadata], [classes, box])</c>.</summary>
+    public Model(IReadOnlyList<Input> inputs, IReadOnlyList<SymbolicTensor> outputs, string? name = null, ulong seed = DefaultSeed, DType? dtype = null)
+        : this(name ?? "functional", seed, dtype)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(outputs);
         if (outputs.Count == 0) throw new ArgumentException("A model needs at least one output.", nameof(outputs));
-        Assemble(input, outputs.Select(kv => ((string?)kv.Key, kv.Value)).ToList());
+        Assemble(inputs, outputs.Select(o => ((string?)null, o)).ToList());
     }
 
-    protected Model(string name, ulong seed)
+    /// <summary>A model with several inputs and named outputs.</summary>
+    public Model(IReadOnlyList<Input> inputs, IReadOnlyDictionary<string, SymbolicTensor> outputs, string? name = null, ulong seed = DefaultSeed, DType? dtype = null)
+        : this(name ?? "functional", seed, dtype)
     {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(outputs);
+        if (outputs.Count == 0) throw new ArgumentException("A model needs at least one output.", nameof(outputs));
+        Assemble(inputs, outputs.Select(kv => ((string?)kv.Key, kv.Value)).ToList());
+    }
+
+    protected Model(string name, ulong seed, DType? dtype = null)
+    {
+        if (dtype is { } d && !d.IsFloating())
+            throw new ArgumentException($"A model's dtype must be float32 or float64; received {d.Name()}.", nameof(dtype));
         Name = name;
         Seed = seed;
+        DeclaredDType = dtype;
     }
 
     public string Name { get; }
@@ -61,19 +92,34 @@ public partial class Model : IDisposable
     /// <summary>Where the weights live; batches are moved here by Fit, Evaluate and Predict.</summary>
     public Device Device => _device;
 
+    /// <summary>The dtype the model computes in: float32 unless the constructor's <c>dtype:</c> or the inputs say float64.</summary>
+    public DType DType => DeclaredDType ?? (_inputs.Count > 0 ? _inputs[0].InputDType : Tensors.DType.Float32);
+
+    /// <summary>The <c>dtype:</c> given to the constructor, if any.</summary>
+    private protected DType? DeclaredDType { get; }
+
     /// <summary>Whether the weights exist (the input shape is known).</summary>
-    public bool Built => InputShape is not null;
+    public bool Built => InputShapes is not null;
 
-    /// <summary>Per-sample input shape (channels-first), once known.</summary>
-    public int[]? InputShape { get; private set; }
+    /// <summary>Per-sample shape (channels-first, as the layers see it) of the first input, once known.</summary>
+    public int[]? InputShape => InputShapes?[0];
 
-    /// <summary>The input layer (null for a Sequential started without one).</summary>
-    public Input? Input => _input;
+    /// <summary>Per-sample shape of every input (channels-first), once known.</summary>
+    public IReadOnlyList<int[]>? InputShapes { get; private set; }
 
-    /// <summary>Layers in graph order, each once (the Input excluded).</summary>
+    /// <summary>The first input layer (null for a Sequential started without one).</summary>
+    public Input? Input => _inputs.Count > 0 ? _inputs[0] : null;
+
+    /// <summary>Every input layer, in the order batches are passed.</summary>
+    public IReadOnlyList<Input> Inputs => _inputs;
+
+    /// <summary>Whether the model takes channels-last batches (its Input says so) and prints channels-last shapes.</summary>
+    public bool IsChannelsLast => _inputs.Any(i => i.IsChannelsLast);
+
+    /// <summary>Layers in graph order, each once (the Inputs excluded).</summary>
     public IReadOnlyList<Layer> Layers => _nodes.Select(n => n.Layer).Distinct().ToList();
 
-    /// <summary>Output names in order; a single-output model's output is named after its last layer.</summary>
+    /// <summary>Output names in order; an output is named after its layer unless named explicitly.</summary>
     public IReadOnlyList<string> OutputNames => _outputs.Select(o => o.Name).ToList();
 
     /// <summary>Per-sample shape of each output.</summary>
@@ -86,6 +132,20 @@ public partial class Model : IDisposable
     public Layer GetLayer(string name) =>
         Layers.FirstOrDefault(l => l.Name == name)
         ?? throw new ArgumentException($"No such layer: '{name}'. Existing layers are: {string.Join(", ", Layers.Select(l => l.Name))}.", nameof(name));
+
+    // ---- a model as a layer ------------------------------------------------------------------------
+
+    /// <summary>This model as a layer of another model (the same layer every time, so applying the
+    /// model twice shares its weights). Its weights are then named "model_name/layer/weight", and
+    /// setting the layer's <see cref="Layer.Trainable"/> freezes or unfreezes every layer inside.</summary>
+    public Layer AsLayer() => _asLayer ??= new NestedModel(this);
+
+    /// <summary>Applies this model to symbolic tensors, as a layer of the model being built (Keras's
+    /// <c>backbone(x)</c>): <c>var features = backbone.Apply(input);</c></summary>
+    public SymbolicTensor Apply(params IReadOnlyList<SymbolicTensor> inputs) => AsLayer().Apply(inputs);
+
+    /// <summary>Lets a model stand where a layer is expected: <c>new Sequential([backbone, new Dense(10)])</c>.</summary>
+    public static implicit operator Layer(Model model) => model.AsLayer();
 
     // ---- weights -----------------------------------------------------------------------------
 
@@ -117,36 +177,59 @@ public partial class Model : IDisposable
 
     // ---- assembling ----------------------------------------------------------------------------
 
-    private void Assemble(Input input, IReadOnlyList<(string? Name, SymbolicTensor Tensor)> outputs)
+    private void Assemble(IReadOnlyList<Input> inputs, IReadOnlyList<(string? Name, SymbolicTensor Tensor)> outputs)
     {
-        _input = input;
+        if (inputs.Count == 0) throw new ArgumentException("A model needs at least one Input.", nameof(inputs));
+        foreach (var input in inputs)
+        {
+            ArgumentNullException.ThrowIfNull(input, nameof(inputs));
+            if (_inputs.Contains(input)) throw new ArgumentException($"Input '{input.Name}' is given twice; pass each Input once.", nameof(inputs));
+            _inputs.Add(input);
+        }
+        var dtypes = inputs.Select(i => i.InputDType).Distinct().ToList();
+        if (dtypes.Count > 1 && DeclaredDType is null)
+            throw new ArgumentException($"The model's inputs have different dtypes ({string.Join(", ", inputs.Select(i => $"{i.Name}: {i.InputDType.Name()}"))}); " +
+                                        "a model computes in one dtype: give every Input the same dtype, or pass dtype: to the model.");
+
         var index = new Dictionary<SymbolicTensor, int>(ReferenceEqualityComparer.Instance);
         var order = new List<SymbolicTensor>();
+        var visiting = new HashSet<SymbolicTensor>(ReferenceEqualityComparer.Instance);
 
+        // Depth-first from the outputs: each tensor after everything it depends on (a topological order).
         void Visit(SymbolicTensor t)
         {
-            if (ReferenceEquals(t, input.Output) || index.ContainsKey(t)) return;
-            if (t.Parent is null)
-                throw new ArgumentException($"An output depends on input '{t.Layer.Name}', which is not this model's input '{input.Name}'. Models have a single Input.");
-            Visit(t.Parent);
+            if (t.Layer is Input source)
+            {
+                if (!_inputs.Contains(source))
+                    throw new ArgumentException($"An output depends on input '{source.Name}', which is not among this model's inputs ({string.Join(", ", _inputs.Select(i => i.Name))}). Pass every Input the outputs need.");
+                return;
+            }
+            if (index.ContainsKey(t)) return;
+            if (!visiting.Add(t)) throw new ArgumentException($"The graph has a cycle through layer '{t.Layer.Name}'.");
+            foreach (var p in t.Parents) Visit(p);
             index[t] = order.Count;
             order.Add(t);
         }
 
-        foreach (var (_, t) in outputs) Visit(t);
+        foreach (var (_, t) in outputs)
+        {
+            ArgumentNullException.ThrowIfNull(t, nameof(outputs));
+            Visit(t);
+        }
+        int Ref(SymbolicTensor p) => p.Layer is Input source ? -1 - _inputs.IndexOf(source) : index[p];
         foreach (var t in order)
-            _nodes.Add(new GraphNode(t.Layer, ReferenceEquals(t.Parent, input.Output) ? -1 : index[t.Parent!], t.Shape));
+            _nodes.Add(new GraphNode(t.Layer, t.Parents.Select(Ref).ToArray(), t.Shape));
         NameLayers();
         foreach (var (name, t) in outputs)
         {
-            if (ReferenceEquals(t, input.Output))
-                throw new ArgumentException("An output of the model is its input itself; apply at least one layer.");
+            if (t.Layer is Input)
+                throw new ArgumentException("An output of the model is one of its inputs itself; apply at least one layer.");
             var node = index[t];
             var outName = name ?? _nodes[node].Layer.Name;
             if (_outputs.Any(o => o.Name == outName)) throw new ArgumentException($"Output name '{outName}' is used twice.");
             _outputs.Add((outName, node));
         }
-        BuildLayers(input.Shape);
+        BuildLayers(_inputs.Select(i => i.LayerShape).ToList());
     }
 
     /// <summary>Gives auto-named layers names unique within the model ("dense", "dense_1", …) and
@@ -154,7 +237,7 @@ public partial class Model : IDisposable
     private protected void NameLayers()
     {
         var layers = new List<Layer>();
-        if (_input is not null) layers.Add(_input);
+        layers.AddRange(_inputs);
         layers.AddRange(_nodes.Select(n => n.Layer).Distinct());
         var taken = new HashSet<string>();
         foreach (var l in layers.Where(l => !l.AutoNamed))
@@ -169,61 +252,90 @@ public partial class Model : IDisposable
         }
     }
 
-    /// <summary>Creates every layer's weights for the given per-sample input shape.</summary>
-    private protected void BuildLayers(int[] inputShape)
+    /// <summary>Creates every layer's weights for the given per-sample input shapes (channels-first),
+    /// in graph order; a layer applied more than once is built by its first application.</summary>
+    private protected void BuildLayers(IReadOnlyList<int[]> inputShapes)
     {
         var shapes = new int[_nodes.Count][];
         var built = new HashSet<Layer>(ReferenceEqualityComparer.Instance);
         for (var i = 0; i < _nodes.Count; i++)
         {
             var node = _nodes[i];
-            var inShape = node.Parent < 0 ? inputShape : shapes[node.Parent];
-            shapes[i] = node.Layer.ComputeOutputShape(inShape);
-            if (built.Add(node.Layer))
-                node.Layer.Build(inShape, DType.Float32, _device, CounterRng.Hash(Seed, (uint)built.Count));
+            var inShapes = node.Parents.Select(p => p < 0 ? inputShapes[-1 - p] : shapes[p]).ToList();
+            shapes[i] = node.Layer.OutputShapeFor(inShapes);
+            var seed = CounterRng.Hash(Seed, (uint)(built.Count + (built.Contains(node.Layer) ? 0 : 1)));
+            built.Add(node.Layer);
+            node.Layer.BuildFor(inShapes, DType, _device, seed);
         }
-        InputShape = inputShape.ToArray();
+        InputShapes = inputShapes.Select(s => s.ToArray()).ToList();
     }
 
     private protected void ResetGraph(Input? input)
     {
         _nodes.Clear();
         _outputs.Clear();
-        _input = input;
-        InputShape = null;
+        _inputs.Clear();
+        if (input is not null) _inputs.Add(input);
+        InputShapes = null;
     }
 
     private protected void AddNode(GraphNode node) => _nodes.Add(node);
 
     private protected void SetSingleOutput() => _outputs.Add((_nodes[^1].Layer.Name, _nodes.Count - 1));
 
+    /// <summary>Number of batches a call takes (one per Input).</summary>
+    public int InputCount => Math.Max(1, _inputs.Count);
+
     // ---- running -----------------------------------------------------------------------------
 
     /// <summary>Runs a single-output model on a batch (moved to the model's device if needed).</summary>
-    public Tensor Forward(Tensor x, bool training = false)
+    public Tensor Forward(Tensor x, bool training = false) => Forward([x], training);
+
+    /// <summary>Runs a single-output model on one batch per input.</summary>
+    public Tensor Forward(IReadOnlyList<Tensor> inputs, bool training = false)
     {
         if (Built && _outputs.Count != 1)
             throw new InvalidOperationException($"Model '{Name}' has {_outputs.Count} outputs ({string.Join(", ", OutputNames)}); use ForwardAll.");
-        return ForwardAll(x, training).Values.Single();
+        return ForwardAll(inputs, training).Values.Single();
     }
 
     /// <summary>Runs the model and returns every output by name. In training mode dropout draws its
     /// mask from the model's training random stream.</summary>
-    public IReadOnlyDictionary<string, Tensor> ForwardAll(Tensor x, bool training = false) =>
-        Run(x, new CallContext(training, training ? TrainingRng.NextSeed() : 0));
+    public IReadOnlyDictionary<string, Tensor> ForwardAll(Tensor x, bool training = false) => ForwardAll([x], training);
 
-    internal IReadOnlyDictionary<string, Tensor> Run(Tensor x, CallContext context)
+    /// <summary>Runs a model with one batch per input and returns every output by name.</summary>
+    public IReadOnlyDictionary<string, Tensor> ForwardAll(IReadOnlyList<Tensor> inputs, bool training = false) =>
+        Run(inputs, new CallContext(training, training ? TrainingRng.NextSeed() : 0));
+
+    internal IReadOnlyDictionary<string, Tensor> Run(Tensor x, CallContext context) => Run([x], context);
+
+    /// <summary>Executes the nodes in their topological order (computed once, when the model was
+    /// assembled); the tape records what ran, so backward follows the same graph in reverse.</summary>
+    internal IReadOnlyDictionary<string, Tensor> Run(IReadOnlyList<Tensor> inputs, CallContext context)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        EnsureBuilt(x);
-        CheckInput(x);
-        if (x.Device != _device) x = x.To(_device);
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (inputs.Count == 0) throw new ArgumentException($"Model '{Name}' needs {InputCount} input batch(es); received none.");
+        EnsureBuilt(inputs[0]);
+        if (inputs.Count != InputCount)
+            throw new ArgumentException($"Model '{Name}' expects {InputCount} input(s) ({string.Join(", ", _inputs.Select(i => i.Name))}), but it received {inputs.Count} input tensors.");
+        var xs = new Tensor[inputs.Count];
+        for (var k = 0; k < inputs.Count; k++)
+        {
+            ArgumentNullException.ThrowIfNull(inputs[k], nameof(inputs));
+            var x = inputs[k];
+            CheckInput(k, x);
+            if (x.Device != _device) x = x.To(_device);
+            if (k < _inputs.Count && _inputs[k].IsChannelsLast) x = ChannelsLastToFirst(x);
+            xs[k] = x;
+        }
         var values = new Tensor[_nodes.Count];
         for (var i = 0; i < _nodes.Count; i++)
         {
             var node = _nodes[i];
-            var input = node.Parent < 0 ? x : values[node.Parent];
-            values[i] = node.Layer.Forward(input, context with { Seed = CounterRng.Hash(context.Seed, (uint)i) });
+            var args = new Tensor[node.Parents.Length];
+            for (var j = 0; j < args.Length; j++) args[j] = node.Parents[j] < 0 ? xs[-1 - node.Parents[j]] : values[node.Parents[j]];
+            values[i] = node.Layer.ForwardFor(args, context with { Seed = CounterRng.Hash(context.Seed, (uint)i) });
         }
         var result = new Dictionary<string, Tensor>();
         foreach (var (name, node) in _outputs) result[name] = values[node];
@@ -235,18 +347,36 @@ public partial class Model : IDisposable
     {
     }
 
-    private void CheckInput(Tensor x)
+    /// <summary>The shape a batch for input <paramref name="k"/> must have, as the user writes it.</summary>
+    private int[] DeclaredShape(int k) => k < _inputs.Count ? _inputs[k].Shape : InputShapes![k];
+
+    private void CheckInput(int k, Tensor x)
     {
-        var expected = InputShape!;
+        var expected = DeclaredShape(k);
         var sample = x.Rank >= 1 ? x.Shape.ToArray()[1..] : [];
-        if (x.Rank >= 1 && sample.AsSpan().SequenceEqual(expected)) return;
-        var first = _nodes.Count > 0 ? _nodes[0].Layer.Name : Name;
-        var hint = expected.Length == 3 && sample.Length == 3 && sample[2] == expected[0] && sample[0] == expected[1] && sample[1] == expected[2]
-            ? $" Engine images are channels-first (N, C, H, W); this input looks channels-last (N, H, W, C). Transpose it to {Layer.WithBatch(expected)}."
-            : "";
+        var who = _nodes.FirstOrDefault(n => n.Parents.Contains(-1 - k))?.Layer.Name ?? Name;
+        if (x.Rank >= 1 && sample.AsSpan().SequenceEqual(expected))
+        {
+            if (!x.DType.IsFloating() || x.DType == DType) return;
+            throw new ArgumentException($"Input {k} of layer \"{who}\" is incompatible with the layer: the model computes in {DType.Name()} but the input is {x.DType.Name()}; " +
+                                        $"cast it with x.To(DType.{(DType == Tensors.DType.Float64 ? "Float64" : "Float32")}) (Fit, Evaluate and Predict cast for you).");
+        }
+        var last = k < _inputs.Count && _inputs[k].IsChannelsLast;
+        var hint = "";
+        if (expected.Length == 3 && sample.Length == 3)
+        {
+            if (!last && sample[2] == expected[0] && sample[0] == expected[1] && sample[1] == expected[2])
+                hint = $" Engine images are channels-first (N, C, H, W); this input looks channels-last (N, H, W, C). Transpose it to {Layer.WithBatch(expected)}, or declare the Input with dataFormat: \"channels_last\".";
+            else if (last && sample[0] == expected[2] && sample[1] == expected[0] && sample[2] == expected[1])
+                hint = $" This model's Input is channels_last (N, H, W, C); this input looks channels-first (N, C, H, W).";
+        }
         throw new ArgumentException(
-            $"Input 0 of layer \"{first}\" is incompatible with the layer: expected shape {Layer.WithBatch(expected)}, received {x.Shape}.{hint}");
+            $"Input {k} of layer \"{who}\" is incompatible with the layer: expected shape {Layer.WithBatch(expected)}, received {x.Shape}.{hint}");
     }
+
+    /// <summary>(N, H, W, C) → (N, C, H, W), once at the input of a channels-last model.</summary>
+    private static Tensor ChannelsLastToFirst(Tensor x) =>
+        Autograd.Ops.Transpose(x, [0, x.Rank - 1, .. Enumerable.Range(1, x.Rank - 2)]);
 
     /// <summary>Throws when not built, with Keras's advice.</summary>
     private protected void RequireBuilt()

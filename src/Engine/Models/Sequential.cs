@@ -19,7 +19,7 @@ public class Sequential : Model
     private readonly List<Layer> _layers = [];
     private Input? _declaredInput;
 
-    public Sequential(IEnumerable<Layer>? layers = null, string? name = null, ulong seed = DefaultSeed) : base(name ?? "sequential", seed)
+    public Sequential(IEnumerable<Layer>? layers = null, string? name = null, ulong seed = DefaultSeed, DType? dtype = null) : base(name ?? "sequential", seed, dtype)
     {
         if (layers is null) return;
         foreach (var l in layers) AddLayer(l);
@@ -63,7 +63,7 @@ public class Sequential : Model
 
     private void Rebuild()
     {
-        var shape = InputShape ?? _declaredInput?.Shape ?? (_layers.Count > 0 ? _layers[0].InputShape : null);
+        var shape = InputShape ?? _declaredInput?.LayerShape ?? (_layers.Count > 0 ? _layers[0].InputShape : null);
         if (shape is not null && _layers.Count > 0) Wire(shape);
         else NameAll();
     }
@@ -75,18 +75,18 @@ public class Sequential : Model
         for (var i = 0; i < _layers.Count; i++)
         {
             shape = _layers[i].ComputeOutputShape(shape);
-            AddNode(new GraphNode(_layers[i], i - 1, shape));
+            AddNode(new GraphNode(_layers[i], [i - 1], shape));
         }
         NameLayers();
         SetSingleOutput();
-        BuildLayers(inputShape);
+        BuildLayers([inputShape]);
     }
 
     /// <summary>Names layers even before the graph exists, so errors and Summary agree.</summary>
     private void NameAll()
     {
         ResetGraph(_declaredInput);
-        for (var i = 0; i < _layers.Count; i++) AddNode(new GraphNode(_layers[i], i - 1, []));
+        for (var i = 0; i < _layers.Count; i++) AddNode(new GraphNode(_layers[i], [i - 1], []));
         NameLayers();
         ResetGraph(_declaredInput);
     }

@@ -201,11 +201,10 @@ public class LayerTests
         Assert.Equal([4, 6, 6], h.Shape);
         var flat = new Flatten().Apply(h);
         Assert.Equal([144], flat.Shape);
-        var e = Assert.Throws<ArgumentException>(() => new Dense(2).Apply(h));
-        Assert.Contains("expected ndim=2 (batch, features), found ndim=4", e.Message);
+        Assert.Equal([4, 6, 2], new Dense(2).Apply(h).Shape);   // Dense applies to the last axis, as in Keras
         var other = new Input(3, 8, 8);
         var wrong = Assert.Throws<ArgumentException>(() => new Model(input, new Dense(2).Apply(new Flatten().Apply(other))));
-        Assert.Contains("not this model's input", wrong.Message);
+        Assert.Contains("not among this model's inputs", wrong.Message);
     }
 
     [Fact]

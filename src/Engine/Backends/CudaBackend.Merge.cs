@@ -1,0 +1,56 @@
+using Engine.Cuda;
+using Engine.Tensors;
+
+namespace Engine.Backends;
+
+public sealed partial class CudaBackend
+{
+    public void BroadcastForward(Tensor x, Tensor y, ReadOnlySpan<int> outDims, ReadOnlySpan<int> inStrides) =>
+        LaunchBroadcast("broadcast_forward", x, y, outDims, inStrides, forward: true);
+
+    public void BroadcastBackward(Tensor dy, Tensor dx, ReadOnlySpan<int> outDims, ReadOnlySpan<int> inStrides) =>
+        LaunchBroadcast("broadcast_backward", dy, dx, outDims, inStrides, forward: false);
+
+    private void LaunchBroadcast(string k, Tensor src, Tensor dst, ReadOnlySpan<int> od, ReadOnlySpan<int> st, bool forward)
+    {
+        if (od.Length != Broadcast.MaxRank || st.Length != Broadcast.MaxRank)
+            throw new ArgumentException($"{k}: dims and strides must have {Broadcast.MaxRank} entries.");
+        long outSize = 1, inSize = 1;
+        for (var d = 0; d < od.Length; d++)
+        {
+            outSize *= od[d];
+            if (st[d] != 0) inSize *= od[d];
+        }
+        var (srcSize, dstSize) = forward ? (inSize, outSize) : (outSize, inSize);
+        Launch(k, Grid1D(dstSize), F32(src, srcSize, k), F32(dst, dstSize, k),
+            od[0], od[1], od[2], od[3], od[4], od[5], st[0], st[1], st[2], st[3], st[4], st[5]);
+    }
+
+    public void MaximumForward(Tensor a, Tensor b, Tensor y, int n) => Binary("maximum_forward", a, b, y, n);
+
+    public void MinimumForward(Tensor a, Tensor b, Tensor y, int n) => Binary("minimum_forward", a, b, y, n);
+
+    public void MaximumBackward(Tensor a, Tensor b, Tensor dy, Tensor? da, Tensor? db, int n) => RouteBackward("maximum_backward", a, b, dy, da, db, n);
+
+    public void MinimumBackward(Tensor a, Tensor b, Tensor dy, Tensor? da, Tensor? db, int n) => RouteBackward("minimum_backward", a, b, dy, da, db, n);
+
+    private void RouteBackward(string k, Tensor a, Tensor b, Tensor dy, Tensor? da, Tensor? db, int n)
+    {
+        if (da is null && db is null) return;
+        Launch(k, Grid1D(n), F32(a, n, k), F32(b, n, k), F32(dy, n, k), F32(da, n, k, optional: true), F32(db, n, k, optional: true), n);
+    }
+
+    public void ConcatForward(Tensor x, Tensor y, int outer, int part, int total, int offset, int inner)
+    {
+        const string k = "concat_forward";
+        var n = (long)outer * part * inner;
+        Launch(k, Grid1D(n), F32(x, n, k), F32(y, (long)outer * total * inner, k), outer, part, total, offset, inner);
+    }
+
+    public void ConcatBackward(Tensor dy, Tensor dx, int outer, int part, int total, int offset, int inner)
+    {
+        const string k = "concat_backward";
+        var n = (long)outer * part * inner;
+        Launch(k, Grid1D(n), F32(dy, (long)outer * total * inner, k), F32(dx, n, k), outer, part, total, offset, inner);
+    }
+}
