@@ -18,6 +18,18 @@ public static class OnnxModel
         return Import(File.ReadAllBytes(full), $"'{path}'", Path.GetDirectoryName(full), options);
     }
 
+    /// <summary>The file's metadata_props (key → value), e.g. "preprocessing" and "class_names" as
+    /// <see cref="OnnxExport"/> writes them; an unreadable file is an <see cref="OnnxImportException"/>.</summary>
+    public static IReadOnlyDictionary<string, string> ReadMetadata(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"ONNX file '{path}' does not exist.", path);
+        var proto = OnnxFile.Parse(File.ReadAllBytes(path), $"'{path}'");
+        var result = new Dictionary<string, string>();
+        foreach (var entry in proto.MetadataProps) result[entry.Key] = entry.Value;
+        return result;
+    }
+
     /// <summary>From bytes in memory (external data files cannot be found from here).</summary>
     public static Model Load(ReadOnlySpan<byte> bytes, OnnxImportOptions? options = null) => Import(bytes, "the ONNX bytes", null, options);
 

@@ -14,17 +14,25 @@ namespace Engine.Onnx;
 /// <see cref="UnfreezeTop"/> and compile again with a lower learning rate to fine-tune.</summary>
 public static class Transfer
 {
-    /// <summary>A new model: the backbone's layers (shared, not copied: the weights are the same
+    /// <summary>A new model: <paramref name="preprocessing"/> (optional, frozen), then the backbone's layers (shared, not copied: the weights are the same
     /// tensors) up to <paramref name="featureLayer"/> (default: the backbone's output), then
     /// GlobalAveragePooling2D when the features are images, optional Dropout, and Dense(classes).</summary>
     public static Model WithNewHead(this Model backbone, int classes, string? activation = "softmax", string? featureLayer = null,
-        bool freezeBackbone = true, double dropout = 0, string? name = null)
+        bool freezeBackbone = true, double dropout = 0, string? name = null, Layer? preprocessing = null)
     {
         ArgumentNullException.ThrowIfNull(backbone);
         if (classes <= 0) throw new ArgumentException($"classes must be positive; received {classes}.", nameof(classes));
         if (!backbone.Built) throw new InvalidOperationException($"The backbone '{backbone.Name}' is not built; give it an input shape first.");
         var input = new Input(backbone.InputShape!.ToArray(), backbone.Input?.Name is { } n ? n : "input");
-        var features = Reapply(backbone, input, featureLayer);
+        // A fixed preprocessing layer (e.g. channel order and mean subtraction) goes in front of the
+        // backbone, so the saved model takes raw pixels; it never trains.
+        var fed = input.Output;
+        if (preprocessing is not null)
+        {
+            fed = preprocessing.Apply(fed);
+            preprocessing.Trainable = false;
+        }
+        var features = Reapply(backbone, fed, featureLayer);
         if (freezeBackbone)
             foreach (var layer in backbone.Layers) layer.Trainable = false;
 
@@ -52,7 +60,7 @@ public static class Transfer
 
     /// <summary>Applies the backbone's layers, in its graph order, to a new input; returns the
     /// symbolic output of <paramref name="featureLayer"/> (or of the single output).</summary>
-    private static SymbolicTensor Reapply(Model backbone, Input input, string? featureLayer)
+    private static SymbolicTensor Reapply(Model backbone, SymbolicTensor input, string? featureLayer)
     {
         var nodes = backbone.Nodes;
         var values = new SymbolicTensor[nodes.Count];
@@ -62,7 +70,7 @@ public static class Transfer
             var node = nodes[i];
             if (node.Parents.Any(p => p < -1))
                 throw new ArgumentException($"The backbone '{backbone.Name}' has several inputs; a transfer head needs a single-input backbone.");
-            values[i] = node.Layer.Apply(node.Parents.Select(p => p < 0 ? input.Output : values[p]).ToList());
+            values[i] = node.Layer.Apply(node.Parents.Select(p => p < 0 ? input : values[p]).ToList());
             if (featureLayer is not null && node.Layer.Name == featureLayer) target = i;
         }
         if (featureLayer is null)

@@ -1,3 +1,4 @@
+using Engine.Cli.RunFolders;
 using Engine.Cli.Training;
 using Engine.Models;
 using Engine.Onnx;

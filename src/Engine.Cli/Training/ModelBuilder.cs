@@ -12,6 +12,7 @@ internal static class ModelBuilder
     {
         var classes = data.Vocabulary.Count;
         if (settings.Model == "seed") return SeedCnn.Build(data.Channels, data.Size, classes, rescale: 1.0 / 255, seed: (ulong)settings.Seed);
+        if (settings.UsesOnnx) return OnnxBackbone.Build(settings, data);
         if (!File.Exists(settings.Model))
             throw new UsageException($"--model must be 'seed' or a JSON model config file; '{settings.Model}' does not exist.");
         var model = FromJsonFile(settings.Model, "--model");
