@@ -187,3 +187,40 @@ public class OnnxTransferTests
         Assert.False(Directory.Exists(run), "nothing may be written for a refused run");
     }
 }
+
+/// <summary>The packaged ImageNet ResNet18 (Microsoft.ML.DnnImageFeaturizer.ResNet18, restored by the
+/// build) through the CLI at 32x32: frozen, then its top five convolutions at a tenth of the rate.</summary>
+public class ResNet18TransferCliTests
+{
+    private static string ResNet18 => typeof(ResNet18TransferCliTests).Assembly
+        .GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false).Cast<System.Reflection.AssemblyMetadataAttribute>()
+        .Single(a => a.Key == "ResNet18Onnx").Value!;
+
+    [Fact]
+    public void ResNet18FrozenThenUnfrozenAtASmallSize()
+    {
+        Assert.True(File.Exists(ResNet18), $"the restored package should hold {ResNet18}");
+        var root = CliRunner.TempDir();
+        var data = Path.Combine(root, "data");
+        ImageFolders.Write(data, ["a", "b"], perClass: 6, size: 40);
+        var run = Path.Combine(root, "run");
+
+        // Without --feature-layer the file's 7x7 average pool does not fit 32x32: a clear hint, nothing written.
+        var whole = CliRunner.Run("train", "--data", data, "--model", ResNet18, "--image-size", "32", "--freeze-backbone", "--device", "cpu", "--output", run);
+        Assert.Equal(2, whole.Code);
+        Assert.Contains("Pooling395", whole.Err);
+        Assert.Contains("--feature-layer", whole.Err);
+        Assert.False(Directory.Exists(run));
+
+        var train = CliRunner.Run("train", "--data", data, "--model", ResNet18, "--feature-layer", "ReLU393", "--image-size", "32", "--preprocess", "caffe",
+            "--freeze-backbone", "--unfreeze-after", "1", "--epochs", "2", "--batch-size", "8", "--device", "cpu", "--output", run);
+        Assert.True(train.Code == 0, train.Out + train.Err);
+        Assert.Contains("Trainable params: 1,026 ", train.Out); // the head alone: 512 x 2 + 2
+        Assert.Contains("Unfreezing after epoch 1: Convolution387, Convolution381, Convolution373, Convolution367, Convolution359", train.Out);
+        Assert.Contains("learning rate 0.0001.", train.Out);
+        var evaluate = CliRunner.Run("evaluate", run);
+        Assert.True(evaluate.Code == 0, evaluate.Err);
+        var predict = CliRunner.Run("predict", Directory.GetFiles(Path.Combine(data, "a"))[0], "--model", run);
+        Assert.True(predict.Code == 0, predict.Err);
+    }
+}

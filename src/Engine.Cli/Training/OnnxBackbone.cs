@@ -34,7 +34,8 @@ internal static class OnnxBackbone
         RequireFile(s.Model);
         var import = new OnnxImportOptions { InputShape = [data.Channels, data.Size, data.Size], StopAt = s.FeatureLayer };
         // Not disposed: the new model shares (and owns) the backbone's layers and weights.
-        var backbone = Guard(s.Model, () => OnnxModel.Load(s.Model, import));
+        var backbone = Guard(s.Model, () => OnnxModel.Load(s.Model, import),
+            s.FeatureLayer is null ? " If the file's classifier or final pooling does not fit --image-size, stop before it with --feature-layer NODE (the last feature map, as Keras's include_top=False)." : "");
         if (backbone.InputShape is { } shape && shape[0] != data.Channels)
             throw new UsageException($"--model '{s.Model}' takes {shape[0]}-channel images, but the data gives {data.Channels}; " +
                 (shape[0] == 3 ? "drop --grayscale." : "pass --grayscale."));
@@ -67,7 +68,7 @@ internal static class OnnxBackbone
         if (!File.Exists(path)) throw new UsageException($"--model: ONNX file '{path}' does not exist.");
     }
 
-    private static T Guard<T>(string path, Func<T> read)
+    private static T Guard<T>(string path, Func<T> read, string hint = "")
     {
         try
         {
@@ -75,7 +76,7 @@ internal static class OnnxBackbone
         }
         catch (OnnxImportException e)
         {
-            throw new UsageException($"--model '{path}' cannot be used: {e.Message}");
+            throw new UsageException($"--model '{path}' cannot be used: {e.Message}{hint}");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
