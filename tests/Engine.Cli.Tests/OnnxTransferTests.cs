@@ -130,6 +130,39 @@ public class OnnxTransferTests
         Assert.Equal(4, File.ReadAllLines(Path.Combine(run, RunFolder.HistoryCsv)).Length);
     }
 
+    /// <summary>The phase change at epoch n rewrites the backup of epoch n in the unfrozen layout. Both
+    /// layouts of an epoch-n checkpoint must resume: made here by moving the run's recorded
+    /// --unfreeze-after to the epoch its checkpoint holds (the folder a kill right after the phase
+    /// change leaves looks the same), and by a head-only checkpoint at n.</summary>
+    [Fact]
+    public void ACheckpointAtThePhaseChangeResumesInEitherLayout()
+    {
+        var (data, onnx, run, _) = Setup();
+        string[] common = ["--data", data, "--model", onnx, "--feature-layer", "features", "--freeze-backbone", "--batch-size", "8", "--lr", "0.01", "--device", "cpu"];
+        // Head-only checkpoint at epoch 1, then its settings say "unfreeze after 1".
+        var first = CliRunner.Run(["train", .. common, "--epochs", "1", "--output", run]);
+        Assert.True(first.Code == 0, first.Out + first.Err);
+        SetSettings(run, s => { s["unfreeze_after"] = 1; s["unfreeze_layers"] = 1; });
+        var second = CliRunner.Run("train", "--resume", run, "--epochs", "2");
+        Assert.True(second.Code == 0, second.Out + second.Err);
+        Assert.Contains("Unfreezing after epoch 1: conv2", second.Out);
+
+        // Unfrozen-layout checkpoint at epoch 2, then its settings say "unfreeze after 2".
+        SetSettings(run, s => s["unfreeze_after"] = 2);
+        var third = CliRunner.Run("train", "--resume", run, "--epochs", "3");
+        Assert.True(third.Code == 0, third.Out + third.Err);
+        Assert.Contains("Unfreezing after epoch 2: conv2", third.Out);
+        Assert.Equal(4, File.ReadAllLines(Path.Combine(run, RunFolder.HistoryCsv)).Length);
+    }
+
+    private static void SetSettings(string run, Action<System.Text.Json.Nodes.JsonObject> edit)
+    {
+        var path = Path.Combine(run, "engine-run.json");
+        var marker = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        edit(marker["settings"]!.AsObject());
+        File.WriteAllText(path, marker.ToJsonString());
+    }
+
     [Fact]
     public void WithoutFreezeEverythingFineTunes()
     {

@@ -197,18 +197,21 @@ internal sealed class TrainRun(CliConsole console)
             {
                 // Two phases (Keras's transfer-learning recipe): the head alone for n epochs, then the top
                 // layers too at a tenth of the rate. Each phase's optimizer covers its own trainable weights.
-                var done = BackupEpoch(runDir);
-                if (done <= n) Fit(model, run, settings, n, callbacks);
-                if (done > n || model.Epoch >= n && !model.StopTraining)
+                var (done, savedRate) = BackupState(runDir);
+                var rate = FineTuneRate(settings);
+                // A backup of epoch n is in the second phase's layout once the phase change below has
+                // rewritten it (told apart by its optimizer's rate); later backups always are.
+                var unfrozenBackup = done > n || done == n && savedRate is { } r && Math.Abs(r - rate) <= 1e-6 * rate;
+                if (!unfrozenBackup) Fit(model, run, settings, n, callbacks);
+                if (unfrozenBackup || model.Epoch >= n && !model.StopTraining)
                 {
                     var unfrozen = OnnxBackbone.Unfreeze(model, settings.UnfreezeLayers);
-                    var rate = FineTuneRate(settings);
                     model.Compile(optimizer: Optimizer.FromName(settings.Optimizer, rate), loss: LossFor(settings, run.Data, model), metrics: Metrics(settings), device: run.Device);
                     console.Line(string.Create(CultureInfo.InvariantCulture,
                         $"Unfreezing after epoch {n}: {string.Join(", ", unfrozen.Select(l => l.Name))} (BatchNormalization stays frozen); learning rate {rate:G4}."));
                     // The backup of epoch n holds the head-only optimizer; write it again in the
                     // new layout so a resume (and this Fit) continues from the same state.
-                    if (done <= n) model.SaveTrainingCheckpoint(BackupPath(runDir), callbacks);
+                    if (!unfrozenBackup) model.SaveTrainingCheckpoint(BackupPath(runDir), callbacks);
                     var csv = callbacks.FindIndex(c => c is CsvLogger);
                     callbacks[csv] = new CsvLogger(Path.Combine(runDir, RunFolder.HistoryCsv), append: true);
                     Fit(model, run, settings, settings.Epochs, callbacks);
@@ -271,12 +274,21 @@ internal sealed class TrainRun(CliConsole console)
 
     private static string BackupPath(string runDir) => RunFolder.BackupPath(runDir);
 
-    /// <summary>Epochs in the run's backup (0 when there is none).</summary>
-    private static int BackupEpoch(string runDir)
+    /// <summary>Epochs in the run's backup (0 when there is none) and its optimizer's learning rate.</summary>
+    private static (int Epoch, double? LearningRate) BackupState(string runDir)
     {
-        if (!File.Exists(BackupPath(runDir))) return 0;
-        using var saved = Model.Load(BackupPath(runDir), compile: false);
-        return saved.Epoch;
+        if (!File.Exists(BackupPath(runDir))) return (0, null);
+        int epoch;
+        using (var saved = Model.Load(BackupPath(runDir), compile: false)) epoch = saved.Epoch;
+        var (tensors, _) = ModelFile.Read(BackupPath(runDir));
+        try
+        {
+            return (epoch, tensors.TryGetValue("optimizer/" + Optimizer.LearningRateKey, out var lr) ? lr.ToFloatArray()[0] : null);
+        }
+        finally
+        {
+            foreach (var t in tensors.Values) t.Dispose();
+        }
     }
 
     /// <summary>The fine-tuning rate after --unfreeze-after: a tenth of the head's rate.</summary>
