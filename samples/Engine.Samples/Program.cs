@@ -9,6 +9,7 @@ var samples = new (string Name, string Shows, Func<SampleOptions, TextWriter, ob
     ("hierarchical", "two heads (coarse, fine) on a shared trunk with loss weights (seeds/000)", (o, w) => HierarchicalSample.Run(o, w)),
     ("imbalance", "rare classes: class_weight 'balanced' raises their recall (seeds/000, 001)", (o, w) => ImbalanceSample.Run(o, w)),
     ("augmentation", "class folders of PNGs, validation split, augmentation (seeds/001, 002)", (o, w) => AugmentationSample.Run(o, w)),
+    ("transfer", "ImageNet ResNet18 from ONNX, frozen, new head vs the same net from scratch (issue 15)", (o, w) => TransferSample.Run(o, w)),
     ("custom-loop", "a hand-written training loop: forward, loss, backward, step (seeds/002)", (o, w) => CustomLoopSample.Run(o, w)),
 };
 

@@ -29,6 +29,7 @@ public static class Cli
             PredictCommand.Create(console),
             SummaryCommand.Create(console),
             InfoCommand.Create(console),
+            ExportCommand.Create(console),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -80,4 +80,16 @@ public class SampleTests
         Assert.True(result.LastEpochLoss < result.FirstEpochLoss, $"loss {result.FirstEpochLoss:F3} -> {result.LastEpochLoss:F3}");
         Assert.True(result.TestAccuracy > 0.75, $"test accuracy {result.TestAccuracy:F3}");
     }
+
+    [Fact]
+    public void PretrainedResNet18BeatsTheSameNetworkFromScratch()
+    {
+        // Reduced budget: 20 digits per class at 64x64 RGB, 4 epochs each way, about 50 s on 2 cores.
+        // Measured: pretrained (frozen ImageNet backbone + new head) 0.793, from scratch 0.107.
+        var (result, output) = Run(TransferSample.Run);
+        Assert.Equal(200, result.TrainImages);
+        Assert.True(result.PretrainedAccuracy >= result.ScratchAccuracy + 0.3,
+            $"pretrained {result.PretrainedAccuracy:F3} vs scratch {result.ScratchAccuracy:F3}: expected a lead of at least 0.30\n{output}");
+        Assert.True(result.PretrainedAccuracy > 0.6, $"pretrained accuracy {result.PretrainedAccuracy:F3} (chance 0.1)");
+    }
 }

@@ -13,7 +13,7 @@ internal static class TrainCommand
         var labels = new Option<FileInfo?>("--labels") { Description = "Multi-label CSV: 'path,labels' with labels separated by '|' or ';' (implies --multi-label)." };
         var imageSize = new Option<int?>("--image-size") { Description = "Resize images to SIZE x SIZE (default 28 for digits, 64 for image folders)." };
         var grayscale = new Option<bool>("--grayscale") { Description = "Load images as one grayscale channel instead of RGB." };
-        var model = new Option<string>("--model") { Description = "'seed' (the seed CNN), a zoo model (resnet18, resnet34, resnet50, mobilenetv2, resnet20) or a JSON model config file.", DefaultValueFactory = _ => "seed" };
+        var model = new Option<string>("--model") { Description = "'seed' (the seed CNN), a zoo model (resnet18, resnet34, resnet50, mobilenetv2, resnet20), a JSON model config file, or a pretrained ONNX backbone (FILE.onnx) that gets a new GlobalAveragePooling + Dense head for the data's classes (fine-tuned whole unless --freeze-backbone).", DefaultValueFactory = _ => "seed" };
         var epochs = new Option<int?>("--epochs") { Description = "Number of epochs (default 8)." };
         var batchSize = new Option<int?>("--batch-size") { Description = "Batch size (default 64)." };
         var optimizer = new Option<string>("--optimizer") { Description = "adam, sgd, adamw or rmsprop.", DefaultValueFactory = _ => "adam" };
@@ -32,12 +32,18 @@ internal static class TrainCommand
         var onBadFile = new Option<string>("--on-bad-file") { Description = "Images that cannot be read or decoded (all are checked before training): 'error' stops with the list, 'skip' leaves them out with a warning.", DefaultValueFactory = _ => "error" };
         onBadFile.AcceptOnlyFromAmong("error", "skip");
         var output = new Option<DirectoryInfo?>("--output") { Description = "Run folder to write (default runs/<timestamp>)." };
+        var featureLayer = new Option<string?>("--feature-layer") { Description = "ONNX backbone: import up to this node (its name or its output's), e.g. the last feature map before the classifier (default: the file's output)." };
+        var preprocess = new Option<string?>("--preprocess") { Description = "ONNX backbone input preprocessing, as Keras's preprocess_input modes: none, caffe (BGR, ImageNet means), torch (/255, ImageNet mean/std), tf ([-1, 1]). Default: the file's 'preprocessing' metadata, else none." };
+        preprocess.AcceptOnlyFromAmong(BackbonePreprocessing.Modes);
+        var freeze = new Option<bool>("--freeze-backbone") { Description = "ONNX backbone: train only the new head; BatchNormalization runs on its moving statistics." };
+        var unfreezeAfter = new Option<int?>("--unfreeze-after") { Description = "With --freeze-backbone: after N epochs unfreeze the top --unfreeze-layers layers and go on at a tenth of the learning rate." };
+        var unfreezeLayers = new Option<int?>("--unfreeze-layers") { Description = "How many weighted backbone layers --unfreeze-after makes trainable, counted from the top (default 5; BatchNormalization stays frozen)." };
         var limit = new Option<int?>("--limit") { Description = "Train on at most N samples (quick checks)." };
 
         var command = new Command("train", "Train a classifier and write a run folder (best checkpoint, history.csv, history.png, summary, config).")
         {
             data, labels, imageSize, grayscale, model, epochs, batchSize, optimizer, lr, augment, classWeight, multiLabel, posWeight,
-            validationSplit, seed, device, patience, resume, output, limit, onBadFile,
+            validationSplit, seed, device, patience, resume, output, limit, onBadFile, featureLayer, preprocess, freeze, unfreezeAfter, unfreezeLayers,
         };
         command.SetAction(r =>
         {
@@ -85,8 +91,25 @@ internal static class TrainCommand
                 Patience = r.GetValue(patience),
                 Limit = r.GetValue(limit),
                 OnBadFile = r.GetValue(onBadFile)!,
+                FeatureLayer = r.GetValue(featureLayer),
+                Preprocess = r.GetValue(preprocess),
+                FreezeBackbone = r.GetValue(freeze),
+                UnfreezeAfter = r.GetValue(unfreezeAfter),
+                UnfreezeLayers = r.GetValue(unfreezeLayers) ?? 5,
             };
+            var onnxOnly = new Option[] { featureLayer, preprocess, freeze, unfreezeAfter, unfreezeLayers }.Where(o => r.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToArray();
+            if (!settings.UsesOnnx && onnxOnly.Length > 0)
+                throw new UsageException($"{string.Join(", ", onnxOnly)} apply to a pretrained ONNX backbone; pass --model FILE.onnx too.");
+            if (settings.UnfreezeAfter is not null && !settings.FreezeBackbone)
+                throw new UsageException("--unfreeze-after needs --freeze-backbone (without it the whole backbone trains from the first epoch).");
+            if (r.GetResult(unfreezeLayers) is { Implicit: false } && settings.UnfreezeAfter is null)
+                throw new UsageException("--unfreeze-layers applies with --unfreeze-after N.");
             Validate(settings);
+            if (settings.UsesOnnx)
+            {
+                if (settings.UsesDigits) throw new UsageException("--model FILE.onnx needs --data DIR (class folders of RGB images); the embedded digits are 28x28 grayscale.");
+                settings = OnnxBackbone.Resolve(settings, imageSizeGiven: r.GetResult(imageSize) is { Implicit: false }, console.Line);
+            }
             var runDir = r.GetValue(output)?.FullName ?? Path.GetFullPath(Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)));
             return new TrainRun(console).Start(settings, runDir);
         });
@@ -109,6 +132,9 @@ internal static class TrainCommand
         if (s.ClassWeight is not null && s.MultiLabel)
             throw new UsageException("--class-weight balanced is for single-label classes; for multi-label data use --pos-weight auto.");
         if (s.OnBadFile is not ("error" or "skip")) throw new UsageException($"--on-bad-file must be 'error' or 'skip'; received '{s.OnBadFile}'.");
+        if (s.UnfreezeAfter is { } n && (n < 1 || n >= s.Epochs))
+            throw new UsageException($"--unfreeze-after must be at least 1 and less than --epochs ({s.Epochs}); received {n}.");
+        if (s.UnfreezeLayers < 1) throw new UsageException($"--unfreeze-layers must be at least 1; received {s.UnfreezeLayers}.");
         _ = DeviceChoice.Parse(s.Device);
     }
 }

@@ -13,8 +13,9 @@ internal static class ModelBuilder
         var classes = data.Vocabulary.Count;
         if (settings.Model == "seed") return SeedCnn.Build(data.Channels, data.Size, classes, rescale: 1.0 / 255, seed: (ulong)settings.Seed);
         if (Applications.Names.Contains(settings.Model)) return ZooModel(settings, data, classes);
+        if (settings.UsesOnnx) return OnnxBackbone.Build(settings, data);
         if (!File.Exists(settings.Model))
-            throw new UsageException($"--model must be 'seed' or a JSON model config file; '{settings.Model}' does not exist.");
+            throw new UsageException($"--model must be 'seed', a zoo model ({string.Join(", ", Applications.Names)}), a JSON model config file or an ONNX file; '{settings.Model}' does not exist.");
         var model = FromJsonFile(settings.Model, "--model");
         try
         {

@@ -111,7 +111,7 @@ internal sealed class TrainRun(CliConsole console)
         {
             var loss = LossFor(settings, data, model);
             model.Compile(optimizer: Optimizer.FromName(settings.Optimizer, settings.LearningRate), loss: loss,
-                metrics: settings.MultiLabel ? ["accuracy", "precision", "recall", "f1", "auc"] : ["accuracy"], device: device);
+                metrics: Metrics(settings), device: device);
             var summary = model.GetSummary();
             console.Line(summary);
             return new PreparedRun(device, data, model, summary, ClassWeightsFor(settings, data));
@@ -193,17 +193,31 @@ internal sealed class TrainRun(CliConsole console)
         var model = run.Model;
         try
         {
-            if (console.Interactive)
+            if (settings.UnfreezeAfter is { } n)
             {
-                var progress = new SpectreProgress(console.Ansi);
-                progress.Run(() => model.Fit(run.Data.Train, settings.Epochs, verbose: 0, callbacks: [.. callbacks, progress],
-                    validationData: run.Data.Validation, classWeight: run.ClassWeight, seed: (ulong)settings.Seed, output: console.Out));
+                // Two phases (Keras's transfer-learning recipe): the head alone for n epochs, then the top
+                // layers too at a tenth of the rate. Each phase's optimizer covers its own trainable weights.
+                var (done, savedRate) = BackupState(runDir);
+                var rate = FineTuneRate(settings);
+                // A backup of epoch n is in the second phase's layout once the phase change below has
+                // rewritten it (told apart by its optimizer's rate); later backups always are.
+                var unfrozenBackup = done > n || done == n && savedRate is { } r && Math.Abs(r - rate) <= 1e-6 * rate;
+                if (!unfrozenBackup) Fit(model, run, settings, n, callbacks);
+                if (unfrozenBackup || model.Epoch >= n && !model.StopTraining)
+                {
+                    var unfrozen = OnnxBackbone.Unfreeze(model, settings.UnfreezeLayers);
+                    model.Compile(optimizer: Optimizer.FromName(settings.Optimizer, rate), loss: LossFor(settings, run.Data, model), metrics: Metrics(settings), device: run.Device);
+                    console.Line(string.Create(CultureInfo.InvariantCulture,
+                        $"Unfreezing after epoch {n}: {string.Join(", ", unfrozen.Select(l => l.Name))} (BatchNormalization stays frozen); learning rate {rate:G4}."));
+                    // The backup of epoch n holds the head-only optimizer; write it again in the
+                    // new layout so a resume (and this Fit) continues from the same state.
+                    if (!unfrozenBackup) model.SaveTrainingCheckpoint(BackupPath(runDir), callbacks);
+                    var csv = callbacks.FindIndex(c => c is CsvLogger);
+                    callbacks[csv] = new CsvLogger(Path.Combine(runDir, RunFolder.HistoryCsv), append: true);
+                    Fit(model, run, settings, settings.Epochs, callbacks);
+                }
             }
-            else
-            {
-                model.Fit(run.Data.Train, settings.Epochs, verbose: 2, callbacks: callbacks, validationData: run.Data.Validation,
-                    classWeight: run.ClassWeight, seed: (ulong)settings.Seed, output: console.Out);
-            }
+            else Fit(model, run, settings, settings.Epochs, callbacks);
             Finish(runDir);
         }
         catch (TrainingInterruptedException e)
@@ -240,6 +254,45 @@ internal sealed class TrainRun(CliConsole console)
         }
         return Cli.Ok;
     }
+
+    private void Fit(Model model, PreparedRun run, TrainSettings settings, int epochs, List<Callback> callbacks)
+    {
+        if (console.Interactive)
+        {
+            var progress = new SpectreProgress(console.Ansi);
+            progress.Run(() => model.Fit(run.Data.Train, epochs, verbose: 0, callbacks: [.. callbacks, progress],
+                validationData: run.Data.Validation, classWeight: run.ClassWeight, seed: (ulong)settings.Seed, output: console.Out));
+        }
+        else
+        {
+            model.Fit(run.Data.Train, epochs, verbose: 2, callbacks: callbacks, validationData: run.Data.Validation,
+                classWeight: run.ClassWeight, seed: (ulong)settings.Seed, output: console.Out);
+        }
+    }
+
+    private static List<MetricSpec> Metrics(TrainSettings s) => s.MultiLabel ? ["accuracy", "precision", "recall", "f1", "auc"] : ["accuracy"];
+
+    private static string BackupPath(string runDir) => RunFolder.BackupPath(runDir);
+
+    /// <summary>Epochs in the run's backup (0 when there is none) and its optimizer's learning rate.</summary>
+    private static (int Epoch, double? LearningRate) BackupState(string runDir)
+    {
+        if (!File.Exists(BackupPath(runDir))) return (0, null);
+        int epoch;
+        using (var saved = Model.Load(BackupPath(runDir), compile: false)) epoch = saved.Epoch;
+        var (tensors, _) = ModelFile.Read(BackupPath(runDir));
+        try
+        {
+            return (epoch, tensors.TryGetValue("optimizer/" + Optimizer.LearningRateKey, out var lr) ? lr.ToFloatArray()[0] : null);
+        }
+        finally
+        {
+            foreach (var t in tensors.Values) t.Dispose();
+        }
+    }
+
+    /// <summary>The fine-tuning rate after --unfreeze-after: a tenth of the head's rate.</summary>
+    public static double FineTuneRate(TrainSettings s) => (s.LearningRate ?? Optimizer.FromName(s.Optimizer, null).LearningRate) / 10;
 
     private static string LowerRateHint(TrainSettings s)
     {

@@ -17,8 +17,24 @@ internal sealed record TrainSettings
 
     public bool Grayscale { get; init; }
 
-    /// <summary>"seed" or a path to a JSON model config.</summary>
+    /// <summary>"seed", a path to a JSON model config, or a pretrained ONNX backbone (.onnx).</summary>
     public string Model { get; init; } = "seed";
+
+    /// <summary>ONNX backbone: import only up to this node (null: the file's output).</summary>
+    public string? FeatureLayer { get; init; }
+
+    /// <summary>ONNX backbone: none, caffe, torch or tf (see BackbonePreprocessing); resolved when the run starts.</summary>
+    public string? Preprocess { get; init; }
+
+    /// <summary>ONNX backbone: train only the new head (BatchNormalization on its moving statistics).</summary>
+    public bool FreezeBackbone { get; init; }
+
+    /// <summary>With FreezeBackbone: after this many epochs, unfreeze the top UnfreezeLayers weighted
+    /// layers and go on at a tenth of the learning rate.</summary>
+    public int? UnfreezeAfter { get; init; }
+
+    /// <summary>How many weighted backbone layers (counted from the top) --unfreeze-after makes trainable.</summary>
+    public int UnfreezeLayers { get; init; } = 5;
 
     public int Epochs { get; init; } = 8;
 
@@ -53,6 +69,9 @@ internal sealed record TrainSettings
 
     /// <summary>"error" (stop with the list of bad images) or "skip" (leave them out with a warning).</summary>
     public string OnBadFile { get; init; } = "error";
+
+    [JsonIgnore]
+    public bool UsesOnnx => Model.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase);
 
     [JsonIgnore]
     public bool UsesDigits => Data is null && Labels is null;
