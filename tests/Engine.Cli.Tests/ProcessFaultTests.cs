@@ -86,26 +86,38 @@ public class ProcessFaultTests(ITestOutputHelper output)
         var root = CliRunner.TempDir();
         string[] settings = ["--limit", "96", "--batch-size", "16", "--epochs", "30", "--device", "cpu"];
         var straight = Path.Combine(root, "straight");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         Assert.Equal(0, CliRunner.Run(["train", .. settings, "--output", straight]).Code);
+        // Kill moments are drawn within the length of one uninterrupted run on this machine, so they land
+        // during training on a fast machine as on a slow one.
+        var longest = Math.Max(200, (int)(clock.ElapsedMilliseconds * 0.9));
 
-        var run = Path.Combine(root, "run");
+        // A chain of killed and resumed processes trains one folder; when a chain reaches the end before
+        // enough kills have landed, it is checked and the next chain starts in a new folder.
+        var chains = 0;
+        var run = Path.Combine(root, $"run{chains}");
         var random = new Random(1717);
         var landed = 0;
-        for (var attempt = 0; landed < kills && attempt < 3 * kills; attempt++)
+        for (var attempt = 0; landed < kills && attempt < 6 * kills; attempt++)
         {
             var state = RunFolder.Inspect(run);
-            if (state == RunFolderState.Finished) break;
+            if (state == RunFolderState.Finished)
+            {
+                AssertChainEndedLikeOneRun(straight, run);
+                run = Path.Combine(root, $"run{++chains}");
+                state = RunFolder.Inspect(run);
+            }
             string[] args = state is RunFolderState.Missing or RunFolderState.Empty ? ["train", .. settings, "--output", run] : ["train", "--resume", run];
             using var p = CliProcess.Start(args);
             _ = p.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
             var err = p.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-            var moment = TimeSpan.FromMilliseconds(random.Next(100, 1800));
+            var moment = TimeSpan.FromMilliseconds(random.Next(100, longest));
             if (!p.WaitForExit(moment))
             {
                 p.Kill(); // SIGKILL
                 p.WaitForExit();
                 landed++;
-                output.WriteLine($"kill {landed} at {moment.TotalMilliseconds} ms: {RunFolder.Inspect(run)}, backup epoch {BackupEpoch(run)}");
+                output.WriteLine($"kill {landed} at {moment.TotalMilliseconds} ms (chain {chains}): {RunFolder.Inspect(run)}, backup epoch {BackupEpoch(run)}");
             }
             else
             {
@@ -121,6 +133,11 @@ public class ProcessFaultTests(ITestOutputHelper output)
                 ? ["train", .. settings, "--output", run] : ["train", "--resume", run]);
             Assert.True(last.Code == 0, last.Err);
         }
+        AssertChainEndedLikeOneRun(straight, run);
+    }
+
+    private static void AssertChainEndedLikeOneRun(string straight, string run)
+    {
         ResumeTests.AssertSameTraining(straight, run);
         // Nothing half-written is left once the run has been resumed to its end.
         Assert.Empty(Directory.EnumerateFiles(run, "*.tmp", SearchOption.AllDirectories));
