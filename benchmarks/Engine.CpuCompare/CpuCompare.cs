@@ -112,13 +112,20 @@ internal static class CpuCompare
     }
 
     /// <summary>Both sides start from the same weights: their first losses (and logits) must agree.</summary>
-    private static void CheckSameStart(Workload workload, Sequential model, TorchRunner twin, ETensor x, ETensor y)
+    private static void CheckSameStart(Workload workload, Model model, TorchRunner twin, ETensor x, ETensor y)
     {
         var engineLogits = model.Predict(x, workload.Batch).ToFloatArray();
         var (torchLogits, torchLoss) = twin.LogitsAndLoss();
         var maxDiff = engineLogits.Zip(torchLogits, (a, b) => Math.Abs(a - b)).Max();
+        var maxLogit = engineLogits.Max(Math.Abs);
         var engineLoss = model.TestOnBatch(x, y)["loss"];
-        Console.WriteLine($"{workload.Name,-14} check: max |logit diff| {maxDiff:G3}, loss engine {engineLoss:F6} torch {torchLoss:F6}");
+        Console.WriteLine($"{workload.Name,-14} check: max |logit diff| {maxDiff:G3} (max |logit| {maxLogit:G3}), loss engine {engineLoss:F6} torch {torchLoss:F6}");
+        if (!workload.Train) return;
+        // One training step each from the same state: training-mode losses (batch statistics) must agree,
+        // and so must the second step's, which follows the first update (gradients and Adam included).
+        var first = (model.TrainOnBatch(x, y)["loss"], twin.TrainStepLoss());
+        var second = (model.TrainOnBatch(x, y)["loss"], twin.TrainStepLoss());
+        Console.WriteLine($"{workload.Name,-14} check: training-step losses engine {first.Item1:F6} {second.Item1:F6}, torch {first.Item2:F6} {second.Item2:F6}");
     }
 
     private static double Median(List<double> values)

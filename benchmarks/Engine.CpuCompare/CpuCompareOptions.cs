@@ -4,7 +4,7 @@ internal sealed record CpuCompareOptions(IReadOnlyList<Workload> Workloads, int 
 {
     public static CpuCompareOptions Parse(IReadOnlyList<string> args)
     {
-        var o = new CpuCompareOptions(Workload.All, Blocks: 7, Steps: 10, Warmup: 5, Threads: 2, Only: null, Check: false);
+        var o = new CpuCompareOptions(Workload.Default, Blocks: 7, Steps: 10, Warmup: 5, Threads: 2, Only: null, Check: false);
         for (var i = 0; i < args.Count; i++)
         {
             string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");

@@ -14,10 +14,10 @@ internal sealed class TorchRunner : IDisposable
     private readonly Tensor _x, _y;
     private readonly optim.Optimizer _optimizer;
 
-    public TorchRunner(Workload workload, Sequential engineModel, ETensor x, int[] labels)
+    public TorchRunner(Workload workload, Model engineModel, ETensor x, int[] labels)
     {
         _workload = workload;
-        _model = TorchTwin.Build(engineModel);
+        _model = engineModel is Sequential sequential ? TorchTwin.Build(sequential) : ResNetTwin.Build(workload.Zoo!, engineModel);
         _x = tensor(x.ToFloatArray(), [workload.Batch, workload.Channels, workload.Size, workload.Size]);
         _y = tensor(labels.Select(l => (long)l).ToArray(), [workload.Batch]);
         _optimizer = optim.Adam(_model.parameters(), lr: 1e-3, eps: 1e-7);
@@ -50,12 +50,27 @@ internal sealed class TorchRunner : IDisposable
         }
     }
 
+    /// <summary>Logits and loss in inference mode (batch norm on its running statistics, as Engine's
+    /// Predict / TestOnBatch), without changing any state.</summary>
     public (float[] Logits, float Loss) LogitsAndLoss()
     {
         using var scope = NewDisposeScope();
+        _model.eval();
         using var noGrad = no_grad();
         var logits = _model.forward(_x);
         return (logits.data<float>().ToArray(), nn.functional.cross_entropy(logits, _y).item<float>());
+    }
+
+    /// <summary>One training step; returns its loss (training mode: batch norm on batch statistics).</summary>
+    public float TrainStepLoss()
+    {
+        using var scope = NewDisposeScope();
+        _model.train();
+        _optimizer.zero_grad();
+        var loss = nn.functional.cross_entropy(_model.forward(_x), _y);
+        loss.backward();
+        _optimizer.step();
+        return loss.item<float>();
     }
 
     public void Dispose()
