@@ -37,7 +37,8 @@ public sealed partial class CpuBackend
         else Im2Col<double>(x, col, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
     }
 
-    internal static void Im2Col<T>(Tensor xt, Tensor colt, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow)
+    /// <summary>The plain unfolding loop; dh/dw dilate the window (a tap i, j reads row i·dh, column j·dw).</summary>
+    internal static void Im2Col<T>(Tensor xt, Tensor colt, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow, int dh = 1, int dw = 1)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var columns = n * oh * ow;
@@ -51,17 +52,17 @@ public sealed partial class CpuBackend
                 {
                     // Row (ci, i, j) of col, restricted to the columns of image b.
                     var row = col.Slice(((ci * kh + i) * kw + j) * columns + b * oh * ow, oh * ow);
-                    var (x0, x1) = InsideRange(ow, w, sw, pw, j);
+                    var (x0, x1) = InsideRange(ow, w, sw, pw, j * dw);
                     for (var y = 0; y < oh; y++)
                     {
                         var dst = row.Slice(y * ow, ow);
-                        var iy = y * sh - ph + i;
+                        var iy = y * sh - ph + i * dh;
                         if (iy < 0 || iy >= h) { dst.Clear(); continue; }
                         dst[..x0].Clear();
                         dst[x1..].Clear();
                         var src = x.Slice(iy * w);
-                        if (sw == 1) src.Slice(x0 - pw + j, x1 - x0).CopyTo(dst[x0..x1]);
-                        else for (var ox = x0; ox < x1; ox++) dst[ox] = src[ox * sw - pw + j];
+                        if (sw == 1) src.Slice(x0 - pw + j * dw, x1 - x0).CopyTo(dst[x0..x1]);
+                        else for (var ox = x0; ox < x1; ox++) dst[ox] = src[ox * sw - pw + j * dw];
                     }
                 }
         });
@@ -74,7 +75,7 @@ public sealed partial class CpuBackend
     }
 
     /// <summary>Im2Col run backwards: each col entry that Im2Col copied from x is added back to its place.</summary>
-    internal static void Col2Im<T>(Tensor colt, Tensor dxt, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow)
+    internal static void Col2Im<T>(Tensor colt, Tensor dxt, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow, int dh = 1, int dw = 1)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var columns = n * oh * ow;
@@ -87,14 +88,14 @@ public sealed partial class CpuBackend
                 for (var j = 0; j < kw; j++)
                 {
                     var row = col.Slice(((ci * kh + i) * kw + j) * columns + b * oh * ow, oh * ow);
-                    var (x0, x1) = InsideRange(ow, w, sw, pw, j);
+                    var (x0, x1) = InsideRange(ow, w, sw, pw, j * dw);
                     for (var y = 0; y < oh; y++)
                     {
-                        var iy = y * sh - ph + i;
+                        var iy = y * sh - ph + i * dh;
                         if (iy < 0 || iy >= h) continue;
                         var src = row.Slice(y * ow, ow);
                         var dst = dx.Slice(iy * w);
-                        for (var ox = x0; ox < x1; ox++) dst[ox * sw - pw + j] += src[ox];
+                        for (var ox = x0; ox < x1; ox++) dst[ox * sw - pw + j * dw] += src[ox];
                     }
                 }
         });

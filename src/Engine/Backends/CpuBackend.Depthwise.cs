@@ -125,59 +125,13 @@ public sealed partial class CpuBackend
 
     public void Im2ColDilated(Tensor x, Tensor col, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, int oh, int ow)
     {
-        if (IsF32(x, "im2col_dilated")) Im2ColDilated<float>(x, col, n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow);
-        else Im2ColDilated<double>(x, col, n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow);
-    }
-
-    private static void Im2ColDilated<T>(Tensor xt, Tensor colt, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, int oh, int ow)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var columns = n * oh * ow;
-        ForEachPlane(n * c, (long)kh * kw * oh * ow, plane =>
-        {
-            var (b, ci) = (plane / c, plane % c);
-            var x = xt.Span<T>().Slice(plane * h * w, h * w);
-            var col = colt.Span<T>();
-            for (var i = 0; i < kh; i++)
-                for (var j = 0; j < kw; j++)
-                {
-                    var row = col.Slice(((ci * kh + i) * kw + j) * columns + b * oh * ow, oh * ow);
-                    for (var oy = 0; oy < oh; oy++)
-                        for (var ox = 0; ox < ow; ox++)
-                        {
-                            var (iy, ix) = (oy * sh - ph + i * dh, ox * sw - pw + j * dw);
-                            row[oy * ow + ox] = iy >= 0 && iy < h && ix >= 0 && ix < w ? x[iy * w + ix] : T.Zero;
-                        }
-                }
-        });
+        if (IsF32(x, "im2col_dilated")) Im2Col<float>(x, col, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, dh, dw);
+        else Im2Col<double>(x, col, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, dh, dw);
     }
 
     public void Col2ImDilated(Tensor col, Tensor dx, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, int oh, int ow)
     {
-        if (IsF32(col, "col2im_dilated")) Col2ImDilated<float>(col, dx, n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow);
-        else Col2ImDilated<double>(col, dx, n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow);
-    }
-
-    private static void Col2ImDilated<T>(Tensor colt, Tensor dxt, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, int oh, int ow)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var columns = n * oh * ow;
-        ForEachPlane(n * c, (long)kh * kw * oh * ow, plane =>
-        {
-            var (b, ci) = (plane / c, plane % c);
-            var dx = dxt.Span<T>().Slice(plane * h * w, h * w);
-            var col = colt.Span<T>();
-            for (var i = 0; i < kh; i++)
-                for (var j = 0; j < kw; j++)
-                {
-                    var row = col.Slice(((ci * kh + i) * kw + j) * columns + b * oh * ow, oh * ow);
-                    for (var oy = 0; oy < oh; oy++)
-                        for (var ox = 0; ox < ow; ox++)
-                        {
-                            var (iy, ix) = (oy * sh - ph + i * dh, ox * sw - pw + j * dw);
-                            if (iy >= 0 && iy < h && ix >= 0 && ix < w) dx[iy * w + ix] += row[oy * ow + ox];
-                        }
-                }
-        });
+        if (IsF32(col, "col2im_dilated")) Col2Im<float>(col, dx, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, dh, dw);
+        else Col2Im<double>(col, dx, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, dh, dw);
     }
 }
