@@ -19,15 +19,10 @@ public sealed class Conv2D : Layer
     {
         if (filters <= 0) throw new ArgumentException($"Conv2D: filters must be positive; received {filters}.", nameof(filters));
         kernelSize.RequirePositive("Conv2D", "kernelSize");
-        Strides = strides ?? 1;
-        Strides.RequirePositive("Conv2D", "strides");
+        (Strides, DilationRate) = Size2.ConvStridesAndDilation("Conv2D", strides, dilationRate);
         Filters = filters;
         KernelSize = kernelSize;
         Padding = padding.Validate("Conv2D");
-        DilationRate = dilationRate ?? 1;
-        DilationRate.RequirePositive("Conv2D", "dilationRate");
-        if (DilationRate != new Size2(1, 1) && Strides != new Size2(1, 1))
-            throw new ArgumentException($"Conv2D: `strides > 1` not supported in conjunction with `dilation_rate > 1`. Received: strides={Strides} and dilation_rate={DilationRate}", nameof(dilationRate));
         if (groups <= 0 || filters % groups != 0)
             throw new ArgumentException($"Conv2D: the number of filters must be evenly divisible by the number of groups. Received: groups={groups}, filters={filters}.", nameof(groups));
         Groups = groups;

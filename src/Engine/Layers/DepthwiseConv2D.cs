@@ -18,12 +18,7 @@ public sealed class DepthwiseConv2D : Layer
         Initializer? biasInitializer = null, int[]? inputShape = null, string? name = null) : base(name, inputShape)
     {
         kernelSize.RequirePositive("DepthwiseConv2D", "kernelSize");
-        Strides = strides ?? 1;
-        Strides.RequirePositive("DepthwiseConv2D", "strides");
-        DilationRate = dilationRate ?? 1;
-        DilationRate.RequirePositive("DepthwiseConv2D", "dilationRate");
-        if (DilationRate != new Size2(1, 1) && Strides != new Size2(1, 1))
-            throw new ArgumentException($"DepthwiseConv2D: `strides > 1` not supported in conjunction with `dilation_rate > 1`. Received: strides={Strides} and dilation_rate={DilationRate}", nameof(dilationRate));
+        (Strides, DilationRate) = Size2.ConvStridesAndDilation("DepthwiseConv2D", strides, dilationRate);
         if (depthMultiplier <= 0)
             throw new ArgumentException($"Invalid value for argument `depth_multiplier`. Expected a strictly positive value. Received depth_multiplier={depthMultiplier}.", nameof(depthMultiplier));
         KernelSize = kernelSize;

@@ -17,12 +17,7 @@ public sealed class SeparableConv2D : Layer
     {
         if (filters <= 0) throw new ArgumentException($"SeparableConv2D: filters must be positive; received {filters}.", nameof(filters));
         kernelSize.RequirePositive("SeparableConv2D", "kernelSize");
-        Strides = strides ?? 1;
-        Strides.RequirePositive("SeparableConv2D", "strides");
-        DilationRate = dilationRate ?? 1;
-        DilationRate.RequirePositive("SeparableConv2D", "dilationRate");
-        if (DilationRate != new Size2(1, 1) && Strides != new Size2(1, 1))
-            throw new ArgumentException($"SeparableConv2D: `strides > 1` not supported in conjunction with `dilation_rate > 1`. Received: strides={Strides} and dilation_rate={DilationRate}", nameof(dilationRate));
+        (Strides, DilationRate) = Size2.ConvStridesAndDilation("SeparableConv2D", strides, dilationRate);
         if (depthMultiplier <= 0)
             throw new ArgumentException($"Invalid value for argument `depth_multiplier`. Expected a strictly positive value. Received depth_multiplier={depthMultiplier}.", nameof(depthMultiplier));
         Filters = filters;
