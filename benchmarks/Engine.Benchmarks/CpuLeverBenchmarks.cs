@@ -35,7 +35,7 @@ public class CpuLeverBenchmarks
         _yT = Tensor.Empty(new Shape(F, Columns));
         _biased = Tensor.Empty(new Shape(F, Columns));
         _y = Tensor.Empty(new Shape(N, F, OH, OH));
-        _be.Im2Col(_x, _col, N, C, H, H, 3, 3, 1, 1, 0, 0, OH, OH);
+        _be.Im2Col(_x, _col, Conv2DGeometry.Create(_x.Shape, (3, 3), (1, 1), "valid"));
         _poolX = Tensor.RandomNormal(new Shape(N, PoolC, PoolH, PoolH), rng);
         _poolY = Tensor.Empty(new Shape(N, PoolC, PoolOut, PoolOut));
         _arg = Tensor.Empty(_poolY.Shape, DType.Int32);

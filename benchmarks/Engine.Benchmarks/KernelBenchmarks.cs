@@ -92,7 +92,7 @@ public class KernelBenchmarks
     [Benchmark(OperationsPerInvoke = Reps)]
     public void ConvForward() => Repeat(() =>
     {
-        _backend.Im2Col(_x, _col, Batch, InC, Size, Size, K, K, 1, 1, 0, 0, Out, Out);
+        _backend.Im2Col(_x, _col, Conv2DGeometry.Create(_x.Shape, (K, K), (1, 1), "valid"));
         _backend.Gemm(false, false, OutC, Batch * Out * Out, InC * K * K, 1, _w, _col, 0, _y);
     });
 
@@ -102,7 +102,7 @@ public class KernelBenchmarks
     {
         _backend.Gemm(false, true, OutC, InC * K * K, Batch * Out * Out, 1, _dy, _col, 1, _dw);
         _backend.Gemm(true, false, InC * K * K, Batch * Out * Out, OutC, 1, _w, _dy, 0, _dcol);
-        _backend.Col2Im(_dcol, _dx, Batch, InC, Size, Size, K, K, 1, 1, 0, 0, Out, Out);
+        _backend.Col2Im(_dcol, _dx, Conv2DGeometry.Create(_dx.Shape, (K, K), (1, 1), "valid"));
     });
 
     [Benchmark(OperationsPerInvoke = Reps)]

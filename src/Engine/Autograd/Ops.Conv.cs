@@ -57,16 +57,15 @@ public static partial class Ops
             if (b.Rank != 1 || b.Size != f)
                 throw new ArgumentException($"{op}: bias must have shape ({f},) to match the {f} filters of kernel {w.Shape}; received {b.Shape}.");
         }
-        var g = ConvGeometry(op, x, w.Shape[2], w.Shape[3], strideH, strideW, padding, dilationH, dilationW);
-        var (n, c, k, pixels) = (g.N, g.C, g.C * g.KH * g.KW, g.OH * g.OW);
+        var g = Conv2DGeometry.Create(x.Shape, (w.Shape[2], w.Shape[3]), (strideH, strideW), padding, (dilationH, dilationW), f, groups, op);
+        var (n, k, pixels) = (g.N, g.C * g.KH * g.KW, g.OH * g.OW);
         var (fg, kg) = (f / groups, k / groups); // filters and unfolded rows per group
         var columns = n * pixels;
         var be = x.Backend;
         var fused = groups == 1 && !g.Dilated && CpuBackend.FusesConv(x, k);
 
         var col = Tensor.Empty(new Shape(k, columns), x.DType, x.Device);
-        if (g.Dilated) be.Im2ColDilated(x, col, n, c, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.DH, g.DW, g.OH, g.OW);
-        else be.Im2Col(x, col, n, c, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.OH, g.OW);
+        be.Im2Col(x, col, g);
         var y = Tensor.Empty(new Shape(n, f, g.OH, g.OW), x.DType, x.Device);
         if (fused) CpuBackend.ConvForwardFused(w, col, b, y, f, k, n, pixels, relu);
         else
@@ -115,9 +114,8 @@ public static partial class Ops
             {
                 using var dcol = Tensor.Empty(new Shape(k, columns), dy.DType, dy.Device);
                 GroupedGemm(bk, groups, true, false, kg, columns, fg, w, kg, dyT, columns, 0, dcol, columns); // dcol_g = W_gᵀ · dY'_g
-                if (g.Dilated) bk.Col2ImDilated(dcol, dx, n, c, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.DH, g.DW, g.OH, g.OW);
-                else if (fused) CpuBackend.Col2ImFloat(dcol, dx, n, c, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.OH, g.OW, assign);
-                else bk.Col2Im(dcol, dx, n, c, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.OH, g.OW);
+                if (fused) CpuBackend.Col2ImFloat(dcol, dx, g, assign);
+                else bk.Col2Im(dcol, dx, g);
             }
             if (!fused && b is not null && grad(b) is { } db) bk.BiasAddBackward(dz ?? dy, db, n, f, pixels);
             dz?.Dispose();
@@ -146,6 +144,11 @@ public static partial class Ops
             be.Gemm(transA, transB, m, n, k, 1, ag, bg, beta, cg);
         }
     }
+
+    /// <summary>Rows [first, first + count) of the row-major matrix t (cols columns) as a view, for
+    /// per-group GEMMs.</summary>
+    private static Tensor RowBlock(Tensor t, int first, int count, int cols) =>
+        Tensor.ViewOf(t.Storage, new Shape(count, cols), t.Offset + first * cols);
 
     /// <summary>Everything a windowed NCHW kernel needs: input size, window, strides, leading
     /// padding and output size.</summary>

@@ -31,10 +31,16 @@ public sealed partial class CpuBackend
     /// <summary>Ceiling of a/b for b &gt; 0 and any sign of a (C#'s / truncates toward zero).</summary>
     private static int CeilDiv(int a, int b) => a <= 0 ? -(-a / b) : (a + b - 1) / b;
 
-    public void Im2Col(Tensor x, Tensor col, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow)
+    public void Im2Col(Tensor x, Tensor col, Conv2DGeometry g) => FloatDispatch.Run(x, new Im2ColPlanes(x, col, g));
+
+    /// <summary>float32 without dilation takes the vector loop of CpuBackend.Im2ColFloat.cs.</summary>
+    private readonly record struct Im2ColPlanes(Tensor X, Tensor Col, Conv2DGeometry G) : IFloatKernel
     {
-        if (IsF32(x, "im2col")) Im2ColFloat(x, col, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
-        else Im2Col<double>(x, col, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (typeof(T) == typeof(float) && !G.Dilated) Im2ColFloat(X, Col, G.N, G.C, G.H, G.W, G.KH, G.KW, G.SH, G.SW, G.PH, G.PW, G.OH, G.OW);
+            else Im2Col<T>(X, Col, G.N, G.C, G.H, G.W, G.KH, G.KW, G.SH, G.SW, G.PH, G.PW, G.OH, G.OW, G.DH, G.DW);
+        }
     }
 
     /// <summary>The plain unfolding loop; dh/dw dilate the window (a tap i, j reads row i·dh, column j·dw).</summary>
@@ -68,10 +74,21 @@ public sealed partial class CpuBackend
         });
     }
 
-    public void Col2Im(Tensor col, Tensor dx, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow)
+    public void Col2Im(Tensor col, Tensor dx, Conv2DGeometry g) => FloatDispatch.Run(col, new Col2ImPlanes(col, dx, g, Assign: false));
+
+    /// <summary>Col2Im for Conv2D's fused float32 path: with <paramref name="assign"/> dx's old contents
+    /// are ignored (see <see cref="Col2ImFloat"/>).</summary>
+    internal static void Col2ImFloat(Tensor col, Tensor dx, Conv2DGeometry g, bool assign) =>
+        Col2ImFloat(col, dx, g.N, g.C, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.OH, g.OW, assign);
+
+    /// <summary>float32 without dilation takes the vector loop of CpuBackend.Im2ColFloat.cs.</summary>
+    private readonly record struct Col2ImPlanes(Tensor Col, Tensor Dx, Conv2DGeometry G, bool Assign) : IFloatKernel
     {
-        if (IsF32(col, "col2im")) Col2ImFloat(col, dx, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
-        else Col2Im<double>(col, dx, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (typeof(T) == typeof(float) && !G.Dilated) Col2ImFloat(Col, Dx, G, Assign);
+            else Col2Im<T>(Col, Dx, G.N, G.C, G.H, G.W, G.KH, G.KW, G.SH, G.SW, G.PH, G.PW, G.OH, G.OW, G.DH, G.DW);
+        }
     }
 
     /// <summary>Im2Col run backwards: each col entry that Im2Col copied from x is added back to its place.</summary>

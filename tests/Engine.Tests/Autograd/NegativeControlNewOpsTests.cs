@@ -132,8 +132,10 @@ public class NegativeControlNewOpsTests
         Func<Tensor[], Tensor> make(int gradDilation) => t => Recorded("depthwise_conv2d", t,
             () => Ops.DepthwiseConv2D(t[0], t[1], null, 1, 1, "same", 2, 2), (dy, grad) =>
             {
-                if (grad(t[0]) is { } dx) Cpu.DepthwiseConv2DBackwardInput(dy, t[1], dx, 3, 2, 5, 7, 2, 3, 3, 1, 1, 2, 2, gradDilation, gradDilation, 5, 7);
-                if (grad(t[1]) is { } dw) Cpu.DepthwiseConv2DBackwardFilter(t[0], dy, dw, 3, 2, 5, 7, 2, 3, 3, 1, 1, 2, 2, gradDilation, gradDilation, 5, 7);
+                // The forward's geometry ('same', pad 2, output 5x7) with the wrong dilation.
+                var g = Conv2DGeometry.Create(t[0].Shape, (3, 3), (1, 1), "same", (2, 2), filters: 4, groups: 2) with { DH = gradDilation, DW = gradDilation };
+                if (grad(t[0]) is { } dx) Cpu.DepthwiseConv2DBackwardInput(dy, t[1], dx, g);
+                if (grad(t[1]) is { } dw) Cpu.DepthwiseConv2DBackwardFilter(t[0], dy, dw, g);
             });
         AssertCaught("depthwise_conv2d backward with dilation 1 for 2", make(1), make(2), x, w);
     }
@@ -152,7 +154,8 @@ public class NegativeControlNewOpsTests
             Cpu.Transpose01(dy, dyT, 3, 3, 35);
             using var dcol = Tensor.Empty(new Shape(k, columns), DType.Float64);
             Cpu.Gemm(true, false, k, columns, 3, 1, w, dyT, 0, dcol);
-            Cpu.Col2ImDilated(dcol, dx, 3, 2, 5, 7, 3, 3, 1, 1, 2, 2, gradDilation, gradDilation, 5, 7);
+            var g = Conv2DGeometry.Create(t[0].Shape, (3, 3), (1, 1), "same", (2, 2), filters: 3) with { DH = gradDilation, DW = gradDilation };
+            Cpu.Col2Im(dcol, dx, g);
         });
         AssertCaught("conv2d backward folded with dilation 1 for 2", make(1), make(2), x);
     }

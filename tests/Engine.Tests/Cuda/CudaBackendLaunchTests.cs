@@ -35,6 +35,10 @@ public class CudaBackendLaunchTests
     // Shapes: batch 3, 5 channels, 7x9 images, 3x3 kernels, stride 2, padding 1 → 4x5 outputs.
     private const int N = 3, C = 5, H = 7, W = 9, K = 3, S = 2, P = 1, OH = 4, OW = 5;
 
+    private static readonly Conv2DGeometry Conv = Conv2DGeometry.Create(new Shape(N, C, H, W), (K, K), (S, S), 1);
+
+    private static readonly Conv2DGeometry Depthwise = Conv with { F = 2 * C, Groups = C };
+
     public static TheoryData<string> Kernels() =>
     [
         "relu_forward", "relu_backward", "sigmoid_forward", "sigmoid_backward", "tanh_forward", "tanh_backward",
@@ -54,7 +58,7 @@ public class CudaBackendLaunchTests
         "relu_ext_forward", "relu_ext_backward", "elu_forward", "elu_backward", "hard_sigmoid_forward", "hard_sigmoid_backward",
         "hard_swish_forward", "hard_swish_backward", "pad2d_forward", "pad2d_backward", "upsample_nearest2d_forward",
         "upsample_nearest2d_backward", "transpose_nd", "depthwise_conv2d_forward", "depthwise_conv2d_backward_input",
-        "depthwise_conv2d_backward_filter", "im2col_dilated", "col2im_dilated",
+        "depthwise_conv2d_backward_filter",
         "broadcast_forward", "broadcast_backward", "maximum_forward", "maximum_backward", "minimum_forward", "minimum_backward",
         "concat_forward", "concat_backward",
     ];
@@ -91,8 +95,8 @@ public class CudaBackendLaunchTests
             "log_forward" => g => g.LogForward(F(n), F(n), n),
             "log_backward" => g => g.LogBackward(F(n), F(n), F(n), n),
             "transpose01" => g => g.Transpose01(F(3, 5, 7), F(5, 3, 7), 3, 5, 7),
-            "im2col" => g => g.Im2Col(F(N, C, H, W), F(C * K * K, N * OH * OW), N, C, H, W, K, K, S, S, P, P, OH, OW),
-            "col2im" => g => g.Col2Im(F(C * K * K, N * OH * OW), F(N, C, H, W), N, C, H, W, K, K, S, S, P, P, OH, OW),
+            "im2col" => g => g.Im2Col(F(N, C, H, W), F(C * K * K, N * OH * OW), Conv),
+            "col2im" => g => g.Col2Im(F(C * K * K, N * OH * OW), F(N, C, H, W), Conv),
             "max_pool2d_forward" => g => g.MaxPool2DForward(F(N, C, H, W), F(N, C, OH, OW), I(N * C * OH * OW, 1), N, C, H, W, K, K, S, S, P, P, OH, OW),
             "max_pool2d_backward" => g => g.MaxPool2DBackward(F(N, C, OH, OW), I(N * C * OH * OW, N * C * H * W), F(N, C, H, W), N * C * OH * OW),
             "avg_pool2d_forward" => g => g.AvgPool2DForward(F(N, C, H, W), F(N, C, OH, OW), N, C, H, W, K, K, S, S, P, P, OH, OW),
@@ -144,11 +148,9 @@ public class CudaBackendLaunchTests
             "upsample_nearest2d_forward" => g => g.UpsampleNearest2DForward(F(N, C, H, W), F(N, C, 2 * H, 3 * W), N * C, H, W, 2, 3),
             "upsample_nearest2d_backward" => g => g.UpsampleNearest2DBackward(F(N, C, 2 * H, 3 * W), F(N, C, H, W), N * C, H, W, 2, 3),
             "transpose_nd" => g => g.TransposeNd(F(N, C, H, W), F(N, H, W, C), N * C * H * W, N, H, W, C, 1, 1, 1, 1, C * H * W, W, 1, H * W, 0, 0, 0, 0),
-            "depthwise_conv2d_forward" => g => g.DepthwiseConv2DForward(F(N, C, H, W), F(2 * C, 1, K, K), F(N, 2 * C, OH, OW), N, C, H, W, 2, K, K, S, S, P, P, 1, 1, OH, OW),
-            "depthwise_conv2d_backward_input" => g => g.DepthwiseConv2DBackwardInput(F(N, 2 * C, OH, OW), F(2 * C, 1, K, K), F(N, C, H, W), N, C, H, W, 2, K, K, S, S, P, P, 1, 1, OH, OW),
-            "depthwise_conv2d_backward_filter" => g => g.DepthwiseConv2DBackwardFilter(F(N, C, H, W), F(N, 2 * C, OH, OW), F(2 * C, 1, K, K), N, C, H, W, 2, K, K, S, S, P, P, 1, 1, OH, OW),
-            "im2col_dilated" => g => g.Im2ColDilated(F(N, C, H, W), F(C * K * K, N * 3 * 4), N, C, H, W, K, K, S, S, P, P, 2, 2, 3, 4),
-            "col2im_dilated" => g => g.Col2ImDilated(F(C * K * K, N * 3 * 4), F(N, C, H, W), N, C, H, W, K, K, S, S, P, P, 2, 2, 3, 4),
+            "depthwise_conv2d_forward" => g => g.DepthwiseConv2DForward(F(N, C, H, W), F(2 * C, 1, K, K), F(N, 2 * C, OH, OW), Depthwise),
+            "depthwise_conv2d_backward_input" => g => g.DepthwiseConv2DBackwardInput(F(N, 2 * C, OH, OW), F(2 * C, 1, K, K), F(N, C, H, W), Depthwise),
+            "depthwise_conv2d_backward_filter" => g => g.DepthwiseConv2DBackwardFilter(F(N, C, H, W), F(N, 2 * C, OH, OW), F(2 * C, 1, K, K), Depthwise),
             "broadcast_forward" => g => g.BroadcastForward(F(C, W), F(N, C, H, W), 1, 1, N, C, H, W, 1, 1, 0, W, 0, 1),
             "broadcast_backward" => g => g.BroadcastBackward(F(N, C, H, W), F(C, W), 1, 1, N, C, H, W, 1, 1, 0, W, 0, 1),
             "maximum_forward" => g => g.MaximumForward(F(N), F(N), F(N), N),

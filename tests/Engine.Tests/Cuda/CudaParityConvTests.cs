@@ -29,13 +29,14 @@ public class CudaParityConvTests : CudaParityTestBase
         var (oh, ow) = Out(kh, kw, sh, sw, ph, pw);
         var x = P.Normal(N, C, H, W);
         var col = P.Normal(C * kh * kw, N * oh * ow);
-        Cpu.Im2Col(x.Cpu, col.Cpu, N, C, H, W, kh, kw, sh, sw, ph, pw, oh, ow);
-        P.Gpu.Im2Col(x.Gpu, col.Gpu, N, C, H, W, kh, kw, sh, sw, ph, pw, oh, ow);
+        var g = new Conv2DGeometry { N = N, C = C, F = C, Groups = 1, H = H, W = W, KH = kh, KW = kw, SH = sh, SW = sw, PH = ph, PW = pw, DH = 1, DW = 1, OH = oh, OW = ow };
+        Cpu.Im2Col(x.Cpu, col.Cpu, g);
+        P.Gpu.Im2Col(x.Gpu, col.Gpu, g);
         Close("im2col", col.Cpu, col.Gpu, 0, 0);
         var dcol = P.Normal(C * kh * kw, N * oh * ow);
         var dx = P.Normal(N, C, H, W);
-        Cpu.Col2Im(dcol.Cpu, dx.Cpu, N, C, H, W, kh, kw, sh, sw, ph, pw, oh, ow);
-        P.Gpu.Col2Im(dcol.Gpu, dx.Gpu, N, C, H, W, kh, kw, sh, sw, ph, pw, oh, ow);
+        Cpu.Col2Im(dcol.Cpu, dx.Cpu, g);
+        P.Gpu.Col2Im(dcol.Gpu, dx.Gpu, g);
         Close("col2im", dx.Cpu, dx.Gpu);
     }
 
