@@ -40,7 +40,7 @@ public class CpuLeverBenchmarks
         _poolY = Tensor.Empty(new Shape(N, PoolC, PoolOut, PoolOut));
         _arg = Tensor.Empty(_poolY.Shape, DType.Int32);
         _poolDx = Tensor.Zeros(_poolX.Shape);
-        _be.MaxPool2DForward(_poolX, _poolY, _arg, N, PoolC, PoolH, PoolH, 2, 2, 2, 2, 0, 0, PoolOut, PoolOut);
+        _be.MaxPool2DForward(_poolX, _poolY, _arg, new Pool2DGeometry { N = N, C = PoolC, H = PoolH, W = PoolH, KH = 2, KW = 2, SH = 2, SW = 2, PH = 0, PW = 0, OH = PoolOut, OW = PoolOut });
         _p = Tensor.RandomNormal(new Shape(AdamParams), rng);
         _g = Tensor.RandomNormal(new Shape(AdamParams), rng);
         _m = Tensor.Zeros(new Shape(AdamParams));
@@ -88,7 +88,7 @@ public class CpuLeverBenchmarks
         CpuBackend.MaxPool<float>(_poolX, _poolY, _arg, N, PoolC, PoolH, PoolH, 2, 2, 2, 2, 0, 0, PoolOut, PoolOut);
 
     [Benchmark]
-    public void MaxPool2x2() => _be.MaxPool2DForward(_poolX, _poolY, _arg, N, PoolC, PoolH, PoolH, 2, 2, 2, 2, 0, 0, PoolOut, PoolOut);
+    public void MaxPool2x2() => _be.MaxPool2DForward(_poolX, _poolY, _arg, new Pool2DGeometry { N = N, C = PoolC, H = PoolH, W = PoolH, KH = 2, KW = 2, SH = 2, SW = 2, PH = 0, PW = 0, OH = PoolOut, OW = PoolOut });
 
     [Benchmark]
     public void MaxPoolGradScatter() => CpuBackend.MaxPoolGrad<float>(_poolY, _arg, _poolDx, _poolY.Size);

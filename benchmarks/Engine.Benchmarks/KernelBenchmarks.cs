@@ -58,7 +58,7 @@ public class KernelBenchmarks
         _argmax = Tensor.Zeros(new Shape(Batch, PoolC, PoolOut, PoolOut), DType.Int32, device);
         _poolDy = Normal(Batch, PoolC, PoolOut, PoolOut);
         _poolDx = Zeros(Batch, PoolC, PoolIn, PoolIn);
-        _backend.MaxPool2DForward(_poolX, _poolY, _argmax, Batch, PoolC, PoolIn, PoolIn, 2, 2, 2, 2, 0, 0, PoolOut, PoolOut);
+        _backend.MaxPool2DForward(_poolX, _poolY, _argmax, new Pool2DGeometry { N = Batch, C = PoolC, H = PoolIn, W = PoolIn, KH = 2, KW = 2, SH = 2, SW = 2, PH = 0, PW = 0, OH = PoolOut, OW = PoolOut });
 
         _logits = Normal(Rows, Classes);
         _labels = Tensor.FromArray(Enumerable.Range(0, Rows).Select(i => i * 7 % Classes).ToArray()).To(device);
@@ -107,7 +107,7 @@ public class KernelBenchmarks
 
     [Benchmark(OperationsPerInvoke = Reps)]
     public void MaxPoolForward() => Repeat(() =>
-        _backend.MaxPool2DForward(_poolX, _poolY, _argmax, Batch, PoolC, PoolIn, PoolIn, 2, 2, 2, 2, 0, 0, PoolOut, PoolOut));
+        _backend.MaxPool2DForward(_poolX, _poolY, _argmax, new Pool2DGeometry { N = Batch, C = PoolC, H = PoolIn, W = PoolIn, KH = 2, KW = 2, SH = 2, SW = 2, PH = 0, PW = 0, OH = PoolOut, OW = PoolOut }));
 
     [Benchmark(OperationsPerInvoke = Reps)]
     public void MaxPoolBackward() => Repeat(() => _backend.MaxPool2DBackward(_poolDy, _argmax, _poolDx, Batch * PoolC * PoolOut * PoolOut));

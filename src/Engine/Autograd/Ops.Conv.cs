@@ -149,34 +149,4 @@ public static partial class Ops
     /// per-group GEMMs.</summary>
     private static Tensor RowBlock(Tensor t, int first, int count, int cols) =>
         Tensor.ViewOf(t.Storage, new Shape(count, cols), t.Offset + first * cols);
-
-    /// <summary>Everything a windowed NCHW kernel needs: input size, window, strides, leading
-    /// padding and output size.</summary>
-    private readonly record struct Window2D(int N, int C, int H, int W, int KH, int KW, int SH, int SW, int PH, int PW, int OH, int OW);
-
-    /// <summary>Output size and leading padding for conv and pooling, Keras/TensorFlow rules
-    /// (see <see cref="Padding"/>). <paramref name="window"/> names the window in errors.</summary>
-    private static Window2D WindowGeometry(string op, string window, Tensor x, int kh, int kw, int sh, int sw, Padding padding)
-    {
-        var (h, w) = (x.Shape[2], x.Shape[3]);
-        if (kh < 1 || kw < 1)
-            throw new ArgumentException($"{op}: {window} size must be positive; received ({kh}, {kw}).");
-        if (sh < 1 || sw < 1)
-            throw new ArgumentException($"{op}: strides must be positive; received ({sh}, {sw}).");
-        if (!Enum.IsDefined(padding))
-            throw new ArgumentException($"{op}: padding must be Padding.Valid or Padding.Same; received {(int)padding}.");
-        if (padding == Padding.Valid && (kh > h || kw > w))
-            throw new ArgumentException($"{op}: the {window} size ({kh}, {kw}) is larger than the input's spatial size ({h}, {w}) (input shape {x.Shape}) with padding 'valid'; use padding 'same' or a smaller {window}.");
-        var (oh, ph) = OutputAndPad(h, kh, sh, padding);
-        var (ow, pw) = OutputAndPad(w, kw, sw, padding);
-        return new Window2D(x.Shape[0], x.Shape[1], h, w, kh, kw, sh, sw, ph, pw, oh, ow);
-    }
-
-    private static (int Out, int PadBefore) OutputAndPad(int size, int kernel, int stride, Padding padding)
-    {
-        if (padding == Padding.Valid) return ((size - kernel) / stride + 1, 0);
-        var output = (size + stride - 1) / stride;
-        var total = Math.Max((output - 1) * stride + kernel - size, 0);
-        return (output, total / 2); // the odd pixel of padding goes after (bottom/right)
-    }
 }

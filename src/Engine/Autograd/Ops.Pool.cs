@@ -17,7 +17,7 @@ public static partial class Ops
         var g = PoolGeometry(op, x, poolH, poolW, strideH, strideW, padding);
         var y = Tensor.Empty(new Shape(g.N, g.C, g.OH, g.OW), x.DType, x.Device);
         var argmax = Tensor.Empty(y.Shape, DType.Int32, x.Device);
-        x.Backend.MaxPool2DForward(x, y, argmax, g.N, g.C, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.OH, g.OW);
+        x.Backend.MaxPool2DForward(x, y, argmax, g);
         if (!Tape.WillRecord(x))
         {
             argmax.Dispose();
@@ -47,11 +47,11 @@ public static partial class Ops
         const string op = "average_pooling2d";
         var g = PoolGeometry(op, x, poolH, poolW, strideH, strideW, padding);
         var y = Tensor.Empty(new Shape(g.N, g.C, g.OH, g.OW), x.DType, x.Device);
-        x.Backend.AvgPool2DForward(x, y, g.N, g.C, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.OH, g.OW);
+        x.Backend.AvgPool2DForward(x, y, g);
         Tape.Record(op, y, [x], (dy, grad) =>
         {
             if (grad(x) is { } dx)
-                dy.Backend.AvgPool2DBackward(dy, dx, g.N, g.C, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.OH, g.OW);
+                dy.Backend.AvgPool2DBackward(dy, dx, g);
         });
         return y;
     }
@@ -77,11 +77,9 @@ public static partial class Ops
         return y;
     }
 
-    private static Window2D PoolGeometry(string op, Tensor x, int poolH, int poolW, int strideH, int strideW, Padding padding)
+    private static Pool2DGeometry PoolGeometry(string op, Tensor x, int poolH, int poolW, int strideH, int strideW, Padding padding)
     {
         RequireFloat(op, x);
-        if (x.Rank != 4)
-            throw new ArgumentException($"{op} expects a rank-4 input (N, C, H, W); received shape {x.Shape}.");
-        return WindowGeometry(op, "pool", x, poolH, poolW, strideH, strideW, padding);
+        return Pool2DGeometry.Create(x.Shape, (poolH, poolW), (strideH, strideW), padding, op);
     }
 }

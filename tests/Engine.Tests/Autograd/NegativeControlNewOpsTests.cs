@@ -169,7 +169,7 @@ public class NegativeControlNewOpsTests
             if (grad(t[0]) is not { } dx) return;
             using var y = Tensor.Empty(new Shape(3, 2, 1, 1), DType.Float64);
             using var argmax = Tensor.Empty(new Shape(6), DType.Int32);
-            Cpu.MaxPool2DForward(t[0].Detach(), y, argmax, 3, 2, 5, 7, 5, 7, 1, 1, 0, 0, 1, 1);
+            Cpu.MaxPool2DForward(t[0].Detach(), y, argmax, new Pool2DGeometry { N = 3, C = 2, H = 5, W = 7, KH = 5, KW = 7, SH = 1, SW = 1, PH = 0, PW = 0, OH = 1, OW = 1 });
             if (!right)
             {
                 var a = argmax.Span<int>();

@@ -128,7 +128,7 @@ public class ForwardValueTests
         var x = Img(Image4, 4, 4);
         var y2 = Tensor.Empty(new Shape(1, 1, 2, 2), DType.Float64);
         var argmax = Tensor.Empty(new Shape(1, 1, 2, 2), DType.Int32);
-        Cpu.MaxPool2DForward(x, y2, argmax, 1, 1, 4, 4, 2, 2, 2, 2, 0, 0, 2, 2);
+        Cpu.MaxPool2DForward(x, y2, argmax, new Pool2DGeometry { N = 1, C = 1, H = 4, W = 4, KH = 2, KW = 2, SH = 2, SW = 2, PH = 0, PW = 0, OH = 2, OW = 2 });
         Assert.Equal([1, 6, 8, 15], argmax.ToArray<int>());
     }
 
@@ -140,7 +140,7 @@ public class ForwardValueTests
         var x = Tensor.FromArray(values, new Shape(2, 2, 4, 4));
         var y = Tensor.Empty(new Shape(2, 2, 2, 2), DType.Float64);
         var argmax = Tensor.Empty(y.Shape, DType.Int32);
-        Cpu.MaxPool2DForward(x, y, argmax, 2, 2, 4, 4, 2, 2, 2, 2, 0, 0, 2, 2);
+        Cpu.MaxPool2DForward(x, y, argmax, new Pool2DGeometry { N = 2, C = 2, H = 4, W = 4, KH = 2, KW = 2, SH = 2, SW = 2, PH = 0, PW = 0, OH = 2, OW = 2 });
         int[] within = [1, 6, 8, 15];
         Assert.Equal(Enumerable.Range(0, 4).SelectMany(p => within.Select(i => 16 * p + i)).ToArray(), argmax.ToArray<int>());
         Assert.Equal(Enumerable.Range(0, 4).SelectMany(p => new double[] { 2, 3, 2, 3 }.Select(v => v + 10 * p)).ToArray(), y.ToDoubleArray());

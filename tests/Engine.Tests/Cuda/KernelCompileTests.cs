@@ -122,7 +122,7 @@ public class KernelCompileTests
         Assert.True(problems.Count == 0, string.Join("\n", problems));
     }
 
-    private static bool IsGeometry(Type t) => t == typeof(Conv2DGeometry);
+    private static bool IsGeometry(Type t) => t == typeof(Conv2DGeometry) || t == typeof(Pool2DGeometry);
 
     [Theory]
     [InlineData("ReluForward", "relu_forward")]
