@@ -2,8 +2,8 @@
 // pad2d_forward:  y[p, oy, ox] = x[p, oy - top, ox - left] where that lies inside x, else 0
 //                 (overwrites y). top/left may be negative: then it crops (Cropping2D).
 // pad2d_backward: dx[p, iy, ix] += dy[p, iy + top, ix + left] where that lies inside dy (a gather).
-// upsample_nearest2d_forward:  y[p, oy, ox] = x[p, oy / sh, ox / sw], y is [planes, h·sh, w·sw]
-// upsample_nearest2d_backward: dx[p, iy, ix] += Σ_{a<sh, b<sw} dy[p, iy·sh + a, ix·sw + b]
+// up_sampling2d_forward:  y[p, oy, ox] = x[p, oy / sh, ox / sw], y is [planes, h·sh, w·sw]
+// up_sampling2d_backward: dx[p, iy, ix] += Σ_{a<sh, b<sw} dy[p, iy·sh + a, ix·sw + b]
 // transpose_nd: y = x with its axes permuted (rank ≤ 8, any 4-byte element). For each output axis
 //               a the host passes d_a = y.shape[a] and s_a = the row-major stride in x of the input
 //               axis that becomes axis a; unused trailing axes have d = 1, s = 0.
@@ -33,7 +33,7 @@ extern "C" __global__ void pad2d_backward(const float* dy, float* dx, int planes
     }
 }
 
-extern "C" __global__ void upsample_nearest2d_forward(const float* x, float* y, int planes, int h, int w, int sh, int sw)
+extern "C" __global__ void up_sampling2d_forward(const float* x, float* y, int planes, int h, int w, int sh, int sw)
 {
     const int oh = h * sh, ow = w * sw;
     const long long total = (long long)planes * oh * ow;
@@ -45,7 +45,7 @@ extern "C" __global__ void upsample_nearest2d_forward(const float* x, float* y, 
     }
 }
 
-extern "C" __global__ void upsample_nearest2d_backward(const float* dy, float* dx, int planes, int h, int w, int sh, int sw)
+extern "C" __global__ void up_sampling2d_backward(const float* dy, float* dx, int planes, int h, int w, int sh, int sw)
 {
     const int oh = h * sh, ow = w * sw;
     const long long total = (long long)planes * h * w;

@@ -37,7 +37,7 @@ public class NegativeControlNewOpsTests
         var x = TestData.Param(_rng, 3, 2, 5, 7);
         Func<Tensor[], Tensor> make(int gradLeft) => t => Recorded("zero_pad2d", t, () => Ops.ZeroPad2D(t[0], 1, 0, 2, 1), (dy, grad) =>
         {
-            if (grad(t[0]) is { } dx) Cpu.Pad2DBackward(dy, dx, 6, 5, 7, 1, gradLeft, 6, 10);
+            if (grad(t[0]) is { } dx) Cpu.Pad2DBackward(dy, dx, new Pad2DGeometry { Planes = 6, H = 5, W = 7, Top = 1, Left = gradLeft, OH = 6, OW = 10 });
         });
         AssertCaught("zero_pad2d with left offset 1 instead of 2", make(1), make(2), x);
     }
@@ -49,7 +49,7 @@ public class NegativeControlNewOpsTests
         var x = TestData.Param(_rng, 3, 2, 5, 7);
         Func<Tensor[], Tensor> make(int gradSh, int gradSw) => t => Recorded("up_sampling2d", t, () => Ops.UpSampling2D(t[0], 2, 3), (dy, grad) =>
         {
-            if (grad(t[0]) is { } dx) Cpu.UpsampleNearest2DBackward(dy, dx, 6, 5, 7, gradSh, gradSw);
+            if (grad(t[0]) is { } dx) Cpu.UpSampling2DBackward(dy, dx, new UpSampling2DGeometry { Planes = 6, H = 5, W = 7, SH = gradSh, SW = gradSw });
         });
         AssertCaught("up_sampling2d backward with size (3, 2) for (2, 3)", make(3, 2), make(2, 3), x);
     }

@@ -22,30 +22,30 @@ public class CudaParityNewOpsTests : CudaParityTestBase
         var planes = N * C;
         var x = P.Normal(N, C, H, W);
         var y = P.Normal(N, C, oh, ow);
-        Cpu.Pad2DForward(x.Cpu, y.Cpu, planes, H, W, top, left, oh, ow);
-        P.Gpu.Pad2DForward(x.Gpu, y.Gpu, planes, H, W, top, left, oh, ow);
+        Cpu.Pad2DForward(x.Cpu, y.Cpu, new Pad2DGeometry { Planes = planes, H = H, W = W, Top = top, Left = left, OH = oh, OW = ow });
+        P.Gpu.Pad2DForward(x.Gpu, y.Gpu, new Pad2DGeometry { Planes = planes, H = H, W = W, Top = top, Left = left, OH = oh, OW = ow });
         Close("pad2d_forward", y.Cpu, y.Gpu, 0, 0);
         var (dy, dx) = (P.Normal(N, C, oh, ow), P.Normal(N, C, H, W));
-        Cpu.Pad2DBackward(dy.Cpu, dx.Cpu, planes, H, W, top, left, oh, ow);
-        P.Gpu.Pad2DBackward(dy.Gpu, dx.Gpu, planes, H, W, top, left, oh, ow);
+        Cpu.Pad2DBackward(dy.Cpu, dx.Cpu, new Pad2DGeometry { Planes = planes, H = H, W = W, Top = top, Left = left, OH = oh, OW = ow });
+        P.Gpu.Pad2DBackward(dy.Gpu, dx.Gpu, new Pad2DGeometry { Planes = planes, H = H, W = W, Top = top, Left = left, OH = oh, OW = ow });
         Close("pad2d_backward", dx.Cpu, dx.Gpu);
     }
 
     [Theory]
     [InlineData(2, 2)]
     [InlineData(1, 3)]
-    public void UpsampleNearest2D(int sh, int sw)
+    public void UpSampling2D(int sh, int sw)
     {
         var planes = N * C;
         var x = P.Normal(N, C, H, W);
         var y = P.Normal(N, C, H * sh, W * sw);
-        Cpu.UpsampleNearest2DForward(x.Cpu, y.Cpu, planes, H, W, sh, sw);
-        P.Gpu.UpsampleNearest2DForward(x.Gpu, y.Gpu, planes, H, W, sh, sw);
-        Close("upsample_nearest2d_forward", y.Cpu, y.Gpu, 0, 0);
+        Cpu.UpSampling2DForward(x.Cpu, y.Cpu, new UpSampling2DGeometry { Planes = planes, H = H, W = W, SH = sh, SW = sw });
+        P.Gpu.UpSampling2DForward(x.Gpu, y.Gpu, new UpSampling2DGeometry { Planes = planes, H = H, W = W, SH = sh, SW = sw });
+        Close("up_sampling2d_forward", y.Cpu, y.Gpu, 0, 0);
         var (dy, dx) = (P.Normal(N, C, H * sh, W * sw), P.Normal(N, C, H, W));
-        Cpu.UpsampleNearest2DBackward(dy.Cpu, dx.Cpu, planes, H, W, sh, sw);
-        P.Gpu.UpsampleNearest2DBackward(dy.Gpu, dx.Gpu, planes, H, W, sh, sw);
-        Close("upsample_nearest2d_backward", dx.Cpu, dx.Gpu);
+        Cpu.UpSampling2DBackward(dy.Cpu, dx.Cpu, new UpSampling2DGeometry { Planes = planes, H = H, W = W, SH = sh, SW = sw });
+        P.Gpu.UpSampling2DBackward(dy.Gpu, dx.Gpu, new UpSampling2DGeometry { Planes = planes, H = H, W = W, SH = sh, SW = sw });
+        Close("up_sampling2d_backward", dx.Cpu, dx.Gpu);
     }
 
     [Theory]

@@ -122,7 +122,8 @@ public class KernelCompileTests
         Assert.True(problems.Count == 0, string.Join("\n", problems));
     }
 
-    private static bool IsGeometry(Type t) => t == typeof(Conv2DGeometry) || t == typeof(Pool2DGeometry);
+    private static bool IsGeometry(Type t) =>
+        t == typeof(Conv2DGeometry) || t == typeof(Pool2DGeometry) || t == typeof(Pad2DGeometry) || t == typeof(UpSampling2DGeometry);
 
     [Theory]
     [InlineData("ReluForward", "relu_forward")]
