@@ -9,9 +9,18 @@ public sealed partial class CpuBackend
     public void Gemm(bool transA, bool transB, int m, int n, int k, double alpha, Tensor a, Tensor b, double beta, Tensor c)
     {
         CheckGemmOperands(m, n, k, a, b, c);
-        // float32 takes the blocked SIMD kernel; float64 (gradient checks) keeps the plain loop.
-        if (IsF32(c, "gemm")) CpuGemm.Sgemm(transA, transB, m, n, k, (float)alpha, a.Span<float>(), b.Span<float>(), (float)beta, c.Span<float>());
-        else GemmReference<double>(transA, transB, m, n, k, alpha, a.Span<double>(), b.Span<double>(), beta, c.Span<double>());
+        FloatDispatch.Run(c, new GemmCall(transA, transB, m, n, k, alpha, a, b, beta, c));
+    }
+
+    /// <summary>float32 takes the blocked SIMD kernel; float64 (gradient checks) keeps the plain loop.</summary>
+    private readonly record struct GemmCall(bool TransA, bool TransB, int M, int N, int K, double Alpha, Tensor A, Tensor B, double Beta, Tensor C) : IFloatKernel
+    {
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (typeof(T) == typeof(float))
+                CpuGemm.Sgemm(TransA, TransB, M, N, K, (float)Alpha, A.Span<float>(), B.Span<float>(), (float)Beta, C.Span<float>());
+            else GemmReference<T>(TransA, TransB, M, N, K, Alpha, A.Span<T>(), B.Span<T>(), Beta, C.Span<T>());
+        }
     }
 
     private static void CheckGemmOperands(int m, int n, int k, Tensor a, Tensor b, Tensor c)
