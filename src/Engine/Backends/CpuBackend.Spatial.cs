@@ -103,7 +103,7 @@ public sealed partial class CpuBackend
         int s0, int s1, int s2, int s3, int s4, int s5, int s6, int s7)
     {
         int[] d = [d0, d1, d2, d3, d4, d5, d6, d7], s = [s0, s1, s2, s3, s4, s5, s6, s7];
-        CheckSameType(x, y, "transpose_nd");
+        CheckSameType(x, y, KernelNames.Of());
         switch (x.DType)
         {
             case DType.Float32: TransposeNd<float>(x, y, total, d, s); break;

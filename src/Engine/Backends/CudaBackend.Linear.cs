@@ -23,7 +23,7 @@ public sealed partial class CudaBackend
 
     public void Transpose01(Tensor x, Tensor y, int a, int b, int c)
     {
-        const string k = "transpose01";
+        var k = KernelNames.Of();
         if (x.DType != y.DType)
             throw new ArgumentException($"{k}: operands have dtypes {x.DType.Name()} and {y.DType.Name()}; they must match.");
         var size = (long)a * b * c;

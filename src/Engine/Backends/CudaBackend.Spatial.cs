@@ -31,7 +31,7 @@ public sealed partial class CudaBackend
     public void TransposeNd(Tensor x, Tensor y, int total, int d0, int d1, int d2, int d3, int d4, int d5, int d6, int d7,
         int s0, int s1, int s2, int s3, int s4, int s5, int s6, int s7)
     {
-        const string k = "transpose_nd";
+        var k = KernelNames.Of();
         if (x.DType != y.DType)
             throw new ArgumentException($"{k}: operands have dtypes {x.DType.Name()} and {y.DType.Name()}; they must match.");
         Launch(k, Grid1D(total), KernelArg32(x, total, k), KernelArg32(y, total, k), total,
