@@ -4,6 +4,22 @@ namespace Engine.Autograd;
 
 public static partial class Ops
 {
+    /// <summary>Transpose of a matrix.</summary>
+    public static Tensor Transpose(Tensor x)
+    {
+        RequireRank("transpose", x, 2, "(rows, cols)");
+        var (r, c) = (x.Shape[0], x.Shape[1]);
+        var y = Tensor.Empty(new Shape(c, r), x.DType, x.Device);
+        x.Backend.Transpose01(x, y, r, c, 1);
+        Tape.Record("transpose", y, [x], (dy, grad) =>
+        {
+            if (grad(x) is not { } dx) return;
+            using var t = Tensor.EmptyLike(dx);
+            dy.Backend.Transpose01(dy, t, c, r, 1);
+            dy.Backend.Axpy(1, t, dx, t.Size);
+        });
+        return y;
+    }
     /// <summary>The most axes <see cref="Transpose(Tensor, int[])"/> handles (the kernel's fixed arity).</summary>
     public const int MaxTransposeRank = 8;
 
