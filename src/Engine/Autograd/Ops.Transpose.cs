@@ -1,3 +1,4 @@
+using Engine.Backends;
 using Engine.Tensors;
 
 namespace Engine.Autograd;
@@ -59,6 +60,6 @@ public static partial class Ops
             stride *= x.Shape[a];
         }
         for (var a = 0; a < perm.Length; a++) (d[a], s[a]) = (x.Shape[perm[a]], inStrides[perm[a]]);
-        x.Backend.TransposeNd(x, y, x.Size, d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]);
+        x.Backend.TransposeNd(x, y, new StridedWalk(d, s));
     }
 }

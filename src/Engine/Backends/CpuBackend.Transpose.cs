@@ -21,10 +21,10 @@ public sealed partial class CpuBackend
             for (var j = 0; j < b; j++)
                 x.Slice((i * b + j) * c, c).CopyTo(y.Slice((j * a + i) * c, c));
     }
-    public void TransposeNd(Tensor x, Tensor y, int total, int d0, int d1, int d2, int d3, int d4, int d5, int d6, int d7,
-        int s0, int s1, int s2, int s3, int s4, int s5, int s6, int s7)
+    public void TransposeNd(Tensor x, Tensor y, StridedWalk walk)
     {
-        int[] d = [d0, d1, d2, d3, d4, d5, d6, d7], s = [s0, s1, s2, s3, s4, s5, s6, s7];
+        var (d, s) = (walk.Require(8, KernelNames.Of()).Dims, walk.Strides);
+        var total = checked((int)walk.Size);
         CheckSameType(x, y, KernelNames.Of());
         switch (x.DType)
         {

@@ -13,14 +13,15 @@ public sealed partial class CudaBackend
         Launch(k, Grid1D(size), KernelArg32(x, size, k), KernelArg32(y, size, k), a, b, c);
     }
 
-    public void TransposeNd(Tensor x, Tensor y, int total, int d0, int d1, int d2, int d3, int d4, int d5, int d6, int d7,
-        int s0, int s1, int s2, int s3, int s4, int s5, int s6, int s7)
+    public void TransposeNd(Tensor x, Tensor y, StridedWalk walk)
     {
         var k = KernelNames.Of();
         if (x.DType != y.DType)
             throw new ArgumentException($"{k}: operands have dtypes {x.DType.Name()} and {y.DType.Name()}; they must match.");
+        var (d, s) = (walk.Require(8, k).Dims, walk.Strides);
+        var total = checked((int)walk.Size);
         Launch(k, Grid1D(total), KernelArg32(x, total, k), KernelArg32(y, total, k), total,
-            d0, d1, d2, d3, d4, d5, d6, d7, s0, s1, s2, s3, s4, s5, s6, s7);
+            d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]);
     }
 
     /// <summary>A float32 or int32 tensor as a raw 32-bit word pointer.</summary>

@@ -60,8 +60,8 @@ public class CudaParityNewOpsTests : CudaParityTestBase
         var strides = new int[shape.Length];
         for (int a = shape.Length - 1, stride = 1; a >= 0; stride *= shape[a], a--) strides[a] = stride;
         for (var a = 0; a < perm.Length; a++) (d[a], s[a]) = (shape[perm[a]], strides[perm[a]]);
-        Cpu.TransposeNd(x.Cpu, y.Cpu, x.Cpu.Size, d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]);
-        P.Gpu.TransposeNd(x.Gpu, y.Gpu, x.Cpu.Size, d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]);
+        Cpu.TransposeNd(x.Cpu, y.Cpu, new StridedWalk(d, s));
+        P.Gpu.TransposeNd(x.Gpu, y.Gpu, new StridedWalk(d, s));
         Close("transpose_nd", y.Cpu, y.Gpu, 0, 0);
     }
 
