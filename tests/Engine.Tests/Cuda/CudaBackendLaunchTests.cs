@@ -39,6 +39,8 @@ public class CudaBackendLaunchTests
 
     private static readonly Conv2DGeometry Depthwise = Conv with { F = 2 * C, Groups = C };
 
+    private static readonly Pool2DGeometry Pool = new() { N = N, C = C, H = H, W = W, KH = K, KW = K, SH = S, SW = S, PH = P, PW = P, OH = OH, OW = OW };
+
     public static TheoryData<string> Kernels() =>
     [
         "relu_forward", "relu_backward", "sigmoid_forward", "sigmoid_backward", "tanh_forward", "tanh_backward",
@@ -97,10 +99,10 @@ public class CudaBackendLaunchTests
             "transpose01" => g => g.Transpose01(F(3, 5, 7), F(5, 3, 7), 3, 5, 7),
             "im2col" => g => g.Im2Col(F(N, C, H, W), F(C * K * K, N * OH * OW), Conv),
             "col2im" => g => g.Col2Im(F(C * K * K, N * OH * OW), F(N, C, H, W), Conv),
-            "max_pool2d_forward" => g => g.MaxPool2DForward(F(N, C, H, W), F(N, C, OH, OW), I(N * C * OH * OW, 1), new Pool2DGeometry { N = N, C = C, H = H, W = W, KH = K, KW = K, SH = S, SW = S, PH = P, PW = P, OH = OH, OW = OW }),
+            "max_pool2d_forward" => g => g.MaxPool2DForward(F(N, C, H, W), F(N, C, OH, OW), I(N * C * OH * OW, 1), Pool),
             "max_pool2d_backward" => g => g.MaxPool2DBackward(F(N, C, OH, OW), I(N * C * OH * OW, N * C * H * W), F(N, C, H, W), N * C * OH * OW),
-            "avg_pool2d_forward" => g => g.AvgPool2DForward(F(N, C, H, W), F(N, C, OH, OW), new Pool2DGeometry { N = N, C = C, H = H, W = W, KH = K, KW = K, SH = S, SW = S, PH = P, PW = P, OH = OH, OW = OW }),
-            "avg_pool2d_backward" => g => g.AvgPool2DBackward(F(N, C, OH, OW), F(N, C, H, W), new Pool2DGeometry { N = N, C = C, H = H, W = W, KH = K, KW = K, SH = S, SW = S, PH = P, PW = P, OH = OH, OW = OW }),
+            "avg_pool2d_forward" => g => g.AvgPool2DForward(F(N, C, H, W), F(N, C, OH, OW), Pool),
+            "avg_pool2d_backward" => g => g.AvgPool2DBackward(F(N, C, OH, OW), F(N, C, H, W), Pool),
             "softmax_cross_entropy_forward" => g => g.SoftmaxCrossEntropyForward(F(r, c), F(r, c), F(r, c), F(r), r, c),
             "softmax_cross_entropy_backward" => g => g.SoftmaxCrossEntropyBackward(F(r, c), F(r, c), F(r), F(r, c), r, c),
             "sparse_softmax_cross_entropy_forward" => g => g.SparseSoftmaxCrossEntropyForward(F(r, c), I(r, c), F(r, c), F(r), r, c),
