@@ -60,18 +60,6 @@ public static partial class Ops
         return y;
     }
 
-    /// <summary>Max over H and W of NCHW x: [N, C, H, W] → [N, C] (Keras's GlobalMaxPooling2D): a max
-    /// pool whose window is the whole image, so its backward sends each gradient to the winning pixel.</summary>
-    public static Tensor GlobalMaxPool2D(Tensor x)
-    {
-        const string op = "global_max_pooling2d";
-        RequireImage(op, x);
-        if (x.Shape[2] == 0 || x.Shape[3] == 0)
-            throw new ArgumentException($"{op}: the input of shape {x.Shape} has no pixels to take the maximum of.");
-        var pooled = MaxPool2D(x, x.Shape[2], x.Shape[3], 1, 1, Padding.Valid);
-        return Reshape(pooled, x.Shape[0], x.Shape[1]);
-    }
-
     private static void RequireImage(string op, Tensor x)
     {
         RequireFloat(op, x);

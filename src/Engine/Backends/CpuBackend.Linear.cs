@@ -59,21 +59,4 @@ public sealed partial class CpuBackend
                 c[i * n + j] = al * sum + old;
             }
     }
-
-    public void Transpose01(Tensor x, Tensor y, int a, int b, int c)
-    {
-        switch (x.DType)
-        {
-            case DType.Float32: Transpose01<float>(x.Span<float>(), y.Span<float>(), a, b, c); break;
-            case DType.Float64: Transpose01<double>(x.Span<double>(), y.Span<double>(), a, b, c); break;
-            default: Transpose01<int>(x.Span<int>(), y.Span<int>(), a, b, c); break;
-        }
-    }
-
-    private static void Transpose01<T>(ReadOnlySpan<T> x, Span<T> y, int a, int b, int c)
-    {
-        for (var i = 0; i < a; i++)
-            for (var j = 0; j < b; j++)
-                x.Slice((i * b + j) * c, c).CopyTo(y.Slice((j * a + i) * c, c));
-    }
 }

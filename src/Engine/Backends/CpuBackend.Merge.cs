@@ -5,19 +5,19 @@ namespace Engine.Backends;
 
 public sealed partial class CpuBackend
 {
-    public void BroadcastForward(Tensor x, Tensor y, int o0, int o1, int o2, int o3, int o4, int o5, int s0, int s1, int s2, int s3, int s4, int s5) =>
-        FloatDispatch.Run(x, new BroadcastWalk(x, y, [o0, o1, o2, o3, o4, o5], [s0, s1, s2, s3, s4, s5], Backward: false));
+    public void BroadcastForward(Tensor x, Tensor y, StridedWalk walk) =>
+        FloatDispatch.Run(x, new BroadcastCopy(x, y, walk.Require(Broadcast.MaxRank, KernelNames.Of()), Backward: false));
 
-    public void BroadcastBackward(Tensor dy, Tensor dx, int o0, int o1, int o2, int o3, int o4, int o5, int s0, int s1, int s2, int s3, int s4, int s5) =>
-        FloatDispatch.Run(dy, new BroadcastWalk(dy, dx, [o0, o1, o2, o3, o4, o5], [s0, s1, s2, s3, s4, s5], Backward: true));
+    public void BroadcastBackward(Tensor dy, Tensor dx, StridedWalk walk) =>
+        FloatDispatch.Run(dy, new BroadcastCopy(dy, dx, walk.Require(Broadcast.MaxRank, KernelNames.Of()), Backward: true));
 
     /// <summary>Forward copies x into y; backward sums dy into dx.</summary>
-    private readonly record struct BroadcastWalk(Tensor From, Tensor To, int[] OutDims, int[] InStrides, bool Backward) : IFloatKernel
+    private readonly record struct BroadcastCopy(Tensor From, Tensor To, StridedWalk Walk, bool Backward) : IFloatKernel
     {
         public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
-            if (Backward) BroadcastBackward<T>(From.Span<T>(), To.Span<T>(), OutDims, InStrides);
-            else BroadcastForward<T>(From.Span<T>(), To.Span<T>(), OutDims, InStrides);
+            if (Backward) BroadcastBackward<T>(From.Span<T>(), To.Span<T>(), Walk.Dims, Walk.Strides);
+            else BroadcastForward<T>(From.Span<T>(), To.Span<T>(), Walk.Dims, Walk.Strides);
         }
     }
 

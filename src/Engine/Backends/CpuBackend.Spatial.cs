@@ -3,7 +3,7 @@ using Engine.Tensors;
 
 namespace Engine.Backends;
 
-/// <summary>CPU twins of kernels/spatial.cu: padding/cropping, nearest upsampling, N-d transpose.</summary>
+/// <summary>CPU twins of kernels/spatial.cu: padding/cropping and nearest upsampling.</summary>
 public sealed partial class CpuBackend
 {
     public void Pad2DForward(Tensor x, Tensor y, Pad2DGeometry g) => FloatDispatch.Run(x, new Pad2DPlanes(x, y, g, Backward: false));
@@ -99,33 +99,4 @@ public sealed partial class CpuBackend
         });
     }
 
-    public void TransposeNd(Tensor x, Tensor y, int total, int d0, int d1, int d2, int d3, int d4, int d5, int d6, int d7,
-        int s0, int s1, int s2, int s3, int s4, int s5, int s6, int s7)
-    {
-        int[] d = [d0, d1, d2, d3, d4, d5, d6, d7], s = [s0, s1, s2, s3, s4, s5, s6, s7];
-        CheckSameType(x, y, KernelNames.Of());
-        switch (x.DType)
-        {
-            case DType.Float32: TransposeNd<float>(x, y, total, d, s); break;
-            case DType.Float64: TransposeNd<double>(x, y, total, d, s); break;
-            case DType.Int32: TransposeNd<int>(x, y, total, d, s); break;
-            default: throw new ArgumentException($"transpose_nd supports float32, float64 and int32; got {x.DType.Name()}.");
-        }
-    }
-
-    private static void TransposeNd<T>(Tensor xt, Tensor yt, int total, int[] d, int[] s) where T : unmanaged
-    {
-        var x = xt.Span<T>();
-        var y = yt.Span<T>();
-        for (var o = 0; o < total; o++)
-        {
-            long rest = o, from = 0;
-            for (var a = 7; a >= 0; a--)
-            {
-                from += rest % d[a] * s[a];
-                rest /= d[a];
-            }
-            y[o] = x[(int)from];
-        }
-    }
 }

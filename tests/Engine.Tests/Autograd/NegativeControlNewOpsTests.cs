@@ -61,7 +61,7 @@ public class NegativeControlNewOpsTests
         var strides = new int[shape.Length];
         for (int a = shape.Length - 1, stride = 1; a >= 0; stride *= shape[a], a--) strides[a] = stride;
         for (var a = 0; a < perm.Length; a++) (d[a], s[a]) = (shape[perm[a]], strides[perm[a]]);
-        Cpu.TransposeNd(src, dst, src.Size, d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]);
+        Cpu.TransposeNd(src, dst, new StridedWalk(d, s));
     }
 
     [Fact]

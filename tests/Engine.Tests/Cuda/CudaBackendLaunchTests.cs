@@ -39,6 +39,8 @@ public class CudaBackendLaunchTests
 
     private static readonly Conv2DGeometry Depthwise = Conv with { F = 2 * C, Groups = C };
 
+    private static readonly Pool2DGeometry Pool = new() { N = N, C = C, H = H, W = W, KH = K, KW = K, SH = S, SW = S, PH = P, PW = P, OH = OH, OW = OW };
+
     public static TheoryData<string> Kernels() =>
     [
         "relu_forward", "relu_backward", "sigmoid_forward", "sigmoid_backward", "tanh_forward", "tanh_backward",
@@ -97,10 +99,10 @@ public class CudaBackendLaunchTests
             "transpose01" => g => g.Transpose01(F(3, 5, 7), F(5, 3, 7), 3, 5, 7),
             "im2col" => g => g.Im2Col(F(N, C, H, W), F(C * K * K, N * OH * OW), Conv),
             "col2im" => g => g.Col2Im(F(C * K * K, N * OH * OW), F(N, C, H, W), Conv),
-            "max_pool2d_forward" => g => g.MaxPool2DForward(F(N, C, H, W), F(N, C, OH, OW), I(N * C * OH * OW, 1), new Pool2DGeometry { N = N, C = C, H = H, W = W, KH = K, KW = K, SH = S, SW = S, PH = P, PW = P, OH = OH, OW = OW }),
+            "max_pool2d_forward" => g => g.MaxPool2DForward(F(N, C, H, W), F(N, C, OH, OW), I(N * C * OH * OW, 1), Pool),
             "max_pool2d_backward" => g => g.MaxPool2DBackward(F(N, C, OH, OW), I(N * C * OH * OW, N * C * H * W), F(N, C, H, W), N * C * OH * OW),
-            "avg_pool2d_forward" => g => g.AvgPool2DForward(F(N, C, H, W), F(N, C, OH, OW), new Pool2DGeometry { N = N, C = C, H = H, W = W, KH = K, KW = K, SH = S, SW = S, PH = P, PW = P, OH = OH, OW = OW }),
-            "avg_pool2d_backward" => g => g.AvgPool2DBackward(F(N, C, OH, OW), F(N, C, H, W), new Pool2DGeometry { N = N, C = C, H = H, W = W, KH = K, KW = K, SH = S, SW = S, PH = P, PW = P, OH = OH, OW = OW }),
+            "avg_pool2d_forward" => g => g.AvgPool2DForward(F(N, C, H, W), F(N, C, OH, OW), Pool),
+            "avg_pool2d_backward" => g => g.AvgPool2DBackward(F(N, C, OH, OW), F(N, C, H, W), Pool),
             "softmax_cross_entropy_forward" => g => g.SoftmaxCrossEntropyForward(F(r, c), F(r, c), F(r, c), F(r), r, c),
             "softmax_cross_entropy_backward" => g => g.SoftmaxCrossEntropyBackward(F(r, c), F(r, c), F(r), F(r, c), r, c),
             "sparse_softmax_cross_entropy_forward" => g => g.SparseSoftmaxCrossEntropyForward(F(r, c), I(r, c), F(r, c), F(r), r, c),
@@ -147,12 +149,12 @@ public class CudaBackendLaunchTests
             "pad2d_backward" => g => g.Pad2DBackward(F(N, C, H + 2, W + 3), F(N, C, H, W), new Pad2DGeometry { Planes = N * C, H = H, W = W, Top = 1, Left = 2, OH = H + 2, OW = W + 3 }),
             "up_sampling2d_forward" => g => g.UpSampling2DForward(F(N, C, H, W), F(N, C, 2 * H, 3 * W), new UpSampling2DGeometry { Planes = N * C, H = H, W = W, SH = 2, SW = 3 }),
             "up_sampling2d_backward" => g => g.UpSampling2DBackward(F(N, C, 2 * H, 3 * W), F(N, C, H, W), new UpSampling2DGeometry { Planes = N * C, H = H, W = W, SH = 2, SW = 3 }),
-            "transpose_nd" => g => g.TransposeNd(F(N, C, H, W), F(N, H, W, C), N * C * H * W, N, H, W, C, 1, 1, 1, 1, C * H * W, W, 1, H * W, 0, 0, 0, 0),
+            "transpose_nd" => g => g.TransposeNd(F(N, C, H, W), F(N, H, W, C), new StridedWalk([N, H, W, C, 1, 1, 1, 1], [C * H * W, W, 1, H * W, 0, 0, 0, 0])),
             "depthwise_conv2d_forward" => g => g.DepthwiseConv2DForward(F(N, C, H, W), F(2 * C, 1, K, K), F(N, 2 * C, OH, OW), Depthwise),
             "depthwise_conv2d_backward_input" => g => g.DepthwiseConv2DBackwardInput(F(N, 2 * C, OH, OW), F(2 * C, 1, K, K), F(N, C, H, W), Depthwise),
             "depthwise_conv2d_backward_filter" => g => g.DepthwiseConv2DBackwardFilter(F(N, C, H, W), F(N, 2 * C, OH, OW), F(2 * C, 1, K, K), Depthwise),
-            "broadcast_forward" => g => g.BroadcastForward(F(C, W), F(N, C, H, W), 1, 1, N, C, H, W, 1, 1, 0, W, 0, 1),
-            "broadcast_backward" => g => g.BroadcastBackward(F(N, C, H, W), F(C, W), 1, 1, N, C, H, W, 1, 1, 0, W, 0, 1),
+            "broadcast_forward" => g => g.BroadcastForward(F(C, W), F(N, C, H, W), new StridedWalk([1, 1, N, C, H, W], [1, 1, 0, W, 0, 1])),
+            "broadcast_backward" => g => g.BroadcastBackward(F(N, C, H, W), F(C, W), new StridedWalk([1, 1, N, C, H, W], [1, 1, 0, W, 0, 1])),
             "maximum_forward" => g => g.MaximumForward(F(N), F(N), F(N), N),
             "maximum_backward" => g => g.MaximumBackward(F(N), F(N), F(N), F(N), F(N), N),
             "minimum_forward" => g => g.MinimumForward(F(N), F(N), F(N), N),

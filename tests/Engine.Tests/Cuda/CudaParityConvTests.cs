@@ -47,8 +47,9 @@ public class CudaParityConvTests : CudaParityTestBase
         var (oh, ow) = Out(kh, kw, sh, sw, ph, pw);
         var x = P.Normal(N, C, H, W);
         var (y, argmax) = (P.Normal(N, C, oh, ow), P.Ints(N * C * oh * ow, 1));
-        Cpu.MaxPool2DForward(x.Cpu, y.Cpu, argmax.Cpu, new Pool2DGeometry { N = N, C = C, H = H, W = W, KH = kh, KW = kw, SH = sh, SW = sw, PH = ph, PW = pw, OH = oh, OW = ow });
-        P.Gpu.MaxPool2DForward(x.Gpu, y.Gpu, argmax.Gpu, new Pool2DGeometry { N = N, C = C, H = H, W = W, KH = kh, KW = kw, SH = sh, SW = sw, PH = ph, PW = pw, OH = oh, OW = ow });
+        var g = new Pool2DGeometry { N = N, C = C, H = H, W = W, KH = kh, KW = kw, SH = sh, SW = sw, PH = ph, PW = pw, OH = oh, OW = ow };
+        Cpu.MaxPool2DForward(x.Cpu, y.Cpu, argmax.Cpu, g);
+        P.Gpu.MaxPool2DForward(x.Gpu, y.Gpu, argmax.Gpu, g);
         Close("max_pool2d_forward", y.Cpu, y.Gpu, 0, 0);
         Assert.Equal(argmax.Cpu.ToArray<int>(), argmax.Gpu.ToArray<int>());
         var (dy, dx) = (P.Normal(N, C, oh, ow), P.Normal(N, C, H, W));
@@ -65,12 +66,13 @@ public class CudaParityConvTests : CudaParityTestBase
         var (oh, ow) = Out(kh, kw, sh, sw, ph, pw);
         var x = P.Normal(N, C, H, W);
         var y = P.Normal(N, C, oh, ow);
-        Cpu.AvgPool2DForward(x.Cpu, y.Cpu, new Pool2DGeometry { N = N, C = C, H = H, W = W, KH = kh, KW = kw, SH = sh, SW = sw, PH = ph, PW = pw, OH = oh, OW = ow });
-        P.Gpu.AvgPool2DForward(x.Gpu, y.Gpu, new Pool2DGeometry { N = N, C = C, H = H, W = W, KH = kh, KW = kw, SH = sh, SW = sw, PH = ph, PW = pw, OH = oh, OW = ow });
+        var g = new Pool2DGeometry { N = N, C = C, H = H, W = W, KH = kh, KW = kw, SH = sh, SW = sw, PH = ph, PW = pw, OH = oh, OW = ow };
+        Cpu.AvgPool2DForward(x.Cpu, y.Cpu, g);
+        P.Gpu.AvgPool2DForward(x.Gpu, y.Gpu, g);
         Close("avg_pool2d_forward", y.Cpu, y.Gpu);
         var (dy, dx) = (P.Normal(N, C, oh, ow), P.Normal(N, C, H, W));
-        Cpu.AvgPool2DBackward(dy.Cpu, dx.Cpu, new Pool2DGeometry { N = N, C = C, H = H, W = W, KH = kh, KW = kw, SH = sh, SW = sw, PH = ph, PW = pw, OH = oh, OW = ow });
-        P.Gpu.AvgPool2DBackward(dy.Gpu, dx.Gpu, new Pool2DGeometry { N = N, C = C, H = H, W = W, KH = kh, KW = kw, SH = sh, SW = sw, PH = ph, PW = pw, OH = oh, OW = ow });
+        Cpu.AvgPool2DBackward(dy.Cpu, dx.Cpu, g);
+        P.Gpu.AvgPool2DBackward(dy.Gpu, dx.Gpu, g);
         Close("avg_pool2d_backward", dx.Cpu, dx.Gpu);
     }
 

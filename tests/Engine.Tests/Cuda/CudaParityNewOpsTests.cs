@@ -22,12 +22,13 @@ public class CudaParityNewOpsTests : CudaParityTestBase
         var planes = N * C;
         var x = P.Normal(N, C, H, W);
         var y = P.Normal(N, C, oh, ow);
-        Cpu.Pad2DForward(x.Cpu, y.Cpu, new Pad2DGeometry { Planes = planes, H = H, W = W, Top = top, Left = left, OH = oh, OW = ow });
-        P.Gpu.Pad2DForward(x.Gpu, y.Gpu, new Pad2DGeometry { Planes = planes, H = H, W = W, Top = top, Left = left, OH = oh, OW = ow });
+        var g = new Pad2DGeometry { Planes = planes, H = H, W = W, Top = top, Left = left, OH = oh, OW = ow };
+        Cpu.Pad2DForward(x.Cpu, y.Cpu, g);
+        P.Gpu.Pad2DForward(x.Gpu, y.Gpu, g);
         Close("pad2d_forward", y.Cpu, y.Gpu, 0, 0);
         var (dy, dx) = (P.Normal(N, C, oh, ow), P.Normal(N, C, H, W));
-        Cpu.Pad2DBackward(dy.Cpu, dx.Cpu, new Pad2DGeometry { Planes = planes, H = H, W = W, Top = top, Left = left, OH = oh, OW = ow });
-        P.Gpu.Pad2DBackward(dy.Gpu, dx.Gpu, new Pad2DGeometry { Planes = planes, H = H, W = W, Top = top, Left = left, OH = oh, OW = ow });
+        Cpu.Pad2DBackward(dy.Cpu, dx.Cpu, g);
+        P.Gpu.Pad2DBackward(dy.Gpu, dx.Gpu, g);
         Close("pad2d_backward", dx.Cpu, dx.Gpu);
     }
 
@@ -39,12 +40,13 @@ public class CudaParityNewOpsTests : CudaParityTestBase
         var planes = N * C;
         var x = P.Normal(N, C, H, W);
         var y = P.Normal(N, C, H * sh, W * sw);
-        Cpu.UpSampling2DForward(x.Cpu, y.Cpu, new UpSampling2DGeometry { Planes = planes, H = H, W = W, SH = sh, SW = sw });
-        P.Gpu.UpSampling2DForward(x.Gpu, y.Gpu, new UpSampling2DGeometry { Planes = planes, H = H, W = W, SH = sh, SW = sw });
+        var g = new UpSampling2DGeometry { Planes = planes, H = H, W = W, SH = sh, SW = sw };
+        Cpu.UpSampling2DForward(x.Cpu, y.Cpu, g);
+        P.Gpu.UpSampling2DForward(x.Gpu, y.Gpu, g);
         Close("up_sampling2d_forward", y.Cpu, y.Gpu, 0, 0);
         var (dy, dx) = (P.Normal(N, C, H * sh, W * sw), P.Normal(N, C, H, W));
-        Cpu.UpSampling2DBackward(dy.Cpu, dx.Cpu, new UpSampling2DGeometry { Planes = planes, H = H, W = W, SH = sh, SW = sw });
-        P.Gpu.UpSampling2DBackward(dy.Gpu, dx.Gpu, new UpSampling2DGeometry { Planes = planes, H = H, W = W, SH = sh, SW = sw });
+        Cpu.UpSampling2DBackward(dy.Cpu, dx.Cpu, g);
+        P.Gpu.UpSampling2DBackward(dy.Gpu, dx.Gpu, g);
         Close("up_sampling2d_backward", dx.Cpu, dx.Gpu);
     }
 
@@ -60,8 +62,8 @@ public class CudaParityNewOpsTests : CudaParityTestBase
         var strides = new int[shape.Length];
         for (int a = shape.Length - 1, stride = 1; a >= 0; stride *= shape[a], a--) strides[a] = stride;
         for (var a = 0; a < perm.Length; a++) (d[a], s[a]) = (shape[perm[a]], strides[perm[a]]);
-        Cpu.TransposeNd(x.Cpu, y.Cpu, x.Cpu.Size, d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]);
-        P.Gpu.TransposeNd(x.Gpu, y.Gpu, x.Cpu.Size, d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]);
+        Cpu.TransposeNd(x.Cpu, y.Cpu, new StridedWalk(d, s));
+        P.Gpu.TransposeNd(x.Gpu, y.Gpu, new StridedWalk(d, s));
         Close("transpose_nd", y.Cpu, y.Gpu, 0, 0);
     }
 

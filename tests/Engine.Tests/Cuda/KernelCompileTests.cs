@@ -123,7 +123,7 @@ public class KernelCompileTests
     }
 
     private static bool IsGeometry(Type t) =>
-        t == typeof(Conv2DGeometry) || t == typeof(Pool2DGeometry) || t == typeof(Pad2DGeometry) || t == typeof(UpSampling2DGeometry);
+        t == typeof(Conv2DGeometry) || t == typeof(Pool2DGeometry) || t == typeof(Pad2DGeometry) || t == typeof(UpSampling2DGeometry) || t == typeof(StridedWalk);
 
     [Theory]
     [InlineData("ReluForward", "relu_forward")]
