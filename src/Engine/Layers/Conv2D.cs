@@ -63,17 +63,9 @@ public sealed class Conv2D : ConvolutionLayer
         return Activations.Apply(Activation, y);
     }
 
-    public override JsonObject GetConfig()
-    {
-        var c = base.GetConfig();
-        c["filters"] = Filters;
-        WriteGeometry(c);
-        c["groups"] = Groups;
-        WriteActivationAndBias(c);
-        c["kernel_initializer"] = ConfigJson.Initializer(KernelInitializer);
-        c["bias_initializer"] = ConfigJson.Initializer(BiasInitializer);
-        return c;
-    }
+    private protected override void WriteOptions(JsonObject c) => c["groups"] = Groups;
+
+    private protected override IEnumerable<(string, Initializer)> KernelInitializers => [("kernel_initializer", KernelInitializer)];
 
     internal static Conv2D FromConfig(JsonObject c) => new(
         c.Int("filters"), c.Pair("kernel_size"), c.Pair("strides"), c.ReadPadding("padding"), c.StrOrNull("activation"),

@@ -10,6 +10,8 @@ namespace Engine.Layers;
 /// the activation and the bias.</summary>
 public abstract class ConvolutionLayer : Layer
 {
+    private readonly int? _filters;
+
     /// <param name="layer">The layer's class name, for error messages.</param>
     /// <param name="filters">Output channels, checked when the layer has them.</param>
     /// <param name="depthMultiplier">Filters per input channel of a depthwise step, checked when the layer has one.</param>
@@ -21,6 +23,7 @@ public abstract class ConvolutionLayer : Layer
         (Strides, DilationRate) = Size2.ConvStridesAndDilation(layer, strides, dilationRate);
         if (depthMultiplier <= 0)
             throw new ArgumentException($"Invalid value for argument `depth_multiplier`. Expected a strictly positive value. Received depth_multiplier={depthMultiplier}.", nameof(depthMultiplier));
+        _filters = filters;
         KernelSize = kernelSize;
         Padding = padding.Validate(layer);
         UseBias = useBias;
@@ -54,20 +57,28 @@ public abstract class ConvolutionLayer : Layer
         return (oh, ow);
     }
 
-    /// <summary>Writes kernel_size, strides, padding, data_format and dilation_rate.</summary>
-    private protected void WriteGeometry(JsonObject c)
+    /// <summary>Keras's order: filters, the geometry, the layer's own options, activation and bias,
+    /// the kernels' initializers, the bias initializer.</summary>
+    public sealed override JsonObject GetConfig()
     {
+        var c = base.GetConfig();
+        if (_filters is { } filters) c["filters"] = filters;
         c["kernel_size"] = ConfigJson.Pair(KernelSize);
         c["strides"] = ConfigJson.Pair(Strides);
         c["padding"] = SpatialConfigJson.Padding(Padding);
         c["data_format"] = "channels_first";
         c["dilation_rate"] = ConfigJson.Pair(DilationRate);
-    }
-
-    /// <summary>Writes activation and use_bias.</summary>
-    private protected void WriteActivationAndBias(JsonObject c)
-    {
+        WriteOptions(c);
         c["activation"] = Activation ?? "linear";
         c["use_bias"] = UseBias;
+        foreach (var (key, initializer) in KernelInitializers) c[key] = ConfigJson.Initializer(initializer);
+        c["bias_initializer"] = ConfigJson.Initializer(BiasInitializer);
+        return c;
     }
+
+    /// <summary>The layer's own settings (groups, depth_multiplier).</summary>
+    private protected abstract void WriteOptions(JsonObject c);
+
+    /// <summary>The config key and initializer of each kernel, in Keras's order.</summary>
+    private protected abstract IEnumerable<(string Key, Initializer Initializer)> KernelInitializers { get; }
 }

@@ -51,16 +51,9 @@ public sealed class DepthwiseConv2D : ConvolutionLayer
         return Activations.Apply(Activation, y);
     }
 
-    public override JsonObject GetConfig()
-    {
-        var c = base.GetConfig();
-        WriteGeometry(c);
-        c["depth_multiplier"] = DepthMultiplier;
-        WriteActivationAndBias(c);
-        c["depthwise_initializer"] = ConfigJson.Initializer(DepthwiseInitializer);
-        c["bias_initializer"] = ConfigJson.Initializer(BiasInitializer);
-        return c;
-    }
+    private protected override void WriteOptions(JsonObject c) => c["depth_multiplier"] = DepthMultiplier;
+
+    private protected override IEnumerable<(string, Initializer)> KernelInitializers => [("depthwise_initializer", DepthwiseInitializer)];
 
     internal static DepthwiseConv2D FromConfig(JsonObject c) => new(
         c.Pair("kernel_size"), c.Pair("strides"), c.ReadPadding("padding"), c.Int("depth_multiplier"), c.Pair("dilation_rate"),

@@ -61,18 +61,10 @@ public sealed class SeparableConv2D : ConvolutionLayer
         return relu ? y : Activations.Apply(Activation, y);
     }
 
-    public override JsonObject GetConfig()
-    {
-        var c = base.GetConfig();
-        c["filters"] = Filters;
-        WriteGeometry(c);
-        c["depth_multiplier"] = DepthMultiplier;
-        WriteActivationAndBias(c);
-        c["depthwise_initializer"] = ConfigJson.Initializer(DepthwiseInitializer);
-        c["pointwise_initializer"] = ConfigJson.Initializer(PointwiseInitializer);
-        c["bias_initializer"] = ConfigJson.Initializer(BiasInitializer);
-        return c;
-    }
+    private protected override void WriteOptions(JsonObject c) => c["depth_multiplier"] = DepthMultiplier;
+
+    private protected override IEnumerable<(string, Initializer)> KernelInitializers =>
+        [("depthwise_initializer", DepthwiseInitializer), ("pointwise_initializer", PointwiseInitializer)];
 
     internal static SeparableConv2D FromConfig(JsonObject c) => new(
         c.Int("filters"), c.Pair("kernel_size"), c.Pair("strides"), c.ReadPadding("padding"), c.Int("depth_multiplier"), c.Pair("dilation_rate"),

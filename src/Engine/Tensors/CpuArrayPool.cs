@@ -28,7 +28,7 @@ public sealed class CpuArrayPool
     public static CpuArrayPool Shared { get; } = new(DefaultMaxBytes());
 
     private readonly ConcurrentDictionary<long, ArrayStack> _classes = new();
-    private readonly Quarantine _quarantine = new(QuarantineArrays);
+    private readonly ArrayQuarantine _quarantine = new(QuarantineArrays);
     private long _maxBytes;
     private long _pooledBytes;
     private long _pooledArrays;
@@ -230,96 +230,6 @@ public sealed class CpuArrayPool
         int[] => DType.Int32,
         _ => throw new ArgumentException($"Arrays of {array.GetType().GetElementType()?.Name} are not pooled; expected float[], double[] or int[]."),
     };
-
-    /// <summary>The last few poisoned arrays returned, oldest first (a ring under a lock).</summary>
-    private sealed class Quarantine(int capacity)
-    {
-        private readonly Lock _lock = new();
-        private readonly Array?[] _ring = new Array?[capacity];
-        private int _next;
-        private int _count;
-
-        /// <summary>Arrays waiting now.</summary>
-        public int Count => Volatile.Read(ref _count);
-
-        /// <summary>Puts <paramref name="array"/> in and takes out the one it displaces (null while filling).</summary>
-        public Array? Swap(Array array)
-        {
-            lock (_lock)
-            {
-                var oldest = _ring[_next];
-                if (oldest is null) _count++;
-                _ring[_next] = array;
-                _next = (_next + 1) % _ring.Length;
-                return oldest;
-            }
-        }
-
-        public List<Array> Drain()
-        {
-            lock (_lock)
-            {
-                var arrays = new List<Array>();
-                for (var i = 0; i < _ring.Length; i++)
-                {
-                    if (_ring[i] is { } a) arrays.Add(a);
-                    _ring[i] = null;
-                }
-                _next = 0;
-                _count = 0;
-                return arrays;
-            }
-        }
-    }
-
-    /// <summary>The free arrays of one (dtype, class length): a stack under a lock held for a few
-    /// instructions (the data loader's threads and the GEMM's may rent at the same time).</summary>
-    private sealed class ArrayStack
-    {
-        private readonly Lock _lock = new();
-        private Array[] _items = new Array[4];
-        private int _count;
-
-        public bool TryPop(out Array? array)
-        {
-            lock (_lock)
-            {
-                if (_count == 0)
-                {
-                    array = null;
-                    return false;
-                }
-                array = _items[--_count];
-                _items[_count] = null!;
-                return true;
-            }
-        }
-
-        public void Push(Array array)
-        {
-            lock (_lock)
-            {
-                if (_count == _items.Length) Array.Resize(ref _items, _count * 2);
-                _items[_count++] = array;
-            }
-        }
-
-        public (long Arrays, long Bytes) Drain()
-        {
-            lock (_lock)
-            {
-                long bytes = 0;
-                for (var i = 0; i < _count; i++)
-                {
-                    bytes += Bytes(DTypeOf(_items[i]), _items[i].Length);
-                    _items[i] = null!;
-                }
-                var arrays = _count;
-                _count = 0;
-                return (arrays, bytes);
-            }
-        }
-    }
 }
 
 /// <summary>A snapshot of <see cref="CpuArrayPool"/>'s counters.</summary>

@@ -79,6 +79,8 @@ public class CpuTensorPoolingTests
         Assert.All(empty.ToArray<double>(), v => Assert.True(double.IsNaN(v)));
         var array = (double[])ArrayOf(empty);
         Assert.Equal(CpuArrayPool.ClassLength(5127), array.Length);
+        Assert.Equal(5127, empty.Span<double>().Length); // the tensor sees its own elements, not the whole class-length array
+        Assert.Equal(5127, ((CpuStorage)empty.Storage).Span<double>().Length);
         empty.Storage.CopyFrom<double>(Enumerable.Repeat(2.5, 5127).ToArray());
         empty.Dispose();
         Assert.All(array, v => Assert.True(double.IsNaN(v))); // poisoned on the way back too
