@@ -13,6 +13,12 @@ public sealed class Auc : Metric
 {
     private int _labels;
 
+    private protected override int Extent
+    {
+        get => _labels;
+        set => _labels = value;
+    }
+
     public Auc(TargetKind kind = TargetKind.Binary, int numThresholds = 200, Averaging average = Averaging.Macro, string? name = null)
     {
         if (numThresholds < 2) throw new ArgumentOutOfRangeException(nameof(numThresholds), numThresholds, "AUC needs numThresholds >= 2.");

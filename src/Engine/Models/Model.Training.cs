@@ -39,6 +39,13 @@ public partial class Model
     /// <summary>Set by BackupAndRestore when it restored a backup: the epoch Fit continues from.</summary>
     internal int? ResumeEpoch { get; set; }
 
+    /// <summary>Where Fit is inside the current epoch (a mid-epoch backup records it).</summary>
+    internal EpochProgress Progress { get; } = new();
+
+    /// <summary>Read from a backup written mid-epoch: where a resumed Fit continues (used only with
+    /// <see cref="ResumeEpoch"/>, i.e. when BackupAndRestore restored it).</summary>
+    internal EpochProgress? ResumeProgress { get; set; }
+
     /// <summary>The trainable weights in one buffer while training (one launch per update).</summary>
     internal TrainableArena Arena { get; } = new();
 

@@ -6,6 +6,7 @@ using Engine.Metrics;
 using Engine.Models;
 using Engine.Optimizers;
 using Engine.Tensors;
+using Engine.Training;
 
 namespace Engine.Serialization;
 
@@ -65,6 +66,7 @@ internal static class CheckpointReader
         AssignWeights(model, path, tensors);
         RestoreOptimizer(model, path, tensors);
         RestoreTrainingState(model, path, metadata);
+        RestoreRunning(model, path, metadata, tensors);
         RestoreCallbacks(path, metadata, tensors, callbacks);
         foreach (var t in tensors.Values) t.Dispose();
     }
@@ -157,17 +159,48 @@ internal static class CheckpointReader
         try
         {
             var epoch = state.Int("epoch");
-            var rng = (state["rng"] as JsonArray ?? throw new FormatException("\"rng\" must be a list")).Select(v => v!.GetValue<ulong>()).ToArray();
-            if (rng.Length != 4 || epoch < 0) throw new FormatException("\"rng\" must hold 4 numbers and \"epoch\" must be >= 0");
-            var spare = state["rng_spare_normal"]?.GetValue<double>() ?? double.NaN;
+            if (epoch < 0) throw new FormatException("\"epoch\" must be >= 0");
             var r = new Rng(0);
-            r.SetState((rng[0], rng[1], rng[2], rng[3], spare));
+            r.SetState(ReadRng(state, "rng"));
             model.TrainingRng = r;
             model.Epoch = epoch;
+            model.ResumeProgress = state["batch"] is null ? null : new EpochProgress
+            {
+                InEpoch = true,
+                Epoch = epoch,
+                NextBatch = state.Int("batch") is var b and >= 0 ? b : throw new FormatException("\"batch\" must be >= 0"),
+                EpochStart = ReadRng(state, "epoch_rng"),
+            };
         }
         catch (Exception e) when (e is FormatException or InvalidOperationException)
         {
             throw new CheckpointFormatException(path, $"its training state cannot be read: {e.Message}", e);
+        }
+    }
+
+    /// <summary>A random stream's state: four numbers under <paramref name="key"/>, the spare normal
+    /// under key + "_spare_normal".</summary>
+    private static (ulong, ulong, ulong, ulong, double) ReadRng(JsonObject state, string key)
+    {
+        var rng = (state[key] as JsonArray ?? throw new FormatException($"\"{key}\" must be a list")).Select(v => v!.GetValue<ulong>()).ToArray();
+        if (rng.Length != 4) throw new FormatException($"\"{key}\" must hold 4 numbers");
+        return (rng[0], rng[1], rng[2], rng[3], state[key + "_spare_normal"]?.GetValue<double>() ?? double.NaN);
+    }
+
+    /// <summary>A mid-epoch backup's running loss and metric sums, back into the model's trackers.</summary>
+    private static void RestoreRunning(Model model, string path, IReadOnlyDictionary<string, string> metadata, IReadOnlyDictionary<string, Tensor> tensors)
+    {
+        if (model.ResumeProgress is null || model.Training is not { } training) return;
+        var state = ParseObject(path, metadata, Checkpoint.TrainingStateKey);
+        if (state["running"] is not JsonObject running) throw new CheckpointFormatException(path, "it was written mid-epoch but holds no running loss and metric sums");
+        const string prefix = Checkpoint.RunningPrefix;
+        try
+        {
+            training.RestoreRunning(running, tensors.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value));
+        }
+        catch (Exception e) when (e is FormatException or InvalidOperationException or ArgumentException)
+        {
+            throw new CheckpointFormatException(path, $"its running loss and metric sums cannot be restored: {e.Message}", e);
         }
     }
 

@@ -31,7 +31,9 @@ internal static class CheckpointWriter
                         tensors[Checkpoint.OptimizerPrefix + k] = t;
                     }
                 }
-                metadata[Checkpoint.TrainingStateKey] = TrainingState(model).ToJsonString();
+                var state = TrainingState(model);
+                if (model.Progress.InEpoch) AddPosition(model, state, tensors, owned);
+                metadata[Checkpoint.TrainingStateKey] = state.ToJsonString();
             }
             if (callbacks is not null) metadata[Checkpoint.CallbacksKey] = CallbackStates(callbacks, tensors).ToJsonString();
             ModelFile.Write(path, tensors, metadata);
@@ -63,6 +65,27 @@ internal static class CheckpointWriter
             ["rng"] = new JsonArray(JsonValue.Create(s0), JsonValue.Create(s1), JsonValue.Create(s2), JsonValue.Create(s3)),
             ["rng_spare_normal"] = double.IsNaN(spare) ? null : spare,
         };
+    }
+
+    /// <summary>Written mid-epoch: "epoch" is the epoch in progress, "batch" the next batch of it,
+    /// "epoch_rng" the training stream as the epoch began (it shuffled the epoch), "running" the
+    /// counts behind the running sums stored under "running/".</summary>
+    private static void AddPosition(Model model, JsonObject state, Dictionary<string, Tensor> tensors, List<Tensor> owned)
+    {
+        var p = model.Progress;
+        var (s0, s1, s2, s3, spare) = p.EpochStart;
+        state["epoch"] = p.Epoch;
+        state["batch"] = p.NextBatch;
+        state["epoch_rng"] = new JsonArray(JsonValue.Create(s0), JsonValue.Create(s1), JsonValue.Create(s2), JsonValue.Create(s3));
+        state["epoch_rng_spare_normal"] = double.IsNaN(spare) ? null : spare;
+        if (model.Training is not { } training) return;
+        var (values, running) = training.SaveRunning();
+        state["running"] = values;
+        foreach (var (k, t) in running)
+        {
+            owned.Add(t);
+            tensors[Checkpoint.RunningPrefix + k] = t;
+        }
     }
 
     /// <summary>[{type, state}] for each callback with state, in order; their tensors go under

@@ -29,15 +29,19 @@ internal static class FitLoop
         if (seed is { } s) model.TrainingRng = new Rng(s);
         model.StopTraining = false;
         model.ResumeEpoch = null;
+        model.ResumeProgress = null;
         list.OnTrainBegin();
         var first = model.ResumeEpoch ?? initialEpoch;
+        var resume = model.ResumeEpoch is not null ? model.ResumeProgress : null;
         model.ResumeEpoch = null;
+        model.ResumeProgress = null;
 
         Dictionary<string, double> logs = [];
         for (var epoch = first; epoch < epochs && !model.StopTraining; epoch++)
         {
             list.OnEpochBegin(epoch);
-            RunEpoch(model, training, train, epoch, classWeight, list);
+            RunEpoch(model, training, train, epoch, classWeight, list, resume);
+            resume = null;
             logs = training.ReadLogs();
             if (validation is not null)
                 foreach (var (k, v) in training.Evaluate(validation, "val_")) logs[k] = v;
@@ -48,18 +52,54 @@ internal static class FitLoop
         return history;
     }
 
-    private static void RunEpoch(Model model, TrainingStep training, IBatchSource train, int epoch, IReadOnlyDictionary<int, double>? classWeight, CallbackList list)
+    /// <summary>The batches of one epoch; from <paramref name="resume"/>'s next batch when a backup
+    /// written mid-epoch was restored (its running loss and metric sums came back with it).</summary>
+    private static void RunEpoch(Model model, TrainingStep training, IBatchSource train, int epoch, IReadOnlyDictionary<int, double>? classWeight,
+        CallbackList list, EpochProgress? resume)
     {
-        training.ResetMetrics();
-        var step = 0;
-        foreach (var b in train.Batches(epoch, model.TrainingRng))
+        var progress = model.Progress;
+        var shuffle = model.TrainingRng;
+        if (resume is null)
         {
-            list.OnTrainBatchBegin(step);
-            training.Train(b, classWeight);
-            b.Release();
-            list.OnTrainBatchEnd(step, new LazyLogs(() => training.ReadLogs()));
-            step++;
-            if (model.StopTraining) break;
+            training.ResetMetrics();
+            progress.EpochStart = shuffle.GetState();
+            progress.NextBatch = 0;
+        }
+        else
+        {
+            // The epoch's order comes from the stream as the epoch began; the model's stream itself
+            // goes on from where the backup left it.
+            shuffle = new Rng(0);
+            shuffle.SetState(resume.EpochStart);
+            progress.EpochStart = resume.EpochStart;
+            progress.NextBatch = resume.NextBatch;
+        }
+        progress.Epoch = epoch;
+        progress.InEpoch = true;
+        var step = progress.NextBatch;
+        try
+        {
+            foreach (var b in train.Batches(epoch, shuffle, step))
+            {
+                list.OnTrainBatchBegin(step);
+                training.Train(b, classWeight);
+                b.Release();
+                progress.NextBatch = step + 1;
+                list.OnTrainBatchEnd(step, new LazyLogs(() => training.ReadLogs()));
+                step++;
+                if (model.StopTraining) break;
+            }
+        }
+        catch (TrainingInterruptedException e)
+        {
+            e.Epoch = epoch;
+            e.NextBatch = progress.NextBatch;
+            list.OnInterrupted();
+            throw;
+        }
+        finally
+        {
+            progress.InEpoch = false;
         }
     }
 }

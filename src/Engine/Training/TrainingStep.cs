@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Engine.Autograd;
 using Engine.Layers;
 using Engine.Losses;
@@ -214,6 +215,64 @@ internal sealed class TrainingStep(Model model, Optimizer optimizer, List<Head> 
             b.Release();
         }
         return ReadLogs(prefix);
+    }
+
+    /// <summary>The epoch's running loss sums and metric sums, for a mid-epoch backup: JSON (counts,
+    /// target kinds, extents) and host tensors keyed "loss", "heads/{i}/loss", "heads/{i}/metrics/{j}"
+    /// (the caller disposes them).</summary>
+    public (JsonObject Values, Dictionary<string, Tensor> Tensors) SaveRunning()
+    {
+        var tensors = new Dictionary<string, Tensor>();
+        JsonNode? Tracker(MeanTracker t, string key)
+        {
+            if (t.SaveState() is not { } s) return null;
+            tensors[key] = s.Sum;
+            return s.Count;
+        }
+        var all = Heads;
+        var heads = new JsonArray();
+        for (var i = 0; i < all.Count; i++)
+        {
+            var metrics = new JsonArray();
+            var resolved = all[i].ResolvedMetrics;
+            for (var j = 0; j < resolved.Count; j++)
+            {
+                var state = resolved[j].SaveState();
+                if (state is { } m) tensors[$"heads/{i}/metrics/{j}"] = m.Sums;
+                metrics.Add(state is { } e ? (JsonNode)e.Extent : null);
+            }
+            heads.Add((JsonNode)new JsonObject { ["loss_count"] = Tracker(all[i].LossTracker, $"heads/{i}/loss"), ["kind"] = all[i].Kind?.ToString(), ["metrics"] = metrics });
+        }
+        return (new JsonObject { ["loss_count"] = Tracker(_totalLoss, "loss"), ["heads"] = heads }, tensors);
+    }
+
+    /// <summary>Puts back what <see cref="SaveRunning"/> saved, so the epoch's logs come out as if it
+    /// had never been interrupted. A mismatch is a <see cref="FormatException"/>.</summary>
+    public void RestoreRunning(JsonObject values, IReadOnlyDictionary<string, Tensor> tensors)
+    {
+        ResetMetrics();
+        var device = model.Device;
+        Tensor Get(string key) => tensors.TryGetValue(key, out var t) ? t : throw new FormatException($"the running value '{key}' is missing");
+        void Tracker(MeanTracker t, JsonNode? count, string key)
+        {
+            if (count is not null) t.RestoreState(Get(key), count.GetValue<double>(), device);
+        }
+        Tracker(_totalLoss, values["loss_count"], "loss");
+        var saved = values["heads"] as JsonArray ?? throw new FormatException("\"heads\" must be a list");
+        var all = Heads;
+        if (saved.Count != all.Count) throw new FormatException($"it holds running values for {saved.Count} outputs; the model has {all.Count}");
+        for (var i = 0; i < all.Count; i++)
+        {
+            var h = all[i];
+            var s = saved[i] as JsonObject ?? throw new FormatException("each output's running values must be an object");
+            Tracker(h.LossTracker, s["loss_count"], $"heads/{i}/loss");
+            if (s["kind"] is { } kind && h.Kind is null) h.Resolve(Enum.Parse<TargetKind>(kind.GetValue<string>()));
+            var metrics = s["metrics"] as JsonArray ?? [];
+            var resolved = h.ResolvedMetrics;
+            if (metrics.Count != resolved.Count) throw new FormatException($"it holds {metrics.Count} running metrics for output '{h.Name}'; the model has {resolved.Count}");
+            for (var j = 0; j < resolved.Count; j++)
+                if (metrics[j] is { } extent) resolved[j].RestoreState(Get($"heads/{i}/metrics/{j}"), extent.GetValue<int>(), device);
+        }
     }
 
     public void Dispose()
