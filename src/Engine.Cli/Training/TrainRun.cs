@@ -95,6 +95,8 @@ internal sealed class TrainRun(CliConsole console)
             AtomicFile.WriteAllBytes(RunFolder.BackupPath(runDir), File.ReadAllBytes(checkpoint!));
             console.Line($"Training the finished run in {runDir} further: epochs {done + 1} to {settings.Epochs}.");
         }
+        else if (savedModel?.ResumeProgress is { } at)
+            console.Line($"Resuming the interrupted run in {runDir} in epoch {done + 1}, after batch {at.NextBatch}.");
         else console.Line(done == 0 ? $"Restarting the interrupted run in {runDir} (it had not finished an epoch)." : $"Resuming the interrupted run in {runDir} after epoch {done}.");
         return Train(prepared, settings, runDir, resuming: true);
     }
@@ -222,8 +224,8 @@ internal sealed class TrainRun(CliConsole console)
         }
         catch (TrainingInterruptedException e)
         {
-            console.Error.WriteLine($"Interrupted by {e.Signal}: stopped after the current batch. The run folder keeps the state after epoch {model.Epoch} " +
-                $"(the unfinished epoch is trained again, so the result is the same as an uninterrupted run). Continue with:\n  {ResumeCommand.For(runDir)}");
+            console.Error.WriteLine($"Interrupted by {e.Reason}: stopped after batch {e.NextBatch} of epoch {e.Epoch + 1}. The run folder's backup holds that state " +
+                $"(resuming goes on with the next batch and ends as an uninterrupted run would). Continue with:\n  {ResumeCommand.For(runDir)}");
             return Cli.Interrupted;
         }
         catch (Data.DataValidationException e)
