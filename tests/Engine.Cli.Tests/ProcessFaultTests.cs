@@ -82,6 +82,12 @@ public class ProcessFaultTests(ITestOutputHelper output)
             (epoch, batch) = (backup.Epoch, backup.ResumeProgress.NextBatch);
         }
         Assert.True(batch >= 1, $"the backup is at batch {batch} of epoch {epoch + 1}");
+        // Fewer epochs than the one it stopped in are refused before anything is written.
+        var before = FolderSnapshot.Take(run);
+        var early = CliRunner.Run("train", "--resume", run, "--epochs", $"{epoch}");
+        Assert.Equal(2, early.Code);
+        Assert.Contains($"was interrupted after batch {batch} of epoch {epoch + 1}; --epochs {epoch} would end before that epoch", early.Err);
+        before.AssertUnchanged();
 
         var resumed = CliRunner.Run("train", "--resume", run);
         Assert.True(resumed.Code == 0, resumed.Err);

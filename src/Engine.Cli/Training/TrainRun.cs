@@ -77,6 +77,9 @@ internal sealed class TrainRun(CliConsole console)
                 $"(as Keras's initial_epoch, training goes on with epoch {done + 1} up to epoch N). Nothing was written.");
         if (settings.Epochs < done)
             throw new UsageException($"'{runDir}' has already trained {done} epochs; --epochs {settings.Epochs} would end before that. Pass --epochs {done} or more. Nothing was written.");
+        if (savedModel?.ResumeProgress is { } partial && settings.Epochs <= done)
+            throw new UsageException($"'{runDir}' was interrupted after batch {partial.NextBatch} of epoch {done + 1}; --epochs {settings.Epochs} would end before that epoch. " +
+                $"Pass --epochs {done + 1} or more. Nothing was written.");
 
         using var prepared = Prepare(settings);
         CheckCompatible(runDir, prepared, savedModel, checkpoint);
