@@ -13,6 +13,12 @@ public sealed class Auc : ClassificationMetric
 {
     private int _labels;
 
+    private protected override int Extent
+    {
+        get => _labels;
+        set => _labels = value;
+    }
+
     public Auc(TargetKind kind = TargetKind.Binary, int numThresholds = 200, Averaging average = Averaging.Macro, string? name = null)
         : base(kind, name ?? "auc")
     {

@@ -14,6 +14,12 @@ public abstract class ClassCountsMetric : ClassificationMetric
 {
     private int _classes;
 
+    private protected override int Extent
+    {
+        get => _classes;
+        set => _classes = value;
+    }
+
     protected ClassCountsMetric(TargetKind kind, Averaging average, double threshold, string name) : base(kind, name)
     {
         Average = average;

@@ -10,6 +10,12 @@ public sealed class ConfusionMatrix : ClassificationMetric
 {
     private int _classes;
 
+    private protected override int Extent
+    {
+        get => _classes;
+        set => _classes = value;
+    }
+
     public ConfusionMatrix(TargetKind kind, double threshold = 0.5, string? name = null) : base(kind, name ?? "confusion_matrix") =>
         Threshold = MetricInputs.CheckThreshold(threshold);
 
