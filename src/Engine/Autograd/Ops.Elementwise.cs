@@ -44,8 +44,8 @@ public static partial class Ops
 
     public static Tensor Div(Tensor a, Tensor b)
     {
-        RequireSameShape("div", a, b);
         RequireFloat("div", a);
+        (a, b) = Broadcasted("div", a, b);
         var y = Tensor.EmptyLike(a);
         a.Backend.DivForward(a, b, y, y.Size);
         Tape.Record("div", y, [a, b], (dy, grad) => dy.Backend.DivBackward(a, b, dy, grad(a), grad(b), dy.Size));
