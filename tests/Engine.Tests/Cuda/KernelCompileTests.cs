@@ -66,7 +66,7 @@ public class KernelCompileTests
     }
 
     /// <summary>Methods that are not one kernel launch: memory management, cuBLAS, or a memset/memcpy.</summary>
-    private static readonly HashSet<string> NotKernels = ["Allocate", "Fill", "Copy", "Cast", "Synchronize", "Gemm", "get_Device"];
+    private static readonly HashSet<string> NotKernels = ["Allocate", "Fill", "Copy", "Cast", "Synchronize", "Gemm", "get_Device", "ElementwiseForward", "ElementwiseBackward"];
 
     private static IEnumerable<MethodInfo> KernelMethods() => typeof(IBackend).GetMethods().Where(m => !NotKernels.Contains(m.Name));
 
@@ -124,6 +124,26 @@ public class KernelCompileTests
 
     private static bool IsGeometry(Type t) =>
         t == typeof(Conv2DGeometry) || t == typeof(Pool2DGeometry) || t == typeof(Pad2DGeometry) || t == typeof(UpSampling2DGeometry) || t == typeof(StridedWalk);
+
+    /// <summary>The generated ops (ElementwiseForward/Backward dispatch by op, not by method name): each
+    /// kernel takes the pointers, n and double parameters that the launch in CudaBackend.ElementwiseOps.cs passes.</summary>
+    [Theory]
+    [MemberData(nameof(Engine.Tests.Elementwise.ElementwiseOpCases.Names), MemberType = typeof(Engine.Tests.Elementwise.ElementwiseOpCases))]
+    public void GeneratedOpKernelsTakeTheLaunchedArguments(string name)
+    {
+        CudaTestSupport.RequireNvrtc();
+        var op = Engine.Tests.Elementwise.ElementwiseOpCases.Op(name);
+        var signatures = PtxSignatures.Parse(KernelPtx.Get(KernelSources.Files[Engine.Backends.Elementwise.CudaSource.FileName], 80));
+        var pointers = Enumerable.Repeat(KernelArgKind.Pointer, op.Inputs.Count + 1);
+        var backwardPointers = Enumerable.Repeat(KernelArgKind.Pointer, op.Saved.Count + 1 + op.Grads.Count);
+        var scalars = new[] { KernelArgKind.Int32 }.Concat(Enumerable.Repeat(KernelArgKind.Float64, op.Params.Count));
+        foreach (var (kernel, kinds) in new[] { (op.ForwardKernel, pointers.Concat(scalars).ToArray()), (op.BackwardKernel, backwardPointers.Concat(scalars).ToArray()) })
+        {
+            Assert.True(signatures.TryGetValue(kernel, out var ptx), $"no kernel {kernel}");
+            Assert.Equal(kinds.Length, ptx.Length);
+            for (var i = 0; i < kinds.Length; i++) Assert.True(PtxSignatures.Accepts(ptx[i], kinds[i]), $"{kernel}: argument {i} is .{ptx[i]}, launched as {kinds[i]}");
+        }
+    }
 
     [Theory]
     [InlineData("ReluForward", "relu_forward")]
