@@ -64,9 +64,15 @@ public static partial class Ops
         var be = x.Backend;
         var fused = groups == 1 && !g.Dilated && CpuBackend.FusesConv(x, k);
 
-        var col = Tensor.Empty(new Shape(k, columns), x.DType, x.Device);
-        if (g.Dilated) be.Im2ColDilated(x, col, n, c, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.DH, g.DW, g.OH, g.OW);
-        else be.Im2Col(x, col, n, c, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.OH, g.OW);
+        Tensor Unfold()
+        {
+            var unfolded = Tensor.Empty(new Shape(k, columns), x.DType, x.Device);
+            if (g.Dilated) x.Backend.Im2ColDilated(x, unfolded, n, c, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.DH, g.DW, g.OH, g.OW);
+            else x.Backend.Im2Col(x, unfolded, n, c, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.OH, g.OW);
+            return unfolded;
+        }
+
+        var col = Unfold();
         var y = Tensor.Empty(new Shape(n, f, g.OH, g.OW), x.DType, x.Device);
         if (fused) CpuBackend.ConvForwardFused(w, col, b, y, f, k, n, pixels, relu);
         else
@@ -84,8 +90,10 @@ public static partial class Ops
             if (relu) be.ReluForward(y, y, y.Size);
         }
 
-        // col is only needed for dW; drop it now when no kernel gradient will be asked for.
-        var keepCol = Tape.WillRecord(w);
+        // col is only needed for dW; drop it now when no kernel gradient will be asked for. A large one is
+        // not held until backward either (ResNet-20 at batch 128 would hold ~0.9 GB of them, more than the
+        // array pool keeps, so every step allocated afresh): backward unfolds x again, the same values.
+        var keepCol = Tape.WillRecord(w) && (long)k * columns <= MaxHeldColumnElements;
         if (!keepCol) col.Dispose();
         Tensor[] inputs = b is null ? [x, w] : [x, w, b];
         Tape.Record(op, y, inputs, (dy, grad) =>
@@ -105,8 +113,10 @@ public static partial class Ops
             }
             if (grad(w) is { } dw)
             {
-                if (fused) CpuBackend.ConvWeightGrad(dyT, col, dw, f, k, columns);
-                else GroupedGemm(bk, groups, false, true, fg, kg, columns, dyT, columns, col, columns, 1, dw, kg); // dW_g += dY'_g · col_gᵀ
+                var unfolded = keepCol ? col : Unfold();
+                if (fused) CpuBackend.ConvWeightGrad(dyT, unfolded, dw, f, k, columns);
+                else GroupedGemm(bk, groups, false, true, fg, kg, columns, dyT, columns, unfolded, columns, 1, dw, kg); // dW_g += dY'_g · col_gᵀ
+                if (!keepCol) unfolded.Dispose();
             }
             // The fused CPU col2im clears each plane of dx before adding into it, so dx needs no zero fill
             // when this is its first writer.
@@ -126,6 +136,10 @@ public static partial class Ops
         });
         return y;
     }
+
+    /// <summary>Unfolded inputs up to this many elements (32 MiB of float32) stay alive from forward to
+    /// backward; larger ones are unfolded again in backward (tests lower it to run both paths).</summary>
+    internal static long MaxHeldColumnElements { get; set; } = 8L << 20;
 
     /// <summary>C_g = alpha·op(A_g)·op(B_g) + beta·C_g for each group g, where X_g is the g-th block of
     /// rows of X (blocks of equal height; xCols is X's row length). One GEMM when groups = 1.</summary>
