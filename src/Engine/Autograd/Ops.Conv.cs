@@ -1,4 +1,5 @@
 using Engine.Backends;
+using Engine.Backends.Cpu;
 using Engine.Tensors;
 
 namespace Engine.Autograd;
@@ -72,13 +73,15 @@ public static partial class Ops
             return unfolded;
         }
 
-        var col = Unfold();
+        // The fused CPU path unfolds x panel by panel inside its GEMM; only the composite needs col here.
+        var col = fused ? null : Unfold();
         var y = Tensor.Empty(new Shape(n, f, g.OH, g.OW), x.DType, x.Device);
-        if (fused) CpuBackend.ConvForwardFused(w, col, b, y, f, k, n, pixels, relu);
+        if (fused)
+            CpuBackend.ConvForwardFused(w, x, new ConvShape(n, c, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.OH, g.OW), b, y, f, relu);
         else
         {
             using var yT = Tensor.Empty(new Shape(f, columns), x.DType, x.Device);
-            GroupedGemm(be, groups, false, false, fg, columns, kg, w, kg, col, columns, 0, yT, columns); // Y'_g = W_g · col_g
+            GroupedGemm(be, groups, false, false, fg, columns, kg, w, kg, col!, columns, 0, yT, columns); // Y'_g = W_g · col_g
             if (b is null) be.Transpose01(yT, y, f, n, pixels);
             else
             {
@@ -93,8 +96,8 @@ public static partial class Ops
         // col is only needed for dW; drop it now when no kernel gradient will be asked for. A large one is
         // not held until backward either (ResNet-20 at batch 128 would hold ~0.9 GB of them, more than the
         // array pool keeps, so every step allocated afresh): backward unfolds x again, the same values.
-        var keepCol = Tape.WillRecord(w) && (long)k * columns <= MaxHeldColumnElements;
-        if (!keepCol) col.Dispose();
+        var keepCol = col is not null && Tape.WillRecord(w) && (long)k * columns <= MaxHeldColumnElements;
+        if (!keepCol) col?.Dispose();
         Tensor[] inputs = b is null ? [x, w] : [x, w, b];
         Tape.Record(op, y, inputs, (dy, grad) =>
         {
@@ -113,7 +116,7 @@ public static partial class Ops
             }
             if (grad(w) is { } dw)
             {
-                var unfolded = keepCol ? col : Unfold();
+                var unfolded = keepCol ? col! : Unfold();
                 if (fused) CpuBackend.ConvWeightGrad(dyT, unfolded, dw, f, k, columns);
                 else GroupedGemm(bk, groups, false, true, fg, kg, columns, dyT, columns, unfolded, columns, 1, dw, kg); // dW_g += dY'_g · col_gᵀ
                 if (!keepCol) unfolded.Dispose();
@@ -132,7 +135,7 @@ public static partial class Ops
             if (!fused && b is not null && grad(b) is { } db) bk.BiasAddBackward(dz ?? dy, db, n, f, pixels);
             dz?.Dispose();
             // A node's backward runs at most once (the graph is released after), so col can go now.
-            if (keepCol) col.Dispose();
+            if (keepCol) col!.Dispose();
         });
         return y;
     }
