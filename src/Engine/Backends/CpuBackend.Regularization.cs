@@ -39,7 +39,7 @@ public sealed partial class CpuBackend
             BatchNormTraining<double>(x, gamma, beta, y, saveMean, saveInvStd, runningMean, runningVar, n, c, hw, momentum, eps);
     }
 
-    private static void BatchNormTraining<T>(Tensor xt, Tensor gammat, Tensor betat, Tensor yt, Tensor meant, Tensor invStdt,
+    internal static void BatchNormTraining<T>(Tensor xt, Tensor gammat, Tensor betat, Tensor yt, Tensor meant, Tensor invStdt,
         Tensor runMeant, Tensor runVart, int n, int c, int hw, double momentum, double eps) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var count = (double)n * hw;
@@ -127,7 +127,7 @@ public sealed partial class CpuBackend
 
     /// <summary>With x̂ = (x - mean)·invstd and m = n·hw values per channel:
     /// dβ = Σ dy, dγ = Σ dy·x̂, dx = γ·invstd·(dy - dβ/m - x̂·dγ/m).</summary>
-    private static void BatchNormGrad<T>(Tensor xt, Tensor dyt, Tensor gammat, Tensor meant, Tensor invStdt,
+    internal static void BatchNormGrad<T>(Tensor xt, Tensor dyt, Tensor gammat, Tensor meant, Tensor invStdt,
         Tensor dxt, Tensor? dgammat, Tensor? dbetat, int n, int c, int hw) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var count = (double)n * hw;
