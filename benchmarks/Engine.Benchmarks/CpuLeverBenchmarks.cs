@@ -10,7 +10,8 @@ namespace Engine.Benchmarks;
 /// through the backend vs the fused GEMM output pass; the first max-pool (64×32×26×26) general loop vs
 /// the 2×2 vector kernel and its backward scatter vs per-plane work items; im2col/col2im generic vs
 /// float32 pointer loops; a fresh gradient zero-filled then added into vs the kernel as its first writer
-/// (col2im, max-pool backward); Adam over the 64×64×3 net's 1.6 M parameters, scalar vs SIMD on both cores.</summary>
+/// (col2im, max-pool backward); im2col + fused GEMM vs implicit im2col; batch norm generic vs float32
+/// vector kernels (ResNet-20's first stage); Adam over the 64×64×3 net's 1.6 M parameters, scalar vs SIMD on both cores.</summary>
 [MemoryDiagnoser]
 public class CpuLeverBenchmarks
 {
@@ -23,6 +24,9 @@ public class CpuLeverBenchmarks
     private Tensor _poolX = null!, _poolY = null!, _arg = null!, _poolDx = null!;
     private Tensor _p = null!, _g = null!, _m = null!, _v = null!;
     private long _step;
+    private const int BnN = 64, BnC = 16, BnHw = 32 * 32;
+    private Tensor _bnX = null!, _bnY = null!, _bnDx = null!, _bnGamma = null!, _bnBeta = null!, _bnGamma2 = null!, _bnBeta2 = null!;
+    private Tensor _bnMean = null!, _bnInvStd = null!, _bnRunMean = null!, _bnRunVar = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -45,6 +49,12 @@ public class CpuLeverBenchmarks
         _g = Tensor.RandomNormal(new Shape(AdamParams), rng);
         _m = Tensor.Zeros(new Shape(AdamParams));
         _v = Tensor.Zeros(new Shape(AdamParams));
+        _bnX = Tensor.RandomNormal(new Shape(BnN, BnC, BnHw), rng);
+        _bnY = Tensor.Empty(_bnX.Shape);
+        _bnDx = Tensor.Zeros(_bnX.Shape);
+        (_bnGamma, _bnBeta, _bnGamma2, _bnBeta2) = (Tensor.Full(new Shape(BnC), 1), Tensor.Zeros(new Shape(BnC)), Tensor.Zeros(new Shape(BnC)), Tensor.Zeros(new Shape(BnC)));
+        (_bnMean, _bnInvStd, _bnRunMean, _bnRunVar) = (Tensor.Empty(new Shape(BnC)), Tensor.Empty(new Shape(BnC)), Tensor.Zeros(new Shape(BnC)), Tensor.Full(new Shape(BnC), 1));
+        _be.BatchNormForwardTraining(_bnX, _bnGamma, _bnBeta, _bnY, _bnMean, _bnInvStd, _bnRunMean, _bnRunVar, BnN, BnC, BnHw, 0.99, 1e-3);
     }
 
     [Benchmark]
@@ -107,6 +117,37 @@ public class CpuLeverBenchmarks
     [Benchmark]
     public void MaxPoolGradAssign() => CpuBackend.MaxPoolGradPlanes(_poolY, _arg, _poolDx, N * PoolC, PoolOut * PoolOut, PoolH * PoolH, assign: true);
 
+    /// <summary>Fused conv forward as before implicit im2col: unfold x into col, then the GEMM reads col.</summary>
+    [Benchmark]
+    public void ConvForwardIm2ColThenFused()
+    {
+        CpuBackend.Im2ColFloat(_x, _col, N, C, H, H, 3, 3, 1, 1, 0, 0, OH, OH);
+        CpuBackend.ConvForwardFused(_w, _col, _b, _y, F, K, N, P, relu: true);
+    }
+
+    /// <summary>The same y with each column panel unfolded from x inside the GEMM (no col).</summary>
+    [Benchmark]
+    public void ConvForwardFromImage() =>
+        CpuBackend.ConvForwardFused(_w, _x, new ConvShape(N, C, H, H, 3, 3, 1, 1, 0, 0, OH, OH), _b, _y, F, relu: true);
+
+    /// <summary>Batch norm in training mode on ResNet-20's first stage (64×16×32×32): the generic
+    /// per-element double loop vs the float32 vector kernel; then the backward of each.</summary>
+    [Benchmark]
+    public void BatchNormForwardGeneric() =>
+        CpuBackend.BatchNormTraining<float>(_bnX, _bnGamma, _bnBeta, _bnY, _bnMean, _bnInvStd, _bnRunMean, _bnRunVar, BnN, BnC, BnHw, 0.99, 1e-3);
+
+    [Benchmark]
+    public void BatchNormForwardFloat() =>
+        _be.BatchNormForwardTraining(_bnX, _bnGamma, _bnBeta, _bnY, _bnMean, _bnInvStd, _bnRunMean, _bnRunVar, BnN, BnC, BnHw, 0.99, 1e-3);
+
+    [Benchmark]
+    public void BatchNormBackwardGeneric() =>
+        CpuBackend.BatchNormGrad<float>(_bnX, _bnY, _bnGamma, _bnMean, _bnInvStd, _bnDx, _bnGamma2, _bnBeta2, BnN, BnC, BnHw);
+
+    [Benchmark]
+    public void BatchNormBackwardFloatAssign() =>
+        CpuBackend.BatchNormBackwardFloat(_bnX, _bnY, _bnGamma, _bnMean, _bnInvStd, _bnDx, _bnGamma2, _bnBeta2, BnN, BnC, BnHw, assign: true);
+
     [Benchmark]
     public void AdamScalar() => CpuBackend.Adam<float>(_p, _g, _m, _v, null, AdamParams, 1e-3, 0.9, 0.999, 1e-7, 0, false, ++_step);
 
@@ -116,6 +157,7 @@ public class CpuLeverBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        foreach (var t in new[] { _x, _w, _b, _col, _yT, _biased, _y, _poolX, _poolY, _arg, _poolDx, _p, _g, _m, _v }) t.Dispose();
+        foreach (var t in new[] { _x, _w, _b, _col, _yT, _biased, _y, _poolX, _poolY, _arg, _poolDx, _p, _g, _m, _v,
+                     _bnX, _bnY, _bnDx, _bnGamma, _bnBeta, _bnGamma2, _bnBeta2, _bnMean, _bnInvStd, _bnRunMean, _bnRunVar }) t.Dispose();
     }
 }

@@ -64,10 +64,15 @@ internal static class CpuCompare
         public List<double> MsPerStep { get; } = [];
         public long ManagedBytes { get; set; }
         public long TimedSteps { get; set; }
+        public long PoolRented { get; set; }
+        public long PoolFresh { get; set; }
     }
 
     private static string Compare(Workload workload, CpuCompareOptions options)
     {
+        // Start each workload with an empty array pool: arrays pooled for the previous workload's shapes
+        // would fill its byte limit and make this one allocate as if the pool were full.
+        CpuArrayPool.Shared.Clear();
         using var model = workload.BuildEngine();
         var rng = new Rng(2);
         using var x = ETensor.RandomUniform(new Shape(workload.Batch, workload.Channels, workload.Size, workload.Size), rng);
@@ -94,15 +99,22 @@ internal static class CpuCompare
             {
                 var side = sides[(block + s) % sides.Length];
                 var managed = GC.GetAllocatedBytesForCurrentThread();
+                var pool = CpuArrayPool.Shared.Statistics;
                 var watch = Stopwatch.StartNew();
                 side.Run(options.Steps);
                 side.MsPerStep.Add(watch.Elapsed.TotalMilliseconds / options.Steps);
                 side.ManagedBytes += GC.GetAllocatedBytesForCurrentThread() - managed;
                 side.TimedSteps += options.Steps;
+                var poolAfter = CpuArrayPool.Shared.Statistics;
+                side.PoolRented += poolAfter.Rented - pool.Rented;
+                side.PoolFresh += poolAfter.Rented - poolAfter.Reused - (pool.Rented - pool.Reused);
             }
 
         foreach (var side in sides)
             Console.WriteLine($"{workload.Name,-14} {side.Name,-6} ms/step per block: {string.Join(" ", side.MsPerStep.Select(v => v.ToString("F2")))}");
+        if (sides.Contains(engine))
+            Console.WriteLine($"{workload.Name,-14} engine CPU array pool per step: {engine.PoolRented / (double)engine.TimedSteps:F0} rented, " +
+                $"{engine.PoolFresh / (double)engine.TimedSteps:F1} newly allocated (not reused)");
         string Cell(Side s) => $"{Median(s.MsPerStep):F2} ({s.MsPerStep.Min():F2}–{s.MsPerStep.Max():F2})";
         var engineCell = sides.Contains(engine) ? Cell(engine) : "—";
         var torchCell = torchSide is not null && sides.Contains(torchSide) ? Cell(torchSide) : "—";

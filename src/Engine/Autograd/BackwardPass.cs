@@ -10,7 +10,11 @@ internal static class BackwardPass
     /// <summary>The running pass on this thread (its grad delegate and intermediate buffers), so a
     /// backward kernel that writes every element of an input's gradient can take that buffer without
     /// the zero fill (<see cref="GradToOverwrite"/>).</summary>
-    [ThreadStatic] private static (GradOf Grad, Dictionary<Tensor, Tensor> Buffers)? _current;
+    [ThreadStatic] private static Pass? _current;
+
+    /// <summary>Finished passes' bookkeeping, reused by the next pass on this thread (a training step
+    /// would otherwise allocate a new dictionary, set, stack, list and delegate every time).</summary>
+    [ThreadStatic] private static Stack<Pass>? _free;
 
     /// <summary>The gradient buffer of <paramref name="input"/> for a kernel that writes every one of
     /// its elements. When this is the buffer's first writer (an intermediate tensor whose gradient
@@ -21,10 +25,10 @@ internal static class BackwardPass
     {
         assign = false;
         if (_current is not { } pass || !ReferenceEquals(pass.Grad, grad)
-            || !input.RequiresGrad || input.IsLeaf || input.GradFn!.Released || pass.Buffers.ContainsKey(input))
+            || !input.RequiresGrad || input.IsLeaf || input.GradFn!.Released || pass.Grads.ContainsKey(input))
             return grad(input);
         var g = Tensor.Empty(input.Shape, input.DType, input.Device);
-        pass.Buffers[input] = g;
+        pass.Grads[input] = g;
         assign = true;
         return g;
     }
@@ -38,11 +42,14 @@ internal static class BackwardPass
         if (root.GradFn is { Released: true })
             throw new InvalidOperationException("Backward() through a graph that was already released: the tape is freed after each Backward; run the forward pass again.");
 
-        var order = TopologicalOrder(root);
-        var grads = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance);
+        var free = _free ??= new Stack<Pass>();
+        var pass = free.Count > 0 ? free.Pop() : new Pass();
+        var order = pass.Order;
+        var grads = pass.Grads;
         var outer = _current;
         try
         {
+            pass.SortFrom(root);
             using (TensorScope.Untracked())
             using (Tape.NoGrad())
             {
@@ -50,31 +57,12 @@ internal static class BackwardPass
                 if (root.IsLeaf) { Accumulate(root, seed); return; }
                 grads[root] = seed;
 
-                Tensor? GradOf(Tensor t)
-                {
-                    if (!t.RequiresGrad) return null;
-                    if (t.IsLeaf)
-                    {
-                        t.Grad ??= Tensor.ZerosLike(t);
-                        return t.Grad;
-                    }
-                    if (t.GradFn!.Released)
-                        throw new InvalidOperationException($"Backward() reached a tensor of shape {t.Shape} whose graph was already released by an earlier Backward().");
-                    if (!grads.TryGetValue(t, out var g))
-                    {
-                        g = Tensor.ZerosLike(t);
-                        grads[t] = g;
-                    }
-                    return g;
-                }
-
-                GradOf gradOf = GradOf;
-                _current = (gradOf, grads);
+                _current = pass;
                 for (var i = order.Count - 1; i >= 0; i--)
                 {
                     var t = order[i];
                     if (!grads.Remove(t, out var dy)) continue;
-                    t.GradFn!.Backward!(dy, gradOf);
+                    t.GradFn!.Backward!(dy, pass.Grad);
                     dy.Dispose();
                 }
             }
@@ -84,6 +72,8 @@ internal static class BackwardPass
             _current = outer;
             foreach (var g in grads.Values) g.Dispose();
             foreach (var t in order) t.GradFn?.Release();
+            pass.Clear();
+            free.Push(pass);
         }
     }
 
@@ -97,23 +87,61 @@ internal static class BackwardPass
         }
     }
 
-    /// <summary>Non-leaf tensors reachable from root, each after everything it depends on.</summary>
-    private static List<Tensor> TopologicalOrder(Tensor root)
+    /// <summary>One pass's bookkeeping: the topological order, the intermediate gradients and the
+    /// grad delegate handed to every backward.</summary>
+    private sealed class Pass
     {
-        var order = new List<Tensor>();
-        var seen = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
-        var stack = new Stack<(Tensor T, bool Expanded)>();
-        stack.Push((root, false));
-        while (stack.Count > 0)
+        public readonly List<Tensor> Order = [];
+        public readonly Dictionary<Tensor, Tensor> Grads = new(ReferenceEqualityComparer.Instance);
+        public readonly GradOf Grad;
+        private readonly HashSet<Tensor> _seen = new(ReferenceEqualityComparer.Instance);
+        private readonly Stack<(Tensor T, bool Expanded)> _stack = new();
+
+        public Pass() => Grad = GradFor;
+
+        /// <summary>Zeroed buffer for a leaf's Grad or an intermediate's gradient; null when t needs none.</summary>
+        private Tensor? GradFor(Tensor t)
         {
-            var (t, expanded) = stack.Pop();
-            if (expanded) { order.Add(t); continue; }
-            if (t.GradFn is null || t.GradFn.Released || !seen.Add(t)) continue;
-            stack.Push((t, true));
-            foreach (var input in t.GradFn.Inputs)
-                if (input.RequiresGrad && input.GradFn is { Released: false } && !seen.Contains(input))
-                    stack.Push((input, false));
+            if (!t.RequiresGrad) return null;
+            if (t.IsLeaf)
+            {
+                t.Grad ??= Tensor.ZerosLike(t);
+                return t.Grad;
+            }
+            if (t.GradFn!.Released)
+                throw new InvalidOperationException($"Backward() reached a tensor of shape {t.Shape} whose graph was already released by an earlier Backward().");
+            if (!Grads.TryGetValue(t, out var g))
+            {
+                g = Tensor.ZerosLike(t);
+                Grads[t] = g;
+            }
+            return g;
         }
-        return order;
+
+        /// <summary>Fills <see cref="Order"/> with the non-leaf tensors reachable from root, each after
+        /// everything it depends on.</summary>
+        public void SortFrom(Tensor root)
+        {
+            _stack.Push((root, false));
+            while (_stack.Count > 0)
+            {
+                var (t, expanded) = _stack.Pop();
+                if (expanded) { Order.Add(t); continue; }
+                if (t.GradFn is null || t.GradFn.Released || !_seen.Add(t)) continue;
+                _stack.Push((t, true));
+                foreach (var input in t.GradFn.Inputs)
+                    if (input.RequiresGrad && input.GradFn is { Released: false } && !_seen.Contains(input))
+                        _stack.Push((input, false));
+            }
+        }
+
+        /// <summary>Forgets every tensor (so none is kept alive) but keeps the capacity.</summary>
+        public void Clear()
+        {
+            Order.Clear();
+            Grads.Clear();
+            _seen.Clear();
+            _stack.Clear();
+        }
     }
 }

@@ -1,4 +1,5 @@
 using Engine.Backends;
+using Engine.Backends.Cpu;
 using Engine.Tensors;
 
 namespace Engine.Autograd;
@@ -64,14 +65,22 @@ public static partial class Ops
         var be = x.Backend;
         var fused = groups == 1 && !g.Dilated && CpuBackend.FusesConv(x, k);
 
-        var col = Tensor.Empty(new Shape(k, columns), x.DType, x.Device);
-        be.Im2Col(x, col, g);
+        Tensor Unfold()
+        {
+            var unfolded = Tensor.Empty(new Shape(k, columns), x.DType, x.Device);
+            x.Backend.Im2Col(x, unfolded, g);
+            return unfolded;
+        }
+
+        // The fused CPU path unfolds x panel by panel inside its GEMM; only the composite needs col here.
+        var col = fused ? null : Unfold();
         var y = Tensor.Empty(new Shape(n, f, g.OH, g.OW), x.DType, x.Device);
-        if (fused) CpuBackend.ConvForwardFused(w, col, b, y, f, k, n, pixels, relu);
+        if (fused)
+            CpuBackend.ConvForwardFused(w, x, new ConvShape(n, g.C, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.OH, g.OW), b, y, f, relu);
         else
         {
             using var yT = Tensor.Empty(new Shape(f, columns), x.DType, x.Device);
-            GroupedGemm(be, groups, false, false, fg, columns, kg, w, kg, col, columns, 0, yT, columns); // Y'_g = W_g · col_g
+            GroupedGemm(be, groups, false, false, fg, columns, kg, w, kg, col!, columns, 0, yT, columns); // Y'_g = W_g · col_g
             if (b is null) be.Transpose01(yT, y, f, n, pixels);
             else
             {
@@ -83,9 +92,11 @@ public static partial class Ops
             if (relu) be.ReluForward(y, y, y.Size);
         }
 
-        // col is only needed for dW; drop it now when no kernel gradient will be asked for.
-        var keepCol = Tape.WillRecord(w);
-        if (!keepCol) col.Dispose();
+        // col is only needed for dW; drop it now when no kernel gradient will be asked for. A large one is
+        // not held until backward either (ResNet-20 at batch 128 would hold ~0.9 GB of them, more than the
+        // array pool keeps, so every step allocated afresh): backward unfolds x again, the same values.
+        var keepCol = col is not null && Tape.WillRecord(w) && (long)k * columns <= MaxHeldColumnElements;
+        if (!keepCol) col?.Dispose();
         Tensor[] inputs = b is null ? [x, w] : [x, w, b];
         Tape.Record(op, y, inputs, (dy, grad) =>
         {
@@ -104,8 +115,10 @@ public static partial class Ops
             }
             if (grad(w) is { } dw)
             {
-                if (fused) CpuBackend.ConvWeightGrad(dyT, col, dw, f, k, columns);
-                else GroupedGemm(bk, groups, false, true, fg, kg, columns, dyT, columns, col, columns, 1, dw, kg); // dW_g += dY'_g · col_gᵀ
+                var unfolded = keepCol ? col! : Unfold();
+                if (fused) CpuBackend.ConvWeightGrad(dyT, unfolded, dw, f, k, columns);
+                else GroupedGemm(bk, groups, false, true, fg, kg, columns, dyT, columns, unfolded, columns, 1, dw, kg); // dW_g += dY'_g · col_gᵀ
+                if (!keepCol) unfolded.Dispose();
             }
             // The fused CPU col2im clears each plane of dx before adding into it, so dx needs no zero fill
             // when this is its first writer.
@@ -120,10 +133,14 @@ public static partial class Ops
             if (!fused && b is not null && grad(b) is { } db) bk.BiasAddBackward(dz ?? dy, db, n, f, pixels);
             dz?.Dispose();
             // A node's backward runs at most once (the graph is released after), so col can go now.
-            if (keepCol) col.Dispose();
+            if (keepCol) col!.Dispose();
         });
         return y;
     }
+
+    /// <summary>Unfolded inputs up to this many elements (32 MiB of float32) stay alive from forward to
+    /// backward; larger ones are unfolded again in backward (tests lower it to run both paths).</summary>
+    internal static long MaxHeldColumnElements { get; set; } = 8L << 20;
 
     /// <summary>C_g = alpha·op(A_g)·op(B_g) + beta·C_g for each group g, where X_g is the g-th block of
     /// rows of X (blocks of equal height; xCols is X's row length). One GEMM when groups = 1.</summary>

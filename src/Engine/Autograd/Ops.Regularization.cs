@@ -80,10 +80,14 @@ public static partial class Ops
         }
         Tape.Record(op, y, [x, gamma, beta], (dy, grad) =>
         {
-            // The kernel always writes dx; give it a throw-away buffer when x needs no gradient.
-            var dx = grad(x);
+            // The kernel always writes dx; give it a throw-away buffer when x needs no gradient. The CPU's
+            // float32 kernel can overwrite dx when it is its first writer (no zero fill).
+            var assign = false;
+            var dx = Backends.CpuBackend.HasFloatBatchNorm(x) ? BackwardPass.GradToOverwrite(grad, x, out assign) : grad(x);
             using var scratch = dx is null ? Tensor.ZerosLike(x) : null;
-            dy.Backend.BatchNormBackward(x, dy, gamma, mean, invStd, dx ?? scratch!, grad(gamma), grad(beta), n, c, hw);
+            if (Backends.CpuBackend.HasFloatBatchNorm(x))
+                Backends.CpuBackend.BatchNormBackwardFloat(x, dy, gamma, mean, invStd, dx ?? scratch!, grad(gamma), grad(beta), n, c, hw, assign);
+            else dy.Backend.BatchNormBackward(x, dy, gamma, mean, invStd, dx ?? scratch!, grad(gamma), grad(beta), n, c, hw);
             mean.Dispose();
             invStd.Dispose();
         });

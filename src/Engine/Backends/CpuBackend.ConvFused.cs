@@ -18,6 +18,12 @@ public sealed partial class CpuBackend
         CpuConvGemm.Forward(w.Span<float>(), col.Span<float>(), bias is null ? default : bias.Span<float>(), y.Span<float>(),
             filters, k, images, pixels, relu);
 
+    /// <summary>The same as <see cref="ConvForwardFused(Tensor, Tensor, Tensor?, Tensor, int, int, int, int, bool)"/>
+    /// on col = im2col(x), with col never materialised (each column panel is unfolded from x into the
+    /// GEMM's packed buffer): bitwise the same y.</summary>
+    internal static void ConvForwardFused(Tensor w, Tensor x, in ConvShape shape, Tensor? bias, Tensor y, int filters, bool relu) =>
+        CpuConvGemm.ForwardFromImage(w.Span<float>(), x.Span<float>(), shape, bias is null ? default : bias.Span<float>(), y.Span<float>(), filters, relu);
+
     /// <summary>dyT [F, N·P] = dy [N, F, P] transposed, masked by (y &gt; 0) when <paramref name="reluOutput"/>
     /// is given (the backward of a fused ReLU: y &gt; 0 exactly where its input was), on both cores; and,
     /// when <paramref name="db"/> is given, db[f] += Σ_b Σ_p dyT[f, b·P + p] from each plane's sum taken

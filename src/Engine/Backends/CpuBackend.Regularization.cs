@@ -1,4 +1,5 @@
 using System.Numerics;
+using Engine.Backends.Cpu;
 using Engine.Tensors;
 
 namespace Engine.Backends;
@@ -32,12 +33,13 @@ public sealed partial class CpuBackend
         Tensor runningMean, Tensor runningVar, int n, int c, int hw, double momentum, double eps)
     {
         if (IsF32(x, "batch_norm_forward_training"))
-            BatchNormTraining<float>(x, gamma, beta, y, saveMean, saveInvStd, runningMean, runningVar, n, c, hw, momentum, eps);
+            ForEachPlane(c, (long)n * hw, ch => BatchNormFloat.Forward(x.Span<float>(), gamma.Span<float>(), beta.Span<float>(), y.Span<float>(),
+                saveMean.Span<float>(), saveInvStd.Span<float>(), runningMean.Span<float>(), runningVar.Span<float>(), n, c, hw, ch, momentum, eps));
         else
             BatchNormTraining<double>(x, gamma, beta, y, saveMean, saveInvStd, runningMean, runningVar, n, c, hw, momentum, eps);
     }
 
-    private static void BatchNormTraining<T>(Tensor xt, Tensor gammat, Tensor betat, Tensor yt, Tensor meant, Tensor invStdt,
+    internal static void BatchNormTraining<T>(Tensor xt, Tensor gammat, Tensor betat, Tensor yt, Tensor meant, Tensor invStdt,
         Tensor runMeant, Tensor runVart, int n, int c, int hw, double momentum, double eps) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var count = (double)n * hw;
@@ -108,13 +110,24 @@ public sealed partial class CpuBackend
     public void BatchNormBackward(Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
         Tensor dx, Tensor? dgamma, Tensor? dbeta, int n, int c, int hw)
     {
-        if (IsF32(x, "batch_norm_backward")) BatchNormGrad<float>(x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta, n, c, hw);
+        if (IsF32(x, "batch_norm_backward")) BatchNormBackwardFloat(x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta, n, c, hw, assign: false);
         else BatchNormGrad<double>(x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta, n, c, hw);
     }
 
+    /// <summary>The float32 batch-norm backward; with <paramref name="assign"/> dx is overwritten instead
+    /// of added to (its first writer: no zero fill needed).</summary>
+    internal static void BatchNormBackwardFloat(Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
+        Tensor dx, Tensor? dgamma, Tensor? dbeta, int n, int c, int hw, bool assign) =>
+        ForEachPlane(c, (long)n * hw, ch => BatchNormFloat.Backward(x.Span<float>(), dy.Span<float>(), gamma.Span<float>(),
+            saveMean.Span<float>(), saveInvStd.Span<float>(), dx.Span<float>(),
+            dgamma is null ? default : dgamma.Span<float>(), dbeta is null ? default : dbeta.Span<float>(), n, c, hw, ch, assign));
+
+    /// <summary>True when <see cref="BatchNormBackwardFloat"/> serves x.</summary>
+    internal static bool HasFloatBatchNorm(Tensor x) => x.Backend is CpuBackend && x.DType == DType.Float32;
+
     /// <summary>With x̂ = (x - mean)·invstd and m = n·hw values per channel:
     /// dβ = Σ dy, dγ = Σ dy·x̂, dx = γ·invstd·(dy - dβ/m - x̂·dγ/m).</summary>
-    private static void BatchNormGrad<T>(Tensor xt, Tensor dyt, Tensor gammat, Tensor meant, Tensor invStdt,
+    internal static void BatchNormGrad<T>(Tensor xt, Tensor dyt, Tensor gammat, Tensor meant, Tensor invStdt,
         Tensor dxt, Tensor? dgammat, Tensor? dbetat, int n, int c, int hw) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var count = (double)n * hw;

@@ -114,6 +114,58 @@ public class ConvFusedTests
         }
     }
 
+    /// <summary>Implicit im2col (panels unfolded from x inside the GEMM) gives bitwise what im2col followed
+    /// by the GEMM on col gives: stride 1 and 2, same and valid padding, 1×1 and 5×3 kernels, output rows
+    /// shorter and longer than a panel, panels crossing images.</summary>
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void ConvGemmFromImageEqualsIm2ColThenGemm(string kernel)
+    {
+        var supported = kernel switch
+        {
+            "avx512" => Avx512GemmKernel.IsSupported,
+            "avx2" => Avx2GemmKernel.IsSupported,
+            _ => ScalarGemmKernel.IsSupported,
+        };
+        if (!supported) Assert.Skip($"The {kernel} GEMM kernel needs instructions this CPU lacks.");
+        var rng = new Rng(6);
+        foreach (var (n, c, h, w, kh, kw, stride, same, filters) in new[]
+                 {
+                     (2, 3, 9, 7, 3, 3, 1, true, 5), (3, 2, 8, 8, 3, 3, 2, true, 9), (2, 4, 5, 37, 3, 3, 1, false, 8),
+                     (1, 1, 28, 28, 3, 3, 1, false, 32), (4, 5, 6, 5, 1, 1, 2, false, 3), (2, 2, 11, 10, 5, 3, 2, true, 17),
+                     (3, 2, 2, 2, 3, 3, 1, true, 4),
+                 })
+        {
+            var (oh, ph) = same ? ((h + stride - 1) / stride, Math.Max(((h + stride - 1) / stride - 1) * stride + kh - h, 0) / 2) : ((h - kh) / stride + 1, 0);
+            var (ow, pw) = same ? ((w + stride - 1) / stride, Math.Max(((w + stride - 1) / stride - 1) * stride + kw - w, 0) / 2) : ((w - kw) / stride + 1, 0);
+            var shape = new ConvShape(n, c, h, w, kh, kw, stride, stride, ph, pw, oh, ow);
+            using var x = Tensor.FromArray(RandomFloats(rng, n * c * h * w), n, c, h, w);
+            using var col = Tensor.Empty(new Shape(shape.K, n * oh * ow));
+            Engine.Backends.CpuBackend.Im2ColFloat(x, col, n, c, h, w, kh, kw, stride, stride, ph, pw, oh, ow);
+            var weights = RandomFloats(rng, filters * shape.K);
+            var bias = RandomFloats(rng, filters);
+            var expected = new float[filters * n * oh * ow];
+            var actual = new float[expected.Length];
+            switch (kernel)
+            {
+                case "avx512":
+                    CpuConvGemm.Forward<Avx512GemmKernel>(weights, col.Span<float>(), bias, expected, filters, shape.K, n, oh * ow, true);
+                    CpuConvGemm.ForwardFromImage<Avx512GemmKernel>(weights, x.Span<float>(), shape, bias, actual, filters, true);
+                    break;
+                case "avx2":
+                    CpuConvGemm.Forward<Avx2GemmKernel>(weights, col.Span<float>(), bias, expected, filters, shape.K, n, oh * ow, true);
+                    CpuConvGemm.ForwardFromImage<Avx2GemmKernel>(weights, x.Span<float>(), shape, bias, actual, filters, true);
+                    break;
+                default:
+                    CpuConvGemm.Forward<ScalarGemmKernel>(weights, col.Span<float>(), bias, expected, filters, shape.K, n, oh * ow, true);
+                    CpuConvGemm.ForwardFromImage<ScalarGemmKernel>(weights, x.Span<float>(), shape, bias, actual, filters, true);
+                    break;
+            }
+            Assert.Contains(expected, v => v > 0);
+            Assert.True(expected.AsSpan().SequenceEqual(actual), $"{kernel}: from image differs from im2col + GEMM for {shape}, filters {filters}");
+        }
+    }
+
     [Fact]
     public void ConvGemmRejectsShortBuffers()
     {

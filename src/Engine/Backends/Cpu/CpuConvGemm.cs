@@ -29,12 +29,40 @@ internal static unsafe class CpuConvGemm
         else Forward<ScalarGemmKernel>(w, col, bias, y, filters, k, images, pixels, relu);
     }
 
+    /// <summary>The same product with col never materialised: each column panel is unfolded from the NCHW
+    /// input x straight into the packed B buffer (implicit im2col), exactly the values im2col and the
+    /// packing would put there, so y is bitwise what <see cref="Forward"/> on im2col(x) gives.</summary>
+    public static void ForwardFromImage(ReadOnlySpan<float> w, ReadOnlySpan<float> x, in ConvShape shape, ReadOnlySpan<float> bias, Span<float> y,
+        int filters, bool relu)
+    {
+        if (Avx512GemmKernel.IsSupported) ForwardFromImage<Avx512GemmKernel>(w, x, shape, bias, y, filters, relu);
+        else if (Avx2GemmKernel.IsSupported) ForwardFromImage<Avx2GemmKernel>(w, x, shape, bias, y, filters, relu);
+        else ForwardFromImage<ScalarGemmKernel>(w, x, shape, bias, y, filters, relu);
+    }
+
+    internal static void ForwardFromImage<TKernel>(ReadOnlySpan<float> w, ReadOnlySpan<float> x, in ConvShape shape, ReadOnlySpan<float> bias, Span<float> y,
+        int filters, bool relu) where TKernel : struct, IGemmKernel
+    {
+        if (x.Length < (long)shape.N * shape.C * shape.H * shape.W)
+            throw new ArgumentException($"conv forward from image: x must hold {(long)shape.N * shape.C * shape.H * shape.W} floats ({shape}); received {x.Length}.");
+        fixed (float* px = x)
+        {
+            var image = shape;
+            Run<TKernel>(w, default, px, &image, bias, y, filters, shape.K, shape.N, shape.OH * shape.OW, relu);
+        }
+    }
+
     /// <summary>bias may be empty (no bias). Tests call each kernel the machine has.</summary>
     internal static void Forward<TKernel>(ReadOnlySpan<float> w, ReadOnlySpan<float> col, ReadOnlySpan<float> bias, Span<float> y,
+        int filters, int k, int images, int pixels, bool relu) where TKernel : struct, IGemmKernel =>
+        Run<TKernel>(w, col, null, null, bias, y, filters, k, images, pixels, relu);
+
+    /// <summary>The product from col, or (col empty, image set) from the image x.</summary>
+    private static void Run<TKernel>(ReadOnlySpan<float> w, ReadOnlySpan<float> col, float* x, ConvShape* image, ReadOnlySpan<float> bias, Span<float> y,
         int filters, int k, int images, int pixels, bool relu) where TKernel : struct, IGemmKernel
     {
         var columns = images * pixels;
-        if (k < 1 || k > MaxK || w.Length < (long)filters * k || col.Length < (long)k * columns || y.Length < (long)filters * columns
+        if (k < 1 || k > MaxK || w.Length < (long)filters * k || (image == null && col.Length < (long)k * columns) || y.Length < (long)filters * columns
             || (bias.Length != 0 && bias.Length < filters))
             throw new ArgumentException($"conv forward GEMM {filters}x{columns}x{k} (k ≤ {MaxK}): w ≥ {(long)filters * k}, col ≥ {(long)k * columns}, " +
                 $"y ≥ {(long)filters * columns}, bias 0 or ≥ {filters}; received {w.Length}, {col.Length}, {y.Length}, {bias.Length}.");
@@ -49,7 +77,7 @@ internal static unsafe class CpuConvGemm
             fixed (float* pw = w, pcol = col, pbias = bias, py = y, pa = packed)
             {
                 GemmPacking.PackA<TKernel>(false, pw, filters, k, 0, filters, 0, k, 1f, pa);
-                var job = new Job(pa, pcol, bias.Length == 0 ? null : pbias, py, filters, k, pixels, columns, relu);
+                var job = new Job(pa, pcol, x, image, bias.Length == 0 ? null : pbias, py, filters, k, pixels, columns, relu);
                 var panels = (columns + nr - 1) / nr;
                 var items = (panels + PanelsPerItem - 1) / PanelsPerItem;
                 var work = 2L * filters * k * columns;
@@ -63,9 +91,10 @@ internal static unsafe class CpuConvGemm
         }
     }
 
-    private readonly struct Job(float* packedW, float* col, float* bias, float* y, int filters, int k, int pixels, int columns, bool relu)
+    private readonly struct Job(float* packedW, float* col, float* x, ConvShape* image, float* bias, float* y, int filters, int k, int pixels, int columns, bool relu)
     {
-        public readonly float* PackedW = packedW, Col = col, Bias = bias, Y = y;
+        public readonly float* PackedW = packedW, Col = col, X = x, Bias = bias, Y = y;
+        public readonly ConvShape* Image = image;
         public readonly int Filters = filters, K = k, Pixels = pixels, Columns = columns;
         public readonly bool Relu = relu;
     }
@@ -81,7 +110,8 @@ internal static unsafe class CpuConvGemm
         for (var j0 = first; j0 < last; j0 += nr)
         {
             var nc = Math.Min(nr, job.Columns - j0);
-            GemmPacking.PackB<TKernel>(false, job.Col, job.Columns, job.K, j0, nc, 0, job.K, packedB);
+            if (job.Image != null) PackFromImage(job.X, *job.Image, j0, nc, nr, packedB);
+            else GemmPacking.PackB<TKernel>(false, job.Col, job.Columns, job.K, j0, nc, 0, job.K, packedB);
             for (var i0 = 0; i0 < job.Filters; i0 += mr)
             {
                 TKernel.Run(job.K, job.PackedW + (long)i0 * job.K, packedB, tile, nr, 0f);
@@ -90,6 +120,59 @@ internal static unsafe class CpuConvGemm
             }
         }
     }
+
+    /// <summary>One stretch of a column panel along one output row: columns [At, At + Length) of the
+    /// panel are output pixels (Oy, Ox..) of image Image.</summary>
+    private readonly record struct RowRun(int At, int Image, int Oy, int Ox, int Length);
+
+    /// <summary>dst[p·nr + c] = col[p, j0 + c] for the nc columns of the panel (zero for padding taps and for
+    /// c ≥ nc), read from x: implicit im2col. Row p = (channel, i, j) of the kernel, as im2col orders it.</summary>
+    internal static void PackFromImage(float* x, in ConvShape s, int j0, int nc, int nr, float* dst)
+    {
+        var pixels = s.OH * s.OW;
+        Span<RowRun> runs = stackalloc RowRun[nc + 1];
+        var count = 0;
+        for (var col = j0; col < j0 + nc;)
+        {
+            var (image, pixel) = Math.DivRem(col, pixels);
+            var (oy, ox) = Math.DivRem(pixel, s.OW);
+            var length = Math.Min(s.OW - ox, j0 + nc - col);
+            runs[count++] = new RowRun(col - j0, image, oy, ox, length);
+            col += length;
+        }
+        var p = 0;
+        for (var ci = 0; ci < s.C; ci++)
+            for (var i = 0; i < s.KH; i++)
+                for (var j = 0; j < s.KW; j++, p++)
+                {
+                    var d = dst + (long)p * nr;
+                    // Output columns ox whose tap lands inside the row: ox·SW − PW + j in [0, W).
+                    var oxFirst = Math.Max(0, CeilDiv(s.PW - j, s.SW));
+                    var oxEnd = CeilDiv(s.W + s.PW - j, s.SW);
+                    for (var r = 0; r < count; r++)
+                    {
+                        var run = runs[r];
+                        var dr = d + run.At;
+                        var iy = run.Oy * s.SH - s.PH + i;
+                        if (iy < 0 || iy >= s.H)
+                        {
+                            new Span<float>(dr, run.Length).Clear();
+                            continue;
+                        }
+                        var src = x + (((long)run.Image * s.C + ci) * s.H + iy) * s.W - s.PW + j;
+                        var a = Math.Clamp(oxFirst - run.Ox, 0, run.Length); // first inside column of the run
+                        var e = Math.Clamp(oxEnd - run.Ox, a, run.Length);    // end of the inside columns
+                        for (var c = 0; c < a; c++) dr[c] = 0;
+                        if (s.SW == 1) Unsafe.CopyBlockUnaligned(dr + a, src + run.Ox + a, (uint)((e - a) * sizeof(float)));
+                        else for (var c = a; c < e; c++) dr[c] = src[(run.Ox + c) * s.SW];
+                        for (var c = e; c < run.Length; c++) dr[c] = 0;
+                    }
+                    for (var c = nc; c < nr; c++) d[c] = 0;
+                }
+    }
+
+    /// <summary>Ceiling of a/b for b &gt; 0 and any sign of a.</summary>
+    private static int CeilDiv(int a, int b) => a <= 0 ? -(-a / b) : (a + b - 1) / b;
 
     /// <summary>Writes nc finished values of filter f, columns j0.. (which may span images), to NCHW.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -128,4 +211,11 @@ internal static unsafe class CpuConvGemm
             dst[i] = relu && v <= 0 ? 0 : v;
         }
     }
+}
+
+/// <summary>The geometry of an NCHW convolution without dilation: input [N, C, H, W], kernel KH×KW,
+/// strides, leading padding and output size; K = C·KH·KW rows of the unfolded input.</summary>
+internal readonly record struct ConvShape(int N, int C, int H, int W, int KH, int KW, int SH, int SW, int PH, int PW, int OH, int OW)
+{
+    public int K => C * KH * KW;
 }

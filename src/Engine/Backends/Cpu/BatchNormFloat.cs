@@ -1,0 +1,164 @@
+using System.Numerics;
+
+namespace Engine.Backends.Cpu;
+
+/// <summary>Float32 batch normalization over x viewed as [n, c, hw], one channel per work item, with
+/// vector loops. The per-channel sums are still taken in double (floats widened lane by lane), so they
+/// stay accurate on large batches; only their order differs from a plain loop (lanes, then planes in
+/// image order: fixed by the shape, so the split across threads never changes a result). The
+/// elementwise passes run in float with the per-channel constants rounded once.</summary>
+internal static class BatchNormFloat
+{
+    /// <summary>Training forward: batch mean and biased variance (two passes, stable where
+    /// E[x²] − E[x]² is not), y = x·scale + shift, saved mean and 1/std, running statistics updated
+    /// as running·momentum + batch·(1 − momentum).</summary>
+    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y,
+        Span<float> mean, Span<float> invStd, Span<float> runningMean, Span<float> runningVar,
+        int n, int c, int hw, int ch, double momentum, double eps)
+    {
+        var count = (double)n * hw;
+        var sum = 0.0;
+        for (var b = 0; b < n; b++) sum += Sum(x.Slice((b * c + ch) * hw, hw));
+        var m = sum / count;
+        var squares = 0.0;
+        for (var b = 0; b < n; b++) squares += SquaredDeviations(x.Slice((b * c + ch) * hw, hw), m);
+        var variance = squares / count; // biased, as Keras uses for both normalizing and the moving variance
+        var inv = 1 / Math.Sqrt(variance + eps);
+
+        var scale = gamma[ch] * inv;
+        var shift = (float)(beta[ch] - m * scale);
+        for (var b = 0; b < n; b++)
+        {
+            var at = (b * c + ch) * hw;
+            SimdFloat.Affine(x.Slice(at, hw), (float)scale, shift, y.Slice(at, hw));
+        }
+        mean[ch] = (float)m;
+        invStd[ch] = (float)inv;
+        runningMean[ch] = (float)(runningMean[ch] * momentum + m * (1 - momentum));
+        runningVar[ch] = (float)(runningVar[ch] * momentum + variance * (1 - momentum));
+    }
+
+    /// <summary>Backward of one channel, with x̂ = (x − mean)·invStd and m = n·hw values:
+    /// dβ = Σ dy, dγ = Σ dy·x̂, dx (+)= γ·invStd·(dy − dβ/m − x̂·dγ/m). With <paramref name="assign"/>
+    /// dx is overwritten (it may hold anything), else added to.</summary>
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> gamma,
+        ReadOnlySpan<float> mean, ReadOnlySpan<float> invStd, Span<float> dx, Span<float> dgamma, Span<float> dbeta,
+        int n, int c, int hw, int ch, bool assign)
+    {
+        var count = (double)n * hw;
+        var mu = (double)mean[ch];
+        var inv = (double)invStd[ch];
+        var sumDy = 0.0;
+        var sumDyCentered = 0.0;
+        for (var b = 0; b < n; b++)
+        {
+            var at = (b * c + ch) * hw;
+            var (s, sc) = GradSums(dy.Slice(at, hw), x.Slice(at, hw), mu);
+            sumDy += s;
+            sumDyCentered += sc;
+        }
+        var sumDyXhat = sumDyCentered * inv;
+        var scale = gamma[ch] * inv;
+        // dx = scale·dy − (scale·Σdy/m + k·(x − mean)), k = scale·invStd·dγ/m.
+        var a = (float)scale;
+        var bias = (float)(scale * sumDy / count);
+        var k = (float)(scale * inv * sumDyXhat / count);
+        var muF = (float)mu;
+        for (var b = 0; b < n; b++)
+        {
+            var at = (b * c + ch) * hw;
+            InputGrad(x.Slice(at, hw), dy.Slice(at, hw), dx.Slice(at, hw), a, bias, k, muF, assign);
+        }
+        if (!dgamma.IsEmpty) dgamma[ch] += (float)sumDyXhat;
+        if (!dbeta.IsEmpty) dbeta[ch] += (float)sumDy;
+    }
+
+    private static int Width => Vector<float>.Count;
+
+    private static (Vector<double> Low, Vector<double> High) Widen(ReadOnlySpan<float> at)
+    {
+        Vector.Widen(new Vector<float>(at), out var low, out var high);
+        return (low, high);
+    }
+
+    private static double Sum(ReadOnlySpan<float> x)
+    {
+        var (lo, hi) = (Vector<double>.Zero, Vector<double>.Zero);
+        var i = 0;
+        for (; i <= x.Length - Width; i += Width)
+        {
+            var (l, h) = Widen(x[i..]);
+            lo += l;
+            hi += h;
+        }
+        var sum = Vector.Sum(lo + hi);
+        for (; i < x.Length; i++) sum += x[i];
+        return sum;
+    }
+
+    private static double SquaredDeviations(ReadOnlySpan<float> x, double mean)
+    {
+        var means = new Vector<double>(mean);
+        var (lo, hi) = (Vector<double>.Zero, Vector<double>.Zero);
+        var i = 0;
+        for (; i <= x.Length - Width; i += Width)
+        {
+            var (l, h) = Widen(x[i..]);
+            l -= means;
+            h -= means;
+            lo += l * l;
+            hi += h * h;
+        }
+        var sum = Vector.Sum(lo + hi);
+        for (; i < x.Length; i++)
+        {
+            var d = x[i] - mean;
+            sum += d * d;
+        }
+        return sum;
+    }
+
+    /// <summary>(Σ dy, Σ dy·(x − mean)) in double.</summary>
+    private static (double SumDy, double SumDyCentered) GradSums(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, double mean)
+    {
+        var means = new Vector<double>(mean);
+        var (sLo, sHi, cLo, cHi) = (Vector<double>.Zero, Vector<double>.Zero, Vector<double>.Zero, Vector<double>.Zero);
+        var i = 0;
+        for (; i <= x.Length - Width; i += Width)
+        {
+            var (gl, gh) = Widen(dy[i..]);
+            var (xl, xh) = Widen(x[i..]);
+            sLo += gl;
+            sHi += gh;
+            cLo += gl * (xl - means);
+            cHi += gh * (xh - means);
+        }
+        var s = Vector.Sum(sLo + sHi);
+        var cs = Vector.Sum(cLo + cHi);
+        for (; i < x.Length; i++)
+        {
+            s += dy[i];
+            cs += dy[i] * (x[i] - mean);
+        }
+        return (s, cs);
+    }
+
+    /// <summary>dx (+)= a·dy − (bias + k·(x − mean)).</summary>
+    private static void InputGrad(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, float a, float bias, float k, float mean, bool assign)
+    {
+        var (va, vb, vk, vm) = (new Vector<float>(a), new Vector<float>(bias), new Vector<float>(k), new Vector<float>(mean));
+        var i = 0;
+        if (assign)
+        {
+            for (; i <= x.Length - Width; i += Width)
+                (va * new Vector<float>(dy[i..]) - (vb + vk * (new Vector<float>(x[i..]) - vm))).CopyTo(dx[i..]);
+            for (; i < x.Length; i++) dx[i] = a * dy[i] - (bias + k * (x[i] - mean));
+        }
+        else
+        {
+            for (; i <= x.Length - Width; i += Width)
+                (new Vector<float>(dx[i..]) + (va * new Vector<float>(dy[i..]) - (vb + vk * (new Vector<float>(x[i..]) - vm)))).CopyTo(dx[i..]);
+            for (; i < x.Length; i++) dx[i] += a * dy[i] - (bias + k * (x[i] - mean));
+        }
+    }
+}
