@@ -1,4 +1,4 @@
-// Depthwise and dilated convolution, NCHW. Window: kernel kh×kw, stride sh×sw, leading zero padding
+// Depthwise convolution, NCHW. Window: kernel kh×kw, stride sh×sw, leading zero padding
 // ph×pw, dilation dh×dw (input row of kernel row i at output row oy: oy·sh - ph + i·dh), output oh×ow.
 // depthwise_conv2d_forward: output channel f = ci·m + q (m = depth multiplier) reads only input
 //     channel ci = f / m with its own kh×kw filter filt[f, i, j] (layout [C·m, 1, kh, kw]):
@@ -7,7 +7,6 @@
 //     dy[b, f, oy, ox] · filt[f, i, j]; a gather, one thread per input element, no atomics.
 // depthwise_conv2d_backward_filter: dfilt[f, i, j] += Σ_{b, oy, ox} dy[b, f, oy, ox] · x[b, f/m, ...];
 //     one block per filter element, block reduction.
-// im2col_dilated / col2im_dilated: im2col and col2im of conv.cu with dilation (same layouts).
 #include "common.cuh"
 
 extern "C" __global__ void depthwise_conv2d_forward(const float* x, const float* filt, float* y, int n, int c, int h, int w, int m,
@@ -88,49 +87,5 @@ extern "C" __global__ void depthwise_conv2d_backward_filter(const float* x, cons
         }
         sum = block_sum(sum);
         if (threadIdx.x == 0) dfilt[e] += sum;
-    }
-}
-
-extern "C" __global__ void im2col_dilated(const float* x, float* col, int n, int c, int h, int w, int kh, int kw,
-                                          int sh, int sw, int ph, int pw, int dh, int dw, int oh, int ow)
-{
-    const long long cols = (long long)n * oh * ow;
-    const long long total = (long long)c * kh * kw * cols;
-    for (long long idx = first_index(); idx < total; idx += grid_stride())
-    {
-        const long long p = idx % cols;
-        const int row = (int)(idx / cols);
-        const int ox = (int)(p % ow), oy = (int)((p / ow) % oh), b = (int)(p / ((long long)ow * oh));
-        const int j = row % kw, i = (row / kw) % kh, ci = row / (kw * kh);
-        const int iy = oy * sh - ph + i * dh, ix = ox * sw - pw + j * dw;
-        col[idx] = (iy >= 0 && iy < h && ix >= 0 && ix < w) ? x[(((long long)b * c + ci) * h + iy) * w + ix] : 0.0f;
-    }
-}
-
-extern "C" __global__ void col2im_dilated(const float* col, float* dx, int n, int c, int h, int w, int kh, int kw,
-                                          int sh, int sw, int ph, int pw, int dh, int dw, int oh, int ow)
-{
-    const long long cols = (long long)n * oh * ow;
-    const long long total = (long long)n * c * h * w;
-    for (long long idx = first_index(); idx < total; idx += grid_stride())
-    {
-        const int ix = (int)(idx % w), iy = (int)((idx / w) % h);
-        const int ci = (int)((idx / ((long long)w * h)) % c), b = (int)(idx / ((long long)w * h * c));
-        float sum = 0.0f;
-        for (int i = 0; i < kh; ++i)
-        {
-            const int ty = iy + ph - i * dh;
-            if (ty < 0 || ty % sh != 0 || ty / sh >= oh) continue;
-            const int oy = ty / sh;
-            for (int j = 0; j < kw; ++j)
-            {
-                const int tx = ix + pw - j * dw;
-                if (tx < 0 || tx % sw != 0 || tx / sw >= ow) continue;
-                const int ox = tx / sw;
-                const long long row = ((long long)ci * kh + i) * kw + j;
-                sum += col[row * cols + ((long long)b * oh + oy) * ow + ox];
-            }
-        }
-        dx[idx] += sum;
     }
 }

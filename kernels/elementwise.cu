@@ -1,52 +1,11 @@
-// Elementwise arithmetic over contiguous float buffers of n elements (same length, any layout).
-// add/sub/mul/div:  y = a op b
-// mul_backward:     da += dy * b;  db += dy * a            (a null gradient pointer is skipped)
-// div_backward:     da += dy / b;  db -= dy * a / b²
+// Elementwise helpers over contiguous buffers of n elements that are not generated ops
+// (add/sub/mul/div, exp and log are in elementwise_generated.cu):
 // axpy:             y += alpha * x                          (the accumulate step of add/sub/reshape backward)
 // affine_forward:   y = x * scale + shift                   (scalar add/sub/mul/div)
-// exp/log:          y = exp(x), y = log(x);  log_backward: dx += dy / x
 // cast_*:           y = (float)x or y = (int)x (truncates toward zero, as C# does)
 // fill_f64:         y = value for float64 buffers (metric accumulators); float32/int32 fills are memsets
 // Scalars arrive as double, the type IBackend takes them in, and are rounded to float once.
 #include "common.cuh"
-
-extern "C" __global__ void add_forward(const float* a, const float* b, float* y, int n)
-{
-    for (long long i = first_index(); i < n; i += grid_stride()) y[i] = a[i] + b[i];
-}
-
-extern "C" __global__ void sub_forward(const float* a, const float* b, float* y, int n)
-{
-    for (long long i = first_index(); i < n; i += grid_stride()) y[i] = a[i] - b[i];
-}
-
-extern "C" __global__ void mul_forward(const float* a, const float* b, float* y, int n)
-{
-    for (long long i = first_index(); i < n; i += grid_stride()) y[i] = a[i] * b[i];
-}
-
-extern "C" __global__ void mul_backward(const float* a, const float* b, const float* dy, float* da, float* db, int n)
-{
-    for (long long i = first_index(); i < n; i += grid_stride())
-    {
-        if (da) da[i] += dy[i] * b[i];
-        if (db) db[i] += dy[i] * a[i];
-    }
-}
-
-extern "C" __global__ void div_forward(const float* a, const float* b, float* y, int n)
-{
-    for (long long i = first_index(); i < n; i += grid_stride()) y[i] = a[i] / b[i];
-}
-
-extern "C" __global__ void div_backward(const float* a, const float* b, const float* dy, float* da, float* db, int n)
-{
-    for (long long i = first_index(); i < n; i += grid_stride())
-    {
-        if (da) da[i] += dy[i] / b[i];
-        if (db) db[i] -= dy[i] * a[i] / (b[i] * b[i]);
-    }
-}
 
 extern "C" __global__ void axpy(double alpha, const float* x, float* y, int n)
 {
@@ -58,21 +17,6 @@ extern "C" __global__ void affine_forward(const float* x, float* y, double scale
 {
     const float s = (float)scale, t = (float)shift;
     for (long long i = first_index(); i < n; i += grid_stride()) y[i] = x[i] * s + t;
-}
-
-extern "C" __global__ void exp_forward(const float* x, float* y, int n)
-{
-    for (long long i = first_index(); i < n; i += grid_stride()) y[i] = expf(x[i]);
-}
-
-extern "C" __global__ void log_forward(const float* x, float* y, int n)
-{
-    for (long long i = first_index(); i < n; i += grid_stride()) y[i] = logf(x[i]);
-}
-
-extern "C" __global__ void log_backward(const float* x, const float* dy, float* dx, int n)
-{
-    for (long long i = first_index(); i < n; i += grid_stride()) dx[i] += dy[i] / x[i];
 }
 
 // Cast: float32 -> int32 truncates toward zero and saturates (NaN -> 0), like C#'s (int) on .NET 9+.

@@ -9,9 +9,7 @@
 //                                    (a label outside [0, cols) gives a NaN loss and no gradient)
 //   cross_entropy_from_probs_*:      loss[r] = -Σ_j t·log(clip(p, eps, 1-eps));
 //                                    dp += dloss[r]·(-t/p) where eps <= p <= 1-eps, 0 where clipped
-// Elementwise losses over n values:
-//   binary_cross_entropy_*:          loss = -(t·log(pc) + (1-t)·log(1-pc)), pc = clip(p, eps, 1-eps)
-//                                    dp += dloss·(pc - t)/(pc·(1-pc)) inside the clip range, 0 outside
+// Elementwise losses over n values (binary_cross_entropy_* is a generated op: elementwise_generated.cu):
 //   sigmoid_bce_with_logits_*:       fused sigmoid + BCE with an optional per-label positive weight
 //                                    pw[i % labels] (tf.nn.weighted_cross_entropy_with_logits):
 //                                    loss = (1-t)·x + (1 + (pw-1)·t)·(log1p(exp(-|x|)) + max(-x, 0))
@@ -111,26 +109,6 @@ extern "C" __global__ void cross_entropy_from_probs_backward(const float* p, con
     {
         const float v = p[i];
         if (v >= lo && v <= hi) dp[i] += dloss[i / cols] * (-target[i] / v);
-    }
-}
-
-extern "C" __global__ void binary_cross_entropy_forward(const float* p, const float* target, float* loss, int n, double eps)
-{
-    const float lo = (float)eps, hi = (float)(1.0 - eps);
-    for (long long i = first_index(); i < n; i += grid_stride())
-    {
-        const float pc = fminf(fmaxf(p[i], lo), hi), t = target[i];
-        loss[i] = -(t * logf(pc) + (1.0f - t) * logf(1.0f - pc));
-    }
-}
-
-extern "C" __global__ void binary_cross_entropy_backward(const float* p, const float* target, const float* dloss, float* dp, int n, double eps)
-{
-    const float lo = (float)eps, hi = (float)(1.0 - eps);
-    for (long long i = first_index(); i < n; i += grid_stride())
-    {
-        const float v = p[i];
-        if (v >= lo && v <= hi) dp[i] += dloss[i] * (v - target[i]) / (v * (1.0f - v));
     }
 }
 

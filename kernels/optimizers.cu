@@ -13,7 +13,7 @@
 //               else param -= lr·d.
 // squared_norm_accumulate: result[0] += Σ x² (block sums, one atomic per block), for global-norm clipping.
 // scale_to_max_norm:       x *= min(1, max_norm / (sqrt(squared_norm[0]) + 1e-6))  (clip_grad_norm_).
-// clip_by_value:           x = clamp(x, -limit, limit) (NaN stays NaN).
+// (clip_by_value is a generated op: elementwise_generated.cu.)
 // Scalars derived from the hyper-parameters (1-β, 1-lr·wd, …) are computed in double and rounded
 // once, exactly as the CPU twins do.
 #include "common.cuh"
@@ -97,12 +97,3 @@ extern "C" __global__ void scale_to_max_norm(float* x, const float* squared_norm
     for (long long i = first_index(); i < n; i += grid_stride()) x[i] *= coef;
 }
 
-extern "C" __global__ void clip_by_value(float* x, double limit, int n)
-{
-    const float hi = (float)limit;
-    for (long long i = first_index(); i < n; i += grid_stride())
-    {
-        const float v = x[i];
-        x[i] = v < -hi ? -hi : v > hi ? hi : v;
-    }
-}

@@ -39,12 +39,12 @@ public class CpuLeverBenchmarks
         _yT = Tensor.Empty(new Shape(F, Columns));
         _biased = Tensor.Empty(new Shape(F, Columns));
         _y = Tensor.Empty(new Shape(N, F, OH, OH));
-        _be.Im2Col(_x, _col, N, C, H, H, 3, 3, 1, 1, 0, 0, OH, OH);
+        _be.Im2Col(_x, _col, Conv2DGeometry.Create(_x.Shape, (3, 3), (1, 1), "valid"));
         _poolX = Tensor.RandomNormal(new Shape(N, PoolC, PoolH, PoolH), rng);
         _poolY = Tensor.Empty(new Shape(N, PoolC, PoolOut, PoolOut));
         _arg = Tensor.Empty(_poolY.Shape, DType.Int32);
         _poolDx = Tensor.Zeros(_poolX.Shape);
-        _be.MaxPool2DForward(_poolX, _poolY, _arg, N, PoolC, PoolH, PoolH, 2, 2, 2, 2, 0, 0, PoolOut, PoolOut);
+        _be.MaxPool2DForward(_poolX, _poolY, _arg, new Pool2DGeometry { N = N, C = PoolC, H = PoolH, W = PoolH, KH = 2, KW = 2, SH = 2, SW = 2, PH = 0, PW = 0, OH = PoolOut, OW = PoolOut });
         _p = Tensor.RandomNormal(new Shape(AdamParams), rng);
         _g = Tensor.RandomNormal(new Shape(AdamParams), rng);
         _m = Tensor.Zeros(new Shape(AdamParams));
@@ -98,7 +98,7 @@ public class CpuLeverBenchmarks
         CpuBackend.MaxPool<float>(_poolX, _poolY, _arg, N, PoolC, PoolH, PoolH, 2, 2, 2, 2, 0, 0, PoolOut, PoolOut);
 
     [Benchmark]
-    public void MaxPool2x2() => _be.MaxPool2DForward(_poolX, _poolY, _arg, N, PoolC, PoolH, PoolH, 2, 2, 2, 2, 0, 0, PoolOut, PoolOut);
+    public void MaxPool2x2() => _be.MaxPool2DForward(_poolX, _poolY, _arg, new Pool2DGeometry { N = N, C = PoolC, H = PoolH, W = PoolH, KH = 2, KW = 2, SH = 2, SW = 2, PH = 0, PW = 0, OH = PoolOut, OW = PoolOut });
 
     [Benchmark]
     public void MaxPoolGradScatter() => CpuBackend.MaxPoolGrad<float>(_poolY, _arg, _poolDx, _poolY.Size);

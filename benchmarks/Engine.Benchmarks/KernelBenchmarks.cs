@@ -58,7 +58,7 @@ public class KernelBenchmarks
         _argmax = Tensor.Zeros(new Shape(Batch, PoolC, PoolOut, PoolOut), DType.Int32, device);
         _poolDy = Normal(Batch, PoolC, PoolOut, PoolOut);
         _poolDx = Zeros(Batch, PoolC, PoolIn, PoolIn);
-        _backend.MaxPool2DForward(_poolX, _poolY, _argmax, Batch, PoolC, PoolIn, PoolIn, 2, 2, 2, 2, 0, 0, PoolOut, PoolOut);
+        _backend.MaxPool2DForward(_poolX, _poolY, _argmax, new Pool2DGeometry { N = Batch, C = PoolC, H = PoolIn, W = PoolIn, KH = 2, KW = 2, SH = 2, SW = 2, PH = 0, PW = 0, OH = PoolOut, OW = PoolOut });
 
         _logits = Normal(Rows, Classes);
         _labels = Tensor.FromArray(Enumerable.Range(0, Rows).Select(i => i * 7 % Classes).ToArray()).To(device);
@@ -92,7 +92,7 @@ public class KernelBenchmarks
     [Benchmark(OperationsPerInvoke = Reps)]
     public void ConvForward() => Repeat(() =>
     {
-        _backend.Im2Col(_x, _col, Batch, InC, Size, Size, K, K, 1, 1, 0, 0, Out, Out);
+        _backend.Im2Col(_x, _col, Conv2DGeometry.Create(_x.Shape, (K, K), (1, 1), "valid"));
         _backend.Gemm(false, false, OutC, Batch * Out * Out, InC * K * K, 1, _w, _col, 0, _y);
     });
 
@@ -102,12 +102,12 @@ public class KernelBenchmarks
     {
         _backend.Gemm(false, true, OutC, InC * K * K, Batch * Out * Out, 1, _dy, _col, 1, _dw);
         _backend.Gemm(true, false, InC * K * K, Batch * Out * Out, OutC, 1, _w, _dy, 0, _dcol);
-        _backend.Col2Im(_dcol, _dx, Batch, InC, Size, Size, K, K, 1, 1, 0, 0, Out, Out);
+        _backend.Col2Im(_dcol, _dx, Conv2DGeometry.Create(_dx.Shape, (K, K), (1, 1), "valid"));
     });
 
     [Benchmark(OperationsPerInvoke = Reps)]
     public void MaxPoolForward() => Repeat(() =>
-        _backend.MaxPool2DForward(_poolX, _poolY, _argmax, Batch, PoolC, PoolIn, PoolIn, 2, 2, 2, 2, 0, 0, PoolOut, PoolOut));
+        _backend.MaxPool2DForward(_poolX, _poolY, _argmax, new Pool2DGeometry { N = Batch, C = PoolC, H = PoolIn, W = PoolIn, KH = 2, KW = 2, SH = 2, SW = 2, PH = 0, PW = 0, OH = PoolOut, OW = PoolOut }));
 
     [Benchmark(OperationsPerInvoke = Reps)]
     public void MaxPoolBackward() => Repeat(() => _backend.MaxPool2DBackward(_poolDy, _argmax, _poolDx, Batch * PoolC * PoolOut * PoolOut));

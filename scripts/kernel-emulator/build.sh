@@ -16,6 +16,7 @@ done
 # Hashed before building, so an edit made meanwhile shows up as a stale stamp, not a wrong one.
 stamp=$(for dir in kernels "$here"; do (cd "$dir" && LC_ALL=C ls -A | LC_ALL=C sort | while read -r f; do if [ -f "$f" ]; then sha256sum "$f" | sed "s|  |  $dir/|"; fi; done); done | sha256sum | cut -d' ' -f1)
 rm -f "$out/sources.sha256"
+rm -rf "$out/src"   # a renamed or removed kernels/*.cu must not leave its wrapper behind
 mkdir -p "$out/src"
 python3 - "$out/src" kernels/*.cu <<'PY'
 import re, sys, os

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Engine.Cli.RunFolders;
 using Engine.Cli.Tests.Support;
+using Engine.Models;
 
 namespace Engine.Cli.Tests;
 
@@ -68,14 +69,29 @@ public class ProcessFaultTests(ITestOutputHelper output)
             var err = await stderr;
             output.WriteLine(await stdout + err);
             Assert.Equal(130, p.ExitCode);
-            Assert.Contains($"Interrupted by {name}", err);
+            Assert.Contains($"Interrupted by {name}: stopped after batch ", err);
             Assert.Contains($"engine train --resume {run}", err);
             Assert.DoesNotContain("   at ", err);
         }
         Assert.Equal(RunFolderState.Interrupted, RunFolder.Inspect(run));
+        // The backup was written when the signal stopped training: mid-epoch, after at least one batch of it.
+        int epoch, batch;
+        using (var backup = Model.Load(RunFolder.BackupPath(run), compile: false))
+        {
+            Assert.NotNull(backup.ResumeProgress);
+            (epoch, batch) = (backup.Epoch, backup.ResumeProgress.NextBatch);
+        }
+        Assert.True(batch >= 1, $"the backup is at batch {batch} of epoch {epoch + 1}");
+        // Fewer epochs than the one it stopped in are refused before anything is written.
+        var before = FolderSnapshot.Take(run);
+        var early = CliRunner.Run("train", "--resume", run, "--epochs", $"{epoch}");
+        Assert.Equal(2, early.Code);
+        Assert.Contains($"was interrupted after batch {batch} of epoch {epoch + 1}; --epochs {epoch} would end before that epoch", early.Err);
+        before.AssertUnchanged();
 
         var resumed = CliRunner.Run("train", "--resume", run);
         Assert.True(resumed.Code == 0, resumed.Err);
+        Assert.Contains($"in epoch {epoch + 1}, after batch {batch}.", resumed.Out);
         ResumeTests.AssertSameTraining(straight, run);
     }
 

@@ -1,3 +1,4 @@
+using Engine.Models;
 using Engine.Tensors;
 
 namespace Engine.Data.Tests;
@@ -183,5 +184,35 @@ public class AugmentationTests
         Assert.NotEqual(Epoch(0), Epoch(1));
         Assert.NotEqual(images.Pixels, Epoch(0));
         Assert.Equal(images.Pixels.Length, Epoch(1).Length);
+    }
+
+    [Fact]
+    public void A_resumed_epoch_starts_mid_way_with_the_same_batches()
+    {
+        var images = Digits.Load().Test.Slice(0, 20);
+        var ds = images.ToDataset(batchSize: 6, shuffle: true, seed: 4, augmentation: new Augmentation { RotationRange = 20, HorizontalFlip = true });
+        foreach (var first in new[] { 0, 1, 3, 4 })
+        {
+            var all = ds.GetBatches(2).Skip(first).Select(b => (b.X.ToArray<float>(), b.Y.ToArray<int>())).ToList();
+            var resumed = ds.GetBatches(2, first).Select(b => (b.X.ToArray<float>(), b.Y.ToArray<int>())).ToList();
+            Assert.Equal(ds.BatchCount - first, resumed.Count);
+            Assert.Equal(all.Count, resumed.Count);
+            for (var b = 0; b < all.Count; b++)
+            {
+                Assert.Equal(all[b].Item1, resumed[b].Item1);
+                Assert.Equal(all[b].Item2, resumed[b].Item2);
+            }
+        }
+        // Other datasets get the interface's default: the same skip, made by producing and dropping.
+        IDataset plain = new Counting();
+        Assert.Equal([2, 3], plain.GetBatches(0, 2).Select(b => b.Y.ToArray<int>()[0]));
+    }
+
+    private sealed class Counting : IDataset
+    {
+        public int BatchCount => 4;
+
+        public IEnumerable<Batch> GetBatches(int epoch) =>
+            Enumerable.Range(0, BatchCount).Select(b => new Batch(Tensor.Zeros(new Shape(1, 1)), Tensor.FromArray(new[] { b })));
     }
 }

@@ -3,10 +3,10 @@ using Engine.Callbacks;
 
 namespace Engine.Cli.Training;
 
-/// <summary>Ctrl-C (SIGINT) and SIGTERM during training: the current batch finishes, then training
-/// stops without touching the backup, which holds the state after the last finished epoch, so the
-/// folder resumes bitwise (the partial epoch is trained again). A second signal is not caught and
-/// ends the process at once.</summary>
+/// <summary>Ctrl-C (SIGINT) and SIGTERM during training: the current batch finishes, then Fit is left
+/// through the library's <see cref="TrainingInterruptedException"/>, and BackupAndRestore writes a
+/// mid-epoch backup on the way out, so `--resume` continues with the next batch and ends bitwise as
+/// an uninterrupted run. A second signal is not caught and ends the process at once.</summary>
 internal sealed class Interruption : Callback, IDisposable
 {
     private readonly List<PosixSignalRegistration> _registrations = [];
@@ -33,7 +33,7 @@ internal sealed class Interruption : Callback, IDisposable
 
     public override void OnTrainBatchEnd(int batch, IReadOnlyDictionary<string, double> logs)
     {
-        if (_signal is not null) throw new TrainingInterruptedException(_signal, batch);
+        if (_signal is not null) throw new TrainingInterruptedException(_signal);
     }
 
     public void Dispose()
@@ -41,12 +41,4 @@ internal sealed class Interruption : Callback, IDisposable
         foreach (var r in _registrations) r.Dispose();
         _registrations.Clear();
     }
-}
-
-/// <summary>Leaves Fit after the batch during which a stop was requested, before any epoch-end
-/// callback could save the partial epoch.</summary>
-internal sealed class TrainingInterruptedException(string signal, int batch)
-    : Exception($"{signal} during training (after batch {batch + 1} of the epoch)")
-{
-    public string Signal { get; } = signal;
 }

@@ -77,6 +77,9 @@ internal sealed class TrainRun(CliConsole console)
                 $"(as Keras's initial_epoch, training goes on with epoch {done + 1} up to epoch N). Nothing was written.");
         if (settings.Epochs < done)
             throw new UsageException($"'{runDir}' has already trained {done} epochs; --epochs {settings.Epochs} would end before that. Pass --epochs {done} or more. Nothing was written.");
+        if (savedModel?.ResumeProgress is { } partial && settings.Epochs <= done)
+            throw new UsageException($"'{runDir}' was interrupted after batch {partial.NextBatch} of epoch {done + 1}; --epochs {settings.Epochs} would end before that epoch. " +
+                $"Pass --epochs {done + 1} or more. Nothing was written.");
 
         using var prepared = Prepare(settings);
         CheckCompatible(runDir, prepared, savedModel, checkpoint);
@@ -95,6 +98,8 @@ internal sealed class TrainRun(CliConsole console)
             AtomicFile.WriteAllBytes(RunFolder.BackupPath(runDir), File.ReadAllBytes(checkpoint!));
             console.Line($"Training the finished run in {runDir} further: epochs {done + 1} to {settings.Epochs}.");
         }
+        else if (savedModel?.ResumeProgress is { } at)
+            console.Line($"Resuming the interrupted run in {runDir} in epoch {done + 1}, after batch {at.NextBatch}.");
         else console.Line(done == 0 ? $"Restarting the interrupted run in {runDir} (it had not finished an epoch)." : $"Resuming the interrupted run in {runDir} after epoch {done}.");
         return Train(prepared, settings, runDir, resuming: true);
     }
@@ -222,8 +227,8 @@ internal sealed class TrainRun(CliConsole console)
         }
         catch (TrainingInterruptedException e)
         {
-            console.Error.WriteLine($"Interrupted by {e.Signal}: stopped after the current batch. The run folder keeps the state after epoch {model.Epoch} " +
-                $"(the unfinished epoch is trained again, so the result is the same as an uninterrupted run). Continue with:\n  {ResumeCommand.For(runDir)}");
+            console.Error.WriteLine($"Interrupted by {e.Reason}: stopped after batch {e.NextBatch} of epoch {e.Epoch + 1}. The run folder's backup holds that state " +
+                $"(resuming goes on with the next batch and ends as an uninterrupted run would). Continue with:\n  {ResumeCommand.For(runDir)}");
             return Cli.Interrupted;
         }
         catch (Data.DataValidationException e)

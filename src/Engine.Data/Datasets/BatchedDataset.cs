@@ -122,19 +122,24 @@ public abstract class BatchedDataset : IDataset
     public ulong SampleSeed(int epoch, int sample) =>
         CounterRng.Hash(CounterRng.Hash(Seed ^ 0x5DEECE66DUL, (uint)epoch), (uint)sample);
 
-    public IEnumerable<Batch> GetBatches(int epoch)
+    public IEnumerable<Batch> GetBatches(int epoch) => GetBatches(epoch, 0);
+
+    /// <summary>The batches of epoch <paramref name="epoch"/> from <paramref name="firstBatch"/> on, without
+    /// loading the ones before (a Fit resumed mid-epoch): the same order and augmentation.</summary>
+    public IEnumerable<Batch> GetBatches(int epoch, int firstBatch)
     {
         if (epoch < 0) throw new ArgumentOutOfRangeException(nameof(epoch), $"epoch must be >= 0; received {epoch}.");
-        return Produce(epoch);
+        if (firstBatch < 0) throw new ArgumentOutOfRangeException(nameof(firstBatch), $"firstBatch must be >= 0; received {firstBatch}.");
+        return Produce(epoch, Math.Min(firstBatch, BatchCount));
     }
 
-    private IEnumerable<Batch> Produce(int epoch)
+    private IEnumerable<Batch> Produce(int epoch, int firstBatch)
     {
         var order = EpochOrder(epoch);
         var augmentation = _augmentation;
         var classWeight = _classWeight;
         var workers = _workers;
-        foreach (var arrays in BatchPipeline.Run(BatchCount, b => MakeBatch(order, b, epoch, augmentation, classWeight, workers), _prefetch))
+        foreach (var arrays in BatchPipeline.Run(BatchCount - firstBatch, b => MakeBatch(order, firstBatch + b, epoch, augmentation, classWeight, workers), _prefetch))
             yield return arrays.ToBatch();
     }
 

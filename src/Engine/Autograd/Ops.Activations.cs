@@ -1,44 +1,15 @@
+using Engine.Backends.Elementwise;
 using Engine.Tensors;
 
 namespace Engine.Autograd;
 
 public static partial class Ops
 {
-    public static Tensor Relu(Tensor x)
-    {
-        RequireFloat("relu", x);
-        var y = Tensor.EmptyLike(x);
-        x.Backend.ReluForward(x, y, x.Size);
-        Tape.Record("relu", y, [x], (dy, grad) =>
-        {
-            if (grad(x) is { } dx) dy.Backend.ReluBackward(x, dy, dx, dy.Size);
-        });
-        return y;
-    }
+    public static Tensor Relu(Tensor x) => Map(ElementwiseOps.Relu, x);
 
-    public static Tensor Sigmoid(Tensor x)
-    {
-        RequireFloat("sigmoid", x);
-        var y = Tensor.EmptyLike(x);
-        x.Backend.SigmoidForward(x, y, x.Size);
-        Tape.Record("sigmoid", y, [x], (dy, grad) =>
-        {
-            if (grad(x) is { } dx) dy.Backend.SigmoidBackward(y, dy, dx, dy.Size);
-        });
-        return y;
-    }
+    public static Tensor Sigmoid(Tensor x) => Map(ElementwiseOps.Sigmoid, x);
 
-    public static Tensor Tanh(Tensor x)
-    {
-        RequireFloat("tanh", x);
-        var y = Tensor.EmptyLike(x);
-        x.Backend.TanhForward(x, y, x.Size);
-        Tape.Record("tanh", y, [x], (dy, grad) =>
-        {
-            if (grad(x) is { } dx) dy.Backend.TanhBackward(y, dy, dx, dy.Size);
-        });
-        return y;
-    }
+    public static Tensor Tanh(Tensor x) => Map(ElementwiseOps.Tanh, x);
 
     /// <summary>Softmax over the last axis.</summary>
     public static Tensor Softmax(Tensor x)

@@ -1,3 +1,4 @@
+using Engine.Backends.Elementwise;
 using Engine.Tensors;
 
 namespace Engine.Autograd;
@@ -16,9 +17,7 @@ public static partial class Ops
         if (double.IsNaN(threshold))
             throw new ArgumentException($"{op}: threshold must be a number; received NaN.");
         var max = maxValue ?? double.PositiveInfinity;
-        return Elementwise(op, x,
-            (be, y) => be.ReluExtForward(x, y, x.Size, max, negativeSlope, threshold),
-            (be, dy, dx) => be.ReluExtBackward(x, dy, dx, dy.Size, max, negativeSlope, threshold));
+        return Map(ElementwiseOps.ReluExt, x, null, max, negativeSlope, threshold, name: op);
     }
 
     /// <summary>min(max(x, 0), 6).</summary>
@@ -31,31 +30,12 @@ public static partial class Ops
     public static Tensor Elu(Tensor x, double alpha = 1.0)
     {
         if (double.IsNaN(alpha)) throw new ArgumentException("elu: alpha must be a number; received NaN.");
-        return Elementwise("elu", x,
-            (be, y) => be.EluForward(x, y, x.Size, alpha),
-            (be, dy, dx) => be.EluBackward(x, dy, dx, dy.Size, alpha));
+        return Map(ElementwiseOps.Elu, x, null, alpha);
     }
 
     /// <summary>Keras 3's hard_sigmoid: relu6(x + 3) / 6 (Keras 2 used 0.2·x + 0.5).</summary>
-    public static Tensor HardSigmoid(Tensor x) => Elementwise("hard_sigmoid", x,
-        (be, y) => be.HardSigmoidForward(x, y, x.Size),
-        (be, dy, dx) => be.HardSigmoidBackward(x, dy, dx, dy.Size));
+    public static Tensor HardSigmoid(Tensor x) => Map(ElementwiseOps.HardSigmoid, x);
 
     /// <summary>hard_swish (Keras 3's hard_silu): x · relu6(x + 3) / 6, as in MobileNetV3.</summary>
-    public static Tensor HardSwish(Tensor x) => Elementwise("hard_swish", x,
-        (be, y) => be.HardSwishForward(x, y, x.Size),
-        (be, dy, dx) => be.HardSwishBackward(x, dy, dx, dy.Size));
-
-    /// <summary>An elementwise op whose backward reads the input: one forward kernel, one backward kernel.</summary>
-    private static Tensor Elementwise(string op, Tensor x, Action<Backends.IBackend, Tensor> forward, Action<Backends.IBackend, Tensor, Tensor> backward)
-    {
-        RequireFloat(op, x);
-        var y = Tensor.EmptyLike(x);
-        forward(x.Backend, y);
-        Tape.Record(op, y, [x], (dy, grad) =>
-        {
-            if (grad(x) is { } dx) backward(dy.Backend, dy, dx);
-        });
-        return y;
-    }
+    public static Tensor HardSwish(Tensor x) => Map(ElementwiseOps.HardSwish, x);
 }

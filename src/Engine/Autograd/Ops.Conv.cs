@@ -58,8 +58,8 @@ public static partial class Ops
             if (b.Rank != 1 || b.Size != f)
                 throw new ArgumentException($"{op}: bias must have shape ({f},) to match the {f} filters of kernel {w.Shape}; received {b.Shape}.");
         }
-        var g = ConvGeometry(op, x, w.Shape[2], w.Shape[3], strideH, strideW, padding, dilationH, dilationW);
-        var (n, c, k, pixels) = (g.N, g.C, g.C * g.KH * g.KW, g.OH * g.OW);
+        var g = Conv2DGeometry.Create(x.Shape, (w.Shape[2], w.Shape[3]), (strideH, strideW), padding, (dilationH, dilationW), f, groups, op);
+        var (n, k, pixels) = (g.N, g.C * g.KH * g.KW, g.OH * g.OW);
         var (fg, kg) = (f / groups, k / groups); // filters and unfolded rows per group
         var columns = n * pixels;
         var be = x.Backend;
@@ -68,8 +68,7 @@ public static partial class Ops
         Tensor Unfold()
         {
             var unfolded = Tensor.Empty(new Shape(k, columns), x.DType, x.Device);
-            if (g.Dilated) x.Backend.Im2ColDilated(x, unfolded, n, c, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.DH, g.DW, g.OH, g.OW);
-            else x.Backend.Im2Col(x, unfolded, n, c, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.OH, g.OW);
+            x.Backend.Im2Col(x, unfolded, g);
             return unfolded;
         }
 
@@ -77,7 +76,7 @@ public static partial class Ops
         var col = fused ? null : Unfold();
         var y = Tensor.Empty(new Shape(n, f, g.OH, g.OW), x.DType, x.Device);
         if (fused)
-            CpuBackend.ConvForwardFused(w, x, new ConvShape(n, c, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.OH, g.OW), b, y, f, relu);
+            CpuBackend.ConvForwardFused(w, x, new ConvShape(n, g.C, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.OH, g.OW), b, y, f, relu);
         else
         {
             using var yT = Tensor.Empty(new Shape(f, columns), x.DType, x.Device);
@@ -128,9 +127,8 @@ public static partial class Ops
             {
                 using var dcol = Tensor.Empty(new Shape(k, columns), dy.DType, dy.Device);
                 GroupedGemm(bk, groups, true, false, kg, columns, fg, w, kg, dyT, columns, 0, dcol, columns); // dcol_g = W_gᵀ · dY'_g
-                if (g.Dilated) bk.Col2ImDilated(dcol, dx, n, c, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.DH, g.DW, g.OH, g.OW);
-                else if (fused) CpuBackend.Col2ImFloat(dcol, dx, n, c, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.OH, g.OW, assign);
-                else bk.Col2Im(dcol, dx, n, c, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.OH, g.OW);
+                if (fused) CpuBackend.Col2ImFloat(dcol, dx, g, assign);
+                else bk.Col2Im(dcol, dx, g);
             }
             if (!fused && b is not null && grad(b) is { } db) bk.BiasAddBackward(dz ?? dy, db, n, f, pixels);
             dz?.Dispose();
@@ -164,33 +162,8 @@ public static partial class Ops
         }
     }
 
-    /// <summary>Everything a windowed NCHW kernel needs: input size, window, strides, leading
-    /// padding and output size.</summary>
-    private readonly record struct Window2D(int N, int C, int H, int W, int KH, int KW, int SH, int SW, int PH, int PW, int OH, int OW);
-
-    /// <summary>Output size and leading padding for conv and pooling, Keras/TensorFlow rules
-    /// (see <see cref="Padding"/>). <paramref name="window"/> names the window in errors.</summary>
-    private static Window2D WindowGeometry(string op, string window, Tensor x, int kh, int kw, int sh, int sw, Padding padding)
-    {
-        var (h, w) = (x.Shape[2], x.Shape[3]);
-        if (kh < 1 || kw < 1)
-            throw new ArgumentException($"{op}: {window} size must be positive; received ({kh}, {kw}).");
-        if (sh < 1 || sw < 1)
-            throw new ArgumentException($"{op}: strides must be positive; received ({sh}, {sw}).");
-        if (!Enum.IsDefined(padding))
-            throw new ArgumentException($"{op}: padding must be Padding.Valid or Padding.Same; received {(int)padding}.");
-        if (padding == Padding.Valid && (kh > h || kw > w))
-            throw new ArgumentException($"{op}: the {window} size ({kh}, {kw}) is larger than the input's spatial size ({h}, {w}) (input shape {x.Shape}) with padding 'valid'; use padding 'same' or a smaller {window}.");
-        var (oh, ph) = OutputAndPad(h, kh, sh, padding);
-        var (ow, pw) = OutputAndPad(w, kw, sw, padding);
-        return new Window2D(x.Shape[0], x.Shape[1], h, w, kh, kw, sh, sw, ph, pw, oh, ow);
-    }
-
-    private static (int Out, int PadBefore) OutputAndPad(int size, int kernel, int stride, Padding padding)
-    {
-        if (padding == Padding.Valid) return ((size - kernel) / stride + 1, 0);
-        var output = (size + stride - 1) / stride;
-        var total = Math.Max((output - 1) * stride + kernel - size, 0);
-        return (output, total / 2); // the odd pixel of padding goes after (bottom/right)
-    }
+    /// <summary>Rows [first, first + count) of the row-major matrix t (cols columns) as a view, for
+    /// per-group GEMMs.</summary>
+    private static Tensor RowBlock(Tensor t, int first, int count, int cols) =>
+        Tensor.ViewOf(t.Storage, new Shape(count, cols), t.Offset + first * cols);
 }

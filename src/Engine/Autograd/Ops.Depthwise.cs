@@ -1,3 +1,4 @@
+using Engine.Backends;
 using Engine.Tensors;
 
 namespace Engine.Autograd;
@@ -18,26 +19,26 @@ public static partial class Ops
         var c = x.Shape[1];
         if (w.Rank != 4 || w.Shape[1] != 1 || w.Shape[0] % c != 0 || w.Shape[0] == 0)
             throw new ArgumentException($"{op}: the kernel must have shape (channels · depth_multiplier, 1, kernel_h, kernel_w) with channels = {c} (input shape {x.Shape}); received {w.Shape}.");
-        var (m, f) = (w.Shape[0] / c, w.Shape[0]);
+        var f = w.Shape[0];
         if (b is not null)
         {
             RequireSameKind(op, x, b);
             if (b.Rank != 1 || b.Size != f)
                 throw new ArgumentException($"{op}: bias must have shape ({f},) to match the kernel {w.Shape}; received {b.Shape}.");
         }
-        var g = ConvGeometry(op, x, w.Shape[2], w.Shape[3], strideH, strideW, padding, dilationH, dilationW);
+        var g = Conv2DGeometry.Create(x.Shape, (w.Shape[2], w.Shape[3]), (strideH, strideW), padding, (dilationH, dilationW), f, groups: c, op);
         var (n, pixels) = (g.N, g.OH * g.OW);
         var y = Tensor.Empty(new Shape(n, f, g.OH, g.OW), x.DType, x.Device);
-        x.Backend.DepthwiseConv2DForward(x, w, y, n, c, g.H, g.W, m, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.DH, g.DW, g.OH, g.OW);
+        x.Backend.DepthwiseConv2DForward(x, w, y, g);
         if (b is not null) x.Backend.BiasAddForward(y, b, y, n, f, pixels); // elementwise, so in place is safe
         Tensor[] inputs = b is null ? [x, w] : [x, w, b];
         Tape.Record(op, y, inputs, (dy, grad) =>
         {
             var bk = dy.Backend;
             if (grad(x) is { } dx)
-                bk.DepthwiseConv2DBackwardInput(dy, w, dx, n, c, g.H, g.W, m, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.DH, g.DW, g.OH, g.OW);
+                bk.DepthwiseConv2DBackwardInput(dy, w, dx, g);
             if (grad(w) is { } dw)
-                bk.DepthwiseConv2DBackwardFilter(x, dy, dw, n, c, g.H, g.W, m, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.DH, g.DW, g.OH, g.OW);
+                bk.DepthwiseConv2DBackwardFilter(x, dy, dw, g);
             if (b is not null && grad(b) is { } db) bk.BiasAddBackward(dy, db, n, f, pixels);
         });
         return y;

@@ -1,56 +1,18 @@
+using Engine.Backends.Elementwise;
 using Engine.Tensors;
 
 namespace Engine.Autograd;
 
 public static partial class Ops
 {
-    public static Tensor Add(Tensor a, Tensor b)
-    {
-        RequireFloat("add", a);
-        (a, b) = Broadcasted("add", a, b);
-        var y = Tensor.EmptyLike(a);
-        a.Backend.AddForward(a, b, y, y.Size);
-        Tape.Record("add", y, [a, b], (dy, grad) =>
-        {
-            if (grad(a) is { } da) dy.Backend.Axpy(1, dy, da, dy.Size);
-            if (grad(b) is { } db) dy.Backend.Axpy(1, dy, db, dy.Size);
-        });
-        return y;
-    }
+    /// <summary>a + b with NumPy broadcasting (so are Sub, Mul and Div).</summary>
+    public static Tensor Add(Tensor a, Tensor b) => Map(ElementwiseOps.Add, a, b);
 
-    public static Tensor Sub(Tensor a, Tensor b)
-    {
-        RequireFloat("sub", a);
-        (a, b) = Broadcasted("sub", a, b);
-        var y = Tensor.EmptyLike(a);
-        a.Backend.SubForward(a, b, y, y.Size);
-        Tape.Record("sub", y, [a, b], (dy, grad) =>
-        {
-            if (grad(a) is { } da) dy.Backend.Axpy(1, dy, da, dy.Size);
-            if (grad(b) is { } db) dy.Backend.Axpy(-1, dy, db, dy.Size);
-        });
-        return y;
-    }
+    public static Tensor Sub(Tensor a, Tensor b) => Map(ElementwiseOps.Sub, a, b);
 
-    public static Tensor Mul(Tensor a, Tensor b)
-    {
-        RequireFloat("mul", a);
-        (a, b) = Broadcasted("mul", a, b);
-        var y = Tensor.EmptyLike(a);
-        a.Backend.MulForward(a, b, y, y.Size);
-        Tape.Record("mul", y, [a, b], (dy, grad) => dy.Backend.MulBackward(a, b, dy, grad(a), grad(b), dy.Size));
-        return y;
-    }
+    public static Tensor Mul(Tensor a, Tensor b) => Map(ElementwiseOps.Mul, a, b);
 
-    public static Tensor Div(Tensor a, Tensor b)
-    {
-        RequireSameShape("div", a, b);
-        RequireFloat("div", a);
-        var y = Tensor.EmptyLike(a);
-        a.Backend.DivForward(a, b, y, y.Size);
-        Tape.Record("div", y, [a, b], (dy, grad) => dy.Backend.DivBackward(a, b, dy, grad(a), grad(b), dy.Size));
-        return y;
-    }
+    public static Tensor Div(Tensor a, Tensor b) => Map(ElementwiseOps.Div, a, b);
 
     /// <summary>y = x · scale + shift; the scalar ops below are this one op.</summary>
     public static Tensor Affine(Tensor x, double scale, double shift)
@@ -78,27 +40,9 @@ public static partial class Ops
     /// <summary>y = s - x.</summary>
     public static Tensor RSubScalar(double s, Tensor x) => Affine(x, -1, s);
 
-    public static Tensor Exp(Tensor x)
-    {
-        RequireFloat("exp", x);
-        var y = Tensor.EmptyLike(x);
-        x.Backend.ExpForward(x, y, x.Size);
-        // d exp(x) = exp(x) dx: the output is its own derivative.
-        Tape.Record("exp", y, [x], (dy, grad) => dy.Backend.MulBackward(y, y, dy, null, grad(x), dy.Size));
-        return y;
-    }
+    public static Tensor Exp(Tensor x) => Map(ElementwiseOps.Exponential, x);
 
-    public static Tensor Log(Tensor x)
-    {
-        RequireFloat("log", x);
-        var y = Tensor.EmptyLike(x);
-        x.Backend.LogForward(x, y, x.Size);
-        Tape.Record("log", y, [x], (dy, grad) =>
-        {
-            if (grad(x) is { } dx) dy.Backend.LogBackward(x, dy, dx, dy.Size);
-        });
-        return y;
-    }
+    public static Tensor Log(Tensor x) => Map(ElementwiseOps.Logarithm, x);
 
     /// <summary>Adds a per-channel bias along <paramref name="axis"/> (1 for both dense [N, F] and
     /// NCHW convolution outputs), like Keras's use_bias.</summary>

@@ -1,3 +1,4 @@
+using Engine.Backends;
 using Engine.Tensors;
 
 namespace Engine.Autograd;
@@ -111,15 +112,15 @@ public static partial class Ops
     /// <summary>Sigmoid + binary cross-entropy on logits, averaged over the last axis: (N, L) → (N).
     /// posWeight (L) multiplies the positive term per label, as PyTorch's BCEWithLogitsLoss(pos_weight)
     /// and tf.nn.weighted_cross_entropy_with_logits; null means all ones.</summary>
-    public static Tensor SigmoidBinaryCrossEntropy(Tensor logits, Tensor target, Tensor? posWeight = null) =>
-        MeanOverLabels(SigmoidBinaryCrossEntropyElementwise(logits, target, posWeight));
+    public static Tensor SigmoidBceWithLogits(Tensor logits, Tensor target, Tensor? posWeight = null) =>
+        MeanOverLabels(SigmoidBceWithLogitsElementwise(logits, target, posWeight));
 
     /// <summary>Elementwise sigmoid + binary cross-entropy on logits (same shape as logits), in the
     /// stable form (1 - t)·x + (1 + (pw - 1)·t)·(log1p(exp(-|x|)) + max(-x, 0)): finite for any logit,
     /// never log(sigmoid(x)).</summary>
-    public static Tensor SigmoidBinaryCrossEntropyElementwise(Tensor logits, Tensor target, Tensor? posWeight = null)
+    public static Tensor SigmoidBceWithLogitsElementwise(Tensor logits, Tensor target, Tensor? posWeight = null)
     {
-        const string op = "sigmoid_binary_cross_entropy";
+        const string op = "sigmoid_bce_with_logits";
         RequireFloat(op, logits);
         var owned = new List<Tensor>();
         var t = TargetFor(op, logits, "logits", target, owned, "");

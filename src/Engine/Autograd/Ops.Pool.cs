@@ -17,7 +17,7 @@ public static partial class Ops
         var g = PoolGeometry(op, x, poolH, poolW, strideH, strideW, padding);
         var y = Tensor.Empty(new Shape(g.N, g.C, g.OH, g.OW), x.DType, x.Device);
         var argmax = Tensor.Empty(y.Shape, DType.Int32, x.Device);
-        x.Backend.MaxPool2DForward(x, y, argmax, g.N, g.C, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.OH, g.OW);
+        x.Backend.MaxPool2DForward(x, y, argmax, g);
         if (!Tape.WillRecord(x))
         {
             argmax.Dispose();
@@ -47,11 +47,11 @@ public static partial class Ops
         const string op = "average_pooling2d";
         var g = PoolGeometry(op, x, poolH, poolW, strideH, strideW, padding);
         var y = Tensor.Empty(new Shape(g.N, g.C, g.OH, g.OW), x.DType, x.Device);
-        x.Backend.AvgPool2DForward(x, y, g.N, g.C, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.OH, g.OW);
+        x.Backend.AvgPool2DForward(x, y, g);
         Tape.Record(op, y, [x], (dy, grad) =>
         {
             if (grad(x) is { } dx)
-                dy.Backend.AvgPool2DBackward(dy, dx, g.N, g.C, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.OH, g.OW);
+                dy.Backend.AvgPool2DBackward(dy, dx, g);
         });
         return y;
     }
@@ -77,11 +77,21 @@ public static partial class Ops
         return y;
     }
 
-    private static Window2D PoolGeometry(string op, Tensor x, int poolH, int poolW, int strideH, int strideW, Padding padding)
+    /// <summary>Max over H and W of NCHW x: [N, C, H, W] → [N, C] (Keras's GlobalMaxPooling2D): a max
+    /// pool whose window is the whole image, so its backward sends each gradient to the winning pixel.</summary>
+    public static Tensor GlobalMaxPool2D(Tensor x)
+    {
+        const string op = "global_max_pooling2d";
+        RequireImage(op, x);
+        if (x.Shape[2] == 0 || x.Shape[3] == 0)
+            throw new ArgumentException($"{op}: the input of shape {x.Shape} has no pixels to take the maximum of.");
+        var pooled = MaxPool2D(x, x.Shape[2], x.Shape[3], 1, 1, Padding.Valid);
+        return Reshape(pooled, x.Shape[0], x.Shape[1]);
+    }
+
+    private static Pool2DGeometry PoolGeometry(string op, Tensor x, int poolH, int poolW, int strideH, int strideW, Padding padding)
     {
         RequireFloat(op, x);
-        if (x.Rank != 4)
-            throw new ArgumentException($"{op} expects a rank-4 input (N, C, H, W); received shape {x.Shape}.");
-        return WindowGeometry(op, "pool", x, poolH, poolW, strideH, strideW, padding);
+        return Pool2DGeometry.Create(x.Shape, (poolH, poolW), (strideH, strideW), padding, op);
     }
 }

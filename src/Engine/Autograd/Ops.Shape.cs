@@ -22,21 +22,4 @@ public static partial class Ops
         if (x.Rank < 1) throw new ArgumentException($"flatten needs a batch axis; received a scalar.");
         return Reshape(x, x.Shape[0], x.Shape.Product(1, x.Rank));
     }
-
-    /// <summary>Transpose of a matrix.</summary>
-    public static Tensor Transpose(Tensor x)
-    {
-        RequireRank("transpose", x, 2, "(rows, cols)");
-        var (r, c) = (x.Shape[0], x.Shape[1]);
-        var y = Tensor.Empty(new Shape(c, r), x.DType, x.Device);
-        x.Backend.Transpose01(x, y, r, c, 1);
-        Tape.Record("transpose", y, [x], (dy, grad) =>
-        {
-            if (grad(x) is not { } dx) return;
-            using var t = Tensor.EmptyLike(dx);
-            dy.Backend.Transpose01(dy, t, c, r, 1);
-            dy.Backend.Axpy(1, t, dx, t.Size);
-        });
-        return y;
-    }
 }

@@ -1,3 +1,4 @@
+using Engine.Backends;
 using Engine.Tensors;
 
 namespace Engine.Autograd;
@@ -12,7 +13,7 @@ public static partial class Ops
         RequireImage(op, x);
         if (top < 0 || bottom < 0 || left < 0 || right < 0)
             throw new ArgumentException($"{op}: padding amounts must be >= 0; received ((top, bottom), (left, right)) = (({top}, {bottom}), ({left}, {right})).");
-        return Pad2D(op, x, top, left, x.Shape[2] + top + bottom, x.Shape[3] + left + right);
+        return Pad2D(op, x, Pad2DGeometry.Padding(x.Shape, (top, bottom), (left, right)));
     }
 
     /// <summary>Removes rows/columns from the borders of NCHW x: [N, C, H, W] → [N, C, H − top −
@@ -26,18 +27,17 @@ public static partial class Ops
         var (oh, ow) = (x.Shape[2] - top - bottom, x.Shape[3] - left - right);
         if (oh <= 0 || ow <= 0)
             throw new ArgumentException($"{op}: cropping (({top}, {bottom}), ({left}, {right})) leaves nothing of the input's spatial size ({x.Shape[2]}, {x.Shape[3]}) (input shape {x.Shape}).");
-        return Pad2D(op, x, -top, -left, oh, ow);
+        return Pad2D(op, x, Pad2DGeometry.Cropping(x.Shape, (top, bottom), (left, right)));
     }
 
     /// <summary>Shared by padding and cropping: output pixel (oy, ox) is input pixel (oy − top, ox − left).</summary>
-    private static Tensor Pad2D(string op, Tensor x, int top, int left, int oh, int ow)
+    private static Tensor Pad2D(string op, Tensor x, Pad2DGeometry g)
     {
-        var (planes, h, w) = (x.Shape[0] * x.Shape[1], x.Shape[2], x.Shape[3]);
-        var y = Tensor.Empty(new Shape(x.Shape[0], x.Shape[1], oh, ow), x.DType, x.Device);
-        x.Backend.Pad2DForward(x, y, planes, h, w, top, left, oh, ow);
+        var y = Tensor.Empty(new Shape(x.Shape[0], x.Shape[1], g.OH, g.OW), x.DType, x.Device);
+        x.Backend.Pad2DForward(x, y, g);
         Tape.Record(op, y, [x], (dy, grad) =>
         {
-            if (grad(x) is { } dx) dy.Backend.Pad2DBackward(dy, dx, planes, h, w, top, left, oh, ow);
+            if (grad(x) is { } dx) dy.Backend.Pad2DBackward(dy, dx, g);
         });
         return y;
     }
@@ -50,26 +50,14 @@ public static partial class Ops
         RequireImage(op, x);
         if (sizeH < 1 || sizeW < 1)
             throw new ArgumentException($"{op}: size must be positive; received ({sizeH}, {sizeW}).");
-        var (planes, h, w) = (x.Shape[0] * x.Shape[1], x.Shape[2], x.Shape[3]);
-        var y = Tensor.Empty(new Shape(x.Shape[0], x.Shape[1], checked(h * sizeH), checked(w * sizeW)), x.DType, x.Device);
-        x.Backend.UpsampleNearest2DForward(x, y, planes, h, w, sizeH, sizeW);
+        var g = UpSampling2DGeometry.Create(x.Shape, (sizeH, sizeW));
+        var y = Tensor.Empty(new Shape(x.Shape[0], x.Shape[1], checked(g.H * g.SH), checked(g.W * g.SW)), x.DType, x.Device);
+        x.Backend.UpSampling2DForward(x, y, g);
         Tape.Record(op, y, [x], (dy, grad) =>
         {
-            if (grad(x) is { } dx) dy.Backend.UpsampleNearest2DBackward(dy, dx, planes, h, w, sizeH, sizeW);
+            if (grad(x) is { } dx) dy.Backend.UpSampling2DBackward(dy, dx, g);
         });
         return y;
-    }
-
-    /// <summary>Max over H and W of NCHW x: [N, C, H, W] → [N, C] (Keras's GlobalMaxPooling2D): a max
-    /// pool whose window is the whole image, so its backward sends each gradient to the winning pixel.</summary>
-    public static Tensor GlobalMaxPool2D(Tensor x)
-    {
-        const string op = "global_max_pooling2d";
-        RequireImage(op, x);
-        if (x.Shape[2] == 0 || x.Shape[3] == 0)
-            throw new ArgumentException($"{op}: the input of shape {x.Shape} has no pixels to take the maximum of.");
-        var pooled = MaxPool2D(x, x.Shape[2], x.Shape[3], 1, 1, Padding.Valid);
-        return Reshape(pooled, x.Shape[0], x.Shape[1]);
     }
 
     private static void RequireImage(string op, Tensor x)

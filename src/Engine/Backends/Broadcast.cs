@@ -28,10 +28,10 @@ public static class Broadcast
 
     /// <summary>Runs the broadcast kernel (forward copy or backward sum) of a plan.</summary>
     internal static void Forward(IBackend backend, Tensors.Tensor x, Tensors.Tensor y, int[] od, int[] st) =>
-        backend.BroadcastForward(x, y, od[0], od[1], od[2], od[3], od[4], od[5], st[0], st[1], st[2], st[3], st[4], st[5]);
+        backend.BroadcastForward(x, y, new StridedWalk(od, st));
 
     internal static void Backward(IBackend backend, Tensors.Tensor dy, Tensors.Tensor dx, int[] od, int[] st) =>
-        backend.BroadcastBackward(dy, dx, od[0], od[1], od[2], od[3], od[4], od[5], st[0], st[1], st[2], st[3], st[4], st[5]);
+        backend.BroadcastBackward(dy, dx, new StridedWalk(od, st));
 
     /// <summary>Output dims and input strides (length <see cref="MaxRank"/>) for reading an input of
     /// shape <paramref name="input"/> as if it had shape <paramref name="output"/>.</summary>

@@ -4,15 +4,20 @@ using Engine.Tensors;
 namespace Engine.Backends;
 
 /// <summary>CPU twins of kernels/depthwise.cu: depthwise convolution (direct loops, one output plane
-/// per task) and the dilated im2col pair used by Conv2D when dilation &gt; 1. float32 with a column
-/// stride of 1 takes the row-vector loops of CpuBackend.DepthwiseFloat.cs instead.</summary>
+/// per task). float32 with a column stride of 1 takes the row-vector loops of
+/// CpuBackend.DepthwiseFloat.cs instead.</summary>
 public sealed partial class CpuBackend
 {
-    public void DepthwiseConv2DForward(Tensor x, Tensor filt, Tensor y, int n, int c, int h, int w, int m, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, int oh, int ow)
+    public void DepthwiseConv2DForward(Tensor x, Tensor filt, Tensor y, Conv2DGeometry g) =>
+        FloatDispatch.Run(x, new DepthwisePlanes(x, filt, y, g.RequireDepthwise()));
+
+    private readonly record struct DepthwisePlanes(Tensor X, Tensor Filt, Tensor Y, Conv2DGeometry G) : IFloatKernel
     {
-        if (IsF32(x, "depthwise_conv2d_forward") && sw == 1) DepthwiseRowsFloat(x, filt, y, n, c, h, w, m, kh, kw, sh, ph, pw, dh, dw, oh, ow);
-        else if (x.DType == DType.Float32) Depthwise<float>(x, filt, y, n, c, h, w, m, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow);
-        else Depthwise<double>(x, filt, y, n, c, h, w, m, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow);
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (typeof(T) == typeof(float) && G.SW == 1) DepthwiseRowsFloat(X, Filt, Y, G.N, G.C, G.H, G.W, G.Multiplier, G.KH, G.KW, G.SH, G.PH, G.PW, G.DH, G.DW, G.OH, G.OW);
+            else Depthwise<T>(X, Filt, Y, G.N, G.C, G.H, G.W, G.Multiplier, G.KH, G.KW, G.SH, G.SW, G.PH, G.PW, G.DH, G.DW, G.OH, G.OW);
+        }
     }
 
     internal static void Depthwise<T>(Tensor xt, Tensor ft, Tensor yt, int n, int c, int h, int w, int m, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, int oh, int ow)
@@ -44,11 +49,16 @@ public sealed partial class CpuBackend
         });
     }
 
-    public void DepthwiseConv2DBackwardInput(Tensor dy, Tensor filt, Tensor dx, int n, int c, int h, int w, int m, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, int oh, int ow)
+    public void DepthwiseConv2DBackwardInput(Tensor dy, Tensor filt, Tensor dx, Conv2DGeometry g) =>
+        FloatDispatch.Run(dy, new DepthwiseInputGrad(dy, filt, dx, g.RequireDepthwise()));
+
+    private readonly record struct DepthwiseInputGrad(Tensor Dy, Tensor Filt, Tensor Dx, Conv2DGeometry G) : IFloatKernel
     {
-        if (IsF32(dy, "depthwise_conv2d_backward_input") && sw == 1) DepthwiseGradInputRowsFloat(dy, filt, dx, n, c, h, w, m, kh, kw, sh, ph, pw, dh, dw, oh, ow);
-        else if (dy.DType == DType.Float32) DepthwiseGradInput<float>(dy, filt, dx, n, c, h, w, m, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow);
-        else DepthwiseGradInput<double>(dy, filt, dx, n, c, h, w, m, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow);
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (typeof(T) == typeof(float) && G.SW == 1) DepthwiseGradInputRowsFloat(Dy, Filt, Dx, G.N, G.C, G.H, G.W, G.Multiplier, G.KH, G.KW, G.SH, G.PH, G.PW, G.DH, G.DW, G.OH, G.OW);
+            else DepthwiseGradInput<T>(Dy, Filt, Dx, G.N, G.C, G.H, G.W, G.Multiplier, G.KH, G.KW, G.SH, G.SW, G.PH, G.PW, G.DH, G.DW, G.OH, G.OW);
+        }
     }
 
     /// <summary>Scatters each output gradient back over the input pixels its window read; each task
@@ -84,11 +94,16 @@ public sealed partial class CpuBackend
         });
     }
 
-    public void DepthwiseConv2DBackwardFilter(Tensor x, Tensor dy, Tensor dfilt, int n, int c, int h, int w, int m, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, int oh, int ow)
+    public void DepthwiseConv2DBackwardFilter(Tensor x, Tensor dy, Tensor dfilt, Conv2DGeometry g) =>
+        FloatDispatch.Run(x, new DepthwiseFilterGrad(x, dy, dfilt, g.RequireDepthwise()));
+
+    private readonly record struct DepthwiseFilterGrad(Tensor X, Tensor Dy, Tensor Dfilt, Conv2DGeometry G) : IFloatKernel
     {
-        if (IsF32(x, "depthwise_conv2d_backward_filter") && sw == 1) DepthwiseGradFilterRowsFloat(x, dy, dfilt, n, c, h, w, m, kh, kw, sh, ph, pw, dh, dw, oh, ow);
-        else if (x.DType == DType.Float32) DepthwiseGradFilter<float>(x, dy, dfilt, n, c, h, w, m, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow);
-        else DepthwiseGradFilter<double>(x, dy, dfilt, n, c, h, w, m, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow);
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (typeof(T) == typeof(float) && G.SW == 1) DepthwiseGradFilterRowsFloat(X, Dy, Dfilt, G.N, G.C, G.H, G.W, G.Multiplier, G.KH, G.KW, G.SH, G.PH, G.PW, G.DH, G.DW, G.OH, G.OW);
+            else DepthwiseGradFilter<T>(X, Dy, Dfilt, G.N, G.C, G.H, G.W, G.Multiplier, G.KH, G.KW, G.SH, G.SW, G.PH, G.PW, G.DH, G.DW, G.OH, G.OW);
+        }
     }
 
     /// <summary>One task per output channel f: its kh·kw filter gradient summed over the batch in a fixed order.</summary>
@@ -121,17 +136,5 @@ public sealed partial class CpuBackend
                     df[i * kw + j] += sum;
                 }
         });
-    }
-
-    public void Im2ColDilated(Tensor x, Tensor col, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, int oh, int ow)
-    {
-        if (IsF32(x, "im2col_dilated")) Im2Col<float>(x, col, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, dh, dw);
-        else Im2Col<double>(x, col, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, dh, dw);
-    }
-
-    public void Col2ImDilated(Tensor col, Tensor dx, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, int oh, int ow)
-    {
-        if (IsF32(col, "col2im_dilated")) Col2Im<float>(col, dx, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, dh, dw);
-        else Col2Im<double>(col, dx, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, dh, dw);
     }
 }

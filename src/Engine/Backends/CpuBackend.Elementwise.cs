@@ -6,72 +6,6 @@ namespace Engine.Backends;
 
 public sealed partial class CpuBackend
 {
-    public void AddForward(Tensor a, Tensor b, Tensor y, int n)
-    {
-        if (IsF32(a, "add_forward")) SimdFloat.Add(a.Span<float>()[..n], b.Span<float>()[..n], y.Span<float>()[..n]);
-        else Binary<double>(a, b, y, n, static (p, q) => p + q);
-    }
-
-    public void SubForward(Tensor a, Tensor b, Tensor y, int n)
-    {
-        if (IsF32(a, "sub_forward")) SimdFloat.Subtract(a.Span<float>()[..n], b.Span<float>()[..n], y.Span<float>()[..n]);
-        else Binary<double>(a, b, y, n, static (p, q) => p - q);
-    }
-
-    public void MulForward(Tensor a, Tensor b, Tensor y, int n)
-    {
-        if (IsF32(a, "mul_forward")) SimdFloat.Multiply(a.Span<float>()[..n], b.Span<float>()[..n], y.Span<float>()[..n]);
-        else Binary<double>(a, b, y, n, static (p, q) => p * q);
-    }
-
-    public void DivForward(Tensor a, Tensor b, Tensor y, int n)
-    {
-        if (IsF32(a, "div_forward")) Binary<float>(a, b, y, n, static (p, q) => p / q);
-        else Binary<double>(a, b, y, n, static (p, q) => p / q);
-    }
-
-    private static void Binary<T>(Tensor a, Tensor b, Tensor y, int n, Func<T, T, T> f) where T : unmanaged
-    {
-        var pa = a.Span<T>();
-        var pb = b.Span<T>();
-        var py = y.Span<T>();
-        for (var i = 0; i < n; i++) py[i] = f(pa[i], pb[i]);
-    }
-
-    public void MulBackward(Tensor a, Tensor b, Tensor dy, Tensor? da, Tensor? db, int n)
-    {
-        if (IsF32(dy, "mul_backward"))
-        {
-            var g = dy.Span<float>()[..n];
-            if (da is not null) SimdFloat.MultiplyAccumulate(g, b.Span<float>()[..n], da.Span<float>()[..n]);
-            if (db is not null) SimdFloat.MultiplyAccumulate(g, a.Span<float>()[..n], db.Span<float>()[..n]);
-        }
-        else MulBackward<double>(a, b, dy, da, db, n);
-    }
-
-    private static void MulBackward<T>(Tensor a, Tensor b, Tensor dy, Tensor? da, Tensor? db, int n) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var pa = a.Span<T>();
-        var pb = b.Span<T>();
-        var g = dy.Span<T>();
-        if (da is not null) { var d = da.Span<T>(); for (var i = 0; i < n; i++) d[i] += g[i] * pb[i]; }
-        if (db is not null) { var d = db.Span<T>(); for (var i = 0; i < n; i++) d[i] += g[i] * pa[i]; }
-    }
-
-    public void DivBackward(Tensor a, Tensor b, Tensor dy, Tensor? da, Tensor? db, int n)
-    {
-        if (IsF32(dy, "div_backward")) DivBackward<float>(a, b, dy, da, db, n);
-        else DivBackward<double>(a, b, dy, da, db, n);
-    }
-
-    private static void DivBackward<T>(Tensor a, Tensor b, Tensor dy, Tensor? da, Tensor? db, int n) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var pa = a.Span<T>();
-        var pb = b.Span<T>();
-        var g = dy.Span<T>();
-        if (da is not null) { var d = da.Span<T>(); for (var i = 0; i < n; i++) d[i] += g[i] / pb[i]; }
-        if (db is not null) { var d = db.Span<T>(); for (var i = 0; i < n; i++) d[i] -= g[i] * pa[i] / (pb[i] * pb[i]); }
-    }
 
     public void Axpy(double alpha, Tensor x, Tensor y, int n)
     {
@@ -174,20 +108,12 @@ public sealed partial class CpuBackend
         }
     }
 
-    public void ExpForward(Tensor x, Tensor y, int n)
+    private static void Binary<T>(Tensor a, Tensor b, Tensor y, int n, Func<T, T, T> f) where T : unmanaged
     {
-        if (IsF32(x, "exp_forward")) Unary<float>(x, y, n, float.Exp); else Unary<double>(x, y, n, Math.Exp);
-    }
-
-    public void LogForward(Tensor x, Tensor y, int n)
-    {
-        if (IsF32(x, "log_forward")) Unary<float>(x, y, n, float.Log); else Unary<double>(x, y, n, Math.Log);
-    }
-
-    public void LogBackward(Tensor x, Tensor dy, Tensor dx, int n)
-    {
-        if (IsF32(x, "log_backward")) Grad<float>(x, dy, dx, n, static (v, g) => g / v);
-        else Grad<double>(x, dy, dx, n, static (v, g) => g / v);
+        var pa = a.Span<T>();
+        var pb = b.Span<T>();
+        var py = y.Span<T>();
+        for (var i = 0; i < n; i++) py[i] = f(pa[i], pb[i]);
     }
 
     private static void Unary<T>(Tensor x, Tensor y, int n, Func<T, T> f) where T : unmanaged

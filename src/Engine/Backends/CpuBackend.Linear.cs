@@ -9,9 +9,18 @@ public sealed partial class CpuBackend
     public void Gemm(bool transA, bool transB, int m, int n, int k, double alpha, Tensor a, Tensor b, double beta, Tensor c)
     {
         CheckGemmOperands(m, n, k, a, b, c);
-        // float32 takes the blocked SIMD kernel; float64 (gradient checks) keeps the plain loop.
-        if (IsF32(c, "gemm")) CpuGemm.Sgemm(transA, transB, m, n, k, (float)alpha, a.Span<float>(), b.Span<float>(), (float)beta, c.Span<float>());
-        else GemmReference<double>(transA, transB, m, n, k, alpha, a.Span<double>(), b.Span<double>(), beta, c.Span<double>());
+        FloatDispatch.Run(c, new GemmCall(transA, transB, m, n, k, alpha, a, b, beta, c));
+    }
+
+    /// <summary>float32 takes the blocked SIMD kernel; float64 (gradient checks) keeps the plain loop.</summary>
+    private readonly record struct GemmCall(bool TransA, bool TransB, int M, int N, int K, double Alpha, Tensor A, Tensor B, double Beta, Tensor C) : IFloatKernel
+    {
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (typeof(T) == typeof(float))
+                CpuGemm.Sgemm(TransA, TransB, M, N, K, (float)Alpha, A.Span<float>(), B.Span<float>(), (float)Beta, C.Span<float>());
+            else GemmReference<T>(TransA, TransB, M, N, K, Alpha, A.Span<T>(), B.Span<T>(), Beta, C.Span<T>());
+        }
     }
 
     private static void CheckGemmOperands(int m, int n, int k, Tensor a, Tensor b, Tensor c)
@@ -49,22 +58,5 @@ public sealed partial class CpuBackend
                 var old = beta == 0 ? T.Zero : be * c[i * n + j];
                 c[i * n + j] = al * sum + old;
             }
-    }
-
-    public void Transpose01(Tensor x, Tensor y, int a, int b, int c)
-    {
-        switch (x.DType)
-        {
-            case DType.Float32: Transpose01<float>(x.Span<float>(), y.Span<float>(), a, b, c); break;
-            case DType.Float64: Transpose01<double>(x.Span<double>(), y.Span<double>(), a, b, c); break;
-            default: Transpose01<int>(x.Span<int>(), y.Span<int>(), a, b, c); break;
-        }
-    }
-
-    private static void Transpose01<T>(ReadOnlySpan<T> x, Span<T> y, int a, int b, int c)
-    {
-        for (var i = 0; i < a; i++)
-            for (var j = 0; j < b; j++)
-                x.Slice((i * b + j) * c, c).CopyTo(y.Slice((j * a + i) * c, c));
     }
 }

@@ -157,42 +157,6 @@ public sealed partial class CpuBackend
     /// <summary>Where clip(p) passes p through (bounds included), so the gradient does too; like tf.clip_by_value.</summary>
     private static bool InClipRange<T>(T p, T lo, T hi) where T : IFloatingPointIeee754<T> => p >= lo && p <= hi;
 
-    public void BinaryCrossEntropyForward(Tensor p, Tensor target, Tensor loss, int n, double eps)
-    {
-        if (IsF32(p, "binary_cross_entropy_forward")) Bce<float>(p, target, loss, n, eps);
-        else Bce<double>(p, target, loss, n, eps);
-    }
-
-    private static void Bce<T>(Tensor pT, Tensor targetT, Tensor lossT, int n, double eps) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var p = pT.Span<T>();
-        var t = targetT.Span<T>();
-        var loss = lossT.Span<T>();
-        var (lo, hi) = (C<T>(eps), C<T>(1 - eps));
-        for (var i = 0; i < n; i++)
-        {
-            var pc = T.Clamp(p[i], lo, hi);
-            loss[i] = -(t[i] * T.Log(pc) + (T.One - t[i]) * T.Log(T.One - pc));
-        }
-    }
-
-    public void BinaryCrossEntropyBackward(Tensor p, Tensor target, Tensor dloss, Tensor dp, int n, double eps)
-    {
-        if (IsF32(p, "binary_cross_entropy_backward")) BceGrad<float>(p, target, dloss, dp, n, eps);
-        else BceGrad<double>(p, target, dloss, dp, n, eps);
-    }
-
-    private static void BceGrad<T>(Tensor pT, Tensor targetT, Tensor dlossT, Tensor dpT, int n, double eps) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var p = pT.Span<T>();
-        var t = targetT.Span<T>();
-        var g = dlossT.Span<T>();
-        var dp = dpT.Span<T>();
-        var (lo, hi) = (C<T>(eps), C<T>(1 - eps));
-        for (var i = 0; i < n; i++)
-            if (InClipRange(p[i], lo, hi)) dp[i] += g[i] * (p[i] - t[i]) / (p[i] * (T.One - p[i]));
-    }
-
     // ---- sigmoid + binary cross-entropy on logits, with per-label positive weights -------------
 
     public void SigmoidBceWithLogitsForward(Tensor logits, Tensor target, Tensor? posWeight, Tensor loss, int n, int labels)
@@ -244,5 +208,13 @@ public sealed partial class CpuBackend
     {
         var u = T.One + v;
         return u == T.One ? v : T.Log(u) * v / (u - T.One);
+    }
+
+    /// <summary>Never evaluates exp of a large positive number (the loss kernels' stable_sigmoid).</summary>
+    internal static T Sigmoid<T>(T v) where T : IFloatingPointIeee754<T>
+    {
+        if (v >= T.Zero) return T.One / (T.One + T.Exp(-v));
+        var e = T.Exp(v);
+        return e / (T.One + e);
     }
 }

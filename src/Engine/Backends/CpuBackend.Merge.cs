@@ -5,11 +5,20 @@ namespace Engine.Backends;
 
 public sealed partial class CpuBackend
 {
-    public void BroadcastForward(Tensor x, Tensor y, int o0, int o1, int o2, int o3, int o4, int o5, int s0, int s1, int s2, int s3, int s4, int s5)
+    public void BroadcastForward(Tensor x, Tensor y, StridedWalk walk) =>
+        FloatDispatch.Run(x, new BroadcastCopy(x, y, walk.Require(Broadcast.MaxRank, KernelNames.Of()), Backward: false));
+
+    public void BroadcastBackward(Tensor dy, Tensor dx, StridedWalk walk) =>
+        FloatDispatch.Run(dy, new BroadcastCopy(dy, dx, walk.Require(Broadcast.MaxRank, KernelNames.Of()), Backward: true));
+
+    /// <summary>Forward copies x into y; backward sums dy into dx.</summary>
+    private readonly record struct BroadcastCopy(Tensor From, Tensor To, StridedWalk Walk, bool Backward) : IFloatKernel
     {
-        ReadOnlySpan<int> outDims = [o0, o1, o2, o3, o4, o5], inStrides = [s0, s1, s2, s3, s4, s5];
-        if (IsF32(x, "broadcast_forward")) BroadcastForward<float>(x.Span<float>(), y.Span<float>(), outDims, inStrides);
-        else BroadcastForward<double>(x.Span<double>(), y.Span<double>(), outDims, inStrides);
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (Backward) BroadcastBackward<T>(From.Span<T>(), To.Span<T>(), Walk.Dims, Walk.Strides);
+            else BroadcastForward<T>(From.Span<T>(), To.Span<T>(), Walk.Dims, Walk.Strides);
+        }
     }
 
     private static void BroadcastForward<T>(ReadOnlySpan<T> x, Span<T> y, ReadOnlySpan<int> od, ReadOnlySpan<int> st) where T : unmanaged
@@ -26,13 +35,6 @@ public sealed partial class CpuBackend
             }
             y[(int)o] = x[(int)src];
         }
-    }
-
-    public void BroadcastBackward(Tensor dy, Tensor dx, int o0, int o1, int o2, int o3, int o4, int o5, int s0, int s1, int s2, int s3, int s4, int s5)
-    {
-        ReadOnlySpan<int> outDims = [o0, o1, o2, o3, o4, o5], inStrides = [s0, s1, s2, s3, s4, s5];
-        if (IsF32(dy, "broadcast_backward")) BroadcastBackward<float>(dy.Span<float>(), dx.Span<float>(), outDims, inStrides);
-        else BroadcastBackward<double>(dy.Span<double>(), dx.Span<double>(), outDims, inStrides);
     }
 
     private static void BroadcastBackward<T>(ReadOnlySpan<T> dy, Span<T> dx, ReadOnlySpan<int> od, ReadOnlySpan<int> st) where T : unmanaged, INumber<T>
@@ -52,28 +54,31 @@ public sealed partial class CpuBackend
         }
     }
 
-    public void MaximumForward(Tensor a, Tensor b, Tensor y, int n)
+    public void MaximumForward(Tensor a, Tensor b, Tensor y, int n) => FloatDispatch.Run(a, new Extremum(a, b, y, n, Max: true));
+
+    public void MinimumForward(Tensor a, Tensor b, Tensor y, int n) => FloatDispatch.Run(a, new Extremum(a, b, y, n, Max: false));
+
+    /// <summary>The larger (smaller) of a and b; NaN in a wins, as in the kernel.</summary>
+    private readonly record struct Extremum(Tensor A, Tensor B, Tensor Y, int N, bool Max) : IFloatKernel
     {
-        if (IsF32(a, "maximum_forward")) Binary<float>(a, b, y, n, static (p, q) => p >= q || float.IsNaN(p) ? p : q);
-        else Binary<double>(a, b, y, n, static (p, q) => p >= q || double.IsNaN(p) ? p : q);
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (Max) Binary<T>(A, B, Y, N, static (p, q) => p >= q || T.IsNaN(p) ? p : q);
+            else Binary<T>(A, B, Y, N, static (p, q) => p <= q || T.IsNaN(p) ? p : q);
+        }
     }
 
-    public void MinimumForward(Tensor a, Tensor b, Tensor y, int n)
-    {
-        if (IsF32(a, "minimum_forward")) Binary<float>(a, b, y, n, static (p, q) => p <= q || float.IsNaN(p) ? p : q);
-        else Binary<double>(a, b, y, n, static (p, q) => p <= q || double.IsNaN(p) ? p : q);
-    }
+    public void MaximumBackward(Tensor a, Tensor b, Tensor dy, Tensor? da, Tensor? db, int n) => FloatDispatch.Run(dy, new ExtremumGrad(a, b, dy, da, db, n, Max: true));
 
-    public void MaximumBackward(Tensor a, Tensor b, Tensor dy, Tensor? da, Tensor? db, int n)
-    {
-        if (IsF32(dy, "maximum_backward")) Route<float>(a, b, dy, da, db, n, static (p, q) => p >= q);
-        else Route<double>(a, b, dy, da, db, n, static (p, q) => p >= q);
-    }
+    public void MinimumBackward(Tensor a, Tensor b, Tensor dy, Tensor? da, Tensor? db, int n) => FloatDispatch.Run(dy, new ExtremumGrad(a, b, dy, da, db, n, Max: false));
 
-    public void MinimumBackward(Tensor a, Tensor b, Tensor dy, Tensor? da, Tensor? db, int n)
+    private readonly record struct ExtremumGrad(Tensor A, Tensor B, Tensor Dy, Tensor? Da, Tensor? Db, int N, bool Max) : IFloatKernel
     {
-        if (IsF32(dy, "minimum_backward")) Route<float>(a, b, dy, da, db, n, static (p, q) => p <= q);
-        else Route<double>(a, b, dy, da, db, n, static (p, q) => p <= q);
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (Max) Route<T>(A, B, Dy, Da, Db, N, static (p, q) => p >= q);
+            else Route<T>(A, B, Dy, Da, Db, N, static (p, q) => p <= q);
+        }
     }
 
     /// <summary>da += dy where toA(a, b), db += dy elsewhere.</summary>
@@ -91,16 +96,16 @@ public sealed partial class CpuBackend
         }
     }
 
-    public void ConcatForward(Tensor x, Tensor y, int outer, int part, int total, int offset, int inner)
-    {
-        if (IsF32(x, "concat_forward")) ConcatCopy<float>(x.Span<float>(), y.Span<float>(), outer, part, total, offset, inner, toWhole: true);
-        else ConcatCopy<double>(x.Span<double>(), y.Span<double>(), outer, part, total, offset, inner, toWhole: true);
-    }
+    public void ConcatForward(Tensor x, Tensor y, int outer, int part, int total, int offset, int inner) =>
+        FloatDispatch.Run(x, new ConcatSlice(x, y, outer, part, total, offset, inner, ToWhole: true));
 
-    public void ConcatBackward(Tensor dy, Tensor dx, int outer, int part, int total, int offset, int inner)
+    public void ConcatBackward(Tensor dy, Tensor dx, int outer, int part, int total, int offset, int inner) =>
+        FloatDispatch.Run(dy, new ConcatSlice(dx, dy, outer, part, total, offset, inner, ToWhole: false));
+
+    private readonly record struct ConcatSlice(Tensor Part, Tensor Whole, int Outer, int PartSize, int Total, int Offset, int Inner, bool ToWhole) : IFloatKernel
     {
-        if (IsF32(dy, "concat_backward")) ConcatCopy<float>(dx.Span<float>(), dy.Span<float>(), outer, part, total, offset, inner, toWhole: false);
-        else ConcatCopy<double>(dx.Span<double>(), dy.Span<double>(), outer, part, total, offset, inner, toWhole: false);
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+            ConcatCopy<T>(Part.Span<T>(), Whole.Span<T>(), Outer, PartSize, Total, Offset, Inner, ToWhole);
     }
 
     /// <summary>Moves the [outer, part, inner] slice between a part and the whole: forward writes it

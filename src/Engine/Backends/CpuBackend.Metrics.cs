@@ -5,10 +5,35 @@ namespace Engine.Backends;
 
 public sealed partial class CpuBackend
 {
-    public void ArgmaxRows(Tensor x, Tensor indices, int rows, int cols)
+    public void ArgmaxRows(Tensor x, Tensor indices, int rows, int cols) => FloatDispatch.Run(x, new ArgmaxOfRows(x, indices, rows, cols));
+
+    private readonly record struct ArgmaxOfRows(Tensor X, Tensor Indices, int Rows, int Cols) : IFloatKernel
     {
-        if (IsF32(x, "argmax_rows")) ArgmaxRows<float>(x, indices, rows, cols);
-        else ArgmaxRows<double>(x, indices, rows, cols);
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T> => ArgmaxRows<T>(X, Indices, Rows, Cols);
+    }
+
+    private enum MetricKernel { SparseAccuracy, TopK, BinaryAccuracy, MultiLabelConfusion, ClassCounts, Confusion, AucHistogram, SparseAucHistogram }
+
+    /// <summary>One metric accumulator update: predictions against targets (int labels or float
+    /// truths), an optional weight per row, added into a float64 accumulator. <see cref="Param"/> is
+    /// the kernel's extra argument (k, threshold or number of thresholds; 0 when it has none).</summary>
+    private readonly record struct MetricUpdate(MetricKernel Kernel, Tensor YPred, Tensor Target, Tensor? Weight, Tensor Acc, int Rows, int Cols, double Param)
+        : IFloatKernel
+    {
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            switch (Kernel)
+            {
+                case MetricKernel.SparseAccuracy: SparseAccuracy<T>(YPred, Target, Weight, Acc, Rows, Cols); break;
+                case MetricKernel.TopK: TopK<T>(YPred, Target, Weight, Acc, Rows, Cols, (int)Param); break;
+                case MetricKernel.BinaryAccuracy: BinaryAccuracy<T>(YPred, Target, Weight, Acc, Rows, Cols, Param); break;
+                case MetricKernel.MultiLabelConfusion: MultiLabelConfusion<T>(YPred, Target, Weight, Acc, Rows, Cols, Param); break;
+                case MetricKernel.ClassCounts: ClassCounts<T>(YPred, Target, Weight, Acc, Rows, Cols); break;
+                case MetricKernel.Confusion: Confusion<T>(YPred, Target, Weight, Acc, Rows, Cols); break;
+                case MetricKernel.AucHistogram: AucHistogram<T>(YPred, Target, Weight, Acc, Rows, Cols, (int)Param); break;
+                case MetricKernel.SparseAucHistogram: SparseAucHistogram<T>(YPred, Target, Weight, Acc, Rows, Cols, (int)Param); break;
+            }
+        }
     }
 
     private static void ArgmaxRows<T>(Tensor x, Tensor indices, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
@@ -30,11 +55,8 @@ public sealed partial class CpuBackend
     private static double WeightAt<T>(ReadOnlySpan<T> w, bool weighted, int r) where T : unmanaged, IFloatingPointIeee754<T> =>
         weighted ? double.CreateTruncating(w[r]) : 1.0;
 
-    public void SparseCategoricalAccuracyUpdate(Tensor yPred, Tensor labels, Tensor? weight, Tensor acc, int rows, int cols)
-    {
-        if (IsF32(yPred, "sparse_categorical_accuracy_update")) SparseAccuracy<float>(yPred, labels, weight, acc, rows, cols);
-        else SparseAccuracy<double>(yPred, labels, weight, acc, rows, cols);
-    }
+    public void SparseCategoricalAccuracyUpdate(Tensor yPred, Tensor labels, Tensor? weight, Tensor acc, int rows, int cols) =>
+        FloatDispatch.Run(yPred, new MetricUpdate(MetricKernel.SparseAccuracy, yPred, labels, weight, acc, rows, cols, 0));
 
     private static void SparseAccuracy<T>(Tensor yPred, Tensor labels, Tensor? weight, Tensor acc, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -50,11 +72,8 @@ public sealed partial class CpuBackend
         }
     }
 
-    public void SparseTopKAccuracyUpdate(Tensor yPred, Tensor labels, Tensor? weight, Tensor acc, int rows, int cols, int k)
-    {
-        if (IsF32(yPred, "sparse_top_k_accuracy_update")) TopK<float>(yPred, labels, weight, acc, rows, cols, k);
-        else TopK<double>(yPred, labels, weight, acc, rows, cols, k);
-    }
+    public void SparseTopKAccuracyUpdate(Tensor yPred, Tensor labels, Tensor? weight, Tensor acc, int rows, int cols, int k) =>
+        FloatDispatch.Run(yPred, new MetricUpdate(MetricKernel.TopK, yPred, labels, weight, acc, rows, cols, k));
 
     private static void TopK<T>(Tensor yPred, Tensor labels, Tensor? weight, Tensor acc, int rows, int cols, int k) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -76,11 +95,8 @@ public sealed partial class CpuBackend
         }
     }
 
-    public void BinaryAccuracyUpdate(Tensor yPred, Tensor yTrue, Tensor? weight, Tensor acc, int rows, int labels, double threshold)
-    {
-        if (IsF32(yPred, "binary_accuracy_update")) BinaryAccuracy<float>(yPred, yTrue, weight, acc, rows, labels, threshold);
-        else BinaryAccuracy<double>(yPred, yTrue, weight, acc, rows, labels, threshold);
-    }
+    public void BinaryAccuracyUpdate(Tensor yPred, Tensor yTrue, Tensor? weight, Tensor acc, int rows, int labels, double threshold) =>
+        FloatDispatch.Run(yPred, new MetricUpdate(MetricKernel.BinaryAccuracy, yPred, yTrue, weight, acc, rows, labels, threshold));
 
     private static void BinaryAccuracy<T>(Tensor yPred, Tensor yTrue, Tensor? weight, Tensor acc, int rows, int labels, double threshold)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -101,11 +117,8 @@ public sealed partial class CpuBackend
         }
     }
 
-    public void MultiLabelConfusionUpdate(Tensor yPred, Tensor yTrue, Tensor? weight, Tensor counts, int rows, int labels, double threshold)
-    {
-        if (IsF32(yPred, "multi_label_confusion_update")) MultiLabelConfusion<float>(yPred, yTrue, weight, counts, rows, labels, threshold);
-        else MultiLabelConfusion<double>(yPred, yTrue, weight, counts, rows, labels, threshold);
-    }
+    public void MultiLabelConfusionUpdate(Tensor yPred, Tensor yTrue, Tensor? weight, Tensor counts, int rows, int labels, double threshold) =>
+        FloatDispatch.Run(yPred, new MetricUpdate(MetricKernel.MultiLabelConfusion, yPred, yTrue, weight, counts, rows, labels, threshold));
 
     private static void MultiLabelConfusion<T>(Tensor yPred, Tensor yTrue, Tensor? weight, Tensor counts, int rows, int labels, double threshold)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -129,11 +142,8 @@ public sealed partial class CpuBackend
         }
     }
 
-    public void SparseClassCountsUpdate(Tensor yPred, Tensor labels, Tensor? weight, Tensor counts, int rows, int cols)
-    {
-        if (IsF32(yPred, "sparse_class_counts_update")) ClassCounts<float>(yPred, labels, weight, counts, rows, cols);
-        else ClassCounts<double>(yPred, labels, weight, counts, rows, cols);
-    }
+    public void SparseClassCountsUpdate(Tensor yPred, Tensor labels, Tensor? weight, Tensor counts, int rows, int cols) =>
+        FloatDispatch.Run(yPred, new MetricUpdate(MetricKernel.ClassCounts, yPred, labels, weight, counts, rows, cols, 0));
 
     private static void ClassCounts<T>(Tensor yPred, Tensor labels, Tensor? weight, Tensor counts, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -155,11 +165,8 @@ public sealed partial class CpuBackend
         }
     }
 
-    public void ConfusionMatrixUpdate(Tensor yPred, Tensor labels, Tensor? weight, Tensor matrix, int rows, int cols)
-    {
-        if (IsF32(yPred, "confusion_matrix_update")) Confusion<float>(yPred, labels, weight, matrix, rows, cols);
-        else Confusion<double>(yPred, labels, weight, matrix, rows, cols);
-    }
+    public void ConfusionMatrixUpdate(Tensor yPred, Tensor labels, Tensor? weight, Tensor matrix, int rows, int cols) =>
+        FloatDispatch.Run(yPred, new MetricUpdate(MetricKernel.Confusion, yPred, labels, weight, matrix, rows, cols, 0));
 
     private static void Confusion<T>(Tensor yPred, Tensor labels, Tensor? weight, Tensor matrix, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -174,11 +181,8 @@ public sealed partial class CpuBackend
         }
     }
 
-    public void AucHistogramUpdate(Tensor yPred, Tensor yTrue, Tensor? weight, Tensor histogram, int rows, int labels, int numThresholds)
-    {
-        if (IsF32(yPred, "auc_histogram_update")) AucHistogram<float>(yPred, yTrue, weight, histogram, rows, labels, numThresholds);
-        else AucHistogram<double>(yPred, yTrue, weight, histogram, rows, labels, numThresholds);
-    }
+    public void AucHistogramUpdate(Tensor yPred, Tensor yTrue, Tensor? weight, Tensor histogram, int rows, int labels, int numThresholds) =>
+        FloatDispatch.Run(yPred, new MetricUpdate(MetricKernel.AucHistogram, yPred, yTrue, weight, histogram, rows, labels, numThresholds));
 
     private static void AucHistogram<T>(Tensor yPred, Tensor yTrue, Tensor? weight, Tensor histogram, int rows, int labels, int numThresholds)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -201,11 +205,8 @@ public sealed partial class CpuBackend
         }
     }
 
-    public void SparseAucHistogramUpdate(Tensor yPred, Tensor labels, Tensor? weight, Tensor histogram, int rows, int cols, int numThresholds)
-    {
-        if (IsF32(yPred, "sparse_auc_histogram_update")) SparseAucHistogram<float>(yPred, labels, weight, histogram, rows, cols, numThresholds);
-        else SparseAucHistogram<double>(yPred, labels, weight, histogram, rows, cols, numThresholds);
-    }
+    public void SparseAucHistogramUpdate(Tensor yPred, Tensor labels, Tensor? weight, Tensor histogram, int rows, int cols, int numThresholds) =>
+        FloatDispatch.Run(yPred, new MetricUpdate(MetricKernel.SparseAucHistogram, yPred, labels, weight, histogram, rows, cols, numThresholds));
 
     private static void SparseAucHistogram<T>(Tensor yPred, Tensor labels, Tensor? weight, Tensor histogram, int rows, int cols, int numThresholds)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -129,16 +129,4 @@ public sealed partial class CpuBackend
         for (var i = 0; i < n; i++) px[i] *= coef;
     }
 
-    public void ClipByValue(Tensor x, double limit, int n)
-    {
-        if (IsF32(x, "clip_by_value")) Clip<float>(x, limit, n);
-        else Clip<double>(x, limit, n);
-    }
-
-    private static void Clip<T>(Tensor x, double limit, int n) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var px = x.Span<T>();
-        var hi = C<T>(limit);
-        for (var i = 0; i < n; i++) px[i] = T.Clamp(px[i], -hi, hi);
-    }
 }

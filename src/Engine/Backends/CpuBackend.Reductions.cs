@@ -5,10 +5,20 @@ namespace Engine.Backends;
 
 public sealed partial class CpuBackend
 {
-    public void SumAxisForward(Tensor x, Tensor y, int outer, int axis, int inner, double scale)
+    public void SumAxisForward(Tensor x, Tensor y, int outer, int axis, int inner, double scale) =>
+        FloatDispatch.Run(x, new AxisSum(x, y, outer, axis, inner, scale, Backward: false));
+
+    public void SumAxisBackward(Tensor dy, Tensor dx, int outer, int axis, int inner, double scale) =>
+        FloatDispatch.Run(dy, new AxisSum(dy, dx, outer, axis, inner, scale, Backward: true));
+
+    /// <summary>Forward: x → y; backward: dy → dx.</summary>
+    private readonly record struct AxisSum(Tensor From, Tensor To, int Outer, int Axis, int Inner, double Scale, bool Backward) : IFloatKernel
     {
-        if (IsF32(x, "sum_axis_forward")) SumAxis<float>(x, y, outer, axis, inner, scale);
-        else SumAxis<double>(x, y, outer, axis, inner, scale);
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (Backward) SumAxisGrad<T>(From, To, Outer, Axis, Inner, Scale);
+            else SumAxis<T>(From, To, Outer, Axis, Inner, Scale);
+        }
     }
 
     private static void SumAxis<T>(Tensor x, Tensor y, int outer, int axis, int inner, double scale) where T : unmanaged, IFloatingPointIeee754<T>
@@ -23,12 +33,6 @@ public sealed partial class CpuBackend
                 for (var a = 0; a < axis; a++) sum += px[(o * axis + a) * inner + i];
                 py[o * inner + i] = sum * s;
             }
-    }
-
-    public void SumAxisBackward(Tensor dy, Tensor dx, int outer, int axis, int inner, double scale)
-    {
-        if (IsF32(dy, "sum_axis_backward")) SumAxisGrad<float>(dy, dx, outer, axis, inner, scale);
-        else SumAxisGrad<double>(dy, dx, outer, axis, inner, scale);
     }
 
     private static void SumAxisGrad<T>(Tensor dy, Tensor dx, int outer, int axis, int inner, double scale) where T : unmanaged, IFloatingPointIeee754<T>

@@ -5,16 +5,13 @@ namespace Engine.Backends;
 
 public sealed partial class CpuBackend
 {
-    public void SoftmaxForward(Tensor x, Tensor y, int rows, int cols)
-    {
-        if (IsF32(x, "softmax_forward")) Softmax<float>(x.Span<float>(), y.Span<float>(), rows, cols, log: false);
-        else Softmax<double>(x.Span<double>(), y.Span<double>(), rows, cols, log: false);
-    }
+    public void SoftmaxForward(Tensor x, Tensor y, int rows, int cols) => FloatDispatch.Run(x, new SoftmaxRows(x, y, rows, cols, Log: false));
 
-    public void LogSoftmaxForward(Tensor x, Tensor y, int rows, int cols)
+    public void LogSoftmaxForward(Tensor x, Tensor y, int rows, int cols) => FloatDispatch.Run(x, new SoftmaxRows(x, y, rows, cols, Log: true));
+
+    private readonly record struct SoftmaxRows(Tensor X, Tensor Y, int Rows, int Cols, bool Log) : IFloatKernel
     {
-        if (IsF32(x, "log_softmax_forward")) Softmax<float>(x.Span<float>(), y.Span<float>(), rows, cols, log: true);
-        else Softmax<double>(x.Span<double>(), y.Span<double>(), rows, cols, log: true);
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T> => Softmax(X.Span<T>(), Y.Span<T>(), Rows, Cols, Log);
     }
 
     /// <summary>Max-subtracted (log-)softmax of each row; shared with the fused cross-entropy kernels.</summary>
@@ -34,16 +31,13 @@ public sealed partial class CpuBackend
         }
     }
 
-    public void SoftmaxBackward(Tensor y, Tensor dy, Tensor dx, int rows, int cols)
-    {
-        if (IsF32(y, "softmax_backward")) SoftmaxGrad<float>(y, dy, dx, rows, cols, log: false);
-        else SoftmaxGrad<double>(y, dy, dx, rows, cols, log: false);
-    }
+    public void SoftmaxBackward(Tensor y, Tensor dy, Tensor dx, int rows, int cols) => FloatDispatch.Run(y, new SoftmaxRowsGrad(y, dy, dx, rows, cols, Log: false));
 
-    public void LogSoftmaxBackward(Tensor y, Tensor dy, Tensor dx, int rows, int cols)
+    public void LogSoftmaxBackward(Tensor y, Tensor dy, Tensor dx, int rows, int cols) => FloatDispatch.Run(y, new SoftmaxRowsGrad(y, dy, dx, rows, cols, Log: true));
+
+    private readonly record struct SoftmaxRowsGrad(Tensor Y, Tensor Dy, Tensor Dx, int Rows, int Cols, bool Log) : IFloatKernel
     {
-        if (IsF32(y, "log_softmax_backward")) SoftmaxGrad<float>(y, dy, dx, rows, cols, log: true);
-        else SoftmaxGrad<double>(y, dy, dx, rows, cols, log: true);
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T> => SoftmaxGrad<T>(Y, Dy, Dx, Rows, Cols, Log);
     }
 
     private static void SoftmaxGrad<T>(Tensor yt, Tensor dyt, Tensor dxt, int rows, int cols, bool log) where T : unmanaged, IFloatingPointIeee754<T>

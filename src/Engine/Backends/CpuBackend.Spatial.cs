@@ -3,13 +3,22 @@ using Engine.Tensors;
 
 namespace Engine.Backends;
 
-/// <summary>CPU twins of kernels/spatial.cu: padding/cropping, nearest upsampling, N-d transpose.</summary>
+/// <summary>CPU twins of kernels/spatial.cu: padding/cropping and nearest upsampling.</summary>
 public sealed partial class CpuBackend
 {
-    public void Pad2DForward(Tensor x, Tensor y, int planes, int h, int w, int top, int left, int oh, int ow)
+    public void Pad2DForward(Tensor x, Tensor y, Pad2DGeometry g) => FloatDispatch.Run(x, new Pad2DPlanes(x, y, g, Backward: false));
+
+    public void Pad2DBackward(Tensor dy, Tensor dx, Pad2DGeometry g) => FloatDispatch.Run(dy, new Pad2DPlanes(dy, dx, g, Backward: true));
+
+    /// <summary>Forward: x → y; backward: dy → dx.</summary>
+    private readonly record struct Pad2DPlanes(Tensor From, Tensor To, Pad2DGeometry G, bool Backward) : IFloatKernel
     {
-        if (IsF32(x, "pad2d_forward")) Pad2D<float>(x, y, planes, h, w, top, left, oh, ow);
-        else Pad2D<double>(x, y, planes, h, w, top, left, oh, ow);
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            var g = G;
+            if (Backward) Pad2DGrad<T>(From, To, g.Planes, g.H, g.W, g.Top, g.Left, g.OH, g.OW);
+            else Pad2D<T>(From, To, g.Planes, g.H, g.W, g.Top, g.Left, g.OH, g.OW);
+        }
     }
 
     private static void Pad2D<T>(Tensor xt, Tensor yt, int planes, int h, int w, int top, int left, int oh, int ow)
@@ -28,12 +37,6 @@ public sealed partial class CpuBackend
         });
     }
 
-    public void Pad2DBackward(Tensor dy, Tensor dx, int planes, int h, int w, int top, int left, int oh, int ow)
-    {
-        if (IsF32(dy, "pad2d_backward")) Pad2DGrad<float>(dy, dx, planes, h, w, top, left, oh, ow);
-        else Pad2DGrad<double>(dy, dx, planes, h, w, top, left, oh, ow);
-    }
-
     private static void Pad2DGrad<T>(Tensor dyt, Tensor dxt, int planes, int h, int w, int top, int left, int oh, int ow)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -50,13 +53,22 @@ public sealed partial class CpuBackend
         });
     }
 
-    public void UpsampleNearest2DForward(Tensor x, Tensor y, int planes, int h, int w, int sh, int sw)
+    public void UpSampling2DForward(Tensor x, Tensor y, UpSampling2DGeometry g) => FloatDispatch.Run(x, new UpSamplingPlanes(x, y, g, Backward: false));
+
+    public void UpSampling2DBackward(Tensor dy, Tensor dx, UpSampling2DGeometry g) => FloatDispatch.Run(dy, new UpSamplingPlanes(dy, dx, g, Backward: true));
+
+    /// <summary>Forward: x → y; backward: dy → dx.</summary>
+    private readonly record struct UpSamplingPlanes(Tensor From, Tensor To, UpSampling2DGeometry G, bool Backward) : IFloatKernel
     {
-        if (IsF32(x, "upsample_nearest2d_forward")) Upsample<float>(x, y, planes, h, w, sh, sw);
-        else Upsample<double>(x, y, planes, h, w, sh, sw);
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            var g = G;
+            if (Backward) UpSamplingGrad<T>(From, To, g.Planes, g.H, g.W, g.SH, g.SW);
+            else UpSampling<T>(From, To, g.Planes, g.H, g.W, g.SH, g.SW);
+        }
     }
 
-    private static void Upsample<T>(Tensor xt, Tensor yt, int planes, int h, int w, int sh, int sw) where T : unmanaged
+    private static void UpSampling<T>(Tensor xt, Tensor yt, int planes, int h, int w, int sh, int sw) where T : unmanaged
     {
         var (oh, ow) = (h * sh, w * sw);
         ForEachPlane(planes, (long)oh * ow, p =>
@@ -68,13 +80,7 @@ public sealed partial class CpuBackend
         });
     }
 
-    public void UpsampleNearest2DBackward(Tensor dy, Tensor dx, int planes, int h, int w, int sh, int sw)
-    {
-        if (IsF32(dy, "upsample_nearest2d_backward")) UpsampleGrad<float>(dy, dx, planes, h, w, sh, sw);
-        else UpsampleGrad<double>(dy, dx, planes, h, w, sh, sw);
-    }
-
-    private static void UpsampleGrad<T>(Tensor dyt, Tensor dxt, int planes, int h, int w, int sh, int sw)
+    private static void UpSamplingGrad<T>(Tensor dyt, Tensor dxt, int planes, int h, int w, int sh, int sw)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var (oh, ow) = (h * sh, w * sw);
@@ -93,33 +99,4 @@ public sealed partial class CpuBackend
         });
     }
 
-    public void TransposeNd(Tensor x, Tensor y, int total, int d0, int d1, int d2, int d3, int d4, int d5, int d6, int d7,
-        int s0, int s1, int s2, int s3, int s4, int s5, int s6, int s7)
-    {
-        int[] d = [d0, d1, d2, d3, d4, d5, d6, d7], s = [s0, s1, s2, s3, s4, s5, s6, s7];
-        CheckSameType(x, y, "transpose_nd");
-        switch (x.DType)
-        {
-            case DType.Float32: TransposeNd<float>(x, y, total, d, s); break;
-            case DType.Float64: TransposeNd<double>(x, y, total, d, s); break;
-            case DType.Int32: TransposeNd<int>(x, y, total, d, s); break;
-            default: throw new ArgumentException($"transpose_nd supports float32, float64 and int32; got {x.DType.Name()}.");
-        }
-    }
-
-    private static void TransposeNd<T>(Tensor xt, Tensor yt, int total, int[] d, int[] s) where T : unmanaged
-    {
-        var x = xt.Span<T>();
-        var y = yt.Span<T>();
-        for (var o = 0; o < total; o++)
-        {
-            long rest = o, from = 0;
-            for (var a = 7; a >= 0; a--)
-            {
-                from += rest % d[a] * s[a];
-                rest /= d[a];
-            }
-            y[o] = x[(int)from];
-        }
-    }
 }

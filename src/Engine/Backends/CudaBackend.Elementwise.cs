@@ -4,30 +4,6 @@ namespace Engine.Backends;
 
 public sealed partial class CudaBackend
 {
-    public void AddForward(Tensor a, Tensor b, Tensor y, int n) => Binary("add_forward", a, b, y, n);
-
-    public void SubForward(Tensor a, Tensor b, Tensor y, int n) => Binary("sub_forward", a, b, y, n);
-
-    public void MulForward(Tensor a, Tensor b, Tensor y, int n) => Binary("mul_forward", a, b, y, n);
-
-    public void DivForward(Tensor a, Tensor b, Tensor y, int n) => Binary("div_forward", a, b, y, n);
-
-    private void Binary(string k, Tensor a, Tensor b, Tensor y, int n) =>
-        Launch(k, Grid1D(n), F32(a, n, k), F32(b, n, k), F32(y, n, k), n);
-
-    public void MulBackward(Tensor a, Tensor b, Tensor dy, Tensor? da, Tensor? db, int n)
-    {
-        const string k = "mul_backward";
-        if (da is null && db is null) return;
-        Launch(k, Grid1D(n), F32(a, n, k), F32(b, n, k), F32(dy, n, k), F32(da, n, k, optional: true), F32(db, n, k, optional: true), n);
-    }
-
-    public void DivBackward(Tensor a, Tensor b, Tensor dy, Tensor? da, Tensor? db, int n)
-    {
-        const string k = "div_backward";
-        if (da is null && db is null) return;
-        Launch(k, Grid1D(n), F32(a, n, k), F32(b, n, k), F32(dy, n, k), F32(da, n, k, optional: true), F32(db, n, k, optional: true), n);
-    }
 
     public void Axpy(double alpha, Tensor x, Tensor y, int n)
     {
@@ -55,21 +31,7 @@ public sealed partial class CudaBackend
         Launch(k, BlockPerRow(channels, (long)outer * inner), F32(dy, size, k), F32(dbias, channels, k), outer, channels, inner);
     }
 
-    public void ExpForward(Tensor x, Tensor y, int n)
-    {
-        const string k = "exp_forward";
-        Launch(k, Grid1D(n), F32(x, n, k), F32(y, n, k), n);
-    }
-
-    public void LogForward(Tensor x, Tensor y, int n)
-    {
-        const string k = "log_forward";
-        Launch(k, Grid1D(n), F32(x, n, k), F32(y, n, k), n);
-    }
-
-    public void LogBackward(Tensor x, Tensor dy, Tensor dx, int n)
-    {
-        const string k = "log_backward";
-        Launch(k, Grid1D(n), F32(x, n, k), F32(dy, n, k), F32(dx, n, k), n);
-    }
+    /// <summary>A kernel (a, b, y, n) over three float buffers of n elements (maximum, minimum).</summary>
+    private void Binary(string k, Tensor a, Tensor b, Tensor y, int n) =>
+        Launch(k, Grid1D(n), F32(a, n, k), F32(b, n, k), F32(y, n, k), n);
 }

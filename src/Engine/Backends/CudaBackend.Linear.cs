@@ -20,15 +20,4 @@ public sealed partial class CudaBackend
         var ldb = Math.Max(1, transB ? k : n);   // B stored [n, k] when transposed, else [k, n]
         _queue.Sgemm(transB, transA, n, m, k, (float)alpha, pb, ldb, pa, lda, (float)beta, pc, n, AllowTf32);
     }
-
-    public void Transpose01(Tensor x, Tensor y, int a, int b, int c)
-    {
-        const string k = "transpose01";
-        if (x.DType != y.DType)
-            throw new ArgumentException($"{k}: operands have dtypes {x.DType.Name()} and {y.DType.Name()}; they must match.");
-        var size = (long)a * b * c;
-        Launch(k, Grid1D(size), KernelArg32(x, size, k), KernelArg32(y, size, k), a, b, c);
-    }
-
-    private Cuda.KernelArg KernelArg32(Tensor t, long need, string kernel) => Cuda.KernelArg.Pointer(Words(t, need, kernel));
 }

@@ -46,18 +46,6 @@ public sealed partial class CudaBackend
         Launch(k, Grid1D(size), F32(p, size, k), F32(target, size, k), F32(dloss, rows, k), F32(dp, size, k), rows, cols, eps);
     }
 
-    public void BinaryCrossEntropyForward(Tensor p, Tensor target, Tensor loss, int n, double eps)
-    {
-        const string k = "binary_cross_entropy_forward";
-        Launch(k, Grid1D(n), F32(p, n, k), F32(target, n, k), F32(loss, n, k), n, eps);
-    }
-
-    public void BinaryCrossEntropyBackward(Tensor p, Tensor target, Tensor dloss, Tensor dp, int n, double eps)
-    {
-        const string k = "binary_cross_entropy_backward";
-        Launch(k, Grid1D(n), F32(p, n, k), F32(target, n, k), F32(dloss, n, k), F32(dp, n, k), n, eps);
-    }
-
     public void SigmoidBceWithLogitsForward(Tensor logits, Tensor target, Tensor? posWeight, Tensor loss, int n, int labels)
     {
         const string k = "sigmoid_bce_with_logits_forward";

@@ -5,34 +5,26 @@ namespace Engine.Backends;
 
 public sealed partial class CudaBackend
 {
-    public void BroadcastForward(Tensor x, Tensor y, int o0, int o1, int o2, int o3, int o4, int o5, int s0, int s1, int s2, int s3, int s4, int s5) =>
-        LaunchBroadcast("broadcast_forward", x, y, [o0, o1, o2, o3, o4, o5], [s0, s1, s2, s3, s4, s5], forward: true);
+    public void BroadcastForward(Tensor x, Tensor y, StridedWalk walk) => LaunchBroadcast(KernelNames.Of(), x, y, walk, forward: true);
 
-    public void BroadcastBackward(Tensor dy, Tensor dx, int o0, int o1, int o2, int o3, int o4, int o5, int s0, int s1, int s2, int s3, int s4, int s5) =>
-        LaunchBroadcast("broadcast_backward", dy, dx, [o0, o1, o2, o3, o4, o5], [s0, s1, s2, s3, s4, s5], forward: false);
+    public void BroadcastBackward(Tensor dy, Tensor dx, StridedWalk walk) => LaunchBroadcast(KernelNames.Of(), dy, dx, walk, forward: false);
 
-    private void LaunchBroadcast(string k, Tensor src, Tensor dst, ReadOnlySpan<int> od, ReadOnlySpan<int> st, bool forward)
+    private void LaunchBroadcast(string k, Tensor src, Tensor dst, StridedWalk walk, bool forward)
     {
-        if (od.Length != Broadcast.MaxRank || st.Length != Broadcast.MaxRank)
-            throw new ArgumentException($"{k}: dims and strides must have {Broadcast.MaxRank} entries.");
-        long outSize = 1, inSize = 1;
-        for (var d = 0; d < od.Length; d++)
-        {
-            outSize *= od[d];
-            if (st[d] != 0) inSize *= od[d];
-        }
-        var (srcSize, dstSize) = forward ? (inSize, outSize) : (outSize, inSize);
+        walk.Require(Broadcast.MaxRank, k);
+        var (od, st) = (walk.Dims, walk.Strides);
+        var (srcSize, dstSize) = forward ? (walk.SourceSize, walk.Size) : (walk.Size, walk.SourceSize);
         Launch(k, Grid1D(dstSize), F32(src, srcSize, k), F32(dst, dstSize, k),
             od[0], od[1], od[2], od[3], od[4], od[5], st[0], st[1], st[2], st[3], st[4], st[5]);
     }
 
-    public void MaximumForward(Tensor a, Tensor b, Tensor y, int n) => Binary("maximum_forward", a, b, y, n);
+    public void MaximumForward(Tensor a, Tensor b, Tensor y, int n) => Binary(KernelNames.Of(), a, b, y, n);
 
-    public void MinimumForward(Tensor a, Tensor b, Tensor y, int n) => Binary("minimum_forward", a, b, y, n);
+    public void MinimumForward(Tensor a, Tensor b, Tensor y, int n) => Binary(KernelNames.Of(), a, b, y, n);
 
-    public void MaximumBackward(Tensor a, Tensor b, Tensor dy, Tensor? da, Tensor? db, int n) => RouteBackward("maximum_backward", a, b, dy, da, db, n);
+    public void MaximumBackward(Tensor a, Tensor b, Tensor dy, Tensor? da, Tensor? db, int n) => RouteBackward(KernelNames.Of(), a, b, dy, da, db, n);
 
-    public void MinimumBackward(Tensor a, Tensor b, Tensor dy, Tensor? da, Tensor? db, int n) => RouteBackward("minimum_backward", a, b, dy, da, db, n);
+    public void MinimumBackward(Tensor a, Tensor b, Tensor dy, Tensor? da, Tensor? db, int n) => RouteBackward(KernelNames.Of(), a, b, dy, da, db, n);
 
     private void RouteBackward(string k, Tensor a, Tensor b, Tensor dy, Tensor? da, Tensor? db, int n)
     {
@@ -42,14 +34,14 @@ public sealed partial class CudaBackend
 
     public void ConcatForward(Tensor x, Tensor y, int outer, int part, int total, int offset, int inner)
     {
-        const string k = "concat_forward";
+        var k = KernelNames.Of();
         var n = (long)outer * part * inner;
         Launch(k, Grid1D(n), F32(x, n, k), F32(y, (long)outer * total * inner, k), outer, part, total, offset, inner);
     }
 
     public void ConcatBackward(Tensor dy, Tensor dx, int outer, int part, int total, int offset, int inner)
     {
-        const string k = "concat_backward";
+        var k = KernelNames.Of();
         var n = (long)outer * part * inner;
         Launch(k, Grid1D(n), F32(dy, (long)outer * total * inner, k), F32(dx, n, k), outer, part, total, offset, inner);
     }

@@ -48,9 +48,4 @@ public sealed partial class CudaBackend
         Launch(k, Grid1D(n), F32(x, n, k), F32(squaredNorm, 1, k), maxNorm, n);
     }
 
-    public void ClipByValue(Tensor x, double limit, int n)
-    {
-        const string k = "clip_by_value";
-        Launch(k, Grid1D(n), F32(x, n, k), limit, n);
-    }
 }

@@ -1,26 +1,18 @@
+using Engine.Backends.Elementwise;
 using Engine.Tensors;
 
 namespace Engine.Backends;
 
 public partial interface IBackend
 {
-    /// <summary>y = a + b (same length n).</summary>
-    void AddForward(Tensor a, Tensor b, Tensor y, int n);
+    /// <summary>Forward of a generated per-element op: y = op(a[, b]) over n elements, with the op's
+    /// scalar parameters in order (unused ones 0). The per-op calls (ReluForward, AddForward, ...) are
+    /// extensions in <see cref="ElementwiseCalls"/> that name the op.</summary>
+    void ElementwiseForward(ElementwiseOp op, Tensor a, Tensor? b, Tensor y, int n, double p0 = 0, double p1 = 0, double p2 = 0);
 
-    /// <summary>y = a - b.</summary>
-    void SubForward(Tensor a, Tensor b, Tensor y, int n);
-
-    /// <summary>y = a * b.</summary>
-    void MulForward(Tensor a, Tensor b, Tensor y, int n);
-
-    /// <summary>da += dy * b; db += dy * a (a null gradient is skipped).</summary>
-    void MulBackward(Tensor a, Tensor b, Tensor dy, Tensor? da, Tensor? db, int n);
-
-    /// <summary>y = a / b.</summary>
-    void DivForward(Tensor a, Tensor b, Tensor y, int n);
-
-    /// <summary>da += dy / b; db -= dy * a / b².</summary>
-    void DivBackward(Tensor a, Tensor b, Tensor dy, Tensor? da, Tensor? db, int n);
+    /// <summary>Backward of a generated op: each gradient gk += op.Grads[k] reading the saved tensors
+    /// (op.Saved, in order) and dy. With two gradients a null one is skipped.</summary>
+    void ElementwiseBackward(ElementwiseOp op, Tensor? s0, Tensor? s1, Tensor dy, Tensor? g0, Tensor? g1, int n, double p0 = 0, double p1 = 0, double p2 = 0);
 
     /// <summary>y += alpha * x: the accumulate step of add/sub/reshape backward.</summary>
     void Axpy(double alpha, Tensor x, Tensor y, int n);
@@ -34,13 +26,4 @@ public partial interface IBackend
 
     /// <summary>dbias[c] += Σ_{o,i} dy[o,c,i].</summary>
     void BiasAddBackward(Tensor dy, Tensor dbias, int outer, int channels, int inner);
-
-    /// <summary>y = exp(x).</summary>
-    void ExpForward(Tensor x, Tensor y, int n);
-
-    /// <summary>y = log(x).</summary>
-    void LogForward(Tensor x, Tensor y, int n);
-
-    /// <summary>dx += dy / x (backward of log).</summary>
-    void LogBackward(Tensor x, Tensor dy, Tensor dx, int n);
 }

@@ -8,8 +8,4 @@ public partial interface IBackend
     /// transposes when asked (A is stored [k,m] when transA, B is stored [n,k] when transB).
     /// beta = 1 accumulates, as backward passes do.</summary>
     void Gemm(bool transA, bool transB, int m, int n, int k, double alpha, Tensor a, Tensor b, double beta, Tensor c);
-
-    /// <summary>Swaps the first two axes of x viewed as [a, b, c]: y[j,i,k] = x[i,j,k] (overwrites y).
-    /// Moves convolution outputs between [F, N·P] (GEMM order) and [N, F, P] (NCHW).</summary>
-    void Transpose01(Tensor x, Tensor y, int a, int b, int c);
 }

@@ -25,12 +25,6 @@ public partial interface IBackend
     /// <summary>dp += dloss[r]·(-t/p) where p is inside the clip range, 0 where clipped.</summary>
     void CrossEntropyFromProbsBackward(Tensor p, Tensor target, Tensor dloss, Tensor dp, int rows, int cols, double eps);
 
-    /// <summary>Elementwise BCE on probabilities: loss = -(t·log(pc) + (1-t)·log(1-pc)), pc = clip(p, eps, 1-eps).</summary>
-    void BinaryCrossEntropyForward(Tensor p, Tensor target, Tensor loss, int n, double eps);
-
-    /// <summary>dp += dloss·(pc - t)/(pc·(1-pc)) where p is inside the clip range, 0 where clipped.</summary>
-    void BinaryCrossEntropyBackward(Tensor p, Tensor target, Tensor dloss, Tensor dp, int n, double eps);
-
     /// <summary>Fused sigmoid + BCE with logits, elementwise over n = rows·labels, with an optional
     /// per-label positive weight pw[i % labels] (as tf.nn.weighted_cross_entropy_with_logits):
     /// loss = (1-t)·x + (1 + (pw-1)·t)·(log1p(exp(-|x|)) + max(-x, 0)). Stable for any |x|.</summary>

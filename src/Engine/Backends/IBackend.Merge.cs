@@ -2,16 +2,16 @@ using Engine.Tensors;
 
 namespace Engine.Backends;
 
-/// <summary>Kernels of the merge layers (kernels/merge.cu). Broadcasting shapes arrive padded to
-/// rank <see cref="Broadcast.MaxRank"/> (6): output dims o0..o5 and the input's strides s0..s5, 0 on
-/// broadcast axes, as separate arguments like the kernels take them.</summary>
+/// <summary>Kernels of the merge layers (kernels/merge.cu). Broadcasting shapes arrive as a
+/// <see cref="StridedWalk"/> of rank <see cref="Broadcast.MaxRank"/> (6): the output's dims and the
+/// input's strides, 0 on broadcast axes (see <see cref="Broadcast.Plan"/>).</summary>
 public partial interface IBackend
 {
-    /// <summary>y[o] = x[Σ coord_d(o) · inStrides[d]] for y of dims outDims (row-major).</summary>
-    void BroadcastForward(Tensor x, Tensor y, int o0, int o1, int o2, int o3, int o4, int o5, int s0, int s1, int s2, int s3, int s4, int s5);
+    /// <summary>y[o] = x[Σ coord_d(o) · strides[d]] for y of the walk's dims (row-major).</summary>
+    void BroadcastForward(Tensor x, Tensor y, StridedWalk walk);
 
     /// <summary>dx[i] += Σ dy over the broadcast axes (the backward of <see cref="BroadcastForward"/>).</summary>
-    void BroadcastBackward(Tensor dy, Tensor dx, int o0, int o1, int o2, int o3, int o4, int o5, int s0, int s1, int s2, int s3, int s4, int s5);
+    void BroadcastBackward(Tensor dy, Tensor dx, StridedWalk walk);
 
     /// <summary>y = max(a, b) (NaN propagates).</summary>
     void MaximumForward(Tensor a, Tensor b, Tensor y, int n);

@@ -32,6 +32,4 @@ public partial interface IBackend
     /// applied to one gradient with the global squared norm summed by <see cref="SquaredNormAccumulate"/>.</summary>
     void ScaleToMaxNorm(Tensor x, Tensor squaredNorm, double maxNorm, int n);
 
-    /// <summary>x = clamp(x, -limit, limit) (Keras clipvalue; torch clip_grad_value_).</summary>
-    void ClipByValue(Tensor x, double limit, int n);
 }

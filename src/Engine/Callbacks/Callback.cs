@@ -60,6 +60,12 @@ public class Callback
     {
     }
 
+    /// <summary>Fit is being left mid-epoch by a <see cref="TrainingInterruptedException"/>
+    /// (BackupAndRestore writes a mid-epoch backup here).</summary>
+    internal virtual void OnInterrupted()
+    {
+    }
+
     /// <summary>The state needed to resume (null: stateless).</summary>
     public virtual CallbackState? GetState() => null;
 

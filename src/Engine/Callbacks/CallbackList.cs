@@ -40,6 +40,11 @@ internal sealed class CallbackList(IEnumerable<Callback> callbacks)
         foreach (var c in _all) c.OnTrainBatchBegin(batch);
     }
 
+    public void OnInterrupted()
+    {
+        foreach (var c in _all) c.OnInterrupted();
+    }
+
     public void OnTrainBatchEnd(int batch, IReadOnlyDictionary<string, double> logs)
     {
         foreach (var c in _all) c.OnTrainBatchEnd(batch, logs);

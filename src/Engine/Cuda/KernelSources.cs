@@ -13,7 +13,7 @@ internal static partial class KernelSources
 
     private static readonly Lazy<(IReadOnlyDictionary<string, KernelFile> Files, IReadOnlyDictionary<string, string> Headers)> Embedded = new(Read);
 
-    /// <summary>kernels/*.cu by file name ("activations.cu").</summary>
+    /// <summary>kernels/*.cu by file name ("softmax.cu").</summary>
     public static IReadOnlyDictionary<string, KernelFile> Files => Embedded.Value.Files;
 
     /// <summary>kernels/*.cuh by include name ("common.cuh").</summary>

@@ -11,60 +11,36 @@ namespace Engine.Layers;
 /// [kh, kw, channels, filters]); Glorot fans are the same as Keras's. Beyond Keras: explicit padding
 /// (<c>padding: 1</c>, <c>(1, 2)</c> or <c>((0, 1), (0, 1))</c>, PyTorch's padding=) next to "valid"/"same";
 /// with <paramref name="groups"/> &gt; 1 the kernel is [filters, channels / groups, kh, kw].</summary>
-public sealed class Conv2D : Layer
+public sealed class Conv2D : ConvolutionLayer
 {
     public Conv2D(int filters, Size2 kernelSize, Size2? strides = null, ConvPadding padding = default, string? activation = null,
         bool useBias = true, Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
-        int[]? inputShape = null, string? name = null, Size2? dilationRate = null, int groups = 1) : base(name, inputShape)
+        int[]? inputShape = null, string? name = null, Size2? dilationRate = null, int groups = 1)
+        : base("Conv2D", filters, kernelSize, strides, padding, null, dilationRate, useBias, biasInitializer, inputShape, name)
     {
-        if (filters <= 0) throw new ArgumentException($"Conv2D: filters must be positive; received {filters}.", nameof(filters));
-        kernelSize.RequirePositive("Conv2D", "kernelSize");
-        (Strides, DilationRate) = Size2.ConvStridesAndDilation("Conv2D", strides, dilationRate);
         Filters = filters;
-        KernelSize = kernelSize;
-        Padding = padding.Validate("Conv2D");
         if (groups <= 0 || filters % groups != 0)
             throw new ArgumentException($"Conv2D: the number of filters must be evenly divisible by the number of groups. Received: groups={groups}, filters={filters}.", nameof(groups));
         Groups = groups;
         Activation = Activations.Validate(activation);
-        UseBias = useBias;
         KernelInitializer = kernelInitializer ?? new GlorotUniform();
-        BiasInitializer = biasInitializer ?? new Constant(0);
     }
 
     public int Filters { get; }
 
-    public Size2 KernelSize { get; }
-
-    public Size2 Strides { get; }
-
-    public ConvPadding Padding { get; }
-
-    public Size2 DilationRate { get; }
-
     public int Groups { get; }
-
-    /// <summary>Activation name, or null for linear.</summary>
-    public string? Activation { get; }
-
-    public bool UseBias { get; }
 
     public Initializer KernelInitializer { get; }
 
-    public Initializer BiasInitializer { get; }
-
     /// <summary>[filters, channels, kh, kw].</summary>
     public Variable? Kernel { get; private set; }
-
-    public Variable? Bias { get; private set; }
 
     public override int[] ComputeOutputShape(int[] inputShape)
     {
         RequireRank(inputShape, 3, "(batch, channels, height, width)");
         if (inputShape[0] % Groups != 0)
             throw Incompatible($"the number of input channels must be evenly divisible by the number of groups. Received groups={Groups}, but the input has {inputShape[0]} channels (full input shape is {WithBatch(inputShape)}).");
-        var (oh, ow) = ConvShapes.Spatial(inputShape[1], inputShape[2], KernelSize, Strides, DilationRate, Padding);
-        if (oh <= 0 || ow <= 0) throw Incompatible(ConvShapes.TooLarge(KernelSize, DilationRate, Padding, inputShape));
+        var (oh, ow) = OutputSpatial(inputShape);
         return [Filters, oh, ow];
     }
 
@@ -87,22 +63,9 @@ public sealed class Conv2D : Layer
         return Activations.Apply(Activation, y);
     }
 
-    public override JsonObject GetConfig()
-    {
-        var c = base.GetConfig();
-        c["filters"] = Filters;
-        c["kernel_size"] = ConfigJson.Pair(KernelSize);
-        c["strides"] = ConfigJson.Pair(Strides);
-        c["padding"] = SpatialConfigJson.Padding(Padding);
-        c["data_format"] = "channels_first";
-        c["dilation_rate"] = ConfigJson.Pair(DilationRate);
-        c["groups"] = Groups;
-        c["activation"] = Activation ?? "linear";
-        c["use_bias"] = UseBias;
-        c["kernel_initializer"] = ConfigJson.Initializer(KernelInitializer);
-        c["bias_initializer"] = ConfigJson.Initializer(BiasInitializer);
-        return c;
-    }
+    private protected override void WriteOptions(JsonObject c) => c["groups"] = Groups;
+
+    private protected override IEnumerable<(string, Initializer)> KernelInitializers => [("kernel_initializer", KernelInitializer)];
 
     internal static Conv2D FromConfig(JsonObject c) => new(
         c.Int("filters"), c.Pair("kernel_size"), c.Pair("strides"), c.ReadPadding("padding"), c.StrOrNull("activation"),

@@ -11,53 +11,28 @@ namespace Engine.Layers;
 /// depthMultiplier outputs (output channel ci·M + q comes from input channel ci). The kernel is stored
 /// [channels · M, 1, kh, kw] (PyTorch's layout; Keras stores [kh, kw, channels, M]); Glorot fans are
 /// Keras's.</summary>
-public sealed class DepthwiseConv2D : Layer
+public sealed class DepthwiseConv2D : ConvolutionLayer
 {
     public DepthwiseConv2D(Size2 kernelSize, Size2? strides = null, ConvPadding padding = default, int depthMultiplier = 1,
         Size2? dilationRate = null, string? activation = null, bool useBias = true, Initializer? depthwiseInitializer = null,
-        Initializer? biasInitializer = null, int[]? inputShape = null, string? name = null) : base(name, inputShape)
+        Initializer? biasInitializer = null, int[]? inputShape = null, string? name = null)
+        : base("DepthwiseConv2D", null, kernelSize, strides, padding, depthMultiplier, dilationRate, useBias, biasInitializer, inputShape, name)
     {
-        kernelSize.RequirePositive("DepthwiseConv2D", "kernelSize");
-        (Strides, DilationRate) = Size2.ConvStridesAndDilation("DepthwiseConv2D", strides, dilationRate);
-        if (depthMultiplier <= 0)
-            throw new ArgumentException($"Invalid value for argument `depth_multiplier`. Expected a strictly positive value. Received depth_multiplier={depthMultiplier}.", nameof(depthMultiplier));
-        KernelSize = kernelSize;
-        Padding = padding.Validate("DepthwiseConv2D");
         DepthMultiplier = depthMultiplier;
         Activation = Activations.Validate(activation);
-        UseBias = useBias;
         DepthwiseInitializer = depthwiseInitializer ?? new GlorotUniform();
-        BiasInitializer = biasInitializer ?? new Constant(0);
     }
-
-    public Size2 KernelSize { get; }
-
-    public Size2 Strides { get; }
-
-    public ConvPadding Padding { get; }
 
     public int DepthMultiplier { get; }
 
-    public Size2 DilationRate { get; }
-
-    public string? Activation { get; }
-
-    public bool UseBias { get; }
-
     public Initializer DepthwiseInitializer { get; }
-
-    public Initializer BiasInitializer { get; }
 
     /// <summary>[channels · depthMultiplier, 1, kh, kw].</summary>
     public Variable? DepthwiseKernel { get; private set; }
 
-    public Variable? Bias { get; private set; }
-
     public override int[] ComputeOutputShape(int[] inputShape)
     {
-        RequireRank(inputShape, 3, "(batch, channels, height, width)");
-        var (oh, ow) = ConvShapes.Spatial(inputShape[1], inputShape[2], KernelSize, Strides, DilationRate, Padding);
-        if (oh <= 0 || ow <= 0) throw Incompatible(ConvShapes.TooLarge(KernelSize, DilationRate, Padding, inputShape));
+        var (oh, ow) = OutputSpatial(inputShape);
         return [inputShape[0] * DepthMultiplier, oh, ow];
     }
 
@@ -76,21 +51,9 @@ public sealed class DepthwiseConv2D : Layer
         return Activations.Apply(Activation, y);
     }
 
-    public override JsonObject GetConfig()
-    {
-        var c = base.GetConfig();
-        c["kernel_size"] = ConfigJson.Pair(KernelSize);
-        c["strides"] = ConfigJson.Pair(Strides);
-        c["padding"] = SpatialConfigJson.Padding(Padding);
-        c["depth_multiplier"] = DepthMultiplier;
-        c["data_format"] = "channels_first";
-        c["dilation_rate"] = ConfigJson.Pair(DilationRate);
-        c["activation"] = Activation ?? "linear";
-        c["use_bias"] = UseBias;
-        c["depthwise_initializer"] = ConfigJson.Initializer(DepthwiseInitializer);
-        c["bias_initializer"] = ConfigJson.Initializer(BiasInitializer);
-        return c;
-    }
+    private protected override void WriteOptions(JsonObject c) => c["depth_multiplier"] = DepthMultiplier;
+
+    private protected override IEnumerable<(string, Initializer)> KernelInitializers => [("depthwise_initializer", DepthwiseInitializer)];
 
     internal static DepthwiseConv2D FromConfig(JsonObject c) => new(
         c.Pair("kernel_size"), c.Pair("strides"), c.ReadPadding("padding"), c.Int("depth_multiplier"), c.Pair("dilation_rate"),

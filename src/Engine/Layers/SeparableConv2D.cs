@@ -9,49 +9,27 @@ namespace Engine.Layers;
 /// <summary>Depthwise separable 2-D convolution (Keras's SeparableConv2D, channels-first): a
 /// depthwise convolution (kernel [channels · M, 1, kh, kw], no bias) followed by a pointwise 1×1
 /// convolution (kernel [filters, channels · M, 1, 1]) with the bias and the activation.</summary>
-public sealed class SeparableConv2D : Layer
+public sealed class SeparableConv2D : ConvolutionLayer
 {
     public SeparableConv2D(int filters, Size2 kernelSize, Size2? strides = null, ConvPadding padding = default, int depthMultiplier = 1,
         Size2? dilationRate = null, string? activation = null, bool useBias = true, Initializer? depthwiseInitializer = null,
-        Initializer? pointwiseInitializer = null, Initializer? biasInitializer = null, int[]? inputShape = null, string? name = null) : base(name, inputShape)
+        Initializer? pointwiseInitializer = null, Initializer? biasInitializer = null, int[]? inputShape = null, string? name = null)
+        : base("SeparableConv2D", filters, kernelSize, strides, padding, depthMultiplier, dilationRate, useBias, biasInitializer, inputShape, name)
     {
-        if (filters <= 0) throw new ArgumentException($"SeparableConv2D: filters must be positive; received {filters}.", nameof(filters));
-        kernelSize.RequirePositive("SeparableConv2D", "kernelSize");
-        (Strides, DilationRate) = Size2.ConvStridesAndDilation("SeparableConv2D", strides, dilationRate);
-        if (depthMultiplier <= 0)
-            throw new ArgumentException($"Invalid value for argument `depth_multiplier`. Expected a strictly positive value. Received depth_multiplier={depthMultiplier}.", nameof(depthMultiplier));
         Filters = filters;
-        KernelSize = kernelSize;
-        Padding = padding.Validate("SeparableConv2D");
         DepthMultiplier = depthMultiplier;
         Activation = Activations.Validate(activation);
-        UseBias = useBias;
         DepthwiseInitializer = depthwiseInitializer ?? new GlorotUniform();
         PointwiseInitializer = pointwiseInitializer ?? new GlorotUniform();
-        BiasInitializer = biasInitializer ?? new Constant(0);
     }
 
     public int Filters { get; }
 
-    public Size2 KernelSize { get; }
-
-    public Size2 Strides { get; }
-
-    public ConvPadding Padding { get; }
-
     public int DepthMultiplier { get; }
-
-    public Size2 DilationRate { get; }
-
-    public string? Activation { get; }
-
-    public bool UseBias { get; }
 
     public Initializer DepthwiseInitializer { get; }
 
     public Initializer PointwiseInitializer { get; }
-
-    public Initializer BiasInitializer { get; }
 
     /// <summary>[channels · depthMultiplier, 1, kh, kw].</summary>
     public Variable? DepthwiseKernel { get; private set; }
@@ -59,13 +37,9 @@ public sealed class SeparableConv2D : Layer
     /// <summary>[filters, channels · depthMultiplier, 1, 1].</summary>
     public Variable? PointwiseKernel { get; private set; }
 
-    public Variable? Bias { get; private set; }
-
     public override int[] ComputeOutputShape(int[] inputShape)
     {
-        RequireRank(inputShape, 3, "(batch, channels, height, width)");
-        var (oh, ow) = ConvShapes.Spatial(inputShape[1], inputShape[2], KernelSize, Strides, DilationRate, Padding);
-        if (oh <= 0 || ow <= 0) throw Incompatible(ConvShapes.TooLarge(KernelSize, DilationRate, Padding, inputShape));
+        var (oh, ow) = OutputSpatial(inputShape);
         return [Filters, oh, ow];
     }
 
@@ -87,23 +61,10 @@ public sealed class SeparableConv2D : Layer
         return relu ? y : Activations.Apply(Activation, y);
     }
 
-    public override JsonObject GetConfig()
-    {
-        var c = base.GetConfig();
-        c["filters"] = Filters;
-        c["kernel_size"] = ConfigJson.Pair(KernelSize);
-        c["strides"] = ConfigJson.Pair(Strides);
-        c["padding"] = SpatialConfigJson.Padding(Padding);
-        c["data_format"] = "channels_first";
-        c["dilation_rate"] = ConfigJson.Pair(DilationRate);
-        c["depth_multiplier"] = DepthMultiplier;
-        c["activation"] = Activation ?? "linear";
-        c["use_bias"] = UseBias;
-        c["depthwise_initializer"] = ConfigJson.Initializer(DepthwiseInitializer);
-        c["pointwise_initializer"] = ConfigJson.Initializer(PointwiseInitializer);
-        c["bias_initializer"] = ConfigJson.Initializer(BiasInitializer);
-        return c;
-    }
+    private protected override void WriteOptions(JsonObject c) => c["depth_multiplier"] = DepthMultiplier;
+
+    private protected override IEnumerable<(string, Initializer)> KernelInitializers =>
+        [("depthwise_initializer", DepthwiseInitializer), ("pointwise_initializer", PointwiseInitializer)];
 
     internal static SeparableConv2D FromConfig(JsonObject c) => new(
         c.Int("filters"), c.Pair("kernel_size"), c.Pair("strides"), c.ReadPadding("padding"), c.Int("depth_multiplier"), c.Pair("dilation_rate"),

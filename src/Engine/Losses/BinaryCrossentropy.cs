@@ -16,6 +16,7 @@ public sealed class BinaryCrossentropy : Loss
 {
     private readonly double[]? _posWeight;
     private Tensor? _posWeightTensor;
+    private Tensor? _posWeightMinusOneTensor;
 
     public BinaryCrossentropy(bool fromLogits = false, double labelSmoothing = 0, double[]? posWeight = null)
     {
@@ -48,8 +49,8 @@ public sealed class BinaryCrossentropy : Loss
         (yTrue, yPred) = AsMatrix(Name, yTrue, yPred);
         var t = SmoothBinary(AsFloatTargets(yTrue, yPred), LabelSmoothing);
         var pw = PosWeightTensor(yPred);
-        if (IsFromLogits) return Ops.SigmoidBinaryCrossEntropyElementwise(yPred, t, pw);
-        if (Activations.TryGetSigmoidLogits(yPred, out var logits)) return Ops.SigmoidBinaryCrossEntropyElementwise(logits, t, pw);
+        if (IsFromLogits) return Ops.SigmoidBceWithLogitsElementwise(yPred, t, pw);
+        if (Activations.TryGetSigmoidLogits(yPred, out var logits)) return Ops.SigmoidBceWithLogitsElementwise(logits, t, pw);
         var bce = Ops.BinaryCrossEntropyElementwise(yPred, t);
         if (pw is null) return bce;
         // Positive terms weighted by pw: bce + (pw - 1)·t·(-log p), with -log p = bce at target 1.
@@ -59,13 +60,12 @@ public sealed class BinaryCrossentropy : Loss
         return Ops.Add(bce, Ops.Mul(Ops.BinaryCrossEntropyElementwise(yPred, ones), extra));
     }
 
-    /// <summary>(pw - 1)·t per element, as a constant.</summary>
+    /// <summary>(pw - 1)·t per element, as a constant computed on the device: the cached [L] row
+    /// (pw - 1) broadcast over the batch, so no step reads the targets back to the host.</summary>
     private Tensor PositiveExtraWeight(Tensor t, Tensor like)
     {
-        var labels = like.Shape[1];
-        var tv = t.ToDoubleArray();
-        double Pw(int i) => _posWeight!.Length == 1 ? _posWeight[0] : _posWeight[i % labels];
-        return Tensor.FromHost(like.Shape, like.DType, like.Device, i => (Pw(i) - 1) * tv[i]);
+        var minusOne = _posWeightMinusOneTensor = Cached(_posWeightMinusOneTensor, like, w => w - 1);
+        return Ops.Mul(t, minusOne);
     }
 
     /// <summary>posWeight as a [L] tensor on the prediction's device (cached).</summary>
@@ -75,14 +75,18 @@ public sealed class BinaryCrossentropy : Loss
         var labels = yPred.Shape[1];
         if (_posWeight.Length != 1 && _posWeight.Length != labels)
             throw new ArgumentException($"{Name}: posWeight has {_posWeight.Length} values but the predictions have {labels} labels; give one value or one per label.");
-        var cached = _posWeightTensor;
-        if (cached is null || cached.IsDisposed || cached.Size != labels || cached.Device != yPred.Device || cached.DType != yPred.DType)
-        {
-            using var untracked = TensorScope.Untracked();
-            cached = Tensor.FromHost(new Shape(labels), yPred.DType, yPred.Device, i => _posWeight.Length == 1 ? _posWeight[0] : _posWeight[i]);
-            _posWeightTensor = cached;
-        }
-        return cached;
+        return _posWeightTensor = Cached(_posWeightTensor, yPred, w => w);
+    }
+
+    /// <summary>f(posWeight) as a [L] tensor of the prediction's dtype and device, made once and kept
+    /// outside any step scope.</summary>
+    private Tensor Cached(Tensor? cached, Tensor yPred, Func<double, double> f)
+    {
+        var labels = yPred.Shape[1];
+        if (cached is not null && !cached.IsDisposed && cached.Size == labels && cached.Device == yPred.Device && cached.DType == yPred.DType)
+            return cached;
+        using var untracked = TensorScope.Untracked();
+        return Tensor.FromHost(new Shape(labels), yPred.DType, yPred.Device, i => f(_posWeight!.Length == 1 ? _posWeight[0] : _posWeight[i]));
     }
 
     /// <summary>Binary losses work on [N, L]; [N] targets and predictions are viewed as [N, 1].</summary>

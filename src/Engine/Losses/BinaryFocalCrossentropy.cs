@@ -50,7 +50,7 @@ public sealed class BinaryFocalCrossentropy : Loss
         {
             var logits = IsFromLogits ? yPred : Logits(yPred);
             p = IsFromLogits ? Ops.Sigmoid(logits) : yPred;
-            bce = Ops.SigmoidBinaryCrossEntropyElementwise(logits, t);
+            bce = Ops.SigmoidBceWithLogitsElementwise(logits, t);
         }
         else
         {

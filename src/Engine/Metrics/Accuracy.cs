@@ -6,27 +6,16 @@ namespace Engine.Metrics;
 /// argmax of the scores), categorical_accuracy (argmax of the one-hot target == argmax of the
 /// scores; logits or probabilities give the same answer) or binary_accuracy (per element,
 /// p &gt; threshold == (t &gt; 0.5), averaged over labels, then over samples).</summary>
-public sealed class Accuracy : Metric
+public sealed class Accuracy : ClassificationMetric
 {
-    public Accuracy(TargetKind kind, double threshold = 0.5, string? name = null)
-    {
-        Kind = kind;
+    public Accuracy(TargetKind kind, double threshold = 0.5, string? name = null) : base(kind, name ?? "accuracy") =>
         Threshold = MetricInputs.CheckThreshold(threshold);
-        Name = name ?? "accuracy";
-    }
-
-    public TargetKind Kind { get; }
 
     /// <summary>Decision threshold on probabilities (binary targets only).</summary>
     public double Threshold { get; }
 
-    public override string Name { get; }
-
-    public override void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight = null)
+    private protected override void Accumulate(Tensor yTrue, Tensor yPred, Tensor? w, int rows, int cols)
     {
-        var (rows, cols) = MetricInputs.Predictions(yPred, Name);
-        using var scope = new TensorScope();
-        var w = MetricInputs.Weights(sampleWeight, yPred, rows, Name);
         var acc = Accumulator(yPred.Device, 2);
         if (Kind == TargetKind.Binary)
             yPred.Backend.BinaryAccuracyUpdate(yPred, MetricInputs.Dense(yTrue, yPred, rows, cols, Name), w, acc, rows, cols, Threshold);

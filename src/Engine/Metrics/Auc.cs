@@ -9,32 +9,30 @@ namespace Engine.Metrics;
 /// class targets the one-vs-rest AUC per class, as sklearn's multi_class='ovr'); micro: one AUC over
 /// all labels pooled (Keras multi_label=False). A label with no positives (or no negatives) has a
 /// rate of 0 throughout and scores 0, as in Keras.</summary>
-public sealed class Auc : Metric
+public sealed class Auc : ClassificationMetric
 {
     private int _labels;
 
-    public Auc(TargetKind kind = TargetKind.Binary, int numThresholds = 200, Averaging average = Averaging.Macro, string? name = null)
+    private protected override int Extent
     {
-        if (numThresholds < 2) throw new ArgumentOutOfRangeException(nameof(numThresholds), numThresholds, "AUC needs numThresholds >= 2.");
-        Kind = kind;
-        NumThresholds = numThresholds;
-        Average = average;
-        Name = name ?? "auc";
+        get => _labels;
+        set => _labels = value;
     }
 
-    public TargetKind Kind { get; }
+    public Auc(TargetKind kind = TargetKind.Binary, int numThresholds = 200, Averaging average = Averaging.Macro, string? name = null)
+        : base(kind, name ?? "auc")
+    {
+        if (numThresholds < 2) throw new ArgumentOutOfRangeException(nameof(numThresholds), numThresholds, "AUC needs numThresholds >= 2.");
+        NumThresholds = numThresholds;
+        Average = average;
+    }
 
     public int NumThresholds { get; }
 
     public Averaging Average { get; }
 
-    public override string Name { get; }
-
-    public override void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight = null)
+    private protected override void Accumulate(Tensor yTrue, Tensor yPred, Tensor? w, int rows, int cols)
     {
-        var (rows, cols) = MetricInputs.Predictions(yPred, Name);
-        using var scope = new TensorScope();
-        var w = MetricInputs.Weights(sampleWeight, yPred, rows, Name);
         var histogram = Accumulator(yPred.Device, cols * 2 * (NumThresholds + 1));
         if (Kind == TargetKind.SparseCategorical)
         {

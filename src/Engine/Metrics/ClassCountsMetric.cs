@@ -10,35 +10,32 @@ namespace Engine.Metrics;
 /// micro precision = micro recall = accuracy there, so macro is the informative average.
 /// Undefined ratios (0/0) count as 0 and macro averages run over every class, like Keras's
 /// F1Score (sklearn does the same with zero_division=0 when every class occurs).</summary>
-public abstract class ClassCountsMetric : Metric
+public abstract class ClassCountsMetric : ClassificationMetric
 {
     private int _classes;
 
-    protected ClassCountsMetric(TargetKind kind, Averaging average, double threshold, string name)
+    private protected override int Extent
     {
-        Kind = kind;
-        Average = average;
-        Threshold = MetricInputs.CheckThreshold(threshold);
-        Name = name;
+        get => _classes;
+        set => _classes = value;
     }
 
-    public TargetKind Kind { get; }
+    protected ClassCountsMetric(TargetKind kind, Averaging average, double threshold, string name) : base(kind, name)
+    {
+        Average = average;
+        Threshold = MetricInputs.CheckThreshold(threshold);
+    }
 
     public Averaging Average { get; }
 
     /// <summary>Decision threshold on probabilities (binary targets only).</summary>
     public double Threshold { get; }
 
-    public override string Name { get; }
-
     /// <summary>The score of one class (or of the pooled counts) from its counts.</summary>
     protected abstract double Score(double truePositives, double falsePositives, double falseNegatives);
 
-    public override void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight = null)
+    private protected override void Accumulate(Tensor yTrue, Tensor yPred, Tensor? w, int rows, int cols)
     {
-        var (rows, cols) = MetricInputs.Predictions(yPred, Name);
-        using var scope = new TensorScope();
-        var w = MetricInputs.Weights(sampleWeight, yPred, rows, Name);
         if (Kind == TargetKind.Binary)
         {
             var targets = MetricInputs.Dense(yTrue, yPred, rows, cols, Name);

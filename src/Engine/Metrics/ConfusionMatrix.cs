@@ -6,28 +6,24 @@ namespace Engine.Metrics;
 /// sklearn's confusion_matrix; weighted counts). Class targets: the predicted class is the argmax.
 /// Binary targets with one output: a 2×2 matrix [[tn, fp], [fn, tp]] at the threshold. Result()
 /// is the accuracy, trace / total.</summary>
-public sealed class ConfusionMatrix : Metric
+public sealed class ConfusionMatrix : ClassificationMetric
 {
     private int _classes;
 
-    public ConfusionMatrix(TargetKind kind, double threshold = 0.5, string? name = null)
+    private protected override int Extent
     {
-        Kind = kind;
-        Threshold = MetricInputs.CheckThreshold(threshold);
-        Name = name ?? "confusion_matrix";
+        get => _classes;
+        set => _classes = value;
     }
 
-    public TargetKind Kind { get; }
+    public ConfusionMatrix(TargetKind kind, double threshold = 0.5, string? name = null) : base(kind, name ?? "confusion_matrix") =>
+        Threshold = MetricInputs.CheckThreshold(threshold);
 
+    /// <summary>Decision threshold on probabilities (binary targets only).</summary>
     public double Threshold { get; }
 
-    public override string Name { get; }
-
-    public override void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight = null)
+    private protected override void Accumulate(Tensor yTrue, Tensor yPred, Tensor? w, int rows, int cols)
     {
-        var (rows, cols) = MetricInputs.Predictions(yPred, Name);
-        using var scope = new TensorScope();
-        var w = MetricInputs.Weights(sampleWeight, yPred, rows, Name);
         if (Kind == TargetKind.Binary)
         {
             if (cols != 1)

@@ -42,6 +42,26 @@ public abstract partial class Metric : IDisposable
         _dirty = false;
     }
 
+    /// <summary>The extent the last update saw (classes or labels) where the result needs it.</summary>
+    private protected virtual int Extent
+    {
+        get => 0;
+        set { }
+    }
+
+    /// <summary>The running sums (host copy) and extent, or null when nothing was accumulated since the
+    /// last reset: what a mid-epoch backup keeps of the metric.</summary>
+    internal (Tensor Sums, int Extent)? SaveState() => _dirty && _accumulator is { } a ? (a.To(Device.Cpu), Extent) : null;
+
+    /// <summary>Puts state from <see cref="SaveState"/> back, on <paramref name="device"/>.</summary>
+    internal void RestoreState(Tensor sums, int extent, Device device)
+    {
+        _accumulator?.Dispose();
+        using (TensorScope.Untracked()) _accumulator = sums.To(device);
+        _dirty = true;
+        Extent = extent;
+    }
+
     /// <summary>Frees the device buffer.</summary>
     public void Dispose()
     {

@@ -4,29 +4,20 @@ namespace Engine.Metrics;
 
 /// <summary>Keras (sparse_)top_k_categorical_accuracy: a sample counts when its true class is among
 /// the k highest scores (ties at the boundary count, as tf.math.in_top_k).</summary>
-public sealed class TopKAccuracy : Metric
+public sealed class TopKAccuracy : ClassificationMetric
 {
-    public TopKAccuracy(int k = 5, TargetKind kind = TargetKind.SparseCategorical, string? name = null)
+    public TopKAccuracy(int k = 5, TargetKind kind = TargetKind.SparseCategorical, string? name = null) : base(kind, name ?? "top_k_accuracy")
     {
         if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, "Top-k accuracy needs k >= 1.");
         if (kind == TargetKind.Binary)
             throw new ArgumentException("Top-k accuracy needs class targets (sparse or categorical), not binary ones.", nameof(kind));
         K = k;
-        Kind = kind;
-        Name = name ?? "top_k_accuracy";
     }
 
     public int K { get; }
 
-    public TargetKind Kind { get; }
-
-    public override string Name { get; }
-
-    public override void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight = null)
+    private protected override void Accumulate(Tensor yTrue, Tensor yPred, Tensor? w, int rows, int cols)
     {
-        var (rows, cols) = MetricInputs.Predictions(yPred, Name);
-        using var scope = new TensorScope();
-        var w = MetricInputs.Weights(sampleWeight, yPred, rows, Name);
         var labels = MetricInputs.Labels(yTrue, Kind, yPred, rows, cols, Name);
         yPred.Backend.SparseTopKAccuracyUpdate(yPred, labels, w, Accumulator(yPred.Device, 2), rows, cols, K);
     }

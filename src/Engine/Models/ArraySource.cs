@@ -9,11 +9,11 @@ internal sealed class ArraySource(IReadOnlyList<Tensor> x, IReadOnlyDictionary<s
 
     public int BatchCount => (Count + batchSize - 1) / batchSize;
 
-    public IEnumerable<StepBatch> Batches(int epoch, Rng? rng)
+    public IEnumerable<StepBatch> Batches(int epoch, Rng? rng, int firstBatch = 0)
     {
         var order = Enumerable.Range(0, Count).ToArray();
         if (shuffle && rng is not null) rng.Shuffle(order.AsSpan());
-        for (var start = 0; start < Count; start += batchSize)
+        for (var start = firstBatch * batchSize; start < Count; start += batchSize)
         {
             var rows = order.AsSpan(start, Math.Min(batchSize, Count - start)).ToArray();
             yield return new StepBatch(

@@ -8,9 +8,9 @@ internal sealed class DatasetSource(IDataset dataset, string singleOutput, Func<
 {
     public int BatchCount => dataset.BatchCount;
 
-    public IEnumerable<StepBatch> Batches(int epoch, Rng? shuffle)
+    public IEnumerable<StepBatch> Batches(int epoch, Rng? shuffle, int firstBatch = 0)
     {
-        foreach (var b in dataset.GetBatches(epoch))
+        foreach (var b in dataset.GetBatches(epoch, firstBatch))
         {
             var y = targets is not null ? targets(b.Y) : new Dictionary<string, Tensor> { [singleOutput] = b.Y };
             yield return new StepBatch([b.X], y, b.SampleWeight);

@@ -23,9 +23,19 @@ internal sealed class Head(string name, Loss loss, double weight, IReadOnlyList<
     public IReadOnlyList<Metric> Metrics(Tensor yTrue, Tensor yPred)
     {
         if (_metrics is not null) return _metrics;
-        var kind = Loss.TargetKind ?? Infer(yTrue, yPred);
+        Resolve(Loss.TargetKind ?? Infer(yTrue, yPred));
+        return _metrics!;
+    }
+
+    /// <summary>The target kind the metrics were resolved for (null before).</summary>
+    public TargetKind? Kind { get; private set; }
+
+    /// <summary>Resolves the metrics for <paramref name="kind"/> (a mid-epoch backup being restored
+    /// before any batch of the epoch is left).</summary>
+    public void Resolve(TargetKind kind)
+    {
+        Kind = kind;
         _metrics = Specs.Select(s => s.Resolve(kind)).ToList();
-        return _metrics;
     }
 
     public IReadOnlyList<Metric> ResolvedMetrics => _metrics ?? [];

@@ -7,6 +7,7 @@ internal interface IBatchSource
 {
     int BatchCount { get; }
 
-    /// <summary>The batches of one epoch; array sources shuffle with <paramref name="shuffle"/> when given.</summary>
-    IEnumerable<StepBatch> Batches(int epoch, Rng? shuffle);
+    /// <summary>The batches of one epoch, from batch <paramref name="firstBatch"/> on (a resumed epoch);
+    /// array sources shuffle the whole epoch with <paramref name="shuffle"/> when given.</summary>
+    IEnumerable<StepBatch> Batches(int epoch, Rng? shuffle, int firstBatch = 0);
 }

@@ -16,4 +16,9 @@ public interface IDataset
     /// <summary>The batches of one epoch; deterministic for a given seed and epoch (shuffling and
     /// augmentation draw from both), so resumed training sees the same data.</summary>
     IEnumerable<Batch> GetBatches(int epoch);
+
+    /// <summary>The batches of epoch <paramref name="epoch"/> from batch <paramref name="firstBatch"/> on,
+    /// the same as those <see cref="GetBatches(int)"/> gives there (a Fit resumed mid-epoch). Datasets
+    /// that can start in the middle without making the batches before override this.</summary>
+    IEnumerable<Batch> GetBatches(int epoch, int firstBatch) => firstBatch == 0 ? GetBatches(epoch) : GetBatches(epoch).Skip(firstBatch);
 }

@@ -32,6 +32,17 @@ internal sealed class MeanTracker : IDisposable
         if (_sum is { IsDisposed: false }) _sum.Backend.Fill(_sum, 0, 1);
     }
 
+    /// <summary>Σ n·loss (host copy) and Σ n, or null before any update: what a mid-epoch backup keeps.</summary>
+    public (Tensor Sum, double Count)? SaveState() => _sum is { IsDisposed: false } sum && _count > 0 ? (sum.To(Device.Cpu), _count) : null;
+
+    /// <summary>Puts state from <see cref="SaveState"/> back, on <paramref name="device"/>.</summary>
+    public void RestoreState(Tensor sum, double count, Device device)
+    {
+        _sum?.Dispose();
+        using (TensorScope.Untracked()) _sum = sum.To(device);
+        _count = count;
+    }
+
     public void Dispose()
     {
         _sum?.Dispose();

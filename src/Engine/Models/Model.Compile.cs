@@ -1,19 +1,20 @@
 using Engine.Losses;
 using Engine.Optimizers;
 using Engine.Tensors;
+using Engine.Training;
 
 namespace Engine.Models;
 
 public partial class Model
 {
-    private Optimizer? _optimizer;
-    private List<Head>? _heads;
-    private MeanTracker? _totalLoss;
-
     /// <summary>The optimizer set by Compile.</summary>
-    public Optimizer? Optimizer => _optimizer;
+    public Optimizer? Optimizer => Training?.Optimizer;
 
-    public bool Compiled => _heads is not null;
+    public bool Compiled => Training is not null;
+
+    /// <summary>What Compile set up (optimizer, heads, running loss) and the step built from it; null
+    /// before Compile.</summary>
+    internal TrainingStep? Training { get; private set; }
 
     /// <summary>Configures training, like Keras's compile. <paramref name="loss"/> applies to every
     /// output; <paramref name="losses"/> gives one per output name instead (Keras's dict form),
@@ -50,10 +51,9 @@ public partial class Model
             var specs = headMetrics?.TryGetValue(name, out var own2) == true ? own2.ToList() : shared;
             heads.Add(new Head(name, l, w, specs));
         }
-        DisposeTrainingState();
-        _heads = heads;
-        _totalLoss = new MeanTracker();
-        _optimizer = (optimizer ?? "rmsprop").Resolve();
+        var resolved = (optimizer ?? "rmsprop").Resolve();
+        Training?.Dispose();
+        Training = new TrainingStep(this, resolved, heads);
         if (cudaGraphs is { } graphs) UseCudaGraphs = graphs;
         if (device is { } d) To(d);
     }
@@ -66,43 +66,6 @@ public partial class Model
                 throw new ArgumentException($"{what} has a key '{k}' that is not an output of the model; the outputs are: {string.Join(", ", names)}.", what);
     }
 
-    private void RequireCompiled(string what)
-    {
-        if (_heads is null)
-            throw new InvalidOperationException($"You must call Compile() before using the model for {what}.");
-    }
-
-    /// <summary>Heads keyed by output name; a Sequential compiled before it was built gets its real
-    /// output name on first use.</summary>
-    private List<Head> Heads
-    {
-        get
-        {
-            var heads = _heads!;
-            if (heads.Count == 1 && OutputNames.Count == 1 && heads[0].Name != OutputNames[0])
-            {
-                var h = heads[0];
-                heads[0] = new Head(OutputNames[0], h.Loss, h.Weight, h.Specs);
-                h.Dispose();
-            }
-            return heads;
-        }
-    }
-
-    /// <summary>The optimizer's state as host copies (GetState already copies to the CPU).</summary>
-    private IReadOnlyDictionary<string, Tensor> OptimizerStateOnHost() => _optimizer!.GetState(TrainableWeights);
-
-    /// <summary>Puts host state back (SetState copies it to each parameter's device), then frees it.</summary>
-    private void RestoreOptimizerState(IReadOnlyDictionary<string, Tensor> state)
-    {
-        _optimizer!.SetState(TrainableWeights, state);
-        foreach (var t in state.Values) t.Dispose();
-    }
-
-    private void DisposeTrainingState()
-    {
-        ResetCudaGraphs();
-        if (_heads is not null) foreach (var h in _heads) h.Dispose();
-        _totalLoss?.Dispose();
-    }
+    private TrainingStep RequireCompiled(string what) =>
+        Training ?? throw new InvalidOperationException($"You must call Compile() before using the model for {what}.");
 }

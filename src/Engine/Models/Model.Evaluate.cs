@@ -1,6 +1,7 @@
 using Engine.Autograd;
 using Engine.Layers;
 using Engine.Tensors;
+using Engine.Training;
 
 namespace Engine.Models;
 
@@ -17,20 +18,16 @@ public partial class Model
     /// <summary>Loss and metrics of a model with several inputs: one array per input, in the order of <see cref="Inputs"/>.</summary>
     public Dictionary<string, double> Evaluate(IReadOnlyList<Tensor> x, IReadOnlyDictionary<string, Tensor> y, int batchSize = 32, Tensor? sampleWeight = null)
     {
-        RequireCompiled("evaluation");
-        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be positive.");
-        CheckCardinality(x, y, sampleWeight);
-        var source = new ArraySource(x.Select(HostRows.OnHost).ToArray(), y.ToDictionary(kv => kv.Key, kv => HostRows.OnHost(kv.Value)),
-            sampleWeight is null ? null : HostRows.OnHost(sampleWeight), batchSize, shuffle: false);
-        return EvaluateCore(source, "");
+        var training = RequireCompiled("evaluation");
+        return training.Evaluate(ArrayInputs.Unshuffled(x, y, sampleWeight, batchSize), "");
     }
 
     /// <summary>Loss and metrics over a dataset.</summary>
     public Dictionary<string, double> Evaluate(IDataset data, Func<Tensor, IReadOnlyDictionary<string, Tensor>>? targets = null)
     {
-        RequireCompiled("evaluation");
+        var training = RequireCompiled("evaluation");
         var name = targets is null ? SingleOutputName("Evaluate on a dataset without a targets mapping") : "";
-        return EvaluateCore(new DatasetSource(data, name, targets), "");
+        return training.Evaluate(new DatasetSource(data, name, targets), "");
     }
 
     /// <summary>Inference on arrays in batches; returns a host tensor (N, ...) for a single-output model.</summary>
@@ -96,21 +93,21 @@ public partial class Model
 
     public Dictionary<string, double> TrainOnBatch(Tensor x, IReadOnlyDictionary<string, Tensor> y, Tensor? sampleWeight = null, IReadOnlyDictionary<int, double>? classWeight = null)
     {
-        RequireCompiled("training");
-        CheckCardinality(x, y, sampleWeight);
-        ResetMetrics();
-        TrainBatch(new StepBatch([x], y, sampleWeight), classWeight);
-        return ReadLogs();
+        var training = RequireCompiled("training");
+        ArrayInputs.CheckCardinality(x, y, sampleWeight);
+        training.ResetMetrics();
+        training.Train(new StepBatch([x], y, sampleWeight), classWeight);
+        return training.ReadLogs();
     }
 
     /// <summary>Loss and metrics of one batch without training.</summary>
     public Dictionary<string, double> TestOnBatch(Tensor x, Tensor y, Tensor? sampleWeight = null)
     {
-        RequireCompiled("evaluation");
+        var training = RequireCompiled("evaluation");
         var targets = new Dictionary<string, Tensor> { [SingleOutputName("TestOnBatch")] = y };
-        CheckCardinality(x, targets, sampleWeight);
-        ResetMetrics();
-        using (var scope = new TensorScope()) TestStep(Prepare(new StepBatch([x], targets, sampleWeight), null));
-        return ReadLogs();
+        ArrayInputs.CheckCardinality(x, targets, sampleWeight);
+        training.ResetMetrics();
+        training.Test(new StepBatch([x], targets, sampleWeight));
+        return training.ReadLogs();
     }
 }

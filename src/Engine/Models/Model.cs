@@ -166,12 +166,15 @@ public partial class Model : IDisposable
     {
         BackendRegistry.For(device);
         if (device == _device) return this;
-        var state = _optimizer is not null && Built ? OptimizerStateOnHost() : null;
-        ResetCudaGraphs();
-        ReleaseArena();
+        // GetState copies the optimizer's state to the host; SetState copies it to each weight's new device.
+        var state = Training is not null && Built ? Training.Optimizer.GetState(TrainableWeights) : null;
+        Training?.ResetGraphs();
+        Arena.Dispose();
         foreach (var layer in Layers) layer.MoveTo(device);
         _device = device;
-        if (state is not null) RestoreOptimizerState(state);
+        if (state is null) return this;
+        Training!.Optimizer.SetState(TrainableWeights, state);
+        foreach (var t in state.Values) t.Dispose();
         return this;
     }
 
@@ -343,7 +346,7 @@ public partial class Model : IDisposable
     }
 
     /// <summary>A Sequential without a declared input shape builds here from the first batch.</summary>
-    private protected virtual void EnsureBuilt(Tensor x)
+    internal virtual void EnsureBuilt(Tensor x)
     {
     }
 
@@ -386,15 +389,32 @@ public partial class Model : IDisposable
                 $"This model has not yet been built. Build the model first by calling Build(inputShape), by starting it with an Input or an inputShape, or by calling it on a batch of data.");
     }
 
+    /// <summary>Prints Keras's summary table to <paramref name="output"/> (Console.Out by default):
+    /// layers, output shapes, parameter counts (<see cref="SummaryTable"/>); with
+    /// <paramref name="expandNested"/> the layers of nested models follow theirs, indented.</summary>
+    public void Summary(TextWriter? output = null, bool expandNested = false)
+    {
+        var w = output ?? Console.Out;
+        w.Write(GetSummary(expandNested));
+        w.Flush();
+    }
+
+    /// <summary>The text that <see cref="Summary"/> prints.</summary>
+    public string GetSummary(bool expandNested = false)
+    {
+        RequireBuilt();
+        return SummaryTable.Render(this, expandNested);
+    }
+
     public override string ToString() => $"<{GetType().Name} name={Name}, built={Built}, params={(Built ? CountParams() : 0)}>";
 
     public void Dispose()
     {
         if (_disposed) return;
         _disposed = true;
-        ReleaseArena();
+        Arena.Dispose();
         foreach (var w in Weights) w.Value.Dispose();
-        DisposeTrainingState();
+        Training?.Dispose();
         GC.SuppressFinalize(this);
     }
 }

@@ -91,7 +91,7 @@ public class Sequential : Model
         ResetGraph(_declaredInput);
     }
 
-    private protected override void EnsureBuilt(Tensor x)
+    internal override void EnsureBuilt(Tensor x)
     {
         if (Built) return;
         if (_layers.Count == 0) throw new InvalidOperationException("This Sequential model has no layers; add some with Add.");

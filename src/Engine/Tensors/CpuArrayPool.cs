@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using System.Runtime.InteropServices;
+using System.Numerics;
 
 namespace Engine.Tensors;
 
@@ -8,20 +8,27 @@ namespace Engine.Tensors;
 /// already here: steady-state training allocates (almost) no managed memory and the garbage
 /// collector — and its large-object heap — stays quiet.
 ///
-/// Arrays are bucketed by (dtype, exact length): kernels treat a CPU tensor's array as the whole
-/// tensor, so a longer array must never be handed out. A rented array is NOT zeroed: it holds
-/// whatever its last owner left (like memory from the CUDA caching allocator), and
-/// <see cref="Tensor.Empty"/> callers write every element; <see cref="Tensor.Zeros"/> fills.
-/// Arrays the caller owns (<see cref="Tensor.Wrap{T}"/>) never come here. The pool keeps at most
-/// <see cref="MaxBytes"/>; arrays returned beyond that are left to the garbage collector, and so are
-/// arrays of a length nobody asked for in <see cref="IdleLifetime"/> (checked at full collections,
-/// so a shape used once — a last partial batch — does not stay forever).</summary>
+/// Arrays come in size classes (<see cref="ClassLength"/>: four per octave, so at most a quarter
+/// longer than asked): a tensor reads its elements through <see cref="CpuStorage.Span{T}"/>, which
+/// slices the array to the tensor's length, so shapes of similar size share arrays. A rented array
+/// is NOT zeroed: it holds whatever its last owner left (like memory from the CUDA caching
+/// allocator), and <see cref="Tensor.Empty"/> callers write every element; <see cref="Tensor.Zeros"/>
+/// fills. Arrays the caller owns (<see cref="Tensor.Wrap{T}"/>) never come here.
+///
+/// Retained memory: the pool holds at most <see cref="MaxBytes"/> (counted in whole class-length
+/// arrays); an array returned beyond that is left to the garbage collector. Nothing is released on a
+/// timer: <see cref="Clear"/> lets go of everything (e.g. after training).
+///
+/// Poisoning (<see cref="PoisonVariable"/>) fills arrays with NaN on the way out and back, and
+/// holds each returned array back for <see cref="QuarantineArrays"/> returns, so a span kept after
+/// its tensor was disposed reads NaN rather than the next tensor's values.</summary>
 public sealed class CpuArrayPool
 {
     /// <summary>The pool every <see cref="CpuStorage"/> rents from.</summary>
     public static CpuArrayPool Shared { get; } = new(DefaultMaxBytes());
 
-    private readonly ConcurrentDictionary<long, Bucket> _buckets = new();
+    private readonly ConcurrentDictionary<long, ArrayStack> _classes = new();
+    private readonly ArrayQuarantine _quarantine = new(QuarantineArrays);
     private long _maxBytes;
     private long _pooledBytes;
     private long _pooledArrays;
@@ -30,11 +37,19 @@ public sealed class CpuArrayPool
     private long _returned;
     private long _dropped;
 
-    public CpuArrayPool(long maxBytes)
+    private readonly bool? _poison;
+
+    /// <param name="maxBytes">See <see cref="MaxBytes"/>.</param>
+    /// <param name="poison">Poison this pool's arrays always (true), never (false), or while
+    /// <see cref="PoisonEnabled"/> (null, the shared pool).</param>
+    public CpuArrayPool(long maxBytes, bool? poison = null)
     {
         MaxBytes = maxBytes;
-        _ = new TrimOnFullCollection(this);
+        _poison = poison;
     }
+
+    /// <summary>Whether this pool poisons (and quarantines) the arrays it hands out and takes back now.</summary>
+    public bool Poisoning => _poison ?? PoisonEnabled;
 
     /// <summary>Upper bound on the bytes held for reuse (0 turns pooling off). Lowering it does not
     /// evict at once; call <see cref="Clear"/> for that.</summary>
@@ -44,49 +59,72 @@ public sealed class CpuArrayPool
         set => Volatile.Write(ref _maxBytes, value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "MaxBytes must be >= 0."));
     }
 
-    /// <summary>A length not rented or returned for this long is released at the next full
-    /// (generation 2) garbage collection. Steady training touches every length each step.</summary>
-    public TimeSpan IdleLifetime { get; set; } = TimeSpan.FromSeconds(30);
-
     /// <summary>Counters since the pool was created (Rented counts every request, Reused the ones
     /// served from the pool) and what it holds now.</summary>
     public CpuArrayPoolStatistics Statistics => new(
         Interlocked.Read(ref _rented), Interlocked.Read(ref _reused), Interlocked.Read(ref _returned), Interlocked.Read(ref _dropped),
         Interlocked.Read(ref _pooledArrays), Interlocked.Read(ref _pooledBytes));
 
-    /// <summary>An array of exactly <paramref name="length"/> elements, reused when one is pooled.
-    /// Its contents are unspecified (NaN / a sentinel while poisoning is on).</summary>
-    internal Array Rent(DType dtype, int length)
+    /// <summary>The array length that serves a request for <paramref name="length"/> elements: up to
+    /// 16 one class; above, the length rounded up to a quarter of its octave (for 2^e &lt; n ≤ 2^(e+1)
+    /// a multiple of 2^(e-2): 5/4, 6/4, 7/4 or 8/4 of 2^e), so at most 25% is unused.</summary>
+    public static int ClassLength(int length)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
+        if (length <= 16) return length == 0 ? 0 : 16;
+        var step = 1L << (BitOperations.Log2((uint)(length - 1)) - 2);
+        var rounded = (length + step - 1) / step * step;
+        return rounded <= Array.MaxLength ? (int)rounded : length; // the largest arrays: exactly as asked
+    }
+
+    /// <summary>An array of at least <paramref name="length"/> elements (<see cref="ClassLength"/> of
+    /// it), reused when one is pooled. Its contents are unspecified (NaN / a sentinel while poisoning
+    /// is on).</summary>
+    internal Array Rent(DType dtype, int length)
+    {
+        var classLength = ClassLength(length);
         Interlocked.Increment(ref _rented);
-        if (length == 0) return EmptyOf(dtype);
+        if (classLength == 0) return EmptyOf(dtype);
         Array? array = null;
-        if (_buckets.TryGetValue(Key(dtype, length), out var bucket) && bucket.TryPop(out array))
+        if (_classes.TryGetValue(Key(dtype, classLength), out var stack) && stack.TryPop(out array))
         {
             Interlocked.Increment(ref _reused);
             Interlocked.Decrement(ref _pooledArrays);
-            Interlocked.Add(ref _pooledBytes, -Bytes(dtype, length));
+            Interlocked.Add(ref _pooledBytes, -Bytes(dtype, classLength));
         }
         array ??= dtype switch
         {
-            DType.Float32 => new float[length],
-            DType.Float64 => new double[length],
-            DType.Int32 => new int[length],
+            DType.Float32 => new float[classLength],
+            DType.Float64 => new double[classLength],
+            DType.Int32 => new int[classLength],
             _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "unknown dtype"),
         };
-        if (PoisonEnabled) Poison(array);
+        if (Poisoning) Poison(array);
         return array;
     }
 
     /// <summary>Gives back an array that came from <see cref="Rent"/> and is no longer used by anyone.</summary>
     internal void Return(Array array)
     {
+        _ = DTypeOf(array);
+        if (array.Length == 0) return;
+        Interlocked.Increment(ref _returned);
+        if (Poisoning)
+        {
+            Poison(array); // a read through a stale span now shows up as NaN...
+            var released = _quarantine.Swap(array); // ...and keeps doing so while the next returns go by
+            if (released is not null) Keep(released);
+            return;
+        }
+        if (_quarantine.Count > 0) // poisoning was switched off: the waiting arrays are free now
+            foreach (var waiting in _quarantine.Drain()) Keep(waiting);
+        Keep(array);
+    }
+
+    private void Keep(Array array)
+    {
         var dtype = DTypeOf(array);
         var length = array.Length;
-        if (length == 0) return;
-        Interlocked.Increment(ref _returned);
-        if (PoisonEnabled) Poison(array); // a read through a stale span now shows up as NaN
         var bytes = Bytes(dtype, length);
         if (Interlocked.Add(ref _pooledBytes, bytes) > MaxBytes)
         {
@@ -95,51 +133,18 @@ public sealed class CpuArrayPool
             return;
         }
         Interlocked.Increment(ref _pooledArrays);
-        _buckets.GetOrAdd(Key(dtype, length), static _ => new Bucket()).Push(array);
+        _classes.GetOrAdd(Key(dtype, length), static _ => new ArrayStack()).Push(array);
     }
 
     /// <summary>Lets go of every pooled array (the garbage collector reclaims them); the counters stay.</summary>
     public void Clear()
     {
-        foreach (var (_, bucket) in _buckets)
+        _quarantine.Drain();
+        foreach (var (_, stack) in _classes)
         {
-            var (arrays, bytes) = bucket.Drain();
+            var (arrays, bytes) = stack.Drain();
             Interlocked.Add(ref _pooledArrays, -arrays);
             Interlocked.Add(ref _pooledBytes, -bytes);
-        }
-    }
-
-    /// <summary>Releases the arrays of every length idle since before <paramref name="nowMs"/> - IdleLifetime
-    /// (<see cref="Environment.TickCount64"/> milliseconds).</summary>
-    internal void TrimIdle(long nowMs)
-    {
-        var cutoff = nowMs - (long)IdleLifetime.TotalMilliseconds;
-        foreach (var (_, bucket) in _buckets)
-        {
-            if (bucket.LastUsedMs > cutoff) continue;
-            var (arrays, bytes) = bucket.Drain();
-            Interlocked.Add(ref _pooledArrays, -arrays);
-            Interlocked.Add(ref _pooledBytes, -bytes);
-        }
-    }
-
-    /// <summary>An unreachable object whose finalizer runs after garbage collections (once it is old,
-    /// only after full ones) and trims the pool, then re-registers itself. It holds the pool through
-    /// a weak GC handle (a struct, so unlike a WeakReference it cannot be finalized first), and a
-    /// pool made by a test can still be collected.</summary>
-    private sealed class TrimOnFullCollection(CpuArrayPool pool)
-    {
-        private GCHandle _pool = GCHandle.Alloc(pool, GCHandleType.Weak);
-
-        ~TrimOnFullCollection()
-        {
-            if (_pool.Target is not CpuArrayPool p)
-            {
-                _pool.Free();
-                return;
-            }
-            p.TrimIdle(Environment.TickCount64);
-            GC.ReRegisterForFinalize(this);
         }
     }
 
@@ -147,13 +152,21 @@ public sealed class CpuArrayPool
 
     /// <summary>ENGINE_CPU_POOL_POISON=1 fills every rented and returned array with NaN (float32,
     /// float64) or <see cref="IntPoison"/> (int32), so code that reads an Empty tensor before
-    /// writing it — or reads a tensor after disposing it — produces NaN instead of a quiet zero.</summary>
+    /// writing it — or reads a tensor after disposing it — produces NaN instead of a quiet zero or
+    /// another tensor's values. CI runs the whole suite once with it on.</summary>
     public const string PoisonVariable = "ENGINE_CPU_POOL_POISON";
+
+    /// <summary>While poisoning, a returned array is rented out again only after this many later
+    /// returns: the pool hands arrays out last-in first-out, so without the wait the next tensor
+    /// would get the array at once, overwrite the poison, and a stale span would read its values.</summary>
+    public const int QuarantineArrays = 16;
 
     /// <summary>What int32 arrays are poisoned with: an index that is out of range everywhere.</summary>
     public const int IntPoison = unchecked((int)0xDEADBEEF);
 
-    private static readonly bool PoisonFromEnvironment = Environment.GetEnvironmentVariable(PoisonVariable) == "1";
+    /// <summary>True when the process started with <see cref="PoisonVariable"/>=1.</summary>
+    public static bool PoisonFromEnvironment { get; } = Environment.GetEnvironmentVariable(PoisonVariable) == "1";
+
     private static int _poisonScopes;
 
     /// <summary>True while arrays are poisoned: the environment variable, or an open <see cref="PoisonScope"/>.</summary>
@@ -217,60 +230,6 @@ public sealed class CpuArrayPool
         int[] => DType.Int32,
         _ => throw new ArgumentException($"Arrays of {array.GetType().GetElementType()?.Name} are not pooled; expected float[], double[] or int[]."),
     };
-
-    /// <summary>The free arrays of one (dtype, length): a stack under a lock held for a few
-    /// instructions (the data loader's threads and the GEMM's may rent at the same time).</summary>
-    private sealed class Bucket
-    {
-        private readonly Lock _lock = new();
-        private Array[] _items = new Array[4];
-        private int _count;
-
-        /// <summary>Environment.TickCount64 at the last push or pop.</summary>
-        public long LastUsedMs { get; private set; } = Environment.TickCount64;
-
-        public bool TryPop(out Array? array)
-        {
-            lock (_lock)
-            {
-                LastUsedMs = Environment.TickCount64;
-                if (_count == 0)
-                {
-                    array = null;
-                    return false;
-                }
-                array = _items[--_count];
-                _items[_count] = null!;
-                return true;
-            }
-        }
-
-        public void Push(Array array)
-        {
-            lock (_lock)
-            {
-                LastUsedMs = Environment.TickCount64;
-                if (_count == _items.Length) Array.Resize(ref _items, _count * 2);
-                _items[_count++] = array;
-            }
-        }
-
-        public (long Arrays, long Bytes) Drain()
-        {
-            lock (_lock)
-            {
-                long bytes = 0;
-                for (var i = 0; i < _count; i++)
-                {
-                    bytes += Bytes(DTypeOf(_items[i]), _items[i].Length);
-                    _items[i] = null!;
-                }
-                var arrays = _count;
-                _count = 0;
-                return (arrays, bytes);
-            }
-        }
-    }
 }
 
 /// <summary>A snapshot of <see cref="CpuArrayPool"/>'s counters.</summary>
@@ -279,5 +238,5 @@ public sealed class CpuArrayPool
 /// <param name="Returned">Arrays given back.</param>
 /// <param name="Dropped">Returned arrays not kept because the pool was at <see cref="CpuArrayPool.MaxBytes"/>.</param>
 /// <param name="PooledArrays">Arrays held now.</param>
-/// <param name="PooledBytes">Bytes held now.</param>
+/// <param name="PooledBytes">Bytes held now (whole class-length arrays).</param>
 public readonly record struct CpuArrayPoolStatistics(long Rented, long Reused, long Returned, long Dropped, long PooledArrays, long PooledBytes);

@@ -29,13 +29,16 @@ public sealed class CpuStorage : Storage
         _ => throw new ArgumentException($"Arrays of {a.GetType().GetElementType()?.Name} cannot back a tensor; expected float[], double[] or int[]."),
     };
 
+    /// <summary>The backing array. A pooled one may be longer than <see cref="Storage.Length"/> (its
+    /// size class): read it through <see cref="Span{T}"/>, never as the whole tensor.</summary>
     public Array Array => _array ?? throw new ObjectDisposedException(nameof(CpuStorage), "The tensor's storage was disposed.");
 
+    /// <summary>The storage's <see cref="Storage.Length"/> elements.</summary>
     public Span<T> Span<T>() where T : unmanaged => Array is T[] a
-        ? a
+        ? a.AsSpan(0, Length)
         : throw new InvalidOperationException($"Tensor holds {DType.Name()}; it was read as {typeof(T).Name}.");
 
-    /// <summary>The last tensor let go: a pooled array goes back for the next tensor of its length.</summary>
+    /// <summary>The last tensor let go: a pooled array goes back for the next tensor of its size class.</summary>
     protected override void Free()
     {
         var array = Interlocked.Exchange(ref _array, null);

@@ -24,7 +24,7 @@ public class FirstWriterGradTests
         using var x = Tensor.FromArray(Enumerable.Range(0, n * c * h * w).Select(_ => MathF.Round((float)rng.NextNormal() * 2) / 2).ToArray(), n, c, h, w);
         using var y = Tensor.Empty(new Shape(n, c, oh, ow));
         using var arg = Tensor.Empty(y.Shape, DType.Int32);
-        CpuBackend.Instance.MaxPool2DForward(x, y, arg, n, c, h, w, pool, poolW, stride, stride, 0, 0, oh, ow);
+        CpuBackend.Instance.MaxPool2DForward(x, y, arg, new Pool2DGeometry { N = n, C = c, H = h, W = w, KH = pool, KW = poolW, SH = stride, SW = stride, PH = 0, PW = 0, OH = oh, OW = ow });
         using var dy = Tensor.FromArray(Enumerable.Range(0, y.Size).Select(_ => (float)rng.NextNormal()).ToArray(), n, c, oh, ow);
 
         using var expected = Tensor.Zeros(x.Shape);

@@ -54,17 +54,17 @@ public class GradCheckLossTests
         x => Ops.BinaryCrossEntropy(Ops.Sigmoid(x[0]), x[1]), Logits(3, 5), LossTestData.Binary(_rng, 3, 5));
 
     [Fact]
-    public void SigmoidBinaryCrossEntropy() => GradCheck.Assert("sigmoid_binary_cross_entropy",
-        x => Ops.SigmoidBinaryCrossEntropy(x[0], x[1]), Logits(3, 5, scale: 3), LossTestData.Binary(_rng, 3, 5));
+    public void SigmoidBceWithLogits() => GradCheck.Assert("sigmoid_bce_with_logits",
+        x => Ops.SigmoidBceWithLogits(x[0], x[1]), Logits(3, 5, scale: 3), LossTestData.Binary(_rng, 3, 5));
 
     [Fact]
-    public void SigmoidBinaryCrossEntropyNonUniformPosWeight() => GradCheck.Assert("sigmoid_binary_cross_entropy (pos_weight)",
-        x => Ops.SigmoidBinaryCrossEntropy(x[0], x[1], Tensor.FromArray([0.5, 1.0, 2.0, 3.0, 7.5])),
+    public void SigmoidBceWithLogitsNonUniformPosWeight() => GradCheck.Assert("sigmoid_bce_with_logits (pos_weight)",
+        x => Ops.SigmoidBceWithLogits(x[0], x[1], Tensor.FromArray([0.5, 1.0, 2.0, 3.0, 7.5])),
         Logits(3, 5, scale: 3), LossTestData.Binary(_rng, 3, 5));
 
     [Fact]
-    public void SigmoidBinaryCrossEntropyElementwiseSoftTargetsAndPosWeight() => GradCheck.Assert("sigmoid_binary_cross_entropy elementwise (soft targets, pos_weight)",
-        x => Ops.SigmoidBinaryCrossEntropyElementwise(x[0], x[1], Tensor.FromArray([4.0, 0.25, 1.5, 9.0, 1.0, 2.0, 0.1])),
+    public void SigmoidBceWithLogitsElementwiseSoftTargetsAndPosWeight() => GradCheck.Assert("sigmoid_bce_with_logits elementwise (soft targets, pos_weight)",
+        x => Ops.SigmoidBceWithLogitsElementwise(x[0], x[1], Tensor.FromArray([4.0, 0.25, 1.5, 9.0, 1.0, 2.0, 0.1])),
         Logits(3, 7, scale: 3), LossTestData.Uniform(_rng, 0, 1, 3, 7));
 
     [Fact]
@@ -96,8 +96,8 @@ public class GradCheckLossTests
         LossTestData.Probabilities(_rng, 3, 5), LossTestData.Binary(_rng, 3, 5));
 
     [Fact]
-    public void SampleWeightedSigmoidBinaryCrossEntropyWithPosWeight() => GradCheck.Assert("weighted_mean(sigmoid_bce(pos_weight), w)",
-        x => Ops.WeightedMean(Ops.SigmoidBinaryCrossEntropy(x[0], x[1], Tensor.FromArray([2.0, 0.5, 5.0, 1.0, 3.0])), Tensor.FromArray([0.3, 1.7, 1.0])),
+    public void SampleWeightedSigmoidBceWithLogitsWithPosWeight() => GradCheck.Assert("weighted_mean(sigmoid_bce(pos_weight), w)",
+        x => Ops.WeightedMean(Ops.SigmoidBceWithLogits(x[0], x[1], Tensor.FromArray([2.0, 0.5, 5.0, 1.0, 3.0])), Tensor.FromArray([0.3, 1.7, 1.0])),
         Logits(3, 5, scale: 3), LossTestData.Binary(_rng, 3, 5));
 
     [Fact]
@@ -110,7 +110,7 @@ public class GradCheckLossTests
         pw.RequiresGrad = true;
         var w = Tensor.FromArray([1.0, 2.0, 3.0]);
         w.RequiresGrad = true;
-        var loss = Ops.Add(Ops.WeightedMean(Ops.SoftmaxCrossEntropy(x, t, 0.1), w), Ops.WeightedMean(Ops.SigmoidBinaryCrossEntropy(x, t, pw), w));
+        var loss = Ops.Add(Ops.WeightedMean(Ops.SoftmaxCrossEntropy(x, t, 0.1), w), Ops.WeightedMean(Ops.SigmoidBceWithLogits(x, t, pw), w));
         loss.Backward();
         Assert.NotNull(x.Grad);
         Assert.Null(t.Grad);

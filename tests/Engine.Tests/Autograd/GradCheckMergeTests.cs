@@ -48,7 +48,7 @@ public class GradCheckMergeTests
     {
         var (od, st) = Engine.Backends.Broadcast.Plan(x.Shape.ToArray(), shape.ToArray());
         var y = Tensor.Empty(shape, x.DType, x.Device);
-        x.Backend.BroadcastForward(x, y, od[0], od[1], od[2], od[3], od[4], od[5], st[0], st[1], st[2], st[3], st[4], st[5]);
+        x.Backend.BroadcastForward(x, y, new Engine.Backends.StridedWalk(od, st));
         Tape.Record("broadcast_without_sum", y, [x], (dy, grad) =>
         {
             if (grad(x) is not { } dx) return;

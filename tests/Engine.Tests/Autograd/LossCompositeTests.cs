@@ -92,7 +92,7 @@ public class LossCompositeTests
         // |x| ≤ ~4.5 keeps sigmoid(x) well inside [1e-7, 1 - 1e-7], so the clip never acts.
         var x = Normal(15, 1.5);
         var t = LossTestData.Uniform(_rng, 0, 1, 3, 5).To(dtype);
-        var fused = Run(l => Ops.SigmoidBinaryCrossEntropy(l, t), x, dtype, [3, 5]);
+        var fused = Run(l => Ops.SigmoidBceWithLogits(l, t), x, dtype, [3, 5]);
         var composite = Run(l => Ops.BinaryCrossEntropy(Ops.Sigmoid(l), t), x, dtype, [3, 5]);
         AssertSame(fused, composite, dtype == DType.Float32 ? 1e-5 : 1e-10, "sigmoid BCE vs BCE(sigmoid)");
     }
@@ -105,7 +105,7 @@ public class LossCompositeTests
         var x = Normal(15, 2);
         var t = LossTestData.Uniform(_rng, 0, 1, 3, 5);
         var pwRows = Tensor.FromHost(new Shape(3, 5), DType.Float64, null, i => pw[i % 5]);
-        var fused = Run(l => Ops.SigmoidBinaryCrossEntropyElementwise(l, t, Tensor.FromArray(pw)), x, DType.Float64, [3, 5]);
+        var fused = Run(l => Ops.SigmoidBceWithLogitsElementwise(l, t, Tensor.FromArray(pw)), x, DType.Float64, [3, 5]);
         var composite = Run(l =>
         {
             var s = Ops.Sigmoid(l);

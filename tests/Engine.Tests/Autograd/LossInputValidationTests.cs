@@ -36,7 +36,7 @@ public class LossInputValidationTests
         Throws(() => Ops.SoftmaxCrossEntropy(Zeros(3, 5), Zeros(3, 4)), "logits (3, 5)", "target (3, 4)");
         Throws(() => Ops.CategoricalCrossEntropy(Zeros(3, 5), Zeros(5, 3)), "probs (3, 5)", "target (5, 3)");
         Throws(() => Ops.BinaryCrossEntropy(Zeros(3, 5), Zeros(3, 5, 1)), "probs (3, 5)", "target (3, 5, 1)");
-        Throws(() => Ops.SigmoidBinaryCrossEntropy(Zeros(3, 5), Zeros(3)), "logits (3, 5)", "target (3,)");
+        Throws(() => Ops.SigmoidBceWithLogits(Zeros(3, 5), Zeros(3)), "logits (3, 5)", "target (3,)");
     }
 
     [Fact]
@@ -57,8 +57,8 @@ public class LossInputValidationTests
     [Fact]
     public void PosWeightNeedsOneWeightPerLabel()
     {
-        Throws(() => Ops.SigmoidBinaryCrossEntropy(Zeros(3, 5), Zeros(3, 5), Zeros(4)), "pos_weight must have shape (5,)", "received pos_weight (4,)");
-        Throws(() => Ops.SigmoidBinaryCrossEntropyElementwise(Zeros(3, 5), Zeros(3, 5), Zeros(1, 5)), "pos_weight must have shape (5,)", "received pos_weight (1, 5)");
+        Throws(() => Ops.SigmoidBceWithLogits(Zeros(3, 5), Zeros(3, 5), Zeros(4)), "pos_weight must have shape (5,)", "received pos_weight (4,)");
+        Throws(() => Ops.SigmoidBceWithLogitsElementwise(Zeros(3, 5), Zeros(3, 5), Zeros(1, 5)), "pos_weight must have shape (5,)", "received pos_weight (1, 5)");
     }
 
     [Fact]

@@ -37,7 +37,7 @@ public class NegativeControlNewOpsTests
         var x = TestData.Param(_rng, 3, 2, 5, 7);
         Func<Tensor[], Tensor> make(int gradLeft) => t => Recorded("zero_pad2d", t, () => Ops.ZeroPad2D(t[0], 1, 0, 2, 1), (dy, grad) =>
         {
-            if (grad(t[0]) is { } dx) Cpu.Pad2DBackward(dy, dx, 6, 5, 7, 1, gradLeft, 6, 10);
+            if (grad(t[0]) is { } dx) Cpu.Pad2DBackward(dy, dx, new Pad2DGeometry { Planes = 6, H = 5, W = 7, Top = 1, Left = gradLeft, OH = 6, OW = 10 });
         });
         AssertCaught("zero_pad2d with left offset 1 instead of 2", make(1), make(2), x);
     }
@@ -49,7 +49,7 @@ public class NegativeControlNewOpsTests
         var x = TestData.Param(_rng, 3, 2, 5, 7);
         Func<Tensor[], Tensor> make(int gradSh, int gradSw) => t => Recorded("up_sampling2d", t, () => Ops.UpSampling2D(t[0], 2, 3), (dy, grad) =>
         {
-            if (grad(t[0]) is { } dx) Cpu.UpsampleNearest2DBackward(dy, dx, 6, 5, 7, gradSh, gradSw);
+            if (grad(t[0]) is { } dx) Cpu.UpSampling2DBackward(dy, dx, new UpSampling2DGeometry { Planes = 6, H = 5, W = 7, SH = gradSh, SW = gradSw });
         });
         AssertCaught("up_sampling2d backward with size (3, 2) for (2, 3)", make(3, 2), make(2, 3), x);
     }
@@ -61,7 +61,7 @@ public class NegativeControlNewOpsTests
         var strides = new int[shape.Length];
         for (int a = shape.Length - 1, stride = 1; a >= 0; stride *= shape[a], a--) strides[a] = stride;
         for (var a = 0; a < perm.Length; a++) (d[a], s[a]) = (shape[perm[a]], strides[perm[a]]);
-        Cpu.TransposeNd(src, dst, src.Size, d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]);
+        Cpu.TransposeNd(src, dst, new StridedWalk(d, s));
     }
 
     [Fact]
@@ -132,8 +132,10 @@ public class NegativeControlNewOpsTests
         Func<Tensor[], Tensor> make(int gradDilation) => t => Recorded("depthwise_conv2d", t,
             () => Ops.DepthwiseConv2D(t[0], t[1], null, 1, 1, "same", 2, 2), (dy, grad) =>
             {
-                if (grad(t[0]) is { } dx) Cpu.DepthwiseConv2DBackwardInput(dy, t[1], dx, 3, 2, 5, 7, 2, 3, 3, 1, 1, 2, 2, gradDilation, gradDilation, 5, 7);
-                if (grad(t[1]) is { } dw) Cpu.DepthwiseConv2DBackwardFilter(t[0], dy, dw, 3, 2, 5, 7, 2, 3, 3, 1, 1, 2, 2, gradDilation, gradDilation, 5, 7);
+                // The forward's geometry ('same', pad 2, output 5x7) with the wrong dilation.
+                var g = Conv2DGeometry.Create(t[0].Shape, (3, 3), (1, 1), "same", (2, 2), filters: 4, groups: 2) with { DH = gradDilation, DW = gradDilation };
+                if (grad(t[0]) is { } dx) Cpu.DepthwiseConv2DBackwardInput(dy, t[1], dx, g);
+                if (grad(t[1]) is { } dw) Cpu.DepthwiseConv2DBackwardFilter(t[0], dy, dw, g);
             });
         AssertCaught("depthwise_conv2d backward with dilation 1 for 2", make(1), make(2), x, w);
     }
@@ -152,7 +154,8 @@ public class NegativeControlNewOpsTests
             Cpu.Transpose01(dy, dyT, 3, 3, 35);
             using var dcol = Tensor.Empty(new Shape(k, columns), DType.Float64);
             Cpu.Gemm(true, false, k, columns, 3, 1, w, dyT, 0, dcol);
-            Cpu.Col2ImDilated(dcol, dx, 3, 2, 5, 7, 3, 3, 1, 1, 2, 2, gradDilation, gradDilation, 5, 7);
+            var g = Conv2DGeometry.Create(t[0].Shape, (3, 3), (1, 1), "same", (2, 2), filters: 3) with { DH = gradDilation, DW = gradDilation };
+            Cpu.Col2Im(dcol, dx, g);
         });
         AssertCaught("conv2d backward folded with dilation 1 for 2", make(1), make(2), x);
     }
@@ -166,7 +169,7 @@ public class NegativeControlNewOpsTests
             if (grad(t[0]) is not { } dx) return;
             using var y = Tensor.Empty(new Shape(3, 2, 1, 1), DType.Float64);
             using var argmax = Tensor.Empty(new Shape(6), DType.Int32);
-            Cpu.MaxPool2DForward(t[0].Detach(), y, argmax, 3, 2, 5, 7, 5, 7, 1, 1, 0, 0, 1, 1);
+            Cpu.MaxPool2DForward(t[0].Detach(), y, argmax, new Pool2DGeometry { N = 3, C = 2, H = 5, W = 7, KH = 5, KW = 7, SH = 1, SW = 1, PH = 0, PW = 0, OH = 1, OW = 1 });
             if (!right)
             {
                 var a = argmax.Span<int>();

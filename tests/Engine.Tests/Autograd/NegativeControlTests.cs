@@ -1,4 +1,5 @@
 using Engine.Autograd;
+using Engine.Backends;
 using Engine.Tensors;
 
 namespace Engine.Tests.Autograd;

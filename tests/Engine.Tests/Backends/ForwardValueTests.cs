@@ -128,7 +128,7 @@ public class ForwardValueTests
         var x = Img(Image4, 4, 4);
         var y2 = Tensor.Empty(new Shape(1, 1, 2, 2), DType.Float64);
         var argmax = Tensor.Empty(new Shape(1, 1, 2, 2), DType.Int32);
-        Cpu.MaxPool2DForward(x, y2, argmax, 1, 1, 4, 4, 2, 2, 2, 2, 0, 0, 2, 2);
+        Cpu.MaxPool2DForward(x, y2, argmax, new Pool2DGeometry { N = 1, C = 1, H = 4, W = 4, KH = 2, KW = 2, SH = 2, SW = 2, PH = 0, PW = 0, OH = 2, OW = 2 });
         Assert.Equal([1, 6, 8, 15], argmax.ToArray<int>());
     }
 
@@ -140,7 +140,7 @@ public class ForwardValueTests
         var x = Tensor.FromArray(values, new Shape(2, 2, 4, 4));
         var y = Tensor.Empty(new Shape(2, 2, 2, 2), DType.Float64);
         var argmax = Tensor.Empty(y.Shape, DType.Int32);
-        Cpu.MaxPool2DForward(x, y, argmax, 2, 2, 4, 4, 2, 2, 2, 2, 0, 0, 2, 2);
+        Cpu.MaxPool2DForward(x, y, argmax, new Pool2DGeometry { N = 2, C = 2, H = 4, W = 4, KH = 2, KW = 2, SH = 2, SW = 2, PH = 0, PW = 0, OH = 2, OW = 2 });
         int[] within = [1, 6, 8, 15];
         Assert.Equal(Enumerable.Range(0, 4).SelectMany(p => within.Select(i => 16 * p + i)).ToArray(), argmax.ToArray<int>());
         Assert.Equal(Enumerable.Range(0, 4).SelectMany(p => new double[] { 2, 3, 2, 3 }.Select(v => v + 10 * p)).ToArray(), y.ToDoubleArray());
@@ -326,9 +326,10 @@ public class ForwardValueTests
         var colShape = new Shape(c * kh * kw, n * oh * ow);
         var other = Tensor.RandomNormal(colShape, rng, dtype: DType.Float64);
         var col = Tensor.Full(colShape, double.NaN, DType.Float64); // Im2Col must overwrite every entry
-        Cpu.Im2Col(x, col, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
+        var g = new Conv2DGeometry { N = n, C = c, F = c, Groups = 1, H = h, W = w, KH = kh, KW = kw, SH = sh, SW = sw, PH = ph, PW = pw, DH = 1, DW = 1, OH = oh, OW = ow };
+        Cpu.Im2Col(x, col, g);
         var back = Tensor.Zeros(x.Shape, DType.Float64);
-        Cpu.Col2Im(other, back, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
+        Cpu.Col2Im(other, back, g);
 
         // <Im2Col(x), c> == <x, Col2Im(c)>
         var lhs = Dot(col.ToDoubleArray(), other.ToDoubleArray());
@@ -347,7 +348,8 @@ public class ForwardValueTests
         var (oh, ow) = (2, 4);
         var xv = Enumerable.Range(1, n * c * h * w).Select(v => (double)v).ToArray();
         var col = Tensor.Empty(new Shape(c * kh * kw, n * oh * ow), DType.Float64);
-        Cpu.Im2Col(Tensor.FromArray(xv, new Shape(n, c, h, w)), col, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
+        var g = new Conv2DGeometry { N = n, C = c, F = c, Groups = 1, H = h, W = w, KH = kh, KW = kw, SH = sh, SW = sw, PH = ph, PW = pw, DH = 1, DW = 1, OH = oh, OW = ow };
+        Cpu.Im2Col(Tensor.FromArray(xv, new Shape(n, c, h, w)), col, g);
         var cv = col.ToDoubleArray();
         for (var b = 0; b < n; b++)
             for (var ci = 0; ci < c; ci++)
@@ -371,12 +373,13 @@ public class ForwardValueTests
         var x32 = x64.To(DType.Float32);
         var colShape = new Shape(c * k * k, n * h * w);
         var (c64, c32) = (Tensor.Empty(colShape, DType.Float64), Tensor.Empty(colShape));
-        Cpu.Im2Col(x64, c64, n, c, h, w, k, k, 1, 1, 1, 1, h, w);
-        Cpu.Im2Col(x32, c32, n, c, h, w, k, k, 1, 1, 1, 1, h, w);
+        var g = Conv2DGeometry.Create(x64.Shape, (k, k), (1, 1), "same");
+        Cpu.Im2Col(x64, c64, g);
+        Cpu.Im2Col(x32, c32, g);
         TestData.AssertClose(c64.ToDoubleArray(), c32.ToDoubleArray(), 1e-6, 1e-6, "im2col float32");
         var (d64, d32) = (Tensor.Zeros(x64.Shape, DType.Float64), Tensor.Zeros(x64.Shape));
-        Cpu.Col2Im(c64, d64, n, c, h, w, k, k, 1, 1, 1, 1, h, w);
-        Cpu.Col2Im(c32, d32, n, c, h, w, k, k, 1, 1, 1, 1, h, w);
+        Cpu.Col2Im(c64, d64, g);
+        Cpu.Col2Im(c32, d32, g);
         TestData.AssertClose(d64.ToDoubleArray(), d32.ToDoubleArray(), 1e-5, 1e-5, "col2im float32");
 
         TestData.AssertClose(Ops.MaxPool2D(x64, 3, 2, Padding.Same).ToDoubleArray(), Ops.MaxPool2D(x32, 3, 2, Padding.Same).ToDoubleArray(), 1e-6, 1e-6, "max pool float32");

@@ -35,7 +35,7 @@ public class LossStabilityTests
         var x = Param(dtype, [m, -m, m, -m], 1, 4);
         var t = Tensor.FromArray([0.0, 1, 1, 0], 1, 4).To(dtype);
         var pw = Tensor.FromArray([1.0, 3, 1, 2], 4).To(dtype);
-        var loss = Ops.SigmoidBinaryCrossEntropyElementwise(x, t, pw);
+        var loss = Ops.SigmoidBceWithLogitsElementwise(x, t, pw);
         var values = loss.ToDoubleArray();
         Assert.All(values, v => Assert.True(double.IsFinite(v), $"loss {v} is not finite"));
         TestData.AssertClose([m, 3 * m, 0, 0], values, 1e-12, 1e-7, "BCE with logits at ±" + m);
@@ -54,7 +54,7 @@ public class LossStabilityTests
     {
         // t = 0.5 at x = ±m: 0.5·x + 0.5·softplus(-x) → m/2 either way; the mean over 2 labels is m/2.
         var x = Param(dtype, [m, -m], 1, 2);
-        var loss = Ops.SigmoidBinaryCrossEntropy(x, Tensor.FromArray([0.5, 0.5], 1, 2).To(dtype));
+        var loss = Ops.SigmoidBceWithLogits(x, Tensor.FromArray([0.5, 0.5], 1, 2).To(dtype));
         TestData.AssertClose([m / 2], loss.ToDoubleArray(), 1e-12, 1e-7, "soft-target BCE");
         Ops.Sum(loss).Backward();
         // d/dx = (1 - t) - sigmoid(-x) = sigmoid(x) - 0.5 = ±0.5, halved by the mean over 2 labels: [0.25, -0.25]

@@ -125,9 +125,9 @@ public class LossValueTests
         var x = Param(dtype, [0.5, -1, 2, 0], 2, 2);
         var t = Make(dtype, [1, 1, 0.25, 0], 2, 2);
         var pw = Make(dtype, [3, 2], 2);
-        var elementwise = Ops.SigmoidBinaryCrossEntropyElementwise(x, t, pw);
+        var elementwise = Ops.SigmoidBceWithLogitsElementwise(x, t, pw);
         TestData.AssertClose([1.42223095254032, 2.6265233750364456, 1.6903920165644588, 0.6931471805599453], elementwise.ToDoubleArray(), Tol(dtype), Tol(dtype), "BCE with logits, pos_weight");
-        var perSample = Ops.SigmoidBinaryCrossEntropy(x, t, pw);
+        var perSample = Ops.SigmoidBceWithLogits(x, t, pw);
         TestData.AssertClose([(1.42223095254032 + 2.6265233750364456) / 2, (1.6903920165644588 + 0.6931471805599453) / 2], perSample.ToDoubleArray(), Tol(dtype), Tol(dtype), "mean over labels");
 
         Ops.Sum(elementwise).Backward();
@@ -142,10 +142,10 @@ public class LossValueTests
     {
         var x = Make(DType.Float64, [0.5, -1, 2, 0, -3, 4], 2, 3);
         var t = Make(DType.Float64, [1, 0, 0.25, 1, 0, 0.5], 2, 3);
-        TestData.AssertClose(Ops.SigmoidBinaryCrossEntropy(x, t, Make(DType.Float64, [1, 1, 1], 3)).ToDoubleArray(),
-            Ops.SigmoidBinaryCrossEntropy(x, t).ToDoubleArray(), 1e-15, 0, "null pos_weight vs ones");
+        TestData.AssertClose(Ops.SigmoidBceWithLogits(x, t, Make(DType.Float64, [1, 1, 1], 3)).ToDoubleArray(),
+            Ops.SigmoidBceWithLogits(x, t).ToDoubleArray(), 1e-15, 0, "null pos_weight vs ones");
         // x = 0.5, t = 1, no weight: log(1 + e^-0.5) = 0.47407698418
-        Assert.Equal(0.4740769841801067, Ops.SigmoidBinaryCrossEntropyElementwise(x, t).ToDoubleArray()[0], 12);
+        Assert.Equal(0.4740769841801067, Ops.SigmoidBceWithLogitsElementwise(x, t).ToDoubleArray()[0], 12);
     }
 
     [Theory]
@@ -175,8 +175,8 @@ public class LossValueTests
     {
         // Keras casts y_true to y_pred's dtype; an int32 0/1 target gives the same loss as a float one.
         var x = Make(DType.Float32, [0.5, -1, 2, 0], 2, 2);
-        TestData.AssertClose(Ops.SigmoidBinaryCrossEntropy(x, Make(DType.Float32, [1, 0, 0, 1], 2, 2)).ToDoubleArray(),
-            Ops.SigmoidBinaryCrossEntropy(x, Tensor.FromArray([1, 0, 0, 1], 2, 2)).ToDoubleArray(), 0, 0, "int32 vs float32 targets");
+        TestData.AssertClose(Ops.SigmoidBceWithLogits(x, Make(DType.Float32, [1, 0, 0, 1], 2, 2)).ToDoubleArray(),
+            Ops.SigmoidBceWithLogits(x, Tensor.FromArray([1, 0, 0, 1], 2, 2)).ToDoubleArray(), 0, 0, "int32 vs float32 targets");
     }
 
     [Fact]

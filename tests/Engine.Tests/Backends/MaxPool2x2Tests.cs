@@ -32,12 +32,13 @@ public class MaxPool2x2Tests
         using var x32 = Tensor.FromArray(values, n, c, h, w);
         using var y32 = Tensor.Empty(new Shape(n, c, oh, ow));
         using var arg32 = Tensor.Empty(new Shape(n, c, oh, ow), DType.Int32);
-        be.MaxPool2DForward(x32, y32, arg32, n, c, h, w, 2, 2, 2, 2, 0, 0, oh, ow);
+        var g = new Pool2DGeometry { N = n, C = c, H = h, W = w, KH = 2, KW = 2, SH = 2, SW = 2, PH = 0, PW = 0, OH = oh, OW = ow };
+        be.MaxPool2DForward(x32, y32, arg32, g);
 
         using var x64 = x32.To(DType.Float64);
         using var y64 = Tensor.Empty(new Shape(n, c, oh, ow), DType.Float64);
         using var arg64 = Tensor.Empty(new Shape(n, c, oh, ow), DType.Int32);
-        be.MaxPool2DForward(x64, y64, arg64, n, c, h, w, 2, 2, 2, 2, 0, 0, oh, ow);
+        be.MaxPool2DForward(x64, y64, arg64, g);
 
         Assert.Equal(arg64.ToArray<int>(), arg32.ToArray<int>());
         Assert.Equal(y64.ToDoubleArray(), y32.ToDoubleArray()); // NaN equals NaN for Assert.Equal on doubles
@@ -62,7 +63,7 @@ public class MaxPool2x2Tests
         var (oh, ow) = (y.Shape[2], y.Shape[3]);
         using var y2 = Tensor.Empty(y.Shape);
         using var arg = Tensor.Empty(y.Shape, DType.Int32);
-        CpuBackend.Instance.MaxPool2DForward(x, y2, arg, n, c, h, w, pool, poolW, stride, stride, 0, 0, oh, ow);
+        CpuBackend.Instance.MaxPool2DForward(x, y2, arg, new Pool2DGeometry { N = n, C = c, H = h, W = w, KH = pool, KW = poolW, SH = stride, SW = stride, PH = 0, PW = 0, OH = oh, OW = ow });
         using var dx = Tensor.Zeros(x.Shape);
         CpuBackend.Instance.MaxPool2DBackward(Tensor.FromArray(dyValues, y.Shape.ToArray()), arg, dx, y.Size);
         Assert.Equal(dx.ToFloatArray(), x.Grad!.ToFloatArray());

@@ -24,7 +24,7 @@ public class MaxPoolElementZeroTests
         var x = Tensor.FromArray(Image, new Shape(1, 1, 4, 4));
         var y = Tensor.Zeros(new Shape(1, 1, 2, 2));
         var argmax = Tensor.Zeros(new Shape(4), DType.Int32);
-        Cpu.MaxPool2DForward(x, y, argmax, 1, 1, 4, 4, 2, 2, 2, 2, 0, 0, 2, 2);
+        Cpu.MaxPool2DForward(x, y, argmax, new Pool2DGeometry { N = 1, C = 1, H = 4, W = 4, KH = 2, KW = 2, SH = 2, SW = 2, PH = 0, PW = 0, OH = 2, OW = 2 });
         Assert.Equal([9f, 6f, 7f, 8f], y.ToArray<float>());
         Assert.Equal([0, 6, 8, 10], argmax.ToArray<int>());
 

@@ -226,10 +226,10 @@ public class CudaGraphCaptureTests
     [Fact]
     public void CudaGraphsVariableParses()
     {
-        Assert.False(Engine.Models.Model.ParseGraphsVariable("0"));
-        Assert.False(Engine.Models.Model.ParseGraphsVariable(" off "));
-        Assert.True(Engine.Models.Model.ParseGraphsVariable("1"));
-        Assert.Null(Engine.Models.Model.ParseGraphsVariable(null));
-        Assert.Null(Engine.Models.Model.ParseGraphsVariable("maybe"));
+        Assert.False(Engine.Training.CapturedTrainingStep.ParseVariable("0"));
+        Assert.False(Engine.Training.CapturedTrainingStep.ParseVariable(" off "));
+        Assert.True(Engine.Training.CapturedTrainingStep.ParseVariable("1"));
+        Assert.Null(Engine.Training.CapturedTrainingStep.ParseVariable(null));
+        Assert.Null(Engine.Training.CapturedTrainingStep.ParseVariable("maybe"));
     }
 }

@@ -23,7 +23,7 @@ public class CudaGraphGpuTests(ITestOutputHelper output)
             Tensor.FromArray(Enumerable.Range(0, n).Select(i => (i * 3 + b) % 10).ToArray())))];
     }
 
-    private static (double[] Losses, float[][] Weights, Model.CudaGraphStats Stats) Train(bool graphs)
+    private static (double[] Losses, float[][] Weights, Engine.Training.CudaGraphStats Stats) Train(bool graphs)
     {
         var device = Device.Cuda(0);
         var batches = Batches();

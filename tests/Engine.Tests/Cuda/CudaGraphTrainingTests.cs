@@ -26,7 +26,7 @@ public class CudaGraphTrainingTests
         return (x, y);
     }
 
-    private sealed record Run(IReadOnlyDictionary<string, IReadOnlyList<double>> History, float[][] Weights, Model.CudaGraphStats Stats);
+    private sealed record Run(IReadOnlyDictionary<string, IReadOnlyList<double>> History, float[][] Weights, Engine.Training.CudaGraphStats Stats);
 
     private static Run Train(Device device, bool graphs, Action<Model>? setup = null, Func<Sequential>? build = null, int epochs = 2)
     {
@@ -122,7 +122,7 @@ public class CudaGraphTrainingTests
         AssertSame(eager, graphs, bitwise: emulated);
         // 6 steps (3, 3, 1 twice): each shape's first step is an eager warm-up, the next its capture;
         // 2 eager, 2 captures, 4 replays.
-        Assert.Equal(new Model.CudaGraphStats(2, 2, 4, 2, null, graphs.Stats.PoolBytes), graphs.Stats);
+        Assert.Equal(new Engine.Training.CudaGraphStats(2, 2, 4, 2, null, graphs.Stats.PoolBytes), graphs.Stats);
         Assert.Equal(0, eager.Stats.Captures);
         Assert.True(eager.History["loss"][1] < eager.History["loss"][0] * 1.5, "training diverged");
     }

@@ -29,13 +29,14 @@ public class CudaParityConvTests : CudaParityTestBase
         var (oh, ow) = Out(kh, kw, sh, sw, ph, pw);
         var x = P.Normal(N, C, H, W);
         var col = P.Normal(C * kh * kw, N * oh * ow);
-        Cpu.Im2Col(x.Cpu, col.Cpu, N, C, H, W, kh, kw, sh, sw, ph, pw, oh, ow);
-        P.Gpu.Im2Col(x.Gpu, col.Gpu, N, C, H, W, kh, kw, sh, sw, ph, pw, oh, ow);
+        var g = new Conv2DGeometry { N = N, C = C, F = C, Groups = 1, H = H, W = W, KH = kh, KW = kw, SH = sh, SW = sw, PH = ph, PW = pw, DH = 1, DW = 1, OH = oh, OW = ow };
+        Cpu.Im2Col(x.Cpu, col.Cpu, g);
+        P.Gpu.Im2Col(x.Gpu, col.Gpu, g);
         Close("im2col", col.Cpu, col.Gpu, 0, 0);
         var dcol = P.Normal(C * kh * kw, N * oh * ow);
         var dx = P.Normal(N, C, H, W);
-        Cpu.Col2Im(dcol.Cpu, dx.Cpu, N, C, H, W, kh, kw, sh, sw, ph, pw, oh, ow);
-        P.Gpu.Col2Im(dcol.Gpu, dx.Gpu, N, C, H, W, kh, kw, sh, sw, ph, pw, oh, ow);
+        Cpu.Col2Im(dcol.Cpu, dx.Cpu, g);
+        P.Gpu.Col2Im(dcol.Gpu, dx.Gpu, g);
         Close("col2im", dx.Cpu, dx.Gpu);
     }
 
@@ -46,8 +47,9 @@ public class CudaParityConvTests : CudaParityTestBase
         var (oh, ow) = Out(kh, kw, sh, sw, ph, pw);
         var x = P.Normal(N, C, H, W);
         var (y, argmax) = (P.Normal(N, C, oh, ow), P.Ints(N * C * oh * ow, 1));
-        Cpu.MaxPool2DForward(x.Cpu, y.Cpu, argmax.Cpu, N, C, H, W, kh, kw, sh, sw, ph, pw, oh, ow);
-        P.Gpu.MaxPool2DForward(x.Gpu, y.Gpu, argmax.Gpu, N, C, H, W, kh, kw, sh, sw, ph, pw, oh, ow);
+        var g = new Pool2DGeometry { N = N, C = C, H = H, W = W, KH = kh, KW = kw, SH = sh, SW = sw, PH = ph, PW = pw, OH = oh, OW = ow };
+        Cpu.MaxPool2DForward(x.Cpu, y.Cpu, argmax.Cpu, g);
+        P.Gpu.MaxPool2DForward(x.Gpu, y.Gpu, argmax.Gpu, g);
         Close("max_pool2d_forward", y.Cpu, y.Gpu, 0, 0);
         Assert.Equal(argmax.Cpu.ToArray<int>(), argmax.Gpu.ToArray<int>());
         var (dy, dx) = (P.Normal(N, C, oh, ow), P.Normal(N, C, H, W));
@@ -64,12 +66,13 @@ public class CudaParityConvTests : CudaParityTestBase
         var (oh, ow) = Out(kh, kw, sh, sw, ph, pw);
         var x = P.Normal(N, C, H, W);
         var y = P.Normal(N, C, oh, ow);
-        Cpu.AvgPool2DForward(x.Cpu, y.Cpu, N, C, H, W, kh, kw, sh, sw, ph, pw, oh, ow);
-        P.Gpu.AvgPool2DForward(x.Gpu, y.Gpu, N, C, H, W, kh, kw, sh, sw, ph, pw, oh, ow);
+        var g = new Pool2DGeometry { N = N, C = C, H = H, W = W, KH = kh, KW = kw, SH = sh, SW = sw, PH = ph, PW = pw, OH = oh, OW = ow };
+        Cpu.AvgPool2DForward(x.Cpu, y.Cpu, g);
+        P.Gpu.AvgPool2DForward(x.Gpu, y.Gpu, g);
         Close("avg_pool2d_forward", y.Cpu, y.Gpu);
         var (dy, dx) = (P.Normal(N, C, oh, ow), P.Normal(N, C, H, W));
-        Cpu.AvgPool2DBackward(dy.Cpu, dx.Cpu, N, C, H, W, kh, kw, sh, sw, ph, pw, oh, ow);
-        P.Gpu.AvgPool2DBackward(dy.Gpu, dx.Gpu, N, C, H, W, kh, kw, sh, sw, ph, pw, oh, ow);
+        Cpu.AvgPool2DBackward(dy.Cpu, dx.Cpu, g);
+        P.Gpu.AvgPool2DBackward(dy.Gpu, dx.Gpu, g);
         Close("avg_pool2d_backward", dx.Cpu, dx.Gpu);
     }
 

@@ -20,13 +20,13 @@ public class CudaParityMergeTests : CudaParityTestBase
         var (od, st) = Broadcast.Plan(input, output);
         var x = P.Normal(input);
         var y = P.Normal(output);
-        Cpu.BroadcastForward(x.Cpu, y.Cpu, od[0], od[1], od[2], od[3], od[4], od[5], st[0], st[1], st[2], st[3], st[4], st[5]);
-        P.Gpu.BroadcastForward(x.Gpu, y.Gpu, od[0], od[1], od[2], od[3], od[4], od[5], st[0], st[1], st[2], st[3], st[4], st[5]);
+        Cpu.BroadcastForward(x.Cpu, y.Cpu, new StridedWalk(od, st));
+        P.Gpu.BroadcastForward(x.Gpu, y.Gpu, new StridedWalk(od, st));
         Close("broadcast_forward", y.Cpu, y.Gpu);
         var dy = P.Normal(output);
         var dx = P.Normal(input);
-        Cpu.BroadcastBackward(dy.Cpu, dx.Cpu, od[0], od[1], od[2], od[3], od[4], od[5], st[0], st[1], st[2], st[3], st[4], st[5]);
-        P.Gpu.BroadcastBackward(dy.Gpu, dx.Gpu, od[0], od[1], od[2], od[3], od[4], od[5], st[0], st[1], st[2], st[3], st[4], st[5]);
+        Cpu.BroadcastBackward(dy.Cpu, dx.Cpu, new StridedWalk(od, st));
+        P.Gpu.BroadcastBackward(dy.Gpu, dx.Gpu, new StridedWalk(od, st));
         Close("broadcast_backward", dx.Cpu, dx.Gpu);
     }
 

@@ -22,30 +22,32 @@ public class CudaParityNewOpsTests : CudaParityTestBase
         var planes = N * C;
         var x = P.Normal(N, C, H, W);
         var y = P.Normal(N, C, oh, ow);
-        Cpu.Pad2DForward(x.Cpu, y.Cpu, planes, H, W, top, left, oh, ow);
-        P.Gpu.Pad2DForward(x.Gpu, y.Gpu, planes, H, W, top, left, oh, ow);
+        var g = new Pad2DGeometry { Planes = planes, H = H, W = W, Top = top, Left = left, OH = oh, OW = ow };
+        Cpu.Pad2DForward(x.Cpu, y.Cpu, g);
+        P.Gpu.Pad2DForward(x.Gpu, y.Gpu, g);
         Close("pad2d_forward", y.Cpu, y.Gpu, 0, 0);
         var (dy, dx) = (P.Normal(N, C, oh, ow), P.Normal(N, C, H, W));
-        Cpu.Pad2DBackward(dy.Cpu, dx.Cpu, planes, H, W, top, left, oh, ow);
-        P.Gpu.Pad2DBackward(dy.Gpu, dx.Gpu, planes, H, W, top, left, oh, ow);
+        Cpu.Pad2DBackward(dy.Cpu, dx.Cpu, g);
+        P.Gpu.Pad2DBackward(dy.Gpu, dx.Gpu, g);
         Close("pad2d_backward", dx.Cpu, dx.Gpu);
     }
 
     [Theory]
     [InlineData(2, 2)]
     [InlineData(1, 3)]
-    public void UpsampleNearest2D(int sh, int sw)
+    public void UpSampling2D(int sh, int sw)
     {
         var planes = N * C;
         var x = P.Normal(N, C, H, W);
         var y = P.Normal(N, C, H * sh, W * sw);
-        Cpu.UpsampleNearest2DForward(x.Cpu, y.Cpu, planes, H, W, sh, sw);
-        P.Gpu.UpsampleNearest2DForward(x.Gpu, y.Gpu, planes, H, W, sh, sw);
-        Close("upsample_nearest2d_forward", y.Cpu, y.Gpu, 0, 0);
+        var g = new UpSampling2DGeometry { Planes = planes, H = H, W = W, SH = sh, SW = sw };
+        Cpu.UpSampling2DForward(x.Cpu, y.Cpu, g);
+        P.Gpu.UpSampling2DForward(x.Gpu, y.Gpu, g);
+        Close("up_sampling2d_forward", y.Cpu, y.Gpu, 0, 0);
         var (dy, dx) = (P.Normal(N, C, H * sh, W * sw), P.Normal(N, C, H, W));
-        Cpu.UpsampleNearest2DBackward(dy.Cpu, dx.Cpu, planes, H, W, sh, sw);
-        P.Gpu.UpsampleNearest2DBackward(dy.Gpu, dx.Gpu, planes, H, W, sh, sw);
-        Close("upsample_nearest2d_backward", dx.Cpu, dx.Gpu);
+        Cpu.UpSampling2DBackward(dy.Cpu, dx.Cpu, g);
+        P.Gpu.UpSampling2DBackward(dy.Gpu, dx.Gpu, g);
+        Close("up_sampling2d_backward", dx.Cpu, dx.Gpu);
     }
 
     [Theory]
@@ -60,8 +62,8 @@ public class CudaParityNewOpsTests : CudaParityTestBase
         var strides = new int[shape.Length];
         for (int a = shape.Length - 1, stride = 1; a >= 0; stride *= shape[a], a--) strides[a] = stride;
         for (var a = 0; a < perm.Length; a++) (d[a], s[a]) = (shape[perm[a]], strides[perm[a]]);
-        Cpu.TransposeNd(x.Cpu, y.Cpu, x.Cpu.Size, d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]);
-        P.Gpu.TransposeNd(x.Gpu, y.Gpu, x.Cpu.Size, d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]);
+        Cpu.TransposeNd(x.Cpu, y.Cpu, new StridedWalk(d, s));
+        P.Gpu.TransposeNd(x.Gpu, y.Gpu, new StridedWalk(d, s));
         Close("transpose_nd", y.Cpu, y.Gpu, 0, 0);
     }
 
@@ -82,15 +84,16 @@ public class CudaParityNewOpsTests : CudaParityTestBase
         var x = P.Normal(N, C, H, W);
         var filt = P.Normal(C * m, 1, k, k);
         var y = P.Normal(N, C * m, oh, ow);
-        Cpu.DepthwiseConv2DForward(x.Cpu, filt.Cpu, y.Cpu, N, C, H, W, m, k, k, s, s, p, p, d, d, oh, ow);
-        P.Gpu.DepthwiseConv2DForward(x.Gpu, filt.Gpu, y.Gpu, N, C, H, W, m, k, k, s, s, p, p, d, d, oh, ow);
+        var g = new Conv2DGeometry { N = N, C = C, F = C * m, Groups = C, H = H, W = W, KH = k, KW = k, SH = s, SW = s, PH = p, PW = p, DH = d, DW = d, OH = oh, OW = ow };
+        Cpu.DepthwiseConv2DForward(x.Cpu, filt.Cpu, y.Cpu, g);
+        P.Gpu.DepthwiseConv2DForward(x.Gpu, filt.Gpu, y.Gpu, g);
         Close("depthwise_conv2d_forward", y.Cpu, y.Gpu);
         var (dy, dx, dfilt) = (P.Normal(N, C * m, oh, ow), P.Normal(N, C, H, W), P.Normal(C * m, 1, k, k));
-        Cpu.DepthwiseConv2DBackwardInput(dy.Cpu, filt.Cpu, dx.Cpu, N, C, H, W, m, k, k, s, s, p, p, d, d, oh, ow);
-        P.Gpu.DepthwiseConv2DBackwardInput(dy.Gpu, filt.Gpu, dx.Gpu, N, C, H, W, m, k, k, s, s, p, p, d, d, oh, ow);
+        Cpu.DepthwiseConv2DBackwardInput(dy.Cpu, filt.Cpu, dx.Cpu, g);
+        P.Gpu.DepthwiseConv2DBackwardInput(dy.Gpu, filt.Gpu, dx.Gpu, g);
         Close("depthwise_conv2d_backward_input", dx.Cpu, dx.Gpu);
-        Cpu.DepthwiseConv2DBackwardFilter(x.Cpu, dy.Cpu, dfilt.Cpu, N, C, H, W, m, k, k, s, s, p, p, d, d, oh, ow);
-        P.Gpu.DepthwiseConv2DBackwardFilter(x.Gpu, dy.Gpu, dfilt.Gpu, N, C, H, W, m, k, k, s, s, p, p, d, d, oh, ow);
+        Cpu.DepthwiseConv2DBackwardFilter(x.Cpu, dy.Cpu, dfilt.Cpu, g);
+        P.Gpu.DepthwiseConv2DBackwardFilter(x.Gpu, dy.Gpu, dfilt.Gpu, g);
         Close("depthwise_conv2d_backward_filter", dfilt.Cpu, dfilt.Gpu);
     }
 
@@ -98,17 +101,18 @@ public class CudaParityNewOpsTests : CudaParityTestBase
     [InlineData(3, 1, 2, 2, 7, 9)]   // dilation 2, 'same'
     [InlineData(3, 2, 0, 2, 2, 3)]   // dilation 2, stride 2, 'valid'
     [InlineData(2, 1, 1, 3, 6, 8)]   // dilation 3, padding 1 before
-    public void Im2ColDilatedAndCol2ImDilated(int k, int s, int p, int d, int oh, int ow)
+    public void Im2ColAndCol2ImDilated(int k, int s, int p, int d, int oh, int ow)
     {
         var x = P.Normal(N, C, H, W);
         var col = P.Normal(C * k * k, N * oh * ow);
-        Cpu.Im2ColDilated(x.Cpu, col.Cpu, N, C, H, W, k, k, s, s, p, p, d, d, oh, ow);
-        P.Gpu.Im2ColDilated(x.Gpu, col.Gpu, N, C, H, W, k, k, s, s, p, p, d, d, oh, ow);
-        Close("im2col_dilated", col.Cpu, col.Gpu, 0, 0);
+        var g = new Conv2DGeometry { N = N, C = C, F = C, Groups = 1, H = H, W = W, KH = k, KW = k, SH = s, SW = s, PH = p, PW = p, DH = d, DW = d, OH = oh, OW = ow };
+        Cpu.Im2Col(x.Cpu, col.Cpu, g);
+        P.Gpu.Im2Col(x.Gpu, col.Gpu, g);
+        Close("im2col (dilated)", col.Cpu, col.Gpu, 0, 0);
         var (dcol, dx) = (P.Normal(C * k * k, N * oh * ow), P.Normal(N, C, H, W));
-        Cpu.Col2ImDilated(dcol.Cpu, dx.Cpu, N, C, H, W, k, k, s, s, p, p, d, d, oh, ow);
-        P.Gpu.Col2ImDilated(dcol.Gpu, dx.Gpu, N, C, H, W, k, k, s, s, p, p, d, d, oh, ow);
-        Close("col2im_dilated", dx.Cpu, dx.Gpu);
+        Cpu.Col2Im(dcol.Cpu, dx.Cpu, g);
+        P.Gpu.Col2Im(dcol.Gpu, dx.Gpu, g);
+        Close("col2im (dilated)", dx.Cpu, dx.Gpu);
     }
 
     private const int Elements = 3001;

@@ -153,22 +153,4 @@ internal static class CudaTestSupport
         }
         return new Tensor(storage, host.Shape);
     }
-
-    /// <summary>Snake-case kernel name of an IBackend method: MaxPool2DForward → max_pool2d_forward.</summary>
-    public static string KernelName(string method)
-    {
-        var s = new System.Text.StringBuilder();
-        for (var i = 0; i < method.Length; i++)
-        {
-            var ch = method[i];
-            if (char.IsUpper(ch) && i > 0)
-            {
-                var prev = method[i - 1];
-                var nextLower = i + 1 < method.Length && char.IsLower(method[i + 1]);
-                if (char.IsLower(prev) || (char.IsUpper(prev) && nextLower)) s.Append('_');
-            }
-            s.Append(char.ToLowerInvariant(ch));
-        }
-        return s.ToString();
-    }
 }

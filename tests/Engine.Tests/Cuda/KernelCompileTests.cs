@@ -66,7 +66,7 @@ public class KernelCompileTests
     }
 
     /// <summary>Methods that are not one kernel launch: memory management, cuBLAS, or a memset/memcpy.</summary>
-    private static readonly HashSet<string> NotKernels = ["Allocate", "Fill", "Copy", "Cast", "Synchronize", "Gemm", "get_Device"];
+    private static readonly HashSet<string> NotKernels = ["Allocate", "Fill", "Copy", "Cast", "Synchronize", "Gemm", "get_Device", "ElementwiseForward", "ElementwiseBackward"];
 
     private static IEnumerable<MethodInfo> KernelMethods() => typeof(IBackend).GetMethods().Where(m => !NotKernels.Contains(m.Name));
 
@@ -82,13 +82,23 @@ public class KernelCompileTests
         var problems = new List<string>();
         foreach (var method in KernelMethods())
         {
-            var kernel = CudaTestSupport.KernelName(method.Name);
+            var kernel = KernelNames.SnakeCase(method.Name);
             if (!signatures.TryGetValue(kernel, out var ptx))
             {
                 problems.Add($"{method.Name}: no kernel '{kernel}'");
                 continue;
             }
             var args = method.GetParameters();
+            if (args.Length > 0 && IsGeometry(args[^1].ParameterType))
+            {
+                // A geometry record travels as the kernel's trailing ints (their order is checked
+                // launch by launch in CudaBackendLaunchTests); the tensors before it map one to one.
+                var tensors = args.Length - 1;
+                if (ptx.Length <= tensors + 1 || ptx.Take(tensors).Any(p => !PtxSignatures.Accepts(p, KernelArgKind.Pointer))
+                    || ptx.Skip(tensors).Any(p => !PtxSignatures.Accepts(p, KernelArgKind.Int32)))
+                    problems.Add($"{method.Name}: kernel '{kernel}' should take {tensors} pointers and then the geometry's ints; it takes ({string.Join(", ", ptx)})");
+                continue;
+            }
             if (args.Length != ptx.Length)
             {
                 problems.Add($"{method.Name}: {args.Length} arguments, kernel '{kernel}' takes {ptx.Length}");
@@ -112,6 +122,29 @@ public class KernelCompileTests
         Assert.True(problems.Count == 0, string.Join("\n", problems));
     }
 
+    private static bool IsGeometry(Type t) =>
+        t == typeof(Conv2DGeometry) || t == typeof(Pool2DGeometry) || t == typeof(Pad2DGeometry) || t == typeof(UpSampling2DGeometry) || t == typeof(StridedWalk);
+
+    /// <summary>The generated ops (ElementwiseForward/Backward dispatch by op, not by method name): each
+    /// kernel takes the pointers, n and double parameters that the launch in CudaBackend.ElementwiseOps.cs passes.</summary>
+    [Theory]
+    [MemberData(nameof(Engine.Tests.Elementwise.ElementwiseOpCases.Names), MemberType = typeof(Engine.Tests.Elementwise.ElementwiseOpCases))]
+    public void GeneratedOpKernelsTakeTheLaunchedArguments(string name)
+    {
+        CudaTestSupport.RequireNvrtc();
+        var op = Engine.Tests.Elementwise.ElementwiseOpCases.Op(name);
+        var signatures = PtxSignatures.Parse(KernelPtx.Get(KernelSources.Files[Engine.Backends.Elementwise.CudaSource.FileName], 80));
+        var pointers = Enumerable.Repeat(KernelArgKind.Pointer, op.Inputs.Count + 1);
+        var backwardPointers = Enumerable.Repeat(KernelArgKind.Pointer, op.Saved.Count + 1 + op.Grads.Count);
+        var scalars = new[] { KernelArgKind.Int32 }.Concat(Enumerable.Repeat(KernelArgKind.Float64, op.Params.Count));
+        foreach (var (kernel, kinds) in new[] { (op.ForwardKernel, pointers.Concat(scalars).ToArray()), (op.BackwardKernel, backwardPointers.Concat(scalars).ToArray()) })
+        {
+            Assert.True(signatures.TryGetValue(kernel, out var ptx), $"no kernel {kernel}");
+            Assert.Equal(kinds.Length, ptx.Length);
+            for (var i = 0; i < kinds.Length; i++) Assert.True(PtxSignatures.Accepts(ptx[i], kinds[i]), $"{kernel}: argument {i} is .{ptx[i]}, launched as {kinds[i]}");
+        }
+    }
+
     [Theory]
     [InlineData("ReluForward", "relu_forward")]
     [InlineData("MaxPool2DBackward", "max_pool2d_backward")]
@@ -119,5 +152,5 @@ public class KernelCompileTests
     [InlineData("SigmoidBceWithLogitsForward", "sigmoid_bce_with_logits_forward")]
     [InlineData("Transpose01", "transpose01")]
     public void KernelNamesAreSnakeCaseOfMethodNames(string method, string kernel) =>
-        Assert.Equal(kernel, CudaTestSupport.KernelName(method));
+        Assert.Equal(kernel, KernelNames.SnakeCase(method));
 }

@@ -168,7 +168,7 @@ public class CudaInfoReportTests
     {
         if (Engine.Backends.CudaBackend.IsAvailable)
         {
-            // One launch loads activations.cu, so the report says whether kernels load as cubin or PTX.
+            // One launch loads elementwise_generated.cu, so the report says whether kernels load as cubin or PTX.
             var x = Engine.Tensors.Tensor.FromArray(new[] { -1f, 2f }, new Engine.Tensors.Shape(2), Engine.Tensors.Device.Cuda(0));
             Assert.Equal(new[] { 0f, 2f }, Engine.Autograd.Ops.Relu(x).ToArray<float>());
         }

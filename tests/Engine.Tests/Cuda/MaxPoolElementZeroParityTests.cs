@@ -17,8 +17,9 @@ public class MaxPoolElementZeroParityTests : CudaParityTestBase
         var x = P.Values(MaxPoolElementZeroTests.Image, 1, 1, 4, 4);
         var y = P.Values(new float[4], 1, 1, 2, 2);
         var argmax = P.Ints(4, 1);
-        Cpu.MaxPool2DForward(x.Cpu, y.Cpu, argmax.Cpu, 1, 1, 4, 4, 2, 2, 2, 2, 0, 0, 2, 2);
-        P.Gpu.MaxPool2DForward(x.Gpu, y.Gpu, argmax.Gpu, 1, 1, 4, 4, 2, 2, 2, 2, 0, 0, 2, 2);
+        var g = new Pool2DGeometry { N = 1, C = 1, H = 4, W = 4, KH = 2, KW = 2, SH = 2, SW = 2, PH = 0, PW = 0, OH = 2, OW = 2 };
+        Cpu.MaxPool2DForward(x.Cpu, y.Cpu, argmax.Cpu, g);
+        P.Gpu.MaxPool2DForward(x.Gpu, y.Gpu, argmax.Gpu, g);
         Close("max_pool2d_forward", y.Cpu, y.Gpu, 0, 0);
         Assert.Equal(0, argmax.Gpu.ToArray<int>()[0]);
         Assert.Equal(argmax.Cpu.ToArray<int>(), argmax.Gpu.ToArray<int>());

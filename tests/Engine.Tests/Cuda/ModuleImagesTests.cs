@@ -122,7 +122,7 @@ public class ModuleImagesTests
     {
         CudaTestSupport.RequireNvrtc();
         if (!KernelCompiler.SupportedArchitectures().Contains(arch)) Assert.Skip($"NVRTC {KernelCompiler.VersionString} cannot target sm_{arch}");
-        var file = KernelSources.Files["activations.cu"];
+        var file = KernelSources.Files["elementwise_generated.cu"];
         var cubin = KernelCompiler.CompileImage(file.Name, file.Source, KernelSources.Headers, KernelCompiler.Options(arch, cubin: true), cubin: true);
         Assert.Equal([0x7f, (byte)'E', (byte)'L', (byte)'F'], cubin[..4]);        // an ELF image, not PTX text
         var text = Encoding.ASCII.GetString(cubin);

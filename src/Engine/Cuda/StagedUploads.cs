@@ -5,7 +5,7 @@ namespace Engine.Cuda;
 /// the previous step had finished on the GPU, and launching could never run ahead of the GPU. Small
 /// uploads are instead copied into one of a few page-locked buffers and sent from there
 /// asynchronously; an event per buffer says when it may be filled again (by then, almost always).</summary>
-internal sealed unsafe partial class DriverQueue
+internal sealed unsafe class StagedUploads(DeviceContext context, nint stream) : IDisposable
 {
     private const int StagingBufferCount = 4;
 
@@ -27,7 +27,7 @@ internal sealed unsafe partial class DriverQueue
     /// <summary>Copies <paramref name="bytes"/> from <paramref name="source"/> into a page-locked buffer
     /// and queues the upload from there; false (nothing done) when the copy is too large or no
     /// page-locked memory can be had, so the caller takes the waiting path.</summary>
-    private bool TryStagedUpload(ulong destination, void* source, long bytes)
+    public bool TryUpload(ulong destination, void* source, long bytes, bool syncEachLaunch)
     {
         if (bytes > StagingLimitBytes) return false;
         lock (_stagingLock)
@@ -36,34 +36,34 @@ internal sealed unsafe partial class DriverQueue
             _nextStaging = (_nextStaging + 1) % StagingBufferCount;
             if (buffer.InFlight)
             {
-                Check(Driver.cuEventSynchronize(buffer.Done));
+                context.Check(Driver.cuEventSynchronize(buffer.Done));
                 buffer.InFlight = false;
             }
             if (buffer.Capacity < bytes)
             {
-                if (buffer.Host != 0) Check(Driver.cuMemFreeHost(buffer.Host));
+                if (buffer.Host != 0) context.Check(Driver.cuMemFreeHost(buffer.Host));
                 buffer.Host = 0;
                 buffer.Capacity = 0;
                 // Whole MiB steps, so a batch a few bytes larger does not reallocate.
                 var size = (bytes + (1L << 20) - 1) & ~((1L << 20) - 1);
                 var status = Driver.cuMemAllocHost_v2(out var host, (nuint)size);
                 if (status == CuResult.OutOfMemory) return false;
-                Check(status);
+                context.Check(status);
                 buffer.Host = host;
                 buffer.Capacity = size;
             }
-            if (buffer.Done == 0) Check(Driver.cuEventCreate(out buffer.Done, Driver.EventDisableTiming));
+            if (buffer.Done == 0) context.Check(Driver.cuEventCreate(out buffer.Done, Driver.EventDisableTiming));
             Buffer.MemoryCopy(source, (void*)buffer.Host, buffer.Capacity, bytes);
-            Check(Driver.cuMemcpyHtoDAsync_v2(destination, (void*)buffer.Host, (nuint)bytes, _stream));
-            Check(Driver.cuEventRecord(buffer.Done, _stream));
+            context.Check(Driver.cuMemcpyHtoDAsync_v2(destination, (void*)buffer.Host, (nuint)bytes, stream));
+            context.Check(Driver.cuEventRecord(buffer.Done, stream));
             buffer.InFlight = true;
-            if (SyncEachLaunch) Check(Driver.cuStreamSynchronize(_stream));
+            if (syncEachLaunch) context.Check(Driver.cuStreamSynchronize(stream));
             return true;
         }
     }
 
-    /// <summary>Frees the page-locked buffers (the stream has been synchronised).</summary>
-    private void FreeStaging()
+    /// <summary>Frees the page-locked buffers (the context is current and the stream synchronised).</summary>
+    public void Dispose()
     {
         for (var i = 0; i < _staging.Length; i++)
         {

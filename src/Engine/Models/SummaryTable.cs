@@ -5,43 +5,33 @@ using Engine.Tensors;
 
 namespace Engine.Models;
 
-public partial class Model
+/// <summary>Keras's model summary as text (what Model.Summary prints): one row per layer with its
+/// output shape (batch as None; channels-first, or channels-last when the model's Input is) and
+/// parameter count, then the total, trainable and non-trainable parameters. Functional models also
+/// get their input rows and a "Connected to" column ("conv2d[0][0]": layer, application, output). A
+/// nested model is one row; when expanding, its layers follow it, indented (Keras's expand_nested).</summary>
+internal static class SummaryTable
 {
-    /// <summary>Prints Keras's summary table to <paramref name="output"/> (Console.Out by default):
-    /// one row per layer with its output shape (batch as None; channels-first, or channels-last when
-    /// the model's Input is) and parameter count, then the total, trainable and non-trainable
-    /// parameters. Functional models also get their input rows and a "Connected to" column
-    /// ("conv2d[0][0]": layer, application, output). A nested model is one row; with
-    /// <paramref name="expandNested"/> its layers follow it, indented (Keras's expand_nested).</summary>
-    public void Summary(TextWriter? output = null, bool expandNested = false)
+    public static string Render(Model model, bool expandNested)
     {
-        var w = output ?? Console.Out;
-        w.Write(GetSummary(expandNested));
-        w.Flush();
-    }
-
-    /// <summary>The text that <see cref="Summary"/> prints.</summary>
-    public string GetSummary(bool expandNested = false)
-    {
-        RequireBuilt();
-        var functional = this is not Sequential;
+        var functional = model is not Sequential;
         var rows = new List<string[]>();
-        AddSummaryRows(rows, functional, expandNested, depth: 0, IsChannelsLast);
+        AddRows(model, rows, functional, expandNested, depth: 0, model.IsChannelsLast);
 
         string[] headers = functional ? ["Layer (type)", "Output Shape", "Param #", "Connected to"] : ["Layer (type)", "Output Shape", "Param #"];
         var widths = headers.Select((h, c) => Math.Max(h.Length, rows.Count == 0 ? 0 : rows.Max(r => r[c].Length)) + 3).ToArray();
         var total = widths.Sum() + 1;
         var sb = new StringBuilder();
-        sb.Append("Model: \"").Append(Name).Append("\"\n");
+        sb.Append("Model: \"").Append(model.Name).Append("\"\n");
         sb.Append(new string('_', total)).Append('\n');
         sb.Append(Row(headers, widths)).Append('\n');
         sb.Append(new string('=', total)).Append('\n');
         foreach (var r in rows) sb.Append(Row(r.Take(headers.Length).ToArray(), widths)).Append('\n');
         sb.Append(new string('=', total)).Append('\n');
 
-        var weights = Weights;
-        var trainable = Layers.SelectMany(l => l.TrainableWeights).ToList();
-        var frozen = Layers.SelectMany(l => l.NonTrainableWeights).ToList();
+        var weights = model.Weights;
+        var trainable = model.Layers.SelectMany(l => l.TrainableWeights).ToList();
+        var frozen = model.Layers.SelectMany(l => l.NonTrainableWeights).ToList();
         sb.Append($"Total params: {Count(weights.Sum(v => (long)v.Value.Size))} ({Bytes(weights)})\n");
         sb.Append($"Trainable params: {Count(trainable.Sum(v => (long)v.Value.Size))} ({Bytes(trainable)})\n");
         sb.Append($"Non-trainable params: {Count(frozen.Sum(v => (long)v.Value.Size))} ({Bytes(frozen)})\n");
@@ -51,34 +41,36 @@ public partial class Model
 
     /// <summary>One row per input (functional) and per layer, continuation rows for further
     /// connections, and, when expanding, the rows of nested models indented below theirs.</summary>
-    private void AddSummaryRows(List<string[]> rows, bool functional, bool expandNested, int depth, bool channelsLast)
+    private static void AddRows(Model model, List<string[]> rows, bool functional, bool expandNested, int depth, bool channelsLast)
     {
+        var nodes = model.Nodes;
+        var inputs = model.Inputs;
         var indent = new string(' ', 2 * depth);
         string Shape(int[] s) => Layer.WithBatch(channelsLast ? Input.ToChannelsLast(s) : s);
         if (functional)
-            foreach (var input in _inputs)
+            foreach (var input in inputs)
                 rows.Add([$"{indent}{input.Name} ({input.ClassName})", Layer.WithBatch(input.Shape), "0", "-"]);
         // Keras names a connection layer[application][output]: count each layer's applications.
-        var application = new int[_nodes.Count];
+        var application = new int[nodes.Count];
         var applications = new Dictionary<Layer, int>(ReferenceEqualityComparer.Instance);
-        for (var i = 0; i < _nodes.Count; i++)
+        for (var i = 0; i < nodes.Count; i++)
         {
-            applications.TryGetValue(_nodes[i].Layer, out var k);
+            applications.TryGetValue(nodes[i].Layer, out var k);
             application[i] = k;
-            applications[_nodes[i].Layer] = k + 1;
+            applications[nodes[i].Layer] = k + 1;
         }
-        string Source(int p) => p < 0 ? $"{_inputs.ElementAtOrDefault(-1 - p)?.Name ?? "input"}[0][0]" : $"{_nodes[p].Layer.Name}[{application[p]}][0]";
+        string Source(int p) => p < 0 ? $"{inputs.ElementAtOrDefault(-1 - p)?.Name ?? "input"}[0][0]" : $"{nodes[p].Layer.Name}[{application[p]}][0]";
 
-        foreach (var layer in Layers)
+        foreach (var layer in model.Layers)
         {
-            var nodes = Enumerable.Range(0, _nodes.Count).Where(i => ReferenceEquals(_nodes[i].Layer, layer)).ToList();
-            var connections = nodes.SelectMany(i => _nodes[i].Parents.Select(Source)).ToList();
-            rows.Add([$"{indent}{layer.Name} ({layer.ClassName})", Shape(_nodes[nodes[0]].OutputShape), Count(layer.CountParams()),
+            var own = Enumerable.Range(0, nodes.Count).Where(i => ReferenceEquals(nodes[i].Layer, layer)).ToList();
+            var connections = own.SelectMany(i => nodes[i].Parents.Select(Source)).ToList();
+            rows.Add([$"{indent}{layer.Name} ({layer.ClassName})", Shape(nodes[own[0]].OutputShape), Count(layer.CountParams()),
                 connections.Count > 0 ? connections[0] + (connections.Count > 1 ? "," : "") : "-"]);
             for (var c = 1; c < connections.Count; c++)
                 rows.Add(["", "", "", connections[c] + (c < connections.Count - 1 ? "," : "")]);
             if (expandNested && layer is NestedModel nested)
-                nested.Model.AddSummaryRows(rows, functional, expandNested, depth + 1, channelsLast);
+                AddRows(nested.Model, rows, functional, expandNested, depth + 1, channelsLast);
         }
     }
 

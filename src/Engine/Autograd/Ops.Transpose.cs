@@ -1,9 +1,26 @@
+using Engine.Backends;
 using Engine.Tensors;
 
 namespace Engine.Autograd;
 
 public static partial class Ops
 {
+    /// <summary>Transpose of a matrix.</summary>
+    public static Tensor Transpose(Tensor x)
+    {
+        RequireRank("transpose", x, 2, "(rows, cols)");
+        var (r, c) = (x.Shape[0], x.Shape[1]);
+        var y = Tensor.Empty(new Shape(c, r), x.DType, x.Device);
+        x.Backend.Transpose01(x, y, r, c, 1);
+        Tape.Record("transpose", y, [x], (dy, grad) =>
+        {
+            if (grad(x) is not { } dx) return;
+            using var t = Tensor.EmptyLike(dx);
+            dy.Backend.Transpose01(dy, t, c, r, 1);
+            dy.Backend.Axpy(1, t, dx, t.Size);
+        });
+        return y;
+    }
     /// <summary>The most axes <see cref="Transpose(Tensor, int[])"/> handles (the kernel's fixed arity).</summary>
     public const int MaxTransposeRank = 8;
 
@@ -43,6 +60,6 @@ public static partial class Ops
             stride *= x.Shape[a];
         }
         for (var a = 0; a < perm.Length; a++) (d[a], s[a]) = (x.Shape[perm[a]], inStrides[perm[a]]);
-        x.Backend.TransposeNd(x, y, x.Size, d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]);
+        x.Backend.TransposeNd(x, y, new StridedWalk(d, s));
     }
 }

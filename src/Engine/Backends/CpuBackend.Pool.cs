@@ -1,0 +1,157 @@
+using System.Numerics;
+using Engine.Backends.Cpu;
+using Engine.Tensors;
+
+namespace Engine.Backends;
+
+/// <summary>CPU twins of kernels/pool.cu: max and average pooling, one (image, channel) plane per
+/// task (see <see cref="ForEachPlane"/>).</summary>
+public sealed partial class CpuBackend
+{
+    public void MaxPool2DForward(Tensor x, Tensor y, Tensor argmax, Pool2DGeometry g) => FloatDispatch.Run(x, new MaxPoolPlanes(x, y, argmax, g));
+
+    /// <summary>float32 2×2 windows, stride 2, no padding take the vector kernel.</summary>
+    private readonly record struct MaxPoolPlanes(Tensor X, Tensor Y, Tensor Argmax, Pool2DGeometry G) : IFloatKernel
+    {
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            var g = G;
+            if (typeof(T) == typeof(float) && g is { KH: 2, KW: 2, SH: 2, SW: 2, PH: 0, PW: 0 } && g.OH == g.H / 2 && g.OW == g.W / 2)
+                MaxPool2x2Float(X, Y, Argmax, g.N * g.C, g.H, g.W, g.OH, g.OW);
+            else MaxPool<T>(X, Y, Argmax, g.N, g.C, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.OH, g.OW);
+        }
+    }
+
+    /// <summary>The 2×2, stride-2, unpadded case (MaxPooling2D(2)): a vector kernel, same results.</summary>
+    private static unsafe void MaxPool2x2Float(Tensor x, Tensor y, Tensor argmax, int planes, int h, int w, int oh, int ow) =>
+        ForEachPlane(planes, 4L * oh * ow, plane =>
+        {
+            fixed (float* px = x.Span<float>(), py = y.Span<float>())
+            fixed (int* pa = argmax.Span<int>())
+                MaxPool2x2.Plane(px + (long)plane * h * w, py + (long)plane * oh * ow, pa + (long)plane * oh * ow, w, oh, ow, plane * h * w);
+        });
+
+    /// <summary>Only elements inside the image are candidates, so padding never wins. Ties go to the
+    /// first element in row-major window order. A window with no element inside the image (not
+    /// possible with 'valid' or Keras 'same' padding) gives 0 and argmax -1.</summary>
+    internal static void MaxPool<T>(Tensor xt, Tensor yt, Tensor argt, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ForEachPlane(n * c, (long)kh * kw * oh * ow, plane =>
+        {
+            var x = xt.Span<T>().Slice(plane * h * w, h * w);
+            var y = yt.Span<T>().Slice(plane * oh * ow, oh * ow);
+            var arg = argt.Span<int>().Slice(plane * oh * ow, oh * ow);
+            for (var oy = 0; oy < oh; oy++)
+                for (var ox = 0; ox < ow; ox++)
+                {
+                    var (y0, y1, x0, x1) = Window(oy, ox, h, w, kh, kw, sh, sw, ph, pw);
+                    var (best, bestValue) = (-1, T.Zero);
+                    for (var iy = y0; iy < y1; iy++)
+                        for (var ix = x0; ix < x1; ix++)
+                        {
+                            var v = x[iy * w + ix];
+                            if (best < 0 || v > bestValue) (best, bestValue) = (iy * w + ix, v);
+                        }
+                    y[oy * ow + ox] = bestValue;
+                    arg[oy * ow + ox] = best < 0 ? -1 : plane * h * w + best;
+                }
+        });
+    }
+
+    /// <summary>The part [y0, y1) × [x0, x1) of output pixel (oy, ox)'s window that lies inside the image.</summary>
+    private static (int Y0, int Y1, int X0, int X1) Window(int oy, int ox, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw)
+    {
+        var (top, left) = (oy * sh - ph, ox * sw - pw);
+        return (Math.Max(top, 0), Math.Min(top + kh, h), Math.Max(left, 0), Math.Min(left + kw, w));
+    }
+
+    public void MaxPool2DBackward(Tensor dy, Tensor argmax, Tensor dx, int total) => FloatDispatch.Run(dy, new MaxPoolScatter(dy, argmax, dx, total));
+
+    private readonly record struct MaxPoolScatter(Tensor Dy, Tensor Argmax, Tensor Dx, int Total) : IFloatKernel
+    {
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T> => MaxPoolGrad<T>(Dy, Argmax, Dx, Total);
+    }
+
+    /// <summary>MaxPool2DBackward for float32 one (image, channel) plane per work item: a plane's argmax
+    /// indices point into its own input plane only, so planes never collide (overlapping windows
+    /// inside a plane are summed in output order by one thread, as in the plain loop).</summary>
+    /// With <paramref name="assign"/> dx's old contents are ignored: each input plane
+    /// (<paramref name="inputsPerPlane"/> elements) is cleared just before its plane's scatter, so dx
+    /// needs no zero fill first (bitwise the same as clearing dx and adding).</summary>
+    internal static void MaxPoolGradPlanes(Tensor dy, Tensor argmax, Tensor dx, int planes, int outputsPerPlane, int inputsPerPlane, bool assign = false) =>
+        ForEachPlane(planes, outputsPerPlane * 4L, plane =>
+        {
+            var start = plane * outputsPerPlane;
+            var g = dy.Span<float>().Slice(start, outputsPerPlane);
+            var arg = argmax.Span<int>().Slice(start, outputsPerPlane);
+            var d = dx.Span<float>();
+            if (assign) d.Slice(plane * inputsPerPlane, inputsPerPlane).Clear();
+            for (var o = 0; o < g.Length; o++)
+                if (arg[o] >= 0) d[arg[o]] += g[o];
+        });
+
+    internal static void MaxPoolGrad<T>(Tensor dyt, Tensor argt, Tensor dxt, int total) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var g = dyt.Span<T>();
+        var arg = argt.Span<int>();
+        var d = dxt.Span<T>();
+        for (var o = 0; o < total; o++)
+            if (arg[o] >= 0) d[arg[o]] += g[o];
+    }
+
+    public void AvgPool2DForward(Tensor x, Tensor y, Pool2DGeometry g) => FloatDispatch.Run(x, new AvgPoolPlanes(x, y, g, Backward: false));
+
+    public void AvgPool2DBackward(Tensor dy, Tensor dx, Pool2DGeometry g) => FloatDispatch.Run(dy, new AvgPoolPlanes(dy, dx, g, Backward: true));
+
+    /// <summary>Forward: x → y; backward: dy → dx.</summary>
+    private readonly record struct AvgPoolPlanes(Tensor From, Tensor To, Pool2DGeometry G, bool Backward) : IFloatKernel
+    {
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            var g = G;
+            if (Backward) AvgPoolGrad<T>(From, To, g.N, g.C, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.OH, g.OW);
+            else AvgPool<T>(From, To, g.N, g.C, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.OH, g.OW);
+        }
+    }
+
+    private static void AvgPool<T>(Tensor xt, Tensor yt, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ForEachPlane(n * c, (long)kh * kw * oh * ow, plane =>
+        {
+            var x = xt.Span<T>().Slice(plane * h * w, h * w);
+            var y = yt.Span<T>().Slice(plane * oh * ow, oh * ow);
+            for (var oy = 0; oy < oh; oy++)
+                for (var ox = 0; ox < ow; ox++)
+                {
+                    var (y0, y1, x0, x1) = Window(oy, ox, h, w, kh, kw, sh, sw, ph, pw);
+                    var sum = T.Zero;
+                    for (var iy = y0; iy < y1; iy++)
+                        for (var ix = x0; ix < x1; ix++) sum += x[iy * w + ix];
+                    var count = (y1 - y0) * (x1 - x0);
+                    y[oy * ow + ox] = count > 0 ? sum / T.CreateTruncating(count) : T.Zero;
+                }
+        });
+    }
+
+    private static void AvgPoolGrad<T>(Tensor dyt, Tensor dxt, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ForEachPlane(n * c, (long)kh * kw * oh * ow, plane =>
+        {
+            var g = dyt.Span<T>().Slice(plane * oh * ow, oh * ow);
+            var dx = dxt.Span<T>().Slice(plane * h * w, h * w);
+            for (var oy = 0; oy < oh; oy++)
+                for (var ox = 0; ox < ow; ox++)
+                {
+                    var (y0, y1, x0, x1) = Window(oy, ox, h, w, kh, kw, sh, sw, ph, pw);
+                    var count = (y1 - y0) * (x1 - x0);
+                    if (count == 0) continue;
+                    var share = g[oy * ow + ox] / T.CreateTruncating(count);
+                    for (var iy = y0; iy < y1; iy++)
+                        for (var ix = x0; ix < x1; ix++) dx[iy * w + ix] += share;
+                }
+        });
+    }
+}
