@@ -1,8 +1,3 @@
-using System.Text.Json.Nodes;
-using Engine.Autograd;
-using Engine.Serialization;
-using Engine.Tensors;
-
 namespace Engine.Layers;
 
 /// <summary>Mean over height and width: (N, C, H, W) → (N, C) (Keras's GlobalAveragePooling2D,

@@ -1,5 +1,3 @@
-using Engine.Tensors;
-
 namespace Engine.Layers;
 
 /// <summary>A placeholder flowing through the functional API (Keras's KerasTensor): it knows its

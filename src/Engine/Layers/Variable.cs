@@ -1,5 +1,3 @@
-using Engine.Tensors;
-
 namespace Engine.Layers;
 
 /// <summary>One weight of a layer (Keras's Variable): a tensor with a stable path such as
