@@ -14,10 +14,7 @@ public sealed class BatchNormalization : Layer
     {
         if (!(momentum >= 0 && momentum <= 1)) throw new ArgumentException($"BatchNormalization: momentum must be in [0, 1]; received {momentum}.", nameof(momentum));
         if (!(epsilon > 0)) throw new ArgumentException($"BatchNormalization: epsilon must be positive; received {epsilon}.", nameof(epsilon));
-        Momentum = momentum;
-        Epsilon = epsilon;
-        Center = center;
-        Scale = scale;
+        (Momentum, Epsilon, Center, Scale) = (momentum, epsilon, center, scale);
     }
 
     public double Momentum { get; }

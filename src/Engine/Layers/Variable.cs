@@ -6,10 +6,7 @@ public sealed class Variable
 {
     internal Variable(Layer layer, string name, Tensor value, bool trainable)
     {
-        Layer = layer;
-        Name = name;
-        Value = value;
-        Trainable = trainable;
+        (Layer, Name, Value, Trainable) = (layer, name, value, trainable);
     }
 
     public Layer Layer { get; }
