@@ -17,15 +17,9 @@ public sealed class ImageDataset : BatchedDataset
         BadFilePolicy onBadFile, IReadOnlyList<DataProblem> skipped, Action<string> log)
         : base([colorMode.Channels(), imageSize.Height, imageSize.Width], targets, batchSize, shuffle, seed)
     {
-        Source = source;
-        _paths = paths;
-        Vocabulary = vocabulary;
-        ColorMode = colorMode;
-        ImageSize = imageSize;
-        CropToAspectRatio = cropToAspectRatio;
-        _onBadFile = onBadFile;
-        Skipped = skipped;
-        _log = log;
+        (Source, _paths, Vocabulary, Skipped) = (source, paths, vocabulary, skipped);
+        (ColorMode, ImageSize, CropToAspectRatio) = (colorMode, imageSize, cropToAspectRatio);
+        (_onBadFile, _log) = (onBadFile, log);
     }
 
     /// <summary>The directory or CSV file the dataset was read from.</summary>

@@ -21,13 +21,8 @@ public sealed class LabeledImages
         foreach (var l in labels)
             if ((uint)l >= (uint)classNames.Count)
                 throw new ArgumentException($"label {l} has no class name; {classNames.Count} classes are named.", nameof(labels));
-        Pixels = pixels;
-        Count = count;
-        Channels = channels;
-        Height = height;
-        Width = width;
-        Labels = labels;
-        ClassNames = classNames;
+        (Pixels, Labels, ClassNames) = (pixels, labels, classNames);
+        (Count, Channels, Height, Width) = (count, channels, height, width);
     }
 
     /// <summary>NCHW pixel values (0..1 or 0..255, as loaded).</summary>

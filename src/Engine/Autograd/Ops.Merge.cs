@@ -35,24 +35,24 @@ public static partial class Ops
     }
 
     /// <summary>Elementwise maximum with broadcasting; the gradient goes to a where a ≥ b.</summary>
-    public static Tensor Maximum(Tensor a, Tensor b)
-    {
-        RequireFloat("maximum", a);
-        (a, b) = Broadcasted("maximum", a, b);
-        var y = Tensor.EmptyLike(a);
-        a.Backend.MaximumForward(a, b, y, y.Size);
-        Tape.Record("maximum", y, [a, b], (dy, grad) => dy.Backend.MaximumBackward(a, b, dy, grad(a), grad(b), dy.Size));
-        return y;
-    }
+    public static Tensor Maximum(Tensor a, Tensor b) => Extremum("maximum", a, b, max: true);
 
     /// <summary>Elementwise minimum with broadcasting; the gradient goes to a where a ≤ b.</summary>
-    public static Tensor Minimum(Tensor a, Tensor b)
+    public static Tensor Minimum(Tensor a, Tensor b) => Extremum("minimum", a, b, max: false);
+
+    /// <summary>Maximum or Minimum: broadcast, pick per element, record the matching backward.</summary>
+    private static Tensor Extremum(string op, Tensor a, Tensor b, bool max)
     {
-        RequireFloat("minimum", a);
-        (a, b) = Broadcasted("minimum", a, b);
+        RequireFloat(op, a);
+        (a, b) = Broadcasted(op, a, b);
         var y = Tensor.EmptyLike(a);
-        a.Backend.MinimumForward(a, b, y, y.Size);
-        Tape.Record("minimum", y, [a, b], (dy, grad) => dy.Backend.MinimumBackward(a, b, dy, grad(a), grad(b), dy.Size));
+        if (max) a.Backend.MaximumForward(a, b, y, y.Size);
+        else a.Backend.MinimumForward(a, b, y, y.Size);
+        Tape.Record(op, y, [a, b], (dy, grad) =>
+        {
+            if (max) dy.Backend.MaximumBackward(a, b, dy, grad(a), grad(b), dy.Size);
+            else dy.Backend.MinimumBackward(a, b, dy, grad(a), grad(b), dy.Size);
+        });
         return y;
     }
 

@@ -14,8 +14,7 @@ public static partial class Ops
     public static Tensor MaxPool2D(Tensor x, int poolH, int poolW, int strideH, int strideW, Padding padding)
     {
         const string op = "max_pooling2d";
-        var g = PoolGeometry(op, x, poolH, poolW, strideH, strideW, padding);
-        var y = Tensor.Empty(new Shape(g.N, g.C, g.OH, g.OW), x.DType, x.Device);
+        var (g, y) = PoolOutput(op, x, poolH, poolW, strideH, strideW, padding);
         var argmax = Tensor.Empty(y.Shape, DType.Int32, x.Device);
         x.Backend.MaxPool2DForward(x, y, argmax, g);
         if (!Tape.WillRecord(x))
@@ -45,8 +44,7 @@ public static partial class Ops
     public static Tensor AvgPool2D(Tensor x, int poolH, int poolW, int strideH, int strideW, Padding padding)
     {
         const string op = "average_pooling2d";
-        var g = PoolGeometry(op, x, poolH, poolW, strideH, strideW, padding);
-        var y = Tensor.Empty(new Shape(g.N, g.C, g.OH, g.OW), x.DType, x.Device);
+        var (g, y) = PoolOutput(op, x, poolH, poolW, strideH, strideW, padding);
         x.Backend.AvgPool2DForward(x, y, g);
         Tape.Record(op, y, [x], (dy, grad) =>
         {
@@ -89,9 +87,11 @@ public static partial class Ops
         return Reshape(pooled, x.Shape[0], x.Shape[1]);
     }
 
-    private static Pool2DGeometry PoolGeometry(string op, Tensor x, int poolH, int poolW, int strideH, int strideW, Padding padding)
+    /// <summary>The geometry of a pooling of x and its (uninitialised) NCHW output.</summary>
+    private static (Pool2DGeometry G, Tensor Y) PoolOutput(string op, Tensor x, int poolH, int poolW, int strideH, int strideW, Padding padding)
     {
         RequireFloat(op, x);
-        return Pool2DGeometry.Create(x.Shape, (poolH, poolW), (strideH, strideW), padding, op);
+        var g = Pool2DGeometry.Create(x.Shape, (poolH, poolW), (strideH, strideW), padding, op);
+        return (g, Tensor.Empty(new Shape(g.N, g.C, g.OH, g.OW), x.DType, x.Device));
     }
 }

@@ -9,14 +9,33 @@ namespace Engine.Backends;
 public sealed partial class CpuBackend
 {
     public void DepthwiseConv2DForward(Tensor x, Tensor filt, Tensor y, Conv2DGeometry g) =>
-        FloatDispatch.Run(x, new DepthwisePlanes(x, filt, y, g.RequireDepthwise()));
+        FloatDispatch.Run(x, new DepthwisePass(DepthwiseStep.Forward, x, filt, y, g.RequireDepthwise()));
 
-    private readonly record struct DepthwisePlanes(Tensor X, Tensor Filt, Tensor Y, Conv2DGeometry G) : IFloatKernel
+    public void DepthwiseConv2DBackwardInput(Tensor dy, Tensor filt, Tensor dx, Conv2DGeometry g) =>
+        FloatDispatch.Run(dy, new DepthwisePass(DepthwiseStep.InputGrad, dy, filt, dx, g.RequireDepthwise()));
+
+    public void DepthwiseConv2DBackwardFilter(Tensor x, Tensor dy, Tensor dfilt, Conv2DGeometry g) =>
+        FloatDispatch.Run(x, new DepthwisePass(DepthwiseStep.FilterGrad, x, dy, dfilt, g.RequireDepthwise()));
+
+    private enum DepthwiseStep { Forward, InputGrad, FilterGrad }
+
+    /// <summary>One depthwise pass that reads A and B and writes C: forward (x, filter → y), input
+    /// gradient (dy, filter → dx) or filter gradient (x, dy → dfilter). float32 with a column stride
+    /// of 1 takes the row loops of CpuBackend.DepthwiseFloat.cs.</summary>
+    private readonly record struct DepthwisePass(DepthwiseStep Step, Tensor A, Tensor B, Tensor C, Conv2DGeometry G) : IFloatKernel
     {
         public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
-            if (typeof(T) == typeof(float) && G.SW == 1) DepthwiseRowsFloat(X, Filt, Y, G.N, G.C, G.H, G.W, G.Multiplier, G.KH, G.KW, G.SH, G.PH, G.PW, G.DH, G.DW, G.OH, G.OW);
-            else Depthwise<T>(X, Filt, Y, G.N, G.C, G.H, G.W, G.Multiplier, G.KH, G.KW, G.SH, G.SW, G.PH, G.PW, G.DH, G.DW, G.OH, G.OW);
+            var g = G;
+            if (typeof(T) == typeof(float) && g.SW == 1)
+            {
+                if (Step == DepthwiseStep.Forward) DepthwiseRowsFloat(A, B, C, g.N, g.C, g.H, g.W, g.Multiplier, g.KH, g.KW, g.SH, g.PH, g.PW, g.DH, g.DW, g.OH, g.OW);
+                else if (Step == DepthwiseStep.InputGrad) DepthwiseGradInputRowsFloat(A, B, C, g.N, g.C, g.H, g.W, g.Multiplier, g.KH, g.KW, g.SH, g.PH, g.PW, g.DH, g.DW, g.OH, g.OW);
+                else DepthwiseGradFilterRowsFloat(A, B, C, g.N, g.C, g.H, g.W, g.Multiplier, g.KH, g.KW, g.SH, g.PH, g.PW, g.DH, g.DW, g.OH, g.OW);
+            }
+            else if (Step == DepthwiseStep.Forward) Depthwise<T>(A, B, C, g.N, g.C, g.H, g.W, g.Multiplier, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.DH, g.DW, g.OH, g.OW);
+            else if (Step == DepthwiseStep.InputGrad) DepthwiseGradInput<T>(A, B, C, g.N, g.C, g.H, g.W, g.Multiplier, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.DH, g.DW, g.OH, g.OW);
+            else DepthwiseGradFilter<T>(A, B, C, g.N, g.C, g.H, g.W, g.Multiplier, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.DH, g.DW, g.OH, g.OW);
         }
     }
 
@@ -47,18 +66,6 @@ public sealed partial class CpuBackend
                     y[oy * ow + ox] = sum;
                 }
         });
-    }
-
-    public void DepthwiseConv2DBackwardInput(Tensor dy, Tensor filt, Tensor dx, Conv2DGeometry g) =>
-        FloatDispatch.Run(dy, new DepthwiseInputGrad(dy, filt, dx, g.RequireDepthwise()));
-
-    private readonly record struct DepthwiseInputGrad(Tensor Dy, Tensor Filt, Tensor Dx, Conv2DGeometry G) : IFloatKernel
-    {
-        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
-        {
-            if (typeof(T) == typeof(float) && G.SW == 1) DepthwiseGradInputRowsFloat(Dy, Filt, Dx, G.N, G.C, G.H, G.W, G.Multiplier, G.KH, G.KW, G.SH, G.PH, G.PW, G.DH, G.DW, G.OH, G.OW);
-            else DepthwiseGradInput<T>(Dy, Filt, Dx, G.N, G.C, G.H, G.W, G.Multiplier, G.KH, G.KW, G.SH, G.SW, G.PH, G.PW, G.DH, G.DW, G.OH, G.OW);
-        }
     }
 
     /// <summary>Scatters each output gradient back over the input pixels its window read; each task
@@ -92,18 +99,6 @@ public sealed partial class CpuBackend
                     }
             }
         });
-    }
-
-    public void DepthwiseConv2DBackwardFilter(Tensor x, Tensor dy, Tensor dfilt, Conv2DGeometry g) =>
-        FloatDispatch.Run(x, new DepthwiseFilterGrad(x, dy, dfilt, g.RequireDepthwise()));
-
-    private readonly record struct DepthwiseFilterGrad(Tensor X, Tensor Dy, Tensor Dfilt, Conv2DGeometry G) : IFloatKernel
-    {
-        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
-        {
-            if (typeof(T) == typeof(float) && G.SW == 1) DepthwiseGradFilterRowsFloat(X, Dy, Dfilt, G.N, G.C, G.H, G.W, G.Multiplier, G.KH, G.KW, G.SH, G.PH, G.PW, G.DH, G.DW, G.OH, G.OW);
-            else DepthwiseGradFilter<T>(X, Dy, Dfilt, G.N, G.C, G.H, G.W, G.Multiplier, G.KH, G.KW, G.SH, G.SW, G.PH, G.PW, G.DH, G.DW, G.OH, G.OW);
-        }
     }
 
     /// <summary>One task per output channel f: its kh·kw filter gradient summed over the batch in a fixed order.</summary>

@@ -25,16 +25,7 @@ public sealed partial class CpuBackend
     {
         long n = 1;
         foreach (var d in od) n *= d;
-        for (long o = 0; o < n; o++)
-        {
-            long rem = o, src = 0;
-            for (var d = od.Length - 1; d >= 0; d--)
-            {
-                src += rem % od[d] * st[d];
-                rem /= od[d];
-            }
-            y[(int)o] = x[(int)src];
-        }
+        for (long o = 0; o < n; o++) y[(int)o] = x[(int)StridedWalk.SourceOf(o, od, st)];
     }
 
     private static void BroadcastBackward<T>(ReadOnlySpan<T> dy, Span<T> dx, ReadOnlySpan<int> od, ReadOnlySpan<int> st) where T : unmanaged, INumber<T>
@@ -42,16 +33,7 @@ public sealed partial class CpuBackend
         // Plainest form: walk the output and add each element to the input element it read.
         long n = 1;
         foreach (var d in od) n *= d;
-        for (long o = 0; o < n; o++)
-        {
-            long rem = o, src = 0;
-            for (var d = od.Length - 1; d >= 0; d--)
-            {
-                src += rem % od[d] * st[d];
-                rem /= od[d];
-            }
-            dx[(int)src] += dy[(int)o];
-        }
+        for (long o = 0; o < n; o++) dx[(int)StridedWalk.SourceOf(o, od, st)] += dy[(int)o];
     }
 
     public void MaximumForward(Tensor a, Tensor b, Tensor y, int n) => FloatDispatch.Run(a, new Extremum(a, b, y, n, Max: true));

@@ -52,21 +52,44 @@ public sealed partial class CpuBackend
         return best;
     }
 
-    private static double WeightAt<T>(ReadOnlySpan<T> w, bool weighted, int r) where T : unmanaged, IFloatingPointIeee754<T> =>
-        weighted ? double.CreateTruncating(w[r]) : 1.0;
+    /// <summary>What every metric update reads: predictions, targets (int labels or values of T), the
+    /// optional weight of each row (1 without weights) and the float64 accumulator it adds into.</summary>
+    private readonly ref struct MetricRows<T, TTarget> where T : unmanaged, IFloatingPointIeee754<T> where TTarget : unmanaged
+    {
+        private readonly ReadOnlySpan<T> _pred, _weights;
+        private readonly ReadOnlySpan<TTarget> _targets;
+        private readonly Span<double> _acc;
+        private readonly bool _weighted;
+
+        public MetricRows(Tensor yPred, Tensor targets, Tensor? weight, Tensor acc)
+        {
+            _pred = yPred.Span<T>();
+            _targets = targets.Span<TTarget>();
+            _weighted = weight is not null;
+            _weights = _weighted ? weight!.Span<T>() : default;
+            _acc = acc.Span<double>();
+        }
+
+        public double Weight(int r) => _weighted ? double.CreateTruncating(_weights[r]) : 1.0;
+
+        public void Deconstruct(out ReadOnlySpan<T> pred, out ReadOnlySpan<TTarget> targets, out Span<double> acc)
+        {
+            pred = _pred;
+            targets = _targets;
+            acc = _acc;
+        }
+    }
 
     public void SparseCategoricalAccuracyUpdate(Tensor yPred, Tensor labels, Tensor? weight, Tensor acc, int rows, int cols) =>
         FloatDispatch.Run(yPred, new MetricUpdate(MetricKernel.SparseAccuracy, yPred, labels, weight, acc, rows, cols, 0));
 
     private static void SparseAccuracy<T>(Tensor yPred, Tensor labels, Tensor? weight, Tensor acc, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var p = yPred.Span<T>();
-        var y = labels.Span<int>();
-        var w = weight is null ? default : weight.Span<T>();
-        var a = acc.Span<double>();
+        var batch = new MetricRows<T, int>(yPred, labels, weight, acc);
+        var (p, y, a) = batch;
         for (var r = 0; r < rows; r++)
         {
-            var wr = WeightAt<T>(w, weight is not null, r);
+            var wr = batch.Weight(r);
             if (Argmax<T>(p.Slice(r * cols, cols)) == y[r]) a[0] += wr;
             a[1] += wr;
         }
@@ -77,13 +100,11 @@ public sealed partial class CpuBackend
 
     private static void TopK<T>(Tensor yPred, Tensor labels, Tensor? weight, Tensor acc, int rows, int cols, int k) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var p = yPred.Span<T>();
-        var y = labels.Span<int>();
-        var w = weight is null ? default : weight.Span<T>();
-        var a = acc.Span<double>();
+        var batch = new MetricRows<T, int>(yPred, labels, weight, acc);
+        var (p, y, a) = batch;
         for (var r = 0; r < rows; r++)
         {
-            var wr = WeightAt<T>(w, weight is not null, r);
+            var wr = batch.Weight(r);
             a[1] += wr;
             if ((uint)y[r] >= (uint)cols) continue;
             var target = p[r * cols + y[r]];
@@ -101,17 +122,15 @@ public sealed partial class CpuBackend
     private static void BinaryAccuracy<T>(Tensor yPred, Tensor yTrue, Tensor? weight, Tensor acc, int rows, int labels, double threshold)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var p = yPred.Span<T>();
-        var t = yTrue.Span<T>();
-        var w = weight is null ? default : weight.Span<T>();
-        var a = acc.Span<double>();
+        var batch = new MetricRows<T, T>(yPred, yTrue, weight, acc);
+        var (p, t, a) = batch;
         var (thr, half) = (C<T>(threshold), C<T>(0.5));
         for (var r = 0; r < rows; r++)
         {
             var matches = 0;
             for (var l = 0; l < labels; l++)
                 if (p[r * labels + l] > thr == t[r * labels + l] > half) matches++;
-            var wr = WeightAt<T>(w, weight is not null, r);
+            var wr = batch.Weight(r);
             a[0] += wr * matches / labels;
             a[1] += wr;
         }
@@ -123,14 +142,12 @@ public sealed partial class CpuBackend
     private static void MultiLabelConfusion<T>(Tensor yPred, Tensor yTrue, Tensor? weight, Tensor counts, int rows, int labels, double threshold)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var p = yPred.Span<T>();
-        var t = yTrue.Span<T>();
-        var w = weight is null ? default : weight.Span<T>();
-        var c = counts.Span<double>();
+        var batch = new MetricRows<T, T>(yPred, yTrue, weight, counts);
+        var (p, t, c) = batch;
         var (thr, half) = (C<T>(threshold), C<T>(0.5));
         for (var r = 0; r < rows; r++)
         {
-            var wr = WeightAt<T>(w, weight is not null, r);
+            var wr = batch.Weight(r);
             for (var l = 0; l < labels; l++)
             {
                 var predicted = p[r * labels + l] > thr;
@@ -147,13 +164,11 @@ public sealed partial class CpuBackend
 
     private static void ClassCounts<T>(Tensor yPred, Tensor labels, Tensor? weight, Tensor counts, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var p = yPred.Span<T>();
-        var y = labels.Span<int>();
-        var w = weight is null ? default : weight.Span<T>();
-        var c = counts.Span<double>();
+        var batch = new MetricRows<T, int>(yPred, labels, weight, counts);
+        var (p, y, c) = batch;
         for (var r = 0; r < rows; r++)
         {
-            var wr = WeightAt<T>(w, weight is not null, r);
+            var wr = batch.Weight(r);
             var predicted = Argmax<T>(p.Slice(r * cols, cols));
             if (predicted == y[r])
             {
@@ -170,14 +185,12 @@ public sealed partial class CpuBackend
 
     private static void Confusion<T>(Tensor yPred, Tensor labels, Tensor? weight, Tensor matrix, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var p = yPred.Span<T>();
-        var y = labels.Span<int>();
-        var w = weight is null ? default : weight.Span<T>();
-        var m = matrix.Span<double>();
+        var batch = new MetricRows<T, int>(yPred, labels, weight, matrix);
+        var (p, y, m) = batch;
         for (var r = 0; r < rows; r++)
         {
             if ((uint)y[r] >= (uint)cols) continue;
-            m[y[r] * cols + Argmax<T>(p.Slice(r * cols, cols))] += WeightAt<T>(w, weight is not null, r);
+            m[y[r] * cols + Argmax<T>(p.Slice(r * cols, cols))] += batch.Weight(r);
         }
     }
 
@@ -187,15 +200,13 @@ public sealed partial class CpuBackend
     private static void AucHistogram<T>(Tensor yPred, Tensor yTrue, Tensor? weight, Tensor histogram, int rows, int labels, int numThresholds)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var p = yPred.Span<T>();
-        var t = yTrue.Span<T>();
-        var w = weight is null ? default : weight.Span<T>();
-        var h = histogram.Span<double>();
+        var batch = new MetricRows<T, T>(yPred, yTrue, weight, histogram);
+        var (p, t, h) = batch;
         var half = C<T>(0.5);
         var buckets = numThresholds + 1;
         for (var r = 0; r < rows; r++)
         {
-            var wr = WeightAt<T>(w, weight is not null, r);
+            var wr = batch.Weight(r);
             for (var l = 0; l < labels; l++)
             {
                 var positive = t[r * labels + l] > half ? 1 : 0;
@@ -211,14 +222,12 @@ public sealed partial class CpuBackend
     private static void SparseAucHistogram<T>(Tensor yPred, Tensor labels, Tensor? weight, Tensor histogram, int rows, int cols, int numThresholds)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var p = yPred.Span<T>();
-        var y = labels.Span<int>();
-        var w = weight is null ? default : weight.Span<T>();
-        var h = histogram.Span<double>();
+        var batch = new MetricRows<T, int>(yPred, labels, weight, histogram);
+        var (p, y, h) = batch;
         var buckets = numThresholds + 1;
         for (var r = 0; r < rows; r++)
         {
-            var wr = WeightAt<T>(w, weight is not null, r);
+            var wr = batch.Weight(r);
             for (var c = 0; c < cols; c++)
             {
                 var positive = y[r] == c ? 1 : 0;

@@ -30,6 +30,19 @@ public readonly record struct StridedWalk(int[] Dims, int[] Strides)
         }
     }
 
+    /// <summary>The source element that output element <paramref name="o"/> reads, for a walk with
+    /// <paramref name="dims"/> and <paramref name="strides"/>.</summary>
+    internal static long SourceOf(long o, ReadOnlySpan<int> dims, ReadOnlySpan<int> strides)
+    {
+        long src = 0;
+        for (var d = dims.Length - 1; d >= 0; d--)
+        {
+            src += o % dims[d] * strides[d];
+            o /= dims[d];
+        }
+        return src;
+    }
+
     /// <summary>This walk, if it has <paramref name="rank"/> axes; else an error naming <paramref name="kernel"/>.</summary>
     internal StridedWalk Require(int rank, string kernel)
     {

@@ -18,11 +18,7 @@ public sealed class EarlyStopping : Callback, IDisposable
     {
         if (patience < 0) throw new ArgumentOutOfRangeException(nameof(patience), patience, "patience must be >= 0.");
         _monitor = new Monitor(nameof(EarlyStopping), monitor, mode, minDelta);
-        Patience = patience;
-        Verbose = verbose;
-        Baseline = baseline;
-        RestoreBestWeights = restoreBestWeights;
-        StartFromEpoch = startFromEpoch;
+        (Patience, Verbose, Baseline, RestoreBestWeights, StartFromEpoch) = (patience, verbose, baseline, restoreBestWeights, startFromEpoch);
     }
 
     public int Patience { get; }

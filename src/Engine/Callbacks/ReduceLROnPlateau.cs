@@ -16,11 +16,7 @@ public sealed class ReduceLROnPlateau : Callback
         if (!(factor < 1) || !(factor > 0))
             throw new ArgumentOutOfRangeException(nameof(factor), factor, "ReduceLROnPlateau does not support a factor >= 1.0 (or <= 0).");
         _monitor = new Monitor(nameof(ReduceLROnPlateau), monitor, mode, minDelta);
-        Factor = factor;
-        Patience = patience;
-        Verbose = verbose;
-        Cooldown = cooldown;
-        MinLr = minLr;
+        (Factor, Patience, Verbose, Cooldown, MinLr) = (factor, patience, verbose, cooldown, minLr);
         Best = _monitor.Worst;
     }
 

@@ -1,7 +1,3 @@
-using System.Text.Json.Nodes;
-using Engine.Serialization;
-using Engine.Tensors;
-
 namespace Engine.Layers;
 
 /// <summary>Applies an activation function by name: <c>new Activation("softmax")</c>.</summary>

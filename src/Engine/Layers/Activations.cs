@@ -1,6 +1,4 @@
 using System.Runtime.CompilerServices;
-using Engine.Autograd;
-using Engine.Tensors;
 
 namespace Engine.Layers;
 

@@ -1,9 +1,3 @@
-using System.Text.Json.Nodes;
-using Engine.Autograd;
-using Engine.Layers.Initializers;
-using Engine.Serialization;
-using Engine.Tensors;
-
 namespace Engine.Layers;
 
 /// <summary>Batch normalization over the channel axis 1 (NCHW images or (batch, features)), with
@@ -20,10 +14,7 @@ public sealed class BatchNormalization : Layer
     {
         if (!(momentum >= 0 && momentum <= 1)) throw new ArgumentException($"BatchNormalization: momentum must be in [0, 1]; received {momentum}.", nameof(momentum));
         if (!(epsilon > 0)) throw new ArgumentException($"BatchNormalization: epsilon must be positive; received {epsilon}.", nameof(epsilon));
-        Momentum = momentum;
-        Epsilon = epsilon;
-        Center = center;
-        Scale = scale;
+        (Momentum, Epsilon, Center, Scale) = (momentum, epsilon, center, scale);
     }
 
     public double Momentum { get; }

@@ -1,5 +1,3 @@
-using Engine.Autograd;
-
 namespace Engine.Layers;
 
 /// <summary>Output sizes of the convolution layers (the same rules as the ops, see

@@ -1,8 +1,3 @@
-using System.Text.Json.Nodes;
-using Engine.Autograd;
-using Engine.Layers.Initializers;
-using Engine.Serialization;
-
 namespace Engine.Layers;
 
 /// <summary>What Conv2D, DepthwiseConv2D and SeparableConv2D share (Keras's BaseConv): the window

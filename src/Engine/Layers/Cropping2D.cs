@@ -1,8 +1,3 @@
-using System.Text.Json.Nodes;
-using Engine.Autograd;
-using Engine.Serialization;
-using Engine.Tensors;
-
 namespace Engine.Layers;
 
 /// <summary>Removes rows and columns from the borders of NCHW images (Keras's Cropping2D); the

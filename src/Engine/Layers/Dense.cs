@@ -1,9 +1,3 @@
-using System.Text.Json.Nodes;
-using Engine.Autograd;
-using Engine.Layers.Initializers;
-using Engine.Serialization;
-using Engine.Tensors;
-
 namespace Engine.Layers;
 
 /// <summary>Fully connected layer: y = activation(x · kernel + bias) with kernel [in, units] (Keras's

@@ -1,9 +1,3 @@
-using System.Text.Json.Nodes;
-using Engine.Autograd;
-using Engine.Layers.Initializers;
-using Engine.Serialization;
-using Engine.Tensors;
-
 namespace Engine.Layers;
 
 /// <summary>Depthwise 2-D convolution over NCHW images (Keras's DepthwiseConv2D, channels-first):

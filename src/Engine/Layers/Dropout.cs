@@ -1,8 +1,4 @@
-using System.Text.Json.Nodes;
-using Engine.Autograd;
 using Engine.Backends;
-using Engine.Serialization;
-using Engine.Tensors;
 
 namespace Engine.Layers;
 

@@ -1,7 +1,3 @@
-using System.Text.Json.Nodes;
-using Engine.Serialization;
-using Engine.Tensors;
-
 namespace Engine.Layers;
 
 /// <summary>A model input (Keras's <c>keras.Input</c> / InputLayer). The shape excludes the batch

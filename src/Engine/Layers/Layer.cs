@@ -1,8 +1,4 @@
-using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Engine.Layers.Initializers;
-using Engine.Serialization;
-using Engine.Tensors;
 
 namespace Engine.Layers;
 

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Engine.Layers;
 
 /// <summary>Rebuilds layers from their saved configs by class name (Keras's deserialize). Register

@@ -1,8 +1,3 @@
-using System.Text.Json.Nodes;
-using Engine.Autograd;
-using Engine.Serialization;
-using Engine.Tensors;
-
 namespace Engine.Layers;
 
 /// <summary>Keras's LeakyReLU: x for x ≥ 0, negativeSlope·x below (default 0.3, as Keras 3).</summary>

@@ -1,8 +1,3 @@
-using System.Text.Json.Nodes;
-using Engine.Autograd;
-using Engine.Serialization;
-using Engine.Tensors;
-
 namespace Engine.Layers;
 
 /// <summary>Max over each pool window (Keras's MaxPooling2D, channels-first).</summary>

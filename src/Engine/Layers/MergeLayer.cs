@@ -1,5 +1,4 @@
 using Engine.Backends;
-using Engine.Tensors;
 
 namespace Engine.Layers;
 

@@ -1,5 +1,3 @@
-using Engine.Autograd;
-
 namespace Engine.Layers;
 
 /// <summary>Keras's padding strings ("valid", "same") and the output-size rule for each.</summary>

@@ -1,8 +1,3 @@
-using System.Text.Json.Nodes;
-using Engine.Autograd;
-using Engine.Serialization;
-using Engine.Tensors;
-
 namespace Engine.Layers;
 
 /// <summary>Permutes the axes of each sample (Keras's Permute): <paramref name="dims"/> is 1-based and

@@ -1,8 +1,3 @@
-using System.Text.Json.Nodes;
-using Engine.Autograd;
-using Engine.Serialization;
-using Engine.Tensors;
-
 namespace Engine.Layers;
 
 /// <summary>Keras's ReLU layer: y = x ≥ maxValue ? maxValue : x ≥ threshold ? x : negativeSlope·(x − threshold).

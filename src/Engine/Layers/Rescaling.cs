@@ -1,8 +1,3 @@
-using System.Text.Json.Nodes;
-using Engine.Autograd;
-using Engine.Serialization;
-using Engine.Tensors;
-
 namespace Engine.Layers;
 
 /// <summary>y = x · scale + offset, e.g. <c>new Rescaling(1.0 / 255)</c> to bring pixels into [0, 1].</summary>

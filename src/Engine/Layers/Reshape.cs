@@ -1,8 +1,3 @@
-using System.Text.Json.Nodes;
-using Engine.Autograd;
-using Engine.Serialization;
-using Engine.Tensors;
-
 namespace Engine.Layers;
 
 /// <summary>Gives each sample a new shape with the same number of elements (Keras's Reshape);

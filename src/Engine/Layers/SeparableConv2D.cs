@@ -1,9 +1,3 @@
-using System.Text.Json.Nodes;
-using Engine.Autograd;
-using Engine.Layers.Initializers;
-using Engine.Serialization;
-using Engine.Tensors;
-
 namespace Engine.Layers;
 
 /// <summary>Depthwise separable 2-D convolution (Keras's SeparableConv2D, channels-first): a

@@ -1,5 +1,3 @@
-using Engine.Tensors;
-
 namespace Engine.Layers;
 
 /// <summary>A placeholder flowing through the functional API (Keras's KerasTensor): it knows its
@@ -13,10 +11,7 @@ public sealed class SymbolicTensor
 {
     internal SymbolicTensor(int[] shape, Layer layer, SymbolicTensor[] parents, DType dtype)
     {
-        Shape = shape;
-        Layer = layer;
-        Parents = parents;
-        DType = dtype;
+        (Shape, Layer, Parents, DType) = (shape, layer, parents, dtype);
     }
 
     /// <summary>Per-sample shape (the batch axis is implicit; channels-first for images).</summary>

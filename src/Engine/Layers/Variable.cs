@@ -1,5 +1,3 @@
-using Engine.Tensors;
-
 namespace Engine.Layers;
 
 /// <summary>One weight of a layer (Keras's Variable): a tensor with a stable path such as
@@ -8,10 +6,7 @@ public sealed class Variable
 {
     internal Variable(Layer layer, string name, Tensor value, bool trainable)
     {
-        Layer = layer;
-        Name = name;
-        Value = value;
-        Trainable = trainable;
+        (Layer, Name, Value, Trainable) = (layer, name, value, trainable);
     }
 
     public Layer Layer { get; }

@@ -1,8 +1,5 @@
-using System.Text.Json.Nodes;
-using Engine.Autograd;
 using Engine.Layers;
 using Engine.Metrics;
-using Engine.Tensors;
 
 namespace Engine.Losses;
 
@@ -16,11 +13,8 @@ public sealed class BinaryFocalCrossentropy : Loss
     {
         if (!(gamma >= 0)) throw new ArgumentException($"BinaryFocalCrossentropy: gamma must be >= 0; received {gamma}.", nameof(gamma));
         if (!(alpha >= 0 && alpha <= 1)) throw new ArgumentException($"BinaryFocalCrossentropy: alpha must be in [0, 1]; received {alpha}.", nameof(alpha));
-        ApplyClassBalancing = applyClassBalancing;
-        Alpha = alpha;
-        Gamma = gamma;
-        IsFromLogits = fromLogits;
-        LabelSmoothing = labelSmoothing;
+        (ApplyClassBalancing, Alpha, Gamma) = (applyClassBalancing, alpha, gamma);
+        (IsFromLogits, LabelSmoothing) = (fromLogits, labelSmoothing);
     }
 
     public bool ApplyClassBalancing { get; }

@@ -1,8 +1,5 @@
-using System.Text.Json.Nodes;
-using Engine.Autograd;
 using Engine.Layers;
 using Engine.Metrics;
-using Engine.Tensors;
 
 namespace Engine.Losses;
 
@@ -17,10 +14,8 @@ public sealed class CategoricalFocalCrossentropy : Loss
         if (!(gamma >= 0)) throw new ArgumentException($"CategoricalFocalCrossentropy: gamma must be >= 0; received {gamma}.", nameof(gamma));
         if (!(labelSmoothing >= 0 && labelSmoothing <= 1))
             throw new ArgumentException($"CategoricalFocalCrossentropy: labelSmoothing must be in [0, 1]; received {labelSmoothing}.", nameof(labelSmoothing));
-        Alpha = alpha;
-        Gamma = gamma;
-        IsFromLogits = fromLogits;
-        LabelSmoothing = labelSmoothing;
+        (Alpha, Gamma) = (alpha, gamma);
+        (IsFromLogits, LabelSmoothing) = (fromLogits, labelSmoothing);
     }
 
     public double Alpha { get; }

@@ -1,5 +1,3 @@
-using Engine.Autograd;
-using Engine.Tensors;
 
 namespace Engine.Losses;
 

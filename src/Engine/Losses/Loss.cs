@@ -1,7 +1,4 @@
-using System.Text.Json.Nodes;
-using Engine.Autograd;
 using Engine.Metrics;
-using Engine.Tensors;
 
 namespace Engine.Losses;
 

@@ -1,6 +1,4 @@
-using Engine.Autograd;
 using Engine.Metrics;
-using Engine.Tensors;
 
 namespace Engine.Losses;
 

@@ -1,8 +1,5 @@
-using System.Text.Json.Nodes;
-using Engine.Autograd;
 using Engine.Layers;
 using Engine.Metrics;
-using Engine.Tensors;
 
 namespace Engine.Losses;
 

@@ -16,10 +16,7 @@ public sealed class CosineDecay : LearningRateSchedule
         // Keras silently ignores warmup_steps without a warmup_target; a silent no-op hides a typo, so refuse it.
         if (warmupSteps > 0 && warmupTarget is null)
             throw new ArgumentException("CosineDecay: warmupSteps > 0 needs a warmupTarget (the rate reached at the end of the warm-up).", nameof(warmupTarget));
-        DecaySteps = decaySteps;
-        Alpha = alpha;
-        WarmupSteps = warmupSteps;
-        WarmupTarget = warmupTarget;
+        (DecaySteps, Alpha, WarmupSteps, WarmupTarget) = (decaySteps, alpha, warmupSteps, warmupTarget);
     }
 
     public long DecaySteps { get; }

@@ -18,10 +18,7 @@ public sealed class Sgd : Optimizer
         if (!(dampening >= 0 && dampening <= 1)) throw new ArgumentOutOfRangeException(nameof(dampening), dampening, "SGD dampening must be in [0, 1].");
         if (nesterov && (momentum == 0 || dampening != 0))
             throw new ArgumentException("Nesterov momentum needs momentum > 0 and dampening = 0 (as in PyTorch).", nameof(nesterov));
-        Momentum = momentum;
-        Nesterov = nesterov;
-        WeightDecay = weightDecay;
-        Dampening = dampening;
+        (Momentum, Nesterov, WeightDecay, Dampening) = (momentum, nesterov, weightDecay, dampening);
     }
 
     public double Momentum { get; }
