@@ -7,38 +7,53 @@ namespace Engine.Backends;
 public sealed partial class CpuBackend
 {
 
-    public void Axpy(double alpha, Tensor x, Tensor y, int n)
+    public void Axpy(double alpha, Tensor x, Tensor y, int n) => FloatDispatch.Run(x, new AxpyKernel(alpha, x, y, n));
+
+    /// <summary>float32 runs the SIMD loop with alpha rounded to float; float64 multiplies in double.</summary>
+    private readonly record struct AxpyKernel(double Alpha, Tensor X, Tensor Y, int N) : IFloatKernel
     {
-        if (IsF32(x, "axpy"))
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
-            SimdFloat.Axpy((float)alpha, x.Span<float>()[..n], y.Span<float>()[..n]);
-        }
-        else
-        {
-            var px = x.Span<double>();
-            var py = y.Span<double>();
-            for (var i = 0; i < n; i++) py[i] += alpha * px[i];
+            if (typeof(T) == typeof(float))
+            {
+                SimdFloat.Axpy((float)Alpha, X.Span<float>()[..N], Y.Span<float>()[..N]);
+                return;
+            }
+            var px = X.Span<double>();
+            var py = Y.Span<double>();
+            for (var i = 0; i < N; i++) py[i] += Alpha * px[i];
         }
     }
 
-    public void AffineForward(Tensor x, Tensor y, double scale, double shift, int n)
+    public void AffineForward(Tensor x, Tensor y, double scale, double shift, int n) =>
+        FloatDispatch.Run(x, new AffineForwardKernel(x, y, scale, shift, n));
+
+    /// <summary>float32 runs the SIMD loop with scale and shift rounded to float; float64 computes in double.</summary>
+    private readonly record struct AffineForwardKernel(Tensor X, Tensor Y, double Scale, double Shift, int N) : IFloatKernel
     {
-        if (IsF32(x, "affine_forward"))
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
-            SimdFloat.Affine(x.Span<float>()[..n], (float)scale, (float)shift, y.Span<float>()[..n]);
-        }
-        else
-        {
-            var px = x.Span<double>();
-            var py = y.Span<double>();
-            for (var i = 0; i < n; i++) py[i] = px[i] * scale + shift;
+            if (typeof(T) == typeof(float))
+            {
+                SimdFloat.Affine(X.Span<float>()[..N], (float)Scale, (float)Shift, Y.Span<float>()[..N]);
+                return;
+            }
+            var px = X.Span<double>();
+            var py = Y.Span<double>();
+            for (var i = 0; i < N; i++) py[i] = px[i] * Scale + Shift;
         }
     }
 
-    public void BiasAddForward(Tensor x, Tensor bias, Tensor y, int outer, int channels, int inner)
+    public void BiasAddForward(Tensor x, Tensor bias, Tensor y, int outer, int channels, int inner) =>
+        FloatDispatch.Run(x, new BiasAddForwardKernel(x, bias, y, outer, channels, inner));
+
+    private readonly record struct BiasAddForwardKernel(Tensor X, Tensor Bias, Tensor Y, int Outer, int Channels, int Inner) : IFloatKernel
     {
-        if (IsF32(x, "bias_add_forward")) BiasAddFloat(x.Span<float>(), bias.Span<float>(), y.Span<float>(), outer, channels, inner);
-        else BiasAdd<double>(x, bias, y, outer, channels, inner);
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (typeof(T) == typeof(float)) BiasAddFloat(X.Span<float>(), Bias.Span<float>(), Y.Span<float>(), Outer, Channels, Inner);
+            else BiasAdd<T>(X, Bias, Y, Outer, Channels, Inner);
+        }
     }
 
     /// <summary>BiasAdd for float32 with SIMD along the longest contiguous run: a whole row of channels
@@ -74,11 +89,18 @@ public sealed partial class CpuBackend
             }
     }
 
-    public void BiasAddBackward(Tensor dy, Tensor dbias, int outer, int channels, int inner)
+    public void BiasAddBackward(Tensor dy, Tensor dbias, int outer, int channels, int inner) =>
+        FloatDispatch.Run(dy, new BiasAddBackwardKernel(dy, dbias, outer, channels, inner));
+
+    /// <summary>Dense layers (inner = 1) sum strided columns with the plain loop in every type; float32
+    /// images sum each channel's contiguous run with SIMD.</summary>
+    private readonly record struct BiasAddBackwardKernel(Tensor Dy, Tensor Dbias, int Outer, int Channels, int Inner) : IFloatKernel
     {
-        if (!IsF32(dy, "bias_add_backward")) BiasGrad<double>(dy, dbias, outer, channels, inner);
-        else if (inner == 1) BiasGrad<float>(dy, dbias, outer, channels, inner); // dense: strided column sums
-        else BiasGradFloat(dy.Span<float>(), dbias.Span<float>(), outer, channels, inner);
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (typeof(T) == typeof(float) && Inner != 1) BiasGradFloat(Dy.Span<float>(), Dbias.Span<float>(), Outer, Channels, Inner);
+            else BiasGrad<T>(Dy, Dbias, Outer, Channels, Inner);
+        }
     }
 
     /// <summary>BiasGrad for float32 images: each channel's contiguous inner run summed with SIMD.</summary>
