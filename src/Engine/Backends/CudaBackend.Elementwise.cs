@@ -4,7 +4,6 @@ namespace Engine.Backends;
 
 public sealed partial class CudaBackend
 {
-
     public void Axpy(double alpha, Tensor x, Tensor y, int n)
     {
         var k = KernelNames.Of();
@@ -15,20 +14,6 @@ public sealed partial class CudaBackend
     {
         var k = KernelNames.Of();
         Launch(k, Grid1D(n), F32(x, n, k), F32(y, n, k), scale, shift, n);
-    }
-
-    public void BiasAddForward(Tensor x, Tensor bias, Tensor y, int outer, int channels, int inner)
-    {
-        var k = KernelNames.Of();
-        var size = (long)outer * channels * inner;
-        Launch(k, Grid1D(size), F32(x, size, k), F32(bias, channels, k), F32(y, size, k), outer, channels, inner);
-    }
-
-    public void BiasAddBackward(Tensor dy, Tensor dbias, int outer, int channels, int inner)
-    {
-        var k = KernelNames.Of();
-        var size = (long)outer * channels * inner;
-        Launch(k, BlockPerRow(channels, (long)outer * inner), F32(dy, size, k), F32(dbias, channels, k), outer, channels, inner);
     }
 
     /// <summary>A kernel (a, b, y, n) over three float buffers of n elements (maximum, minimum).</summary>
