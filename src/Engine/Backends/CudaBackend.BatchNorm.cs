@@ -4,12 +4,6 @@ namespace Engine.Backends;
 
 public sealed partial class CudaBackend
 {
-    public void DropoutForward(Tensor x, Tensor y, Tensor mask, int n, double rate, ulong seed)
-    {
-        var k = KernelNames.Of();
-        Launch(k, Grid1D(n), F32(x, n, k), F32(y, n, k), F32(mask, n, k), n, rate, seed);
-    }
-
     public void BatchNormForwardTraining(Tensor x, Tensor gamma, Tensor beta, Tensor y, Tensor saveMean, Tensor saveInvStd,
         Tensor runningMean, Tensor runningVar, int n, int c, int hw, double momentum, double eps)
     {
