@@ -50,20 +50,4 @@ public sealed partial class CpuBackend
         var py = y.Span<T>();
         for (var i = 0; i < n; i++) py[i] = f(pa[i], pb[i]);
     }
-
-    private static void Unary<T>(Tensor x, Tensor y, int n, Func<T, T> f) where T : unmanaged
-    {
-        var px = x.Span<T>();
-        var py = y.Span<T>();
-        for (var i = 0; i < n; i++) py[i] = f(px[i]);
-    }
-
-    /// <summary>dx[i] += f(saved[i], dy[i]): the shape of every elementwise backward.</summary>
-    private static void Grad<T>(Tensor saved, Tensor dy, Tensor dx, int n, Func<T, T, T> f) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var s = saved.Span<T>();
-        var g = dy.Span<T>();
-        var d = dx.Span<T>();
-        for (var i = 0; i < n; i++) d[i] += f(s[i], g[i]);
-    }
 }
