@@ -32,7 +32,8 @@ internal static class CheckpointWriter
                     }
                 }
                 var state = TrainingState(model);
-                if (model.Progress.InEpoch) AddPosition(model, state, tensors, owned);
+                // Only a backup (callbacks given) records a position inside an epoch; Save stays as it was.
+                if (callbacks is not null && model.Progress.InEpoch) AddPosition(model, state, tensors, owned);
                 metadata[Checkpoint.TrainingStateKey] = state.ToJsonString();
             }
             if (callbacks is not null) metadata[Checkpoint.CallbacksKey] = CallbackStates(callbacks, tensors).ToJsonString();

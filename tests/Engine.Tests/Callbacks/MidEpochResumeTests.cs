@@ -136,6 +136,26 @@ public sealed class MidEpochResumeTests : IDisposable
         Assert.Empty(Directory.EnumerateFileSystemEntries(_dir));
     }
 
+    [Fact]
+    public void OnlyABackupRecordsThePositionInAnEpoch()
+    {
+        using var model = Compiled(seed: 5);
+        var saved = Path.Combine(_dir, "saved.safetensors");
+        var once = false;
+        var save = new LambdaCallback(onBatchEnd: (b, _) =>
+        {
+            if (b != 1 || once) return;
+            once = true;
+            model.Save(saved);
+            model.SaveTrainingCheckpoint(Path.Combine(_dir, "backup.safetensors"), []);
+        });
+        Fit(model, [save]);
+        using var plain = Model.Load(saved);
+        Assert.Null(plain.ResumeProgress);
+        using var withPosition = Model.Load(Path.Combine(_dir, "backup.safetensors"));
+        Assert.Equal((0, 2), (withPosition.Epoch, withPosition.ResumeProgress!.NextBatch));
+    }
+
     private static void AssertSameOptimizerState(Model a, Model b)
     {
         var sa = a.Optimizer!.GetState(a.TrainableWeights);
