@@ -15,34 +15,43 @@ public sealed partial class CpuBackend
     public void ElementwiseForward(ElementwiseOp op, Tensor a, Tensor? b, Tensor y, int n, double p0 = 0, double p1 = 0, double p2 = 0)
     {
         RequireInputs(op, a, b);
-        if (IsF32(a, op.ForwardKernel))
-        {
-            if (!SimdForward(op, a, b, y, n)) GeneratedForward(op.Float32.Value, a, b, y, n, p0, p1, p2);
-        }
-        else GeneratedForward(op.Float64.Value, a, b, y, n, p0, p1, p2);
+        FloatDispatch.Run(a, new ElementwiseForwardKernel(op, a, b, y, n, p0, p1, p2, Simd: true), op.ForwardKernel);
     }
 
     public void ElementwiseBackward(ElementwiseOp op, Tensor? s0, Tensor? s1, Tensor dy, Tensor? g0, Tensor? g1, int n, double p0 = 0, double p1 = 0, double p2 = 0)
     {
         RequireBackward(op, s0, s1, g0, g1);
-        if (IsF32(dy, op.BackwardKernel))
-        {
-            if (!SimdBackward(op, s0, s1, dy, g0, g1, n)) GeneratedBackward(op.Float32.Value, s0, s1, dy, g0, g1, n, p0, p1, p2);
-        }
-        else GeneratedBackward(op.Float64.Value, s0, s1, dy, g0, g1, n, p0, p1, p2);
+        FloatDispatch.Run(dy, new ElementwiseBackwardKernel(op, s0, s1, dy, g0, g1, n, p0, p1, p2, Simd: true), op.BackwardKernel);
     }
 
     /// <summary>The generated loop alone, without the SIMD stand-ins (the pin tests compare the two).</summary>
-    internal static void GeneratedOnlyForward(ElementwiseOp op, Tensor a, Tensor? b, Tensor y, int n, double p0 = 0, double p1 = 0, double p2 = 0)
+    internal static void GeneratedOnlyForward(ElementwiseOp op, Tensor a, Tensor? b, Tensor y, int n, double p0 = 0, double p1 = 0, double p2 = 0) =>
+        FloatDispatch.Run(a, new ElementwiseForwardKernel(op, a, b, y, n, p0, p1, p2, Simd: false), op.ForwardKernel);
+
+    internal static void GeneratedOnlyBackward(ElementwiseOp op, Tensor? s0, Tensor? s1, Tensor dy, Tensor? g0, Tensor? g1, int n) =>
+        FloatDispatch.Run(dy, new ElementwiseBackwardKernel(op, s0, s1, dy, g0, g1, n, 0, 0, 0, Simd: false), op.BackwardKernel);
+
+    /// <summary>A forward pass of a table op; with <paramref name="Simd"/> float32 relu/add/sub/mul take
+    /// their hand-written SIMD loops, everything else the generated loop of the element type.</summary>
+    private readonly record struct ElementwiseForwardKernel(ElementwiseOp Op, Tensor A, Tensor? B, Tensor Y, int N, double P0, double P1, double P2, bool Simd)
+        : IFloatKernel
     {
-        if (IsF32(a, op.ForwardKernel)) GeneratedForward(op.Float32.Value, a, b, y, n, p0, p1, p2);
-        else GeneratedForward(op.Float64.Value, a, b, y, n, p0, p1, p2);
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (typeof(T) == typeof(float) && Simd && SimdForward(Op, A, B, Y, N)) return;
+            GeneratedForward(Op.Loops<T>(), A, B, Y, N, P0, P1, P2);
+        }
     }
 
-    internal static void GeneratedOnlyBackward(ElementwiseOp op, Tensor? s0, Tensor? s1, Tensor dy, Tensor? g0, Tensor? g1, int n)
+    /// <summary>A backward pass of a table op, as <see cref="ElementwiseForwardKernel"/>.</summary>
+    private readonly record struct ElementwiseBackwardKernel(ElementwiseOp Op, Tensor? S0, Tensor? S1, Tensor Dy, Tensor? G0, Tensor? G1, int N,
+        double P0, double P1, double P2, bool Simd) : IFloatKernel
     {
-        if (IsF32(dy, op.BackwardKernel)) GeneratedBackward(op.Float32.Value, s0, s1, dy, g0, g1, n, 0, 0, 0);
-        else GeneratedBackward(op.Float64.Value, s0, s1, dy, g0, g1, n, 0, 0, 0);
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (typeof(T) == typeof(float) && Simd && SimdBackward(Op, S0, S1, Dy, G0, G1, N)) return;
+            GeneratedBackward(Op.Loops<T>(), S0, S1, Dy, G0, G1, N, P0, P1, P2);
+        }
     }
 
     private static void GeneratedForward<T>(CpuLoops.Compiled<T> loops, Tensor a, Tensor? b, Tensor y, int n, double p0, double p1, double p2)

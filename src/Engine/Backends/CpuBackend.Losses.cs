@@ -9,8 +9,12 @@ public sealed partial class CpuBackend
 
     public void SoftmaxCrossEntropyForward(Tensor logits, Tensor target, Tensor probs, Tensor loss, int rows, int cols)
     {
-        if (IsF32(logits, "softmax_cross_entropy_forward")) SoftmaxCe<float>(logits, target, probs, loss, rows, cols);
-        else SoftmaxCe<double>(logits, target, probs, loss, rows, cols);
+        FloatDispatch.Run(logits, new SoftmaxCrossEntropyForwardKernel(logits, target, probs, loss, rows, cols));
+    }
+
+    private readonly record struct SoftmaxCrossEntropyForwardKernel(Tensor Logits, Tensor Target, Tensor Probs, Tensor Loss, int Rows, int Cols) : IFloatKernel
+    {
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T> => SoftmaxCe<T>(Logits, Target, Probs, Loss, Rows, Cols);
     }
 
     private static void SoftmaxCe<T>(Tensor logitsT, Tensor targetT, Tensor probsT, Tensor lossT, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
@@ -33,8 +37,12 @@ public sealed partial class CpuBackend
 
     public void SoftmaxCrossEntropyBackward(Tensor probs, Tensor target, Tensor dloss, Tensor dlogits, int rows, int cols)
     {
-        if (IsF32(probs, "softmax_cross_entropy_backward")) SoftmaxCeGrad<float>(probs, target, dloss, dlogits, rows, cols);
-        else SoftmaxCeGrad<double>(probs, target, dloss, dlogits, rows, cols);
+        FloatDispatch.Run(probs, new SoftmaxCrossEntropyBackwardKernel(probs, target, dloss, dlogits, rows, cols));
+    }
+
+    private readonly record struct SoftmaxCrossEntropyBackwardKernel(Tensor Probs, Tensor Target, Tensor Dloss, Tensor Dlogits, int Rows, int Cols) : IFloatKernel
+    {
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T> => SoftmaxCeGrad<T>(Probs, Target, Dloss, Dlogits, Rows, Cols);
     }
 
     private static void SoftmaxCeGrad<T>(Tensor probsT, Tensor targetT, Tensor dlossT, Tensor dlogitsT, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
@@ -55,8 +63,12 @@ public sealed partial class CpuBackend
 
     public void SparseSoftmaxCrossEntropyForward(Tensor logits, Tensor labels, Tensor probs, Tensor loss, int rows, int cols)
     {
-        if (IsF32(logits, "sparse_softmax_cross_entropy_forward")) SparseCe<float>(logits, labels, probs, loss, rows, cols);
-        else SparseCe<double>(logits, labels, probs, loss, rows, cols);
+        FloatDispatch.Run(logits, new SparseSoftmaxCrossEntropyForwardKernel(logits, labels, probs, loss, rows, cols));
+    }
+
+    private readonly record struct SparseSoftmaxCrossEntropyForwardKernel(Tensor Logits, Tensor Labels, Tensor Probs, Tensor Loss, int Rows, int Cols) : IFloatKernel
+    {
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T> => SparseCe<T>(Logits, Labels, Probs, Loss, Rows, Cols);
     }
 
     private static void SparseCe<T>(Tensor logitsT, Tensor labelsT, Tensor probsT, Tensor lossT, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
@@ -77,8 +89,12 @@ public sealed partial class CpuBackend
 
     public void SparseSoftmaxCrossEntropyBackward(Tensor probs, Tensor labels, Tensor dloss, Tensor dlogits, int rows, int cols)
     {
-        if (IsF32(probs, "sparse_softmax_cross_entropy_backward")) SparseCeGrad<float>(probs, labels, dloss, dlogits, rows, cols);
-        else SparseCeGrad<double>(probs, labels, dloss, dlogits, rows, cols);
+        FloatDispatch.Run(probs, new SparseSoftmaxCrossEntropyBackwardKernel(probs, labels, dloss, dlogits, rows, cols));
+    }
+
+    private readonly record struct SparseSoftmaxCrossEntropyBackwardKernel(Tensor Probs, Tensor Labels, Tensor Dloss, Tensor Dlogits, int Rows, int Cols) : IFloatKernel
+    {
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T> => SparseCeGrad<T>(Probs, Labels, Dloss, Dlogits, Rows, Cols);
     }
 
     private static void SparseCeGrad<T>(Tensor probsT, Tensor labelsT, Tensor dlossT, Tensor dlogitsT, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
@@ -118,8 +134,12 @@ public sealed partial class CpuBackend
 
     public void CrossEntropyFromProbsForward(Tensor p, Tensor target, Tensor loss, int rows, int cols, double eps)
     {
-        if (IsF32(p, "cross_entropy_from_probs_forward")) CeProbs<float>(p, target, loss, rows, cols, eps);
-        else CeProbs<double>(p, target, loss, rows, cols, eps);
+        FloatDispatch.Run(p, new CrossEntropyFromProbsForwardKernel(p, target, loss, rows, cols, eps));
+    }
+
+    private readonly record struct CrossEntropyFromProbsForwardKernel(Tensor P, Tensor Target, Tensor Loss, int Rows, int Cols, double Eps) : IFloatKernel
+    {
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T> => CeProbs<T>(P, Target, Loss, Rows, Cols, Eps);
     }
 
     private static void CeProbs<T>(Tensor pT, Tensor targetT, Tensor lossT, int rows, int cols, double eps) where T : unmanaged, IFloatingPointIeee754<T>
@@ -138,8 +158,12 @@ public sealed partial class CpuBackend
 
     public void CrossEntropyFromProbsBackward(Tensor p, Tensor target, Tensor dloss, Tensor dp, int rows, int cols, double eps)
     {
-        if (IsF32(p, "cross_entropy_from_probs_backward")) CeProbsGrad<float>(p, target, dloss, dp, rows, cols, eps);
-        else CeProbsGrad<double>(p, target, dloss, dp, rows, cols, eps);
+        FloatDispatch.Run(p, new CrossEntropyFromProbsBackwardKernel(p, target, dloss, dp, rows, cols, eps));
+    }
+
+    private readonly record struct CrossEntropyFromProbsBackwardKernel(Tensor P, Tensor Target, Tensor Dloss, Tensor Dp, int Rows, int Cols, double Eps) : IFloatKernel
+    {
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T> => CeProbsGrad<T>(P, Target, Dloss, Dp, Rows, Cols, Eps);
     }
 
     private static void CeProbsGrad<T>(Tensor pT, Tensor targetT, Tensor dlossT, Tensor dpT, int rows, int cols, double eps) where T : unmanaged, IFloatingPointIeee754<T>
@@ -161,8 +185,12 @@ public sealed partial class CpuBackend
 
     public void SigmoidBceWithLogitsForward(Tensor logits, Tensor target, Tensor? posWeight, Tensor loss, int n, int labels)
     {
-        if (IsF32(logits, "sigmoid_bce_with_logits_forward")) SigmoidBce<float>(logits, target, posWeight, loss, n, labels);
-        else SigmoidBce<double>(logits, target, posWeight, loss, n, labels);
+        FloatDispatch.Run(logits, new SigmoidBceWithLogitsForwardKernel(logits, target, posWeight, loss, n, labels));
+    }
+
+    private readonly record struct SigmoidBceWithLogitsForwardKernel(Tensor Logits, Tensor Target, Tensor? PosWeight, Tensor Loss, int N, int Labels) : IFloatKernel
+    {
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T> => SigmoidBce<T>(Logits, Target, PosWeight, Loss, N, Labels);
     }
 
     private static void SigmoidBce<T>(Tensor logitsT, Tensor targetT, Tensor? posWeightT, Tensor lossT, int n, int labels) where T : unmanaged, IFloatingPointIeee754<T>
@@ -182,8 +210,12 @@ public sealed partial class CpuBackend
 
     public void SigmoidBceWithLogitsBackward(Tensor logits, Tensor target, Tensor? posWeight, Tensor dloss, Tensor dlogits, int n, int labels)
     {
-        if (IsF32(logits, "sigmoid_bce_with_logits_backward")) SigmoidBceGrad<float>(logits, target, posWeight, dloss, dlogits, n, labels);
-        else SigmoidBceGrad<double>(logits, target, posWeight, dloss, dlogits, n, labels);
+        FloatDispatch.Run(logits, new SigmoidBceWithLogitsBackwardKernel(logits, target, posWeight, dloss, dlogits, n, labels));
+    }
+
+    private readonly record struct SigmoidBceWithLogitsBackwardKernel(Tensor Logits, Tensor Target, Tensor? PosWeight, Tensor Dloss, Tensor Dlogits, int N, int Labels) : IFloatKernel
+    {
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T> => SigmoidBceGrad<T>(Logits, Target, PosWeight, Dloss, Dlogits, N, Labels);
     }
 
     private static void SigmoidBceGrad<T>(Tensor logitsT, Tensor targetT, Tensor? posWeightT, Tensor dlossT, Tensor dlogitsT, int n, int labels) where T : unmanaged, IFloatingPointIeee754<T>

@@ -7,8 +7,12 @@ public sealed partial class CpuBackend
 {
     public void SgdStep(Tensor param, Tensor grad, Tensor velocity, int n, double lr, double momentum, double dampening, bool nesterov, double weightDecay)
     {
-        if (IsF32(param, "sgd_step")) Sgd<float>(param, grad, velocity, n, lr, momentum, dampening, nesterov, weightDecay);
-        else Sgd<double>(param, grad, velocity, n, lr, momentum, dampening, nesterov, weightDecay);
+        FloatDispatch.Run(param, new SgdStepKernel(param, grad, velocity, n, lr, momentum, dampening, nesterov, weightDecay));
+    }
+
+    private readonly record struct SgdStepKernel(Tensor Param, Tensor Grad, Tensor Velocity, int N, double Lr, double Momentum, double Dampening, bool Nesterov, double WeightDecay) : IFloatKernel
+    {
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T> => Sgd<T>(Param, Grad, Velocity, N, Lr, Momentum, Dampening, Nesterov, WeightDecay);
     }
 
     private static void Sgd<T>(Tensor param, Tensor grad, Tensor velocity, int n, double lr, double momentum, double dampening, bool nesterov, double weightDecay)
@@ -34,8 +38,18 @@ public sealed partial class CpuBackend
         double eps, double weightDecay, bool decoupled, long step)
     {
         if (step < 1) throw new ArgumentOutOfRangeException(nameof(step), step, "adam_step counts steps from 1.");
-        if (IsF32(param, "adam_step")) AdamFloat(param, grad, m, v, vMax, n, lr, beta1, beta2, eps, weightDecay, decoupled, step);
-        else Adam<double>(param, grad, m, v, vMax, n, lr, beta1, beta2, eps, weightDecay, decoupled, step);
+        FloatDispatch.Run(param, new AdamStepKernel(param, grad, m, v, vMax, n, lr, beta1, beta2, eps, weightDecay, decoupled, step));
+    }
+
+    /// <summary>float32 runs the SIMD <see cref="AdamFloat"/>, float64 the plain loop.</summary>
+    private readonly record struct AdamStepKernel(Tensor Param, Tensor Grad, Tensor M, Tensor V, Tensor? VMax, int N, double Lr, double Beta1,
+        double Beta2, double Eps, double WeightDecay, bool Decoupled, long Step) : IFloatKernel
+    {
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (typeof(T) == typeof(float)) AdamFloat(Param, Grad, M, V, VMax, N, Lr, Beta1, Beta2, Eps, WeightDecay, Decoupled, Step);
+            else Adam<T>(Param, Grad, M, V, VMax, N, Lr, Beta1, Beta2, Eps, WeightDecay, Decoupled, Step);
+        }
     }
 
     /// <summary>The plain loop: float64 always, float32 in tests as the reference of <see cref="AdamFloat"/>.</summary>
@@ -74,8 +88,12 @@ public sealed partial class CpuBackend
     public void RmspropStep(Tensor param, Tensor grad, Tensor squareAvg, Tensor? momentumBuffer, int n, double lr, double rho,
         double eps, double momentum, double weightDecay)
     {
-        if (IsF32(param, "rmsprop_step")) Rmsprop<float>(param, grad, squareAvg, momentumBuffer, n, lr, rho, eps, momentum, weightDecay);
-        else Rmsprop<double>(param, grad, squareAvg, momentumBuffer, n, lr, rho, eps, momentum, weightDecay);
+        FloatDispatch.Run(param, new RmspropStepKernel(param, grad, squareAvg, momentumBuffer, n, lr, rho, eps, momentum, weightDecay));
+    }
+
+    private readonly record struct RmspropStepKernel(Tensor Param, Tensor Grad, Tensor SquareAvg, Tensor? MomentumBuffer, int N, double Lr, double Rho, double Eps, double Momentum, double WeightDecay) : IFloatKernel
+    {
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T> => Rmsprop<T>(Param, Grad, SquareAvg, MomentumBuffer, N, Lr, Rho, Eps, Momentum, WeightDecay);
     }
 
     private static void Rmsprop<T>(Tensor param, Tensor grad, Tensor squareAvg, Tensor? momentumBuffer, int n, double lr, double rho,
@@ -103,8 +121,12 @@ public sealed partial class CpuBackend
 
     public void SquaredNormAccumulate(Tensor x, Tensor result, int n)
     {
-        if (IsF32(x, "squared_norm_accumulate")) SquaredNorm<float>(x, result, n);
-        else SquaredNorm<double>(x, result, n);
+        FloatDispatch.Run(x, new SquaredNormAccumulateKernel(x, result, n));
+    }
+
+    private readonly record struct SquaredNormAccumulateKernel(Tensor X, Tensor Result, int N) : IFloatKernel
+    {
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T> => SquaredNorm<T>(X, Result, N);
     }
 
     private static void SquaredNorm<T>(Tensor x, Tensor result, int n) where T : unmanaged, IFloatingPointIeee754<T>
@@ -117,8 +139,12 @@ public sealed partial class CpuBackend
 
     public void ScaleToMaxNorm(Tensor x, Tensor squaredNorm, double maxNorm, int n)
     {
-        if (IsF32(x, "scale_to_max_norm")) ScaleToMaxNorm<float>(x, squaredNorm, maxNorm, n);
-        else ScaleToMaxNorm<double>(x, squaredNorm, maxNorm, n);
+        FloatDispatch.Run(x, new ScaleToMaxNormKernel(x, squaredNorm, maxNorm, n));
+    }
+
+    private readonly record struct ScaleToMaxNormKernel(Tensor X, Tensor SquaredNorm, double MaxNorm, int N) : IFloatKernel
+    {
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T> => ScaleToMaxNorm<T>(X, SquaredNorm, MaxNorm, N);
     }
 
     private static void ScaleToMaxNorm<T>(Tensor x, Tensor squaredNorm, double maxNorm, int n) where T : unmanaged, IFloatingPointIeee754<T>

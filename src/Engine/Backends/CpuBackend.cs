@@ -70,13 +70,5 @@ public sealed partial class CpuBackend : IBackend
             throw new ArgumentException($"{kernel}: operands have dtypes {a.DType.Name()} and {b.DType.Name()}; they must match.");
     }
 
-    /// <summary>True for float32, false for float64; anything else is a caller bug.</summary>
-    private static bool IsF32(Tensor t, string kernel) => t.DType switch
-    {
-        DType.Float32 => true,
-        DType.Float64 => false,
-        _ => throw new ArgumentException($"{kernel} needs a float32 or float64 tensor, got {t.DType.Name()}."),
-    };
-
     private static T C<T>(double v) where T : IFloatingPointIeee754<T> => T.CreateTruncating(v);
 }

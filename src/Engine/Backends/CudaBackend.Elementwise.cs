@@ -4,31 +4,16 @@ namespace Engine.Backends;
 
 public sealed partial class CudaBackend
 {
-
     public void Axpy(double alpha, Tensor x, Tensor y, int n)
     {
-        const string k = "axpy";
+        var k = KernelNames.Of();
         Launch(k, Grid1D(n), alpha, F32(x, n, k), F32(y, n, k), n);
     }
 
     public void AffineForward(Tensor x, Tensor y, double scale, double shift, int n)
     {
-        const string k = "affine_forward";
+        var k = KernelNames.Of();
         Launch(k, Grid1D(n), F32(x, n, k), F32(y, n, k), scale, shift, n);
-    }
-
-    public void BiasAddForward(Tensor x, Tensor bias, Tensor y, int outer, int channels, int inner)
-    {
-        const string k = "bias_add_forward";
-        var size = (long)outer * channels * inner;
-        Launch(k, Grid1D(size), F32(x, size, k), F32(bias, channels, k), F32(y, size, k), outer, channels, inner);
-    }
-
-    public void BiasAddBackward(Tensor dy, Tensor dbias, int outer, int channels, int inner)
-    {
-        const string k = "bias_add_backward";
-        var size = (long)outer * channels * inner;
-        Launch(k, BlockPerRow(channels, (long)outer * inner), F32(dy, size, k), F32(dbias, channels, k), outer, channels, inner);
     }
 
     /// <summary>A kernel (a, b, y, n) over three float buffers of n elements (maximum, minimum).</summary>

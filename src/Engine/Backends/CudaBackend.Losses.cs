@@ -6,56 +6,56 @@ public sealed partial class CudaBackend
 {
     public void SoftmaxCrossEntropyForward(Tensor logits, Tensor target, Tensor probs, Tensor loss, int rows, int cols)
     {
-        const string k = "softmax_cross_entropy_forward";
+        var k = KernelNames.Of();
         var size = (long)rows * cols;
         Launch(k, BlockPerRow(rows, cols), F32(logits, size, k), F32(target, size, k), F32(probs, size, k), F32(loss, rows, k), rows, cols);
     }
 
     public void SoftmaxCrossEntropyBackward(Tensor probs, Tensor target, Tensor dloss, Tensor dlogits, int rows, int cols)
     {
-        const string k = "softmax_cross_entropy_backward";
+        var k = KernelNames.Of();
         var size = (long)rows * cols;
         Launch(k, BlockPerRow(rows, cols), F32(probs, size, k), F32(target, size, k), F32(dloss, rows, k), F32(dlogits, size, k), rows, cols);
     }
 
     public void SparseSoftmaxCrossEntropyForward(Tensor logits, Tensor labels, Tensor probs, Tensor loss, int rows, int cols)
     {
-        const string k = "sparse_softmax_cross_entropy_forward";
+        var k = KernelNames.Of();
         var size = (long)rows * cols;
         Launch(k, BlockPerRow(rows, cols), F32(logits, size, k), I32(labels, rows, k), F32(probs, size, k), F32(loss, rows, k), rows, cols);
     }
 
     public void SparseSoftmaxCrossEntropyBackward(Tensor probs, Tensor labels, Tensor dloss, Tensor dlogits, int rows, int cols)
     {
-        const string k = "sparse_softmax_cross_entropy_backward";
+        var k = KernelNames.Of();
         var size = (long)rows * cols;
         Launch(k, Grid1D(size), F32(probs, size, k), I32(labels, rows, k), F32(dloss, rows, k), F32(dlogits, size, k), rows, cols);
     }
 
     public void CrossEntropyFromProbsForward(Tensor p, Tensor target, Tensor loss, int rows, int cols, double eps)
     {
-        const string k = "cross_entropy_from_probs_forward";
+        var k = KernelNames.Of();
         var size = (long)rows * cols;
         Launch(k, BlockPerRow(rows, cols), F32(p, size, k), F32(target, size, k), F32(loss, rows, k), rows, cols, eps);
     }
 
     public void CrossEntropyFromProbsBackward(Tensor p, Tensor target, Tensor dloss, Tensor dp, int rows, int cols, double eps)
     {
-        const string k = "cross_entropy_from_probs_backward";
+        var k = KernelNames.Of();
         var size = (long)rows * cols;
         Launch(k, Grid1D(size), F32(p, size, k), F32(target, size, k), F32(dloss, rows, k), F32(dp, size, k), rows, cols, eps);
     }
 
     public void SigmoidBceWithLogitsForward(Tensor logits, Tensor target, Tensor? posWeight, Tensor loss, int n, int labels)
     {
-        const string k = "sigmoid_bce_with_logits_forward";
+        var k = KernelNames.Of();
         CheckLabels(k, posWeight, labels);
         Launch(k, Grid1D(n), F32(logits, n, k), F32(target, n, k), F32(posWeight, labels, k, optional: true), F32(loss, n, k), n, labels);
     }
 
     public void SigmoidBceWithLogitsBackward(Tensor logits, Tensor target, Tensor? posWeight, Tensor dloss, Tensor dlogits, int n, int labels)
     {
-        const string k = "sigmoid_bce_with_logits_backward";
+        var k = KernelNames.Of();
         CheckLabels(k, posWeight, labels);
         Launch(k, Grid1D(n), F32(logits, n, k), F32(target, n, k), F32(posWeight, labels, k, optional: true), F32(dloss, n, k), F32(dlogits, n, k), n, labels);
     }

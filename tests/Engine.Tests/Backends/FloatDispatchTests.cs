@@ -1,4 +1,5 @@
 using Engine.Backends;
+using Engine.Backends.Elementwise;
 using Engine.Tensors;
 
 namespace Engine.Tests.Backends;
@@ -29,6 +30,24 @@ public class FloatDispatchTests
         var g = Assert.Throws<ArgumentException>(() => Cpu.MaxPool2DForward(Tensor.FromArray(new[] { 1, 2, 3, 4 }, new Shape(1, 1, 2, 2)), Tensor.Empty(new Shape(1, 1, 1, 1), DType.Int32),
             Tensor.Empty(new Shape(1, 1, 1, 1), DType.Int32), Pool2DGeometry.Create(new Shape(1, 1, 2, 2), (2, 2), (2, 2), Engine.Autograd.Padding.Valid)));
         Assert.Contains("max_pool2d_forward", g.Message);
+    }
+
+    [Fact]
+    public void TableOpsOptimizersAndLossesAreRefusedByTheirKernelNames()
+    {
+        var ints = Tensor.FromArray(new[] { 1, 2, 3, 4 }, new Shape(4));
+        Tensor Out() => Tensor.Empty(ints.Shape, DType.Int32);
+        var relu = Assert.Throws<ArgumentException>(() => Cpu.ElementwiseForward(ElementwiseOps.Relu, ints, null, Out(), 4));
+        Assert.Contains("relu_forward", relu.Message);
+        var mul = Assert.Throws<ArgumentException>(() => Cpu.ElementwiseBackward(ElementwiseOps.Mul, ints, ints, ints, Out(), Out(), 4));
+        Assert.Contains("mul_backward", mul.Message);
+        var adam = Assert.Throws<ArgumentException>(() => Cpu.AdamStep(ints, ints, Out(), Out(), null, 4, 0.1, 0.9, 0.999, 1e-7, 0, false, 1));
+        Assert.Contains("adam_step", adam.Message);
+        var bias = Assert.Throws<ArgumentException>(() => Cpu.BiasAddBackward(ints, Out(), 1, 4, 1));
+        Assert.Contains("bias_add_backward", bias.Message);
+        var bce = Assert.Throws<ArgumentException>(() => Cpu.SigmoidBceWithLogitsForward(ints, ints, null, Out(), 4, 4));
+        Assert.Contains("sigmoid_bce_with_logits_forward", bce.Message);
+        Assert.Contains("int32", bce.Message);
     }
 
     [Theory]

@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace Engine.Backends.Elementwise;
 
 /// <summary>One per-element op, defined once: its forward expression over the inputs and, per input,
@@ -61,6 +63,10 @@ public sealed class ElementwiseOp
     internal Lazy<CpuLoops.Compiled<float>> Float32 { get; }
 
     internal Lazy<CpuLoops.Compiled<double>> Float64 { get; }
+
+    /// <summary>The compiled CPU loops for element type T (float or double; the JIT folds the test).</summary>
+    internal CpuLoops.Compiled<T> Loops<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+        typeof(T) == typeof(float) ? (CpuLoops.Compiled<T>)(object)Float32.Value : (CpuLoops.Compiled<T>)(object)Float64.Value;
 
     public override string ToString() => Name;
 }

@@ -4,39 +4,32 @@ using Engine.Tensors;
 
 namespace Engine.Backends;
 
-/// <summary>Dropout and batch normalization. Batch-norm views x as [n, c, hw] (hw = 1 for dense
+/// <summary>Batch normalization. It views x as [n, c, hw] (hw = 1 for dense
 /// inputs) and works channel by channel; its sums are taken in double even for float32 inputs, so
 /// the reference stays accurate on large batches.</summary>
 public sealed partial class CpuBackend
 {
-    public void DropoutForward(Tensor x, Tensor y, Tensor mask, int n, double rate, ulong seed)
-    {
-        if (IsF32(x, "dropout_forward")) Dropout<float>(x, y, mask, n, rate, seed);
-        else Dropout<double>(x, y, mask, n, rate, seed);
-    }
-
-    /// <summary>The comparison u &lt; rate is made in double (u is an exact float, widened).</summary>
-    private static void Dropout<T>(Tensor xt, Tensor yt, Tensor maskt, int n, double rate, ulong seed) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var x = xt.Span<T>();
-        var y = yt.Span<T>();
-        var mask = maskt.Span<T>();
-        var keep = C<T>(1 / (1 - rate));
-        for (var i = 0; i < n; i++)
-        {
-            mask[i] = CounterRng.Uniform(seed, (uint)i) < rate ? T.Zero : keep;
-            y[i] = x[i] * mask[i];
-        }
-    }
-
     public void BatchNormForwardTraining(Tensor x, Tensor gamma, Tensor beta, Tensor y, Tensor saveMean, Tensor saveInvStd,
         Tensor runningMean, Tensor runningVar, int n, int c, int hw, double momentum, double eps)
     {
-        if (IsF32(x, "batch_norm_forward_training"))
-            ForEachPlane(c, (long)n * hw, ch => BatchNormFloat.Forward(x.Span<float>(), gamma.Span<float>(), beta.Span<float>(), y.Span<float>(),
-                saveMean.Span<float>(), saveInvStd.Span<float>(), runningMean.Span<float>(), runningVar.Span<float>(), n, c, hw, ch, momentum, eps));
-        else
-            BatchNormTraining<double>(x, gamma, beta, y, saveMean, saveInvStd, runningMean, runningVar, n, c, hw, momentum, eps);
+        FloatDispatch.Run(x, new BatchNormForwardTrainingKernel(x, gamma, beta, y, saveMean, saveInvStd, runningMean, runningVar, n, c, hw, momentum, eps));
+    }
+
+    /// <summary>float32 runs <see cref="BatchNormFloat.Forward"/> per channel, float64 the plain loop.</summary>
+    private readonly record struct BatchNormForwardTrainingKernel(Tensor X, Tensor Gamma, Tensor Beta, Tensor Y, Tensor SaveMean, Tensor SaveInvStd,
+        Tensor RunningMean, Tensor RunningVar, int N, int C, int Hw, double Momentum, double Eps) : IFloatKernel
+    {
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (typeof(T) == typeof(float))
+            {
+                var (x, gamma, beta, y, saveMean, saveInvStd, runningMean, runningVar) = (X, Gamma, Beta, Y, SaveMean, SaveInvStd, RunningMean, RunningVar);
+                var (n, c, hw, momentum, eps) = (N, C, Hw, Momentum, Eps);
+                ForEachPlane(c, (long)n * hw, ch => BatchNormFloat.Forward(x.Span<float>(), gamma.Span<float>(), beta.Span<float>(), y.Span<float>(),
+                    saveMean.Span<float>(), saveInvStd.Span<float>(), runningMean.Span<float>(), runningVar.Span<float>(), n, c, hw, ch, momentum, eps));
+            }
+            else BatchNormTraining<T>(X, Gamma, Beta, Y, SaveMean, SaveInvStd, RunningMean, RunningVar, N, C, Hw, Momentum, Eps);
+        }
     }
 
     internal static void BatchNormTraining<T>(Tensor xt, Tensor gammat, Tensor betat, Tensor yt, Tensor meant, Tensor invStdt,
@@ -82,8 +75,12 @@ public sealed partial class CpuBackend
     public void BatchNormForwardInference(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, Tensor y,
         int n, int c, int hw, double eps)
     {
-        if (IsF32(x, "batch_norm_forward_inference")) BatchNormInference<float>(x, gamma, beta, runningMean, runningVar, y, n, c, hw, eps);
-        else BatchNormInference<double>(x, gamma, beta, runningMean, runningVar, y, n, c, hw, eps);
+        FloatDispatch.Run(x, new BatchNormForwardInferenceKernel(x, gamma, beta, runningMean, runningVar, y, n, c, hw, eps));
+    }
+
+    private readonly record struct BatchNormForwardInferenceKernel(Tensor X, Tensor Gamma, Tensor Beta, Tensor RunningMean, Tensor RunningVar, Tensor Y, int N, int C, int Hw, double Eps) : IFloatKernel
+    {
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T> => BatchNormInference<T>(X, Gamma, Beta, RunningMean, RunningVar, Y, N, C, Hw, Eps);
     }
 
     private static void BatchNormInference<T>(Tensor xt, Tensor gammat, Tensor betat, Tensor meant, Tensor vart, Tensor yt,
@@ -110,8 +107,18 @@ public sealed partial class CpuBackend
     public void BatchNormBackward(Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
         Tensor dx, Tensor? dgamma, Tensor? dbeta, int n, int c, int hw)
     {
-        if (IsF32(x, "batch_norm_backward")) BatchNormBackwardFloat(x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta, n, c, hw, assign: false);
-        else BatchNormGrad<double>(x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta, n, c, hw);
+        FloatDispatch.Run(x, new BatchNormBackwardKernel(x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta, n, c, hw));
+    }
+
+    /// <summary>float32 runs <see cref="BatchNormBackwardFloat"/>, float64 the plain loop.</summary>
+    private readonly record struct BatchNormBackwardKernel(Tensor X, Tensor Dy, Tensor Gamma, Tensor SaveMean, Tensor SaveInvStd,
+        Tensor Dx, Tensor? Dgamma, Tensor? Dbeta, int N, int C, int Hw) : IFloatKernel
+    {
+        public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (typeof(T) == typeof(float)) BatchNormBackwardFloat(X, Dy, Gamma, SaveMean, SaveInvStd, Dx, Dgamma, Dbeta, N, C, Hw, assign: false);
+            else BatchNormGrad<T>(X, Dy, Gamma, SaveMean, SaveInvStd, Dx, Dgamma, Dbeta, N, C, Hw);
+        }
     }
 
     /// <summary>The float32 batch-norm backward; with <paramref name="assign"/> dx is overwritten instead

@@ -5,34 +5,6 @@ namespace Engine.Autograd;
 
 public static partial class Ops
 {
-    /// <summary>Inverted dropout: in training each element is zeroed with probability
-    /// <paramref name="rate"/> and the rest scaled by 1/(1 - rate), so inference needs no rescaling.
-    /// The mask is a pure function of (seed, element index) — see <see cref="Backends.CounterRng"/> —
-    /// so the same seed gives the same mask on every backend. Returns x itself when not training
-    /// or when rate is 0.</summary>
-    public static Tensor Dropout(Tensor x, double rate, bool training, ulong seed)
-    {
-        const string op = "dropout";
-        RequireFloat(op, x);
-        if (!(rate >= 0 && rate < 1))
-            throw new ArgumentOutOfRangeException(nameof(rate), rate, $"{op}: rate must be in the range [0, 1) (the fraction of inputs to drop); received {rate}.");
-        if (!training || rate == 0) return x;
-        var y = Tensor.EmptyLike(x);
-        var mask = Tensor.EmptyLike(x);
-        x.Backend.DropoutForward(x, y, mask, x.Size, rate, seed);
-        if (!Tape.WillRecord(x))
-        {
-            mask.Dispose();
-            return y;
-        }
-        Tape.Record(op, y, [x], (dy, grad) =>
-        {
-            dy.Backend.MulBackward(x, mask, dy, grad(x), null, dy.Size); // dx += dy·mask
-            mask.Dispose(); // a node's backward runs at most once
-        });
-        return y;
-    }
-
     /// <summary>Batch normalization over channel axis 1 of x [N, C] or NCHW [N, C, H, W], with
     /// gamma, beta, runningMean and runningVar of shape [C] (Keras's BatchNormalization).
     /// Training: normalizes with the batch mean and biased batch variance and updates the running

@@ -4,16 +4,10 @@ namespace Engine.Backends;
 
 public sealed partial class CudaBackend
 {
-    public void DropoutForward(Tensor x, Tensor y, Tensor mask, int n, double rate, ulong seed)
-    {
-        const string k = "dropout_forward";
-        Launch(k, Grid1D(n), F32(x, n, k), F32(y, n, k), F32(mask, n, k), n, rate, seed);
-    }
-
     public void BatchNormForwardTraining(Tensor x, Tensor gamma, Tensor beta, Tensor y, Tensor saveMean, Tensor saveInvStd,
         Tensor runningMean, Tensor runningVar, int n, int c, int hw, double momentum, double eps)
     {
-        const string k = "batch_norm_forward_training";
+        var k = KernelNames.Of();
         var size = (long)n * c * hw;
         Launch(k, BlockPerRow(c, (long)n * hw), F32(x, size, k), F32(gamma, c, k), F32(beta, c, k), F32(y, size, k),
             F32(saveMean, c, k), F32(saveInvStd, c, k), F32(runningMean, c, k), F32(runningVar, c, k), n, c, hw, momentum, eps);
@@ -22,7 +16,7 @@ public sealed partial class CudaBackend
     public void BatchNormForwardInference(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, Tensor y,
         int n, int c, int hw, double eps)
     {
-        const string k = "batch_norm_forward_inference";
+        var k = KernelNames.Of();
         var size = (long)n * c * hw;
         Launch(k, Grid1D(size), F32(x, size, k), F32(gamma, c, k), F32(beta, c, k), F32(runningMean, c, k), F32(runningVar, c, k),
             F32(y, size, k), n, c, hw, eps);
@@ -31,7 +25,7 @@ public sealed partial class CudaBackend
     public void BatchNormBackward(Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
         Tensor dx, Tensor? dgamma, Tensor? dbeta, int n, int c, int hw)
     {
-        const string k = "batch_norm_backward";
+        var k = KernelNames.Of();
         var size = (long)n * c * hw;
         Launch(k, BlockPerRow(c, (long)n * hw), F32(x, size, k), F32(dy, size, k), F32(gamma, c, k), F32(saveMean, c, k), F32(saveInvStd, c, k),
             F32(dx, size, k), F32(dgamma, c, k, optional: true), F32(dbeta, c, k, optional: true), n, c, hw);

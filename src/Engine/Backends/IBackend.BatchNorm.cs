@@ -4,10 +4,6 @@ namespace Engine.Backends;
 
 public partial interface IBackend
 {
-    /// <summary>Inverted dropout: mask[i] = u(seed, i) &lt; rate ? 0 : 1/(1-rate); y = x * mask, where
-    /// u is the counter-based uniform of <see cref="CounterRng.Uniform"/> (identical on every backend).</summary>
-    void DropoutForward(Tensor x, Tensor y, Tensor mask, int n, double rate, ulong seed);
-
     /// <summary>Training-mode batch norm over x viewed as [n, c, hw]: per-channel batch mean and
     /// biased variance; y = gamma·(x-mean)·invstd + beta; saves mean and invstd = 1/sqrt(var+eps);
     /// updates running stats Keras-style: running = running·momentum + batch·(1-momentum).</summary>
