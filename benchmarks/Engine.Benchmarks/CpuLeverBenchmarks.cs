@@ -95,7 +95,7 @@ public class CpuLeverBenchmarks
 
     [Benchmark]
     public void MaxPoolGeneral() =>
-        CpuBackend.MaxPool<float>(_poolX, _poolY, _arg, N, PoolC, PoolH, PoolH, 2, 2, 2, 2, 0, 0, PoolOut, PoolOut);
+        CpuBackend.MaxPool<float>(_poolX, _poolY, _arg, new Pool2DGeometry { N = N, C = PoolC, H = PoolH, W = PoolH, KH = 2, KW = 2, SH = 2, SW = 2, OH = PoolOut, OW = PoolOut });
 
     [Benchmark]
     public void MaxPool2x2() => _be.MaxPool2DForward(_poolX, _poolY, _arg, new Pool2DGeometry { N = N, C = PoolC, H = PoolH, W = PoolH, KH = 2, KW = 2, SH = 2, SW = 2, PH = 0, PW = 0, OH = PoolOut, OW = PoolOut });

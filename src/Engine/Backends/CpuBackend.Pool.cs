@@ -18,7 +18,7 @@ public sealed partial class CpuBackend
             var g = G;
             if (typeof(T) == typeof(float) && g is { KH: 2, KW: 2, SH: 2, SW: 2, PH: 0, PW: 0 } && g.OH == g.H / 2 && g.OW == g.W / 2)
                 MaxPool2x2Float(X, Y, Argmax, g.N * g.C, g.H, g.W, g.OH, g.OW);
-            else MaxPool<T>(X, Y, Argmax, g.N, g.C, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.OH, g.OW);
+            else MaxPool<T>(X, Y, Argmax, g);
         }
     }
 
@@ -34,10 +34,11 @@ public sealed partial class CpuBackend
     /// <summary>Only elements inside the image are candidates, so padding never wins. Ties go to the
     /// first element in row-major window order. A window with no element inside the image (not
     /// possible with 'valid' or Keras 'same' padding) gives 0 and argmax -1.</summary>
-    internal static void MaxPool<T>(Tensor xt, Tensor yt, Tensor argt, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow)
+    internal static void MaxPool<T>(Tensor xt, Tensor yt, Tensor argt, Pool2DGeometry g)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        ForEachPlane(n * c, (long)kh * kw * oh * ow, plane =>
+        var (h, w, oh, ow) = (g.H, g.W, g.OH, g.OW);
+        ForEachPlane(g.N * g.C, (long)g.KH * g.KW * oh * ow, plane =>
         {
             var x = xt.Span<T>().Slice(plane * h * w, h * w);
             var y = yt.Span<T>().Slice(plane * oh * ow, oh * ow);
@@ -45,7 +46,7 @@ public sealed partial class CpuBackend
             for (var oy = 0; oy < oh; oy++)
                 for (var ox = 0; ox < ow; ox++)
                 {
-                    var (y0, y1, x0, x1) = Window(oy, ox, h, w, kh, kw, sh, sw, ph, pw);
+                    var (y0, y1, x0, x1) = g.InsideWindow(oy, ox);
                     var (best, bestValue) = (-1, T.Zero);
                     for (var iy = y0; iy < y1; iy++)
                         for (var ix = x0; ix < x1; ix++)
@@ -57,13 +58,6 @@ public sealed partial class CpuBackend
                     arg[oy * ow + ox] = best < 0 ? -1 : plane * h * w + best;
                 }
         });
-    }
-
-    /// <summary>The part [y0, y1) × [x0, x1) of output pixel (oy, ox)'s window that lies inside the image.</summary>
-    private static (int Y0, int Y1, int X0, int X1) Window(int oy, int ox, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw)
-    {
-        var (top, left) = (oy * sh - ph, ox * sw - pw);
-        return (Math.Max(top, 0), Math.Min(top + kh, h), Math.Max(left, 0), Math.Min(left + kw, w));
     }
 
     public void MaxPool2DBackward(Tensor dy, Tensor argmax, Tensor dx, int total) => FloatDispatch.Run(dy, new MaxPoolScatter(dy, argmax, dx, total));
@@ -110,22 +104,23 @@ public sealed partial class CpuBackend
         public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
             var g = G;
-            if (Backward) AvgPoolGrad<T>(From, To, g.N, g.C, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.OH, g.OW);
-            else AvgPool<T>(From, To, g.N, g.C, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.OH, g.OW);
+            if (Backward) AvgPoolGrad<T>(From, To, G);
+            else AvgPool<T>(From, To, G);
         }
     }
 
-    private static void AvgPool<T>(Tensor xt, Tensor yt, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow)
+    private static void AvgPool<T>(Tensor xt, Tensor yt, Pool2DGeometry g)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        ForEachPlane(n * c, (long)kh * kw * oh * ow, plane =>
+        var (h, w, oh, ow) = (g.H, g.W, g.OH, g.OW);
+        ForEachPlane(g.N * g.C, (long)g.KH * g.KW * oh * ow, plane =>
         {
             var x = xt.Span<T>().Slice(plane * h * w, h * w);
             var y = yt.Span<T>().Slice(plane * oh * ow, oh * ow);
             for (var oy = 0; oy < oh; oy++)
                 for (var ox = 0; ox < ow; ox++)
                 {
-                    var (y0, y1, x0, x1) = Window(oy, ox, h, w, kh, kw, sh, sw, ph, pw);
+                    var (y0, y1, x0, x1) = g.InsideWindow(oy, ox);
                     var sum = T.Zero;
                     for (var iy = y0; iy < y1; iy++)
                         for (var ix = x0; ix < x1; ix++) sum += x[iy * w + ix];
@@ -135,20 +130,21 @@ public sealed partial class CpuBackend
         });
     }
 
-    private static void AvgPoolGrad<T>(Tensor dyt, Tensor dxt, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow)
+    private static void AvgPoolGrad<T>(Tensor dyt, Tensor dxt, Pool2DGeometry g)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        ForEachPlane(n * c, (long)kh * kw * oh * ow, plane =>
+        var (h, w, oh, ow) = (g.H, g.W, g.OH, g.OW);
+        ForEachPlane(g.N * g.C, (long)g.KH * g.KW * oh * ow, plane =>
         {
-            var g = dyt.Span<T>().Slice(plane * oh * ow, oh * ow);
+            var dyPlane = dyt.Span<T>().Slice(plane * oh * ow, oh * ow);
             var dx = dxt.Span<T>().Slice(plane * h * w, h * w);
             for (var oy = 0; oy < oh; oy++)
                 for (var ox = 0; ox < ow; ox++)
                 {
-                    var (y0, y1, x0, x1) = Window(oy, ox, h, w, kh, kw, sh, sw, ph, pw);
+                    var (y0, y1, x0, x1) = g.InsideWindow(oy, ox);
                     var count = (y1 - y0) * (x1 - x0);
                     if (count == 0) continue;
-                    var share = g[oy * ow + ox] / T.CreateTruncating(count);
+                    var share = dyPlane[oy * ow + ox] / T.CreateTruncating(count);
                     for (var iy = y0; iy < y1; iy++)
                         for (var ix = x0; ix < x1; ix++) dx[iy * w + ix] += share;
                 }

@@ -43,6 +43,13 @@ public readonly record struct Pool2DGeometry
 
     public long OutputSize => (long)N * C * OH * OW;
 
+    /// <summary>The part [y0, y1) × [x0, x1) of output pixel (oy, ox)'s window that lies inside the image.</summary>
+    public (int Y0, int Y1, int X0, int X1) InsideWindow(int oy, int ox)
+    {
+        var (top, left) = (oy * SH - PH, ox * SW - PW);
+        return (Math.Max(top, 0), Math.Min(top + KH, H), Math.Max(left, 0), Math.Min(left + KW, W));
+    }
+
     /// <summary>The geometry of pooling NCHW <paramref name="input"/> with <paramref name="pool"/>
     /// windows moved by <paramref name="stride"/>: output size and leading padding by Keras/TensorFlow's
     /// rules (see <see cref="Padding"/>). Errors name <paramref name="op"/>.</summary>
