@@ -9,14 +9,15 @@ namespace Engine.Benchmarks;
 /// the input gradient as dcol = Wᵀ·dY' (GEMM into a K×N·P buffer) then col2im (as first writer) vs the
 /// transposed convolution straight into dx; the kernel gradient as im2col then dW = dY'·colᵀ vs implicit
 /// im2col chunk by chunk. Shapes: ResNet-20's first stage (16→16 channels, 32×32, 3×3 same, batch 32),
-/// the seed CNN's conv2 (32→64, 13×13 → 11×11 valid, batch 64) and its conv1 (1→32, 28×28 → 26×26,
+/// the seed CNN's conv2 (32→64, 13×13 → 11×11 valid, batch 64), conv3 (64→64, 5×5 → 3×3 valid:
+/// the transposed convolution does 25/9 times the multiply-adds there) and its conv1 (1→32, 28×28 → 26×26,
 /// batch 64; kernel gradient only, as the input needs none).</summary>
-[MemoryDiagnoser]
+[MemoryDiagnoser, MinColumn]
 public class ConvBackwardBenchmarks
 {
-    public enum Layer { ResNetStage1, SeedConv2, SeedConv1 }
+    public enum Layer { ResNetStage1, ResNetStage2, ResNetStage3, SeedConv2, SeedConv3, SeedConv1 }
 
-    [Params(Layer.ResNetStage1, Layer.SeedConv2, Layer.SeedConv1)]
+    [Params(Layer.ResNetStage2, Layer.ResNetStage3, Layer.SeedConv2)]
     public Layer Shape { get; set; }
 
     private Conv2DGeometry _g;
@@ -28,7 +29,10 @@ public class ConvBackwardBenchmarks
         var (input, f, padding) = Shape switch
         {
             Layer.ResNetStage1 => (new Shape(32, 16, 32, 32), 16, "same"),
+            Layer.ResNetStage2 => (new Shape(32, 32, 16, 16), 32, "same"),
+            Layer.ResNetStage3 => (new Shape(32, 64, 8, 8), 64, "same"),
             Layer.SeedConv2 => (new Shape(64, 32, 13, 13), 64, "valid"),
+            Layer.SeedConv3 => (new Shape(64, 64, 5, 5), 64, "valid"),
             _ => (new Shape(64, 1, 28, 28), 32, "valid"),
         };
         _g = Conv2DGeometry.Create(input, (3, 3), (1, 1), padding, filters: f);

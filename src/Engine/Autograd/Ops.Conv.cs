@@ -115,11 +115,12 @@ public static partial class Ops
             }
             if (grad(w) is { } dw)
             {
-                if (fused) CpuBackend.ConvWeightGradFromImage(dyT, x, g, dw); // unfolds x chunk by chunk in cache
+                if (fused && CpuBackend.FusesConvWeightGrad(g)) CpuBackend.ConvWeightGradFromImage(dyT, x, g, dw); // unfolds x in cache
                 else
                 {
                     var unfolded = keepCol ? col! : Unfold();
-                    GroupedGemm(bk, groups, false, true, fg, kg, columns, dyT, columns, unfolded, columns, 1, dw, kg); // dW_g += dY'_g · col_gᵀ
+                    if (fused) CpuBackend.ConvWeightGrad(dyT, unfolded, dw, f, k, columns);
+                    else GroupedGemm(bk, groups, false, true, fg, kg, columns, dyT, columns, unfolded, columns, 1, dw, kg); // dW_g += dY'_g · col_gᵀ
                     if (!keepCol) unfolded.Dispose();
                 }
             }

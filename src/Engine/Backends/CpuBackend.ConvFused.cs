@@ -24,8 +24,13 @@ public sealed partial class CpuBackend
     internal static void ConvForwardFused(Tensor w, Tensor x, in Conv2DGeometry g, Tensor? bias, Tensor y, bool relu) =>
         CpuConvGemm.ForwardFromImage(w.Span<float>(), x.Span<float>(), g, bias is null ? default : bias.Span<float>(), y.Span<float>(), g.F, relu);
 
-    /// <summary>Whether <see cref="ConvInputGradFused"/> serves this convolution (stride 1; see CpuConvGemm.InputGrad).</summary>
-    internal static bool FusesConvInputGrad(in Conv2DGeometry g) => CpuConvGemm.HasInputGrad(g);
+    /// <summary>Whether Conv2D's backward takes <see cref="ConvInputGradFused"/> (stride 1, where it is faster;
+    /// see CpuConvGemm.PrefersInputGrad) rather than GEMM + col2im.</summary>
+    internal static bool FusesConvInputGrad(in Conv2DGeometry g) => CpuConvGemm.PrefersInputGrad(g);
+
+    /// <summary>Whether Conv2D's backward takes <see cref="ConvWeightGradFromImage"/> rather than im2col +
+    /// <see cref="ConvWeightGrad"/> (see CpuConvWeightGrad.Prefers).</summary>
+    internal static bool FusesConvWeightGrad(in Conv2DGeometry g) => CpuConvWeightGrad.Prefers(g);
 
     /// <summary>dx (+)= the input gradient of the convolution from the gradient rows dyT [F, N·P], as a
     /// transposed convolution with no dcol buffer and no col2im; overwrites dx when <paramref name="assign"/>.</summary>

@@ -1,3 +1,4 @@
+using Engine.Autograd;
 using Engine.Backends;
 using Engine.Backends.Cpu;
 using Engine.Tensors;
@@ -177,6 +178,73 @@ public class ConvBackwardFromImageTests
         Assert.ThrowsAny<Xunit.Sdk.XunitException>(() => TestData.AssertClose(Doubles(right), Doubles(wrong), 1e-4, 1e-5, "shifted x"));
         var e = Assert.Throws<ArgumentException>(() => CpuConvWeightGrad.Run(dyT, x, g, new float[right.Length - 1]));
         Assert.Contains("dw ≥", e.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Conv2D (float32, fused) takes the transposed-convolution input gradient and the
+    /// implicit-im2col kernel gradient on 'same' layers with rows of 16 or more, and matches the float64
+    /// composite there: x an intermediate (its gradient's first writer assigns) or with a second consumer
+    /// (the conv adds into a gradient that already holds a sum), stride 1 and 2, with and without ReLU.</summary>
+    [Theory]
+    [InlineData(1, false, true)]
+    [InlineData(1, true, false)]
+    [InlineData(2, false, false)]
+    [InlineData(2, true, true)]
+    public void Conv2DOnTheImplicitPathsMatchesFloat64(int stride, bool secondConsumer, bool relu)
+    {
+        var (n, c, h, w, f) = (2, 3, 18, 34, 5); // output rows of 34 and 17
+        var g = Conv2DGeometry.Create(new Shape(n, c, h, w), (3, 3), (stride, stride), "same", filters: f);
+        Assert.True(CpuBackend.FusesConvWeightGrad(g), $"{g} should take the implicit kernel gradient");
+        Assert.Equal(stride == 1, CpuBackend.FusesConvInputGrad(g));
+
+        var rng = new Rng(45);
+        var x64 = TestData.Param(rng, n, c, h, w);
+        var w64 = TestData.Param(rng, f, c, 3, 3);
+        var b64 = TestData.Param(rng, f);
+        var dy = Tensor.RandomNormal(new Shape(n, f, g.OH, g.OW), rng, dtype: DType.Float64);
+        var other = Tensor.RandomNormal(x64.Shape, rng, dtype: DType.Float64);
+
+        void Run(Tensor x, Tensor wt, Tensor b, Tensor dyt, Tensor o)
+        {
+            var hidden = Ops.Mul(x, x); // an intermediate: the conv's dx can be its gradient's first writer
+            var y = Ops.Conv2D(hidden, wt, b, stride, stride, Padding.Same, relu);
+            var loss = Ops.Sum(Ops.Mul(y, dyt));
+            if (secondConsumer) loss = Ops.Add(loss, Ops.Sum(Ops.Mul(hidden, o)));
+            loss.Backward();
+        }
+
+        Run(x64, w64, b64, dy, other);
+        var (x32, w32, b32) = (Leaf(x64), Leaf(w64), Leaf(b64));
+        Run(x32, w32, b32, dy.To(DType.Float32), other.To(DType.Float32));
+        var what = $"conv2d stride {stride} relu {relu} second consumer {secondConsumer}";
+        TestData.AssertClose(x64.Grad!.ToDoubleArray(), x32.Grad!.ToDoubleArray(), 1e-3, 1e-4, $"{what}: dx");
+        TestData.AssertClose(w64.Grad!.ToDoubleArray(), w32.Grad!.ToDoubleArray(), 1e-3, 1e-4, $"{what}: dw");
+        TestData.AssertClose(b64.Grad!.ToDoubleArray(), b32.Grad!.ToDoubleArray(), 1e-3, 1e-4, $"{what}: db");
+    }
+
+    /// <summary>The seed CNN's layers keep GEMM + col2im and im2col + GEMM (faster there), so the README
+    /// main job's arithmetic is unchanged; ResNet-20's 32- and 16-wide stages take the implicit paths.</summary>
+    [Fact]
+    public void WhichLayersTakeTheImplicitPaths()
+    {
+        foreach (var (input, f) in new[] { (new Shape(64, 1, 28, 28), 32), (new Shape(64, 32, 13, 13), 64), (new Shape(64, 64, 5, 5), 64) })
+        {
+            var g = Conv2DGeometry.Create(input, (3, 3), (1, 1), "valid", filters: f);
+            Assert.False(CpuBackend.FusesConvInputGrad(g), $"seed CNN {g}: input gradient");
+            Assert.False(CpuBackend.FusesConvWeightGrad(g), $"seed CNN {g}: kernel gradient");
+        }
+        foreach (var (input, f) in new[] { (new Shape(128, 16, 32, 32), 16), (new Shape(128, 32, 16, 16), 32) })
+        {
+            var g = Conv2DGeometry.Create(input, (3, 3), (1, 1), "same", filters: f);
+            Assert.True(CpuBackend.FusesConvInputGrad(g), $"ResNet-20 {g}: input gradient");
+            Assert.True(CpuBackend.FusesConvWeightGrad(g), $"ResNet-20 {g}: kernel gradient");
+        }
+    }
+
+    private static Tensor Leaf(Tensor t)
+    {
+        var leaf = t.To(DType.Float32);
+        leaf.RequiresGrad = true;
+        return leaf;
     }
 
     private static void InputGrad(string kernel, float[] w, float[] dyT, Conv2DGeometry g, float[] dx, bool assign)

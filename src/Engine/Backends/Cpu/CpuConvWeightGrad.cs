@@ -21,6 +21,11 @@ internal static unsafe class CpuConvWeightGrad
     /// <summary>Slices of the column range, each one work item with its own accumulator.</summary>
     private const int Slices = 4;
 
+    /// <summary>Whether this is the faster way for the geometry (ConvBackwardBenchmarks): long output
+    /// rows ('same' padding, as in residual nets); else im2col + GEMM (the seed CNN's layers).</summary>
+    public static bool Prefers(in Conv2DGeometry g) =>
+        !g.Dilated && g.Groups == 1 && 8L * g.H * g.W <= 9L * g.OH * g.OW * g.SH * g.SW && g.OW >= CpuConvGemm.MinRowForImplicit;
+
     public static void Run(ReadOnlySpan<float> dyT, ReadOnlySpan<float> x, in Conv2DGeometry g, Span<float> dw)
     {
         if (Avx512GemmKernel.IsSupported) Run<Avx512GemmKernel>(dyT, x, g, dw);
