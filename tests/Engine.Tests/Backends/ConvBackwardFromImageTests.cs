@@ -10,7 +10,8 @@ namespace Engine.Tests.Backends;
 /// with implicit im2col (CpuConvWeightGrad) vs im2col then dW = dY'·colᵀ. Both change the order of
 /// the sums, so they are compared within float32 rounding, and bitwise between one and two threads.
 /// Shapes: strides 1 and 2, same and valid padding, 1×1, 3×3 and 5×3 kernels, odd sizes, column
-/// panels and chunks crossing images, K = 9 with C = 1 (the transposed weight-gradient form).</summary>
+/// panels and chunks crossing images, even kernels with uneven 'same' padding, K = 9 with C = 1 (the
+/// transposed weight-gradient form).</summary>
 [Collection(AllocationCollection.Name)] // sets CpuParallel.ThreadLimit
 public class ConvBackwardFromImageTests
 {
@@ -28,6 +29,8 @@ public class ConvBackwardFromImageTests
         (2, 2, 11, 10, 17, 5, 3, 2, true),
         (2, 3, 11, 10, 7, 5, 3, 1, true),
         (3, 2, 2, 2, 4, 3, 3, 1, true),     // kernel larger than the image ('same')
+        (2, 3, 7, 9, 4, 2, 2, 1, true),     // even kernels: 'same' pads only after the image
+        (2, 2, 8, 6, 3, 4, 4, 1, true),
         (5, 16, 8, 8, 16, 3, 3, 1, true),   // a ResNet-like block, columns cross images inside panels
         (8, 16, 16, 16, 16, 3, 3, 1, true), // big enough to run on two threads (both kernels)
         (8, 1, 28, 28, 32, 3, 3, 1, false), // K = 9 on two threads
