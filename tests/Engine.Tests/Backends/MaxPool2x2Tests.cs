@@ -15,6 +15,8 @@ public class MaxPool2x2Tests
     [InlineData(1, 2, 11, 11)]
     [InlineData(2, 1, 33, 34)]
     [InlineData(1, 1, 2, 2)]
+    [InlineData(2, 3, 9, 9)]    // 4 outputs per row: one group of 4, odd size
+    [InlineData(1, 2, 14, 15)]  // 7 outputs per row: a group of 4 and an overlapping one
     public void MatchesGeneralLoop(int n, int c, int h, int w)
     {
         var rng = new Rng(11);
@@ -76,10 +78,13 @@ public class MaxPool2x2Tests
     [Theory]
     [InlineData(3, 2, 5, 7)]
     [InlineData(2, 3, 26, 26)]  // 13 outputs per row: one group of 8 and one overlapping group
-    [InlineData(2, 5, 11, 11)]  // odd: last row and column in no window; ow < 8 (scalar path)
+    [InlineData(2, 5, 11, 11)]  // odd: last row and column in no window; ow = 5 (groups of 4)
+    [InlineData(2, 2, 7, 6)]    // ow = 3: scalar path
     [InlineData(2, 1, 33, 34)]
     [InlineData(1, 1, 2, 2)]
     [InlineData(1, 2, 16, 35)]  // ow = 17: two groups and an overlapping one, odd width
+    [InlineData(2, 3, 9, 9)]    // ow = 4: one group of 4
+    [InlineData(1, 2, 14, 15)]  // ow = 7: a group of 4 and an overlapping one
     public void WriteOnceBackwardMatchesClearAndScatter(int n, int c, int h, int w)
     {
         var rng = new Rng(13);

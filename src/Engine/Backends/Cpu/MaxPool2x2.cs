@@ -6,7 +6,8 @@ namespace Engine.Backends.Cpu;
 /// <summary>Max-pool with a 2×2 window, stride 2 and no padding (what MaxPooling2D(2) runs) over one
 /// float32 plane, with argmax. Same results as the general loop: the window's elements are visited in
 /// row-major order and a later one wins only when strictly greater (ties and NaN keep the earlier one).
-/// AVX-512 does 8 outputs at a time: one 16-float load per input row, split into even and odd columns.
+/// AVX-512 does 8 outputs at a time: one 16-float load per input row, split into even and odd columns;
+/// planes under 16 columns (or without AVX-512) take groups of 4 with 8-float loads.
 /// The backward writes every input element once (the winner gets its gradient, the others 0), so
 /// the gradient plane needs no zero fill and no scatter.</summary>
 internal static unsafe class MaxPool2x2
@@ -35,6 +36,18 @@ internal static unsafe class MaxPool2x2
                 {
                     ox = ow - 8;
                     Eight(r0 + 2 * ox, r1 + 2 * ox, yRow + ox, aRow + ox, rowBase + 2 * ox, w);
+                    ox = ow;
+                }
+            }
+            else if (Vector256.IsHardwareAccelerated && ow >= 4)
+            {
+                // Narrow planes (11×11 → 5×5): groups of 4, the ragged end overlapping as above.
+                for (; ox + 4 <= ow; ox += 4)
+                    Four(r0 + 2 * ox, r1 + 2 * ox, yRow + ox, aRow + ox, rowBase + 2 * ox, w);
+                if (ox < ow)
+                {
+                    ox = ow - 4;
+                    Four(r0 + 2 * ox, r1 + 2 * ox, yRow + ox, aRow + ox, rowBase + 2 * ox, w);
                     ox = ow;
                 }
             }
@@ -77,6 +90,33 @@ internal static unsafe class MaxPool2x2
         (at + Vector256.Create(index0) + Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14)).Store(arg);
     }
 
+    /// <summary><see cref="Eight"/> for 4 outputs: one 8-float load per input row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Four(float* r0, float* r1, float* y, int* arg, int index0, int w)
+    {
+        var even = Vector256.Create(0, 2, 4, 6, 0, 0, 0, 0);
+        var odd = Vector256.Create(1, 3, 5, 7, 0, 0, 0, 0);
+        var top = Vector256.Load(r0);
+        var bottom = Vector256.Load(r1);
+        var a = Vector256.Shuffle(top, even).GetLower();
+        var b = Vector256.Shuffle(top, odd).GetLower();
+        var c = Vector256.Shuffle(bottom, even).GetLower();
+        var d = Vector256.Shuffle(bottom, odd).GetLower();
+        var best = a;
+        var at = Vector128<int>.Zero;
+        var wins = Vector128.GreaterThan(b, best);
+        best = Vector128.ConditionalSelect(wins, b, best);
+        at = Vector128.ConditionalSelect(wins.AsInt32(), Vector128.Create(1), at);
+        wins = Vector128.GreaterThan(c, best);
+        best = Vector128.ConditionalSelect(wins, c, best);
+        at = Vector128.ConditionalSelect(wins.AsInt32(), Vector128.Create(w), at);
+        wins = Vector128.GreaterThan(d, best);
+        best = Vector128.ConditionalSelect(wins, d, best);
+        at = Vector128.ConditionalSelect(wins.AsInt32(), Vector128.Create(w + 1), at);
+        best.Store(y);
+        (at + Vector128.Create(index0) + Vector128.Create(0, 2, 4, 6)).Store(arg);
+    }
+
     /// <summary>The gradient of <see cref="Plane"/> written once into a whole input plane: each window's
     /// winner (from argmax) gets 0 + dy (so -0 comes out +0, exactly what clearing dx and adding gives),
     /// its other three elements and any uncovered last row/column get 0.</summary>
@@ -104,6 +144,17 @@ internal static unsafe class MaxPool2x2
                     // with the same values.
                     ox = ow - 8;
                     EightGrad(gRow + ox, aRow + ox, r0 + 2 * ox, r1 + 2 * ox, rowBase + 2 * ox, w);
+                    ox = ow;
+                }
+            }
+            else if (Vector256.IsHardwareAccelerated && ow >= 4)
+            {
+                for (; ox + 4 <= ow; ox += 4)
+                    FourGrad(gRow + ox, aRow + ox, r0 + 2 * ox, r1 + 2 * ox, rowBase + 2 * ox, w);
+                if (ox < ow)
+                {
+                    ox = ow - 4;
+                    FourGrad(gRow + ox, aRow + ox, r0 + 2 * ox, r1 + 2 * ox, rowBase + 2 * ox, w);
                     ox = ow;
                 }
             }
@@ -137,5 +188,21 @@ internal static unsafe class MaxPool2x2
         var bottomRight = Vector256.ConditionalSelect(Vector256.Equals(at, Vector256.Create(w + 1)).AsSingle(), g, zero);
         Vector512.Shuffle(Vector512.Create(topLeft, topRight), interleave).Store(r0);
         Vector512.Shuffle(Vector512.Create(bottomLeft, bottomRight), interleave).Store(r1);
+    }
+
+    /// <summary><see cref="EightGrad"/> for 4 windows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void FourGrad(float* dy, int* arg, float* r0, float* r1, int index0, int w)
+    {
+        var interleave = Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7);
+        var g = Vector128<float>.Zero + Vector128.Load(dy);
+        var at = Vector128.Load(arg) - (Vector128.Create(index0) + Vector128.Create(0, 2, 4, 6));
+        var zero = Vector128<float>.Zero;
+        var topLeft = Vector128.ConditionalSelect(Vector128.Equals(at, Vector128<int>.Zero).AsSingle(), g, zero);
+        var topRight = Vector128.ConditionalSelect(Vector128.Equals(at, Vector128.Create(1)).AsSingle(), g, zero);
+        var bottomLeft = Vector128.ConditionalSelect(Vector128.Equals(at, Vector128.Create(w)).AsSingle(), g, zero);
+        var bottomRight = Vector128.ConditionalSelect(Vector128.Equals(at, Vector128.Create(w + 1)).AsSingle(), g, zero);
+        Vector256.Shuffle(Vector256.Create(topLeft, topRight), interleave).Store(r0);
+        Vector256.Shuffle(Vector256.Create(bottomLeft, bottomRight), interleave).Store(r1);
     }
 }
