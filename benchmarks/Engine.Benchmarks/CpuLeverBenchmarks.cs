@@ -104,6 +104,15 @@ public class CpuLeverBenchmarks
     public void MaxPool2x2() => _be.MaxPool2DForward(_poolX, _poolY, _arg, new Pool2DGeometry { N = N, C = PoolC, H = PoolH, W = PoolH, KH = 2, KW = 2, SH = 2, SW = 2, PH = 0, PW = 0, OH = PoolOut, OW = PoolOut });
 
     [Benchmark]
+    public void MaxPool2x2OnePlanePerItem() => CpuBackend.MaxPool2x2Float(_poolX, _poolY, _arg, N * PoolC, PoolH, PoolH, PoolOut, PoolOut, planesPerItem: 1);
+
+    /// <summary>The tape's float32 backward for MaxPooling2D(2) as first writer: 2×2 write-once vector kernel.</summary>
+    [Benchmark]
+    public void MaxPoolGradWriteOnce2x2() => CpuBackend.MaxPoolGradPlanes(_poolY, _arg, _poolDx, PoolGeometry, assign: true);
+
+    private static Pool2DGeometry PoolGeometry => new() { N = N, C = PoolC, H = PoolH, W = PoolH, KH = 2, KW = 2, SH = 2, SW = 2, PH = 0, PW = 0, OH = PoolOut, OW = PoolOut };
+
+    [Benchmark]
     public void MaxPoolGradScatter() => CpuBackend.MaxPoolGrad<float>(_poolY, _arg, _poolDx, _poolY.Size);
 
     [Benchmark]
