@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Engine.Tensors;
+using Engine.Backends.Cpu;
 
 namespace Engine.Backends;
 
@@ -12,8 +13,9 @@ public sealed partial class CpuBackend
     internal static unsafe void Im2ColFloat(Tensor xt, Tensor colt, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow)
     {
         var columns = n * oh * ow;
-        ForEachPlane(n * c, (long)kh * kw * oh * ow, plane =>
+        CpuParallel.ForEachPlane(n * c, (long)kh * kw * oh * ow, (xt, colt, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, columns), static (s, plane) =>
         {
+            var (xt, colt, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, columns) = s;
             var (b, ci) = (plane / c, plane % c);
             fixed (float* px = xt.Span<float>(), pcol = colt.Span<float>())
             {
@@ -49,8 +51,9 @@ public sealed partial class CpuBackend
     internal static unsafe void Col2ImFloat(Tensor colt, Tensor dxt, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow, bool assign = false)
     {
         var columns = n * oh * ow;
-        ForEachPlane(n * c, (long)kh * kw * oh * ow, plane =>
+        CpuParallel.ForEachPlane(n * c, (long)kh * kw * oh * ow, (colt, dxt, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, columns, assign), static (s, plane) =>
         {
+            var (colt, dxt, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, columns, assign) = s;
             var (b, ci) = (plane / c, plane % c);
             fixed (float* pdx = dxt.Span<float>(), pcol = colt.Span<float>())
             {

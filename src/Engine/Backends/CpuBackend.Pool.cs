@@ -24,8 +24,9 @@ public sealed partial class CpuBackend
 
     /// <summary>The 2×2, stride-2, unpadded case (MaxPooling2D(2)): a vector kernel, same results.</summary>
     private static unsafe void MaxPool2x2Float(Tensor x, Tensor y, Tensor argmax, int planes, int h, int w, int oh, int ow) =>
-        ForEachPlane(planes, 4L * oh * ow, plane =>
+        CpuParallel.ForEachPlane(planes, 4L * oh * ow, (x, y, argmax, h, w, oh, ow), static (s, plane) =>
         {
+            var (x, y, argmax, h, w, oh, ow) = s;
             fixed (float* px = x.Span<float>(), py = y.Span<float>())
             fixed (int* pa = argmax.Span<int>())
                 MaxPool2x2.Plane(px + (long)plane * h * w, py + (long)plane * oh * ow, pa + (long)plane * oh * ow, w, oh, ow, plane * h * w);
@@ -74,8 +75,9 @@ public sealed partial class CpuBackend
     /// (<paramref name="inputsPerPlane"/> elements) is cleared just before its plane's scatter, so dx
     /// needs no zero fill first (bitwise the same as clearing dx and adding).</summary>
     internal static void MaxPoolGradPlanes(Tensor dy, Tensor argmax, Tensor dx, int planes, int outputsPerPlane, int inputsPerPlane, bool assign = false) =>
-        ForEachPlane(planes, outputsPerPlane * 4L, plane =>
+        CpuParallel.ForEachPlane(planes, outputsPerPlane * 4L, (dy, argmax, dx, outputsPerPlane, inputsPerPlane, assign), static (s, plane) =>
         {
+            var (dy, argmax, dx, outputsPerPlane, inputsPerPlane, assign) = s;
             var start = plane * outputsPerPlane;
             var g = dy.Span<float>().Slice(start, outputsPerPlane);
             var arg = argmax.Span<int>().Slice(start, outputsPerPlane);
