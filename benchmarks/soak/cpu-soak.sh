@@ -9,8 +9,10 @@
 # the CPU array pool's counters, the JIT's compiled methods, threads. The log gets the verdict and
 # a per-epoch table of all of it; the raw samples go next to the log (<log>.tsv).
 #
-# Warm-up (fixed before looking at any RSS, and measured, not a fixed share of the run): it ends at
-# the first sample at which the JIT has compiled 99% of the methods it compiles in the whole run.
+# Only training counts: the samples before the last epoch finished (the final report, test evaluation
+# and plot afterwards compile and allocate their own). Warm-up (fixed before looking at any RSS, and
+# measured, not a fixed share of the run) ends at the first sample at which the JIT has compiled 99%
+# of the methods it compiles during training.
 # Methods that run once an epoch (validation, checkpoint writing, logging) reach the tiered JIT's
 # 30-call threshold only around epoch 30 and are recompiled then; that is one-time work, but it is
 # measured, not assumed. Everything after warm-up counts: flat means max - min of VmRSS <= 4 MiB
@@ -19,6 +21,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 log=${1:-benchmarks/results/$(date -u +%Y-%m-%d)-cpu-soak.md}
 run=$(mktemp -d)/run
+commit=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo "+uncommitted")
 dotnet build src/Engine.Cli -c Release -v q -nologo >/dev/null
 dotnet build benchmarks/soak/SoakProbe -c Release -v q -nologo >/dev/null
 cli=src/Engine.Cli/bin/Release/net10.0/Engine.Cli.dll
@@ -28,4 +31,4 @@ code=0
 DOTNET_STARTUP_HOOKS=$probe SOAK_PROBE_OUT="$log.tsv" SOAK_RUN_DIR="$run" dotnet "$cli" "${args[@]}" > "$run.out" 2>&1 || code=$?
 epochs=$(grep -c '^Epoch [0-9]*/89' "$run.out" || true)
 dotnetenv=$(env | grep -E '^DOTNET_(GC|Tiered|TC_|ReadyToRun|OSR)' | tr '\n' ' ' || true)
-python3 benchmarks/soak/report.py "$log.tsv" "$log" "$code" "$epochs" "$(git rev-parse --short HEAD)" "${args[*]}" "$dotnetenv"
+python3 benchmarks/soak/report.py "$log.tsv" "$log" "$code" "$epochs" "$commit" "${args[*]}" "$dotnetenv"
