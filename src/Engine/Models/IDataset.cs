@@ -23,7 +23,7 @@ public interface IDataset
     IEnumerable<Batch> GetBatches(int epoch, int firstBatch) => firstBatch == 0 ? GetBatches(epoch) : GetBatches(epoch).Skip(firstBatch);
 
     /// <summary>True when every batch is made anew for the enumeration that yields it and nothing else
-    /// holds it: Fit, Evaluate and Predict then dispose each batch's tensors once its step has run, so
+    /// holds it: Fit and Evaluate then dispose each batch's tensors once its step has run, so
     /// pooled memory goes back for the next batch instead of to the garbage collector. False (the
     /// default) for datasets that hand out tensors they keep.</summary>
     bool FreshBatches => false;
