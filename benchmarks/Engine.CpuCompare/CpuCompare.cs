@@ -80,8 +80,9 @@ internal static class CpuCompare
         using var y = ETensor.FromArray(labels);
 
         model.Compile(optimizer: new Adam(learningRate: 1e-3, epsilon: 1e-7), loss: new SparseCategoricalCrossentropy(fromLogits: true));
+        var logs = new Dictionary<string, double>(); // reused: TrainOnBatch's own result dictionary is not engine work
         Side engine = workload.Train
-            ? new Side("engine", n => { for (var i = 0; i < n; i++) model.TrainOnBatch(x, y); })
+            ? new Side("engine", n => { for (var i = 0; i < n; i++) model.TrainOnBatchInto(logs, x, y); })
             : new Side("engine", n => { for (var i = 0; i < n; i++) model.Predict(x, workload.Batch).Dispose(); });
         using var torchTwin = options.Only == "engine" ? null : new TorchRunner(workload, model, x, labels);
         if (options.Check && torchTwin is not null) CheckSameStart(workload, model, torchTwin, x, y);

@@ -43,6 +43,9 @@ internal static class EvaluateCommand
             {
                 var probs = ModelOutputs.Probabilities(trained.Model, batch.X, multiLabel);
                 counts.Add(probs, batch.Y);
+                if (!dataset.FreshBatches) continue;
+                batch.X.Dispose(); // its pooled memory serves the next batch
+                batch.Y.Dispose();
             }
             console.Ansi.Write(multiLabel ? counts.PerLabelTable(trained.Vocabulary) : counts.ConfusionTable(trained.Vocabulary));
             return Cli.Ok;

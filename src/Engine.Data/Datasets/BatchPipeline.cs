@@ -7,13 +7,14 @@ namespace Engine.Data;
 /// channel: at most <c>prefetch</c> finished batches wait, so loading overlaps training without
 /// unbounded memory. Items come out in production order, so the result does not depend on timing.
 /// An error in the producer is rethrown to the consumer (with its original stack); a consumer that
-/// stops early cancels the producer.</summary>
+/// stops early cancels the producer, and the items it made that nobody took go to <c>discard</c>.</summary>
 internal static class BatchPipeline
 {
     /// <param name="count">How many items to produce.</param>
     /// <param name="make">Produces item b; null means "nothing for this index" (all samples skipped).</param>
     /// <param name="prefetch">Items produced ahead; 0 runs everything on the consumer's thread.</param>
-    public static IEnumerable<T> Run<T>(int count, Func<int, T?> make, int prefetch) where T : class
+    /// <param name="discard">Frees an item that was made but never handed to the consumer.</param>
+    public static IEnumerable<T> Run<T>(int count, Func<int, T?> make, int prefetch, Action<T>? discard = null) where T : class
     {
         if (prefetch <= 0)
         {
@@ -35,7 +36,18 @@ internal static class BatchPipeline
             try
             {
                 for (var b = 0; b < count && !stop.IsCancellationRequested; b++)
-                    if (make(b) is { } item) await channel.Writer.WriteAsync(item, stop.Token).ConfigureAwait(false);
+                {
+                    if (make(b) is not { } item) continue;
+                    try
+                    {
+                        await channel.Writer.WriteAsync(item, stop.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        discard?.Invoke(item);
+                        throw;
+                    }
+                }
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
@@ -63,6 +75,7 @@ internal static class BatchPipeline
         {
             stop.Cancel();
             producer.GetAwaiter().GetResult(); // never throws: failures are captured above
+            while (channel.Reader.TryRead(out var left)) discard?.Invoke(left);
         }
     }
 }

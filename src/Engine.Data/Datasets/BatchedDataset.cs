@@ -124,6 +124,11 @@ public abstract class BatchedDataset : IDataset
 
     public IEnumerable<Batch> GetBatches(int epoch) => GetBatches(epoch, 0);
 
+    /// <summary>True: each enumeration makes its batches anew, in pooled memory, and keeps none of them.
+    /// Fit and Evaluate dispose them after use; a caller that keeps a batch owns it (disposing it is
+    /// optional: an undisposed batch is left to the garbage collector).</summary>
+    public bool FreshBatches => true;
+
     /// <summary>The batches of epoch <paramref name="epoch"/> from <paramref name="firstBatch"/> on, without
     /// loading the ones before (a Fit resumed mid-epoch): the same order and augmentation.</summary>
     public IEnumerable<Batch> GetBatches(int epoch, int firstBatch)
@@ -139,21 +144,26 @@ public abstract class BatchedDataset : IDataset
         var augmentation = _augmentation;
         var classWeight = _classWeight;
         var workers = _workers;
-        foreach (var arrays in BatchPipeline.Run(BatchCount - firstBatch, b => MakeBatch(order, firstBatch + b, epoch, augmentation, classWeight, workers), _prefetch))
-            yield return arrays.ToBatch();
+        return BatchPipeline.Run(BatchCount - firstBatch, b => MakeBatch(order, firstBatch + b, epoch, augmentation, classWeight, workers), _prefetch,
+            discard: DisposeBatch);
     }
 
-    private BatchArrays? MakeBatch(int[] order, int batch, int epoch, Augmentation? augmentation, float[]? classWeight, int workers)
+    /// <summary>One batch in pooled CPU memory, made for this enumeration only (see <see cref="IDataset.FreshBatches"/>):
+    /// Fit and Evaluate give its arrays back to the pool after the step, so an epoch allocates none.
+    /// Its tensors belong to no TensorScope, whichever thread makes them.</summary>
+    private Batch? MakeBatch(int[] order, int batch, int epoch, Augmentation? augmentation, float[]? classWeight, int workers)
     {
+        using var untracked = TensorScope.Untracked();
         var start = batch * BatchSize;
         var samples = order.AsSpan(start, Math.Min(BatchSize, Count - start)).ToArray();
         var size = SampleShape.Size;
-        var x = new float[samples.Length * size];
+        var x = Tensor.Empty(new Shape([samples.Length, .. _sampleShape]));
+        var pixels = (float[])((CpuStorage)x.Storage).Array; // pooled: may be longer than the batch; every sample's slice is written
         var problems = new DataProblem?[samples.Length];
 
         void Load(int k)
         {
-            var slice = x.AsSpan(k * size, size);
+            var slice = pixels.AsSpan(k * size, size);
             try
             {
                 LoadSample(samples[k], slice);
@@ -166,21 +176,51 @@ public abstract class BatchedDataset : IDataset
             augmentation?.Apply(slice, _sampleShape[0], _sampleShape[1], _sampleShape[2], SampleSeed(epoch, samples[k]));
         }
 
-        if (workers > 1 && samples.Length > 1)
-            Parallel.For(0, samples.Length, new ParallelOptions { MaxDegreeOfParallelism = workers }, Load);
-        else
-            for (var k = 0; k < samples.Length; k++) Load(k);
+        try
+        {
+            if (workers > 1 && samples.Length > 1)
+                Parallel.For(0, samples.Length, new ParallelOptions { MaxDegreeOfParallelism = workers }, Load);
+            else
+                for (var k = 0; k < samples.Length; k++) Load(k);
 
-        if (problems.Any(p => p is not null))
-            (samples, x) = DropFailed(samples, x, size, problems);
-        if (samples.Length == 0) return null;
+            if (problems.Any(p => p is not null))
+            {
+                var kept = DropFailed(samples, x, size, problems);
+                x.Dispose();
+                (samples, x) = kept;
+            }
+        }
+        catch
+        {
+            x.Dispose();
+            throw;
+        }
+        if (samples.Length == 0)
+        {
+            x.Dispose();
+            return null;
+        }
 
-        var (y, yShape) = _targets.Make(samples);
-        var weights = classWeight is null ? null : samples.Select(s => classWeight[_targets.ClassOf(s)]).ToArray();
-        return new BatchArrays(x, [samples.Length, .. _sampleShape], y, yShape, weights);
+        var y = _targets.MakeTensor(samples);
+        Tensor? weights = null;
+        if (classWeight is not null)
+        {
+            weights = Tensor.Empty(new Shape(samples.Length));
+            var w = (float[])((CpuStorage)weights.Storage).Array;
+            for (var i = 0; i < samples.Length; i++) w[i] = classWeight[_targets.ClassOf(samples[i])];
+        }
+        return new Batch(x, y, weights);
     }
 
-    private (int[] Samples, float[] X) DropFailed(int[] samples, float[] x, int size, DataProblem?[] problems)
+    private static void DisposeBatch(Batch b)
+    {
+        b.X.Dispose();
+        b.Y.Dispose();
+        b.SampleWeight?.Dispose();
+    }
+
+    /// <summary>The batch without the samples that failed to load (a new tensor; the caller disposes <paramref name="x"/>).</summary>
+    private (int[] Samples, Tensor X) DropFailed(int[] samples, Tensor x, int size, DataProblem?[] problems)
     {
         var failed = problems.OfType<DataProblem>().ToArray();
         if (OnBadFile == BadFilePolicy.Error)
@@ -190,9 +230,11 @@ public abstract class BatchedDataset : IDataset
         lock (_skippedLater) _skippedLater.AddRange(failed);
         foreach (var p in failed) Log($"Warning: skipped {p}");
         var keep = Enumerable.Range(0, samples.Length).Where(k => problems[k] is null).ToArray();
-        var kept = new float[keep.Length * size];
+        var kept = Tensor.Empty(new Shape([keep.Length, .. _sampleShape]));
+        var from = ((CpuStorage)x.Storage).Array;
+        var to = ((CpuStorage)kept.Storage).Array;
         for (var j = 0; j < keep.Length; j++)
-            x.AsSpan(keep[j] * size, size).CopyTo(kept.AsSpan(j * size, size));
+            Array.Copy(from, keep[j] * size, to, j * size, size);
         return (keep.Select(k => samples[k]).ToArray(), kept);
     }
 

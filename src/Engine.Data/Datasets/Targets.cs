@@ -1,3 +1,5 @@
+using Engine.Tensors;
+
 namespace Engine.Data;
 
 /// <summary>Where a dataset keeps its targets and how it turns the targets of a batch's samples into
@@ -12,8 +14,33 @@ internal abstract class Targets
 
     public abstract int Count { get; }
 
-    /// <summary>Y for the given samples: the array (int[] or float[]) and its shape.</summary>
-    public abstract (Array Data, int[] Shape) Make(ReadOnlySpan<int> samples);
+    /// <summary>The element type of Y: int32 class indices (Int mode) or float32 rows.</summary>
+    public virtual DType DType => DType.Float32;
+
+    /// <summary>The shape of Y for <paramref name="count"/> samples.</summary>
+    public virtual int[] ShapeFor(int count) => [count, Width];
+
+    /// <summary>Writes Y of <paramref name="samples"/> into the start of <paramref name="destination"/>
+    /// (an int[] or float[] of <see cref="DType"/>, at least as long as Y; its old contents do not matter).</summary>
+    public abstract void Write(ReadOnlySpan<int> samples, Array destination);
+
+    /// <summary>Y for the given samples as a new array and its shape.</summary>
+    public (Array Data, int[] Shape) Make(ReadOnlySpan<int> samples)
+    {
+        var shape = ShapeFor(samples.Length);
+        var length = shape.Aggregate(1, (a, b) => a * b);
+        Array data = DType == DType.Int32 ? new int[length] : new float[length];
+        Write(samples, data);
+        return (data, shape);
+    }
+
+    /// <summary>Y for the given samples as a tensor on pooled CPU memory (see <see cref="CpuStorage"/>).</summary>
+    public Tensor MakeTensor(ReadOnlySpan<int> samples)
+    {
+        var y = Tensor.Empty(new Shape(ShapeFor(samples.Length)), DType);
+        Write(samples, ((CpuStorage)y.Storage).Array);
+        return y;
+    }
 
     /// <summary>The class index of a sample (single-label targets only).</summary>
     public virtual int ClassOf(int sample) =>
@@ -51,23 +78,33 @@ internal sealed class ClassTargets : Targets
 
     public override int ClassOf(int sample) => _labels[sample];
 
-    public override (Array Data, int[] Shape) Make(ReadOnlySpan<int> samples)
+    public override DType DType => Mode == LabelMode.Int ? DType.Int32 : DType.Float32;
+
+    public override int[] ShapeFor(int count) => Mode switch
+    {
+        LabelMode.Int => [count],
+        LabelMode.Binary => [count, 1],
+        _ => [count, Width],
+    };
+
+    public override void Write(ReadOnlySpan<int> samples, Array destination)
     {
         var n = samples.Length;
         switch (Mode)
         {
             case LabelMode.Int:
-                var ints = new int[n];
+                var ints = (int[])destination;
                 for (var i = 0; i < n; i++) ints[i] = _labels[samples[i]];
-                return (ints, [n]);
+                break;
             case LabelMode.Binary:
-                var bin = new float[n];
+                var bin = (float[])destination;
                 for (var i = 0; i < n; i++) bin[i] = _labels[samples[i]];
-                return (bin, [n, 1]);
+                break;
             default:
-                var oneHot = new float[n * Width];
+                var oneHot = ((float[])destination).AsSpan(0, n * Width);
+                oneHot.Clear();
                 for (var i = 0; i < n; i++) oneHot[i * Width + _labels[samples[i]]] = 1;
-                return (oneHot, [n, Width]);
+                break;
         }
     }
 }
@@ -83,12 +120,12 @@ internal sealed class LabelSetTargets(int[][] sets, int labels) : Targets
 
     public IReadOnlyList<int[]> Sets => sets;
 
-    public override (Array Data, int[] Shape) Make(ReadOnlySpan<int> samples)
+    public override void Write(ReadOnlySpan<int> samples, Array destination)
     {
-        var y = new float[samples.Length * labels];
+        var y = ((float[])destination).AsSpan(0, samples.Length * labels);
+        y.Clear();
         for (var i = 0; i < samples.Length; i++)
             foreach (var l in sets[samples[i]]) y[i * labels + l] = 1;
-        return (y, [samples.Length, labels]);
     }
 }
 
@@ -101,11 +138,10 @@ internal sealed class DenseTargets(float[] rows, int width, LabelMode mode) : Ta
 
     public override int Count => width == 0 ? 0 : rows.Length / width;
 
-    public override (Array Data, int[] Shape) Make(ReadOnlySpan<int> samples)
+    public override void Write(ReadOnlySpan<int> samples, Array destination)
     {
-        var y = new float[samples.Length * width];
+        var y = (float[])destination;
         for (var i = 0; i < samples.Length; i++)
             rows.AsSpan(samples[i] * width, width).CopyTo(y.AsSpan(i * width, width));
-        return (y, [samples.Length, width]);
     }
 }

@@ -41,8 +41,8 @@ public static partial class Ops
         int n, int c, int hw, double momentum, double epsilon)
     {
         var y = Tensor.EmptyLike(x);
-        var mean = Tensor.Empty(new Shape(c), x.DType, x.Device);
-        var invStd = Tensor.Empty(new Shape(c), x.DType, x.Device);
+        var mean = Tensor.Empty(Shape.Of(c), x.DType, x.Device);
+        var invStd = Tensor.Empty(Shape.Of(c), x.DType, x.Device);
         x.Backend.BatchNormForwardTraining(x, gamma, beta, y, mean, invStd, runningMean, runningVar, n, c, hw, momentum, epsilon);
         if (!Tape.WillRecord(x, gamma, beta))
         {
@@ -84,7 +84,7 @@ public static partial class Ops
         Tape.Record(op, y, [x, gamma, beta], (dy, grad) =>
         {
             var be = dy.Backend;
-            using var zeros = Tensor.Zeros(new Shape(c), dy.DType, dy.Device);
+            using var zeros = Tensor.Zeros(Shape.Of(c), dy.DType, dy.Device);
             if (grad(x) is { } dx)
             {
                 using var scaled = Tensor.EmptyLike(dy);
@@ -93,7 +93,7 @@ public static partial class Ops
             }
             if (grad(gamma) is { } dgamma)
             {
-                using var ones = Tensor.Ones(new Shape(c), dy.DType, dy.Device);
+                using var ones = Tensor.Ones(Shape.Of(c), dy.DType, dy.Device);
                 using var xhat = Tensor.EmptyLike(x);
                 using var product = Tensor.EmptyLike(x);
                 be.BatchNormForwardInference(x, ones, zeros, mean, variance, xhat, n, c, hw, epsilon);

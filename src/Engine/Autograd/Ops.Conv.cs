@@ -67,19 +67,19 @@ public static partial class Ops
 
         Tensor Unfold()
         {
-            var unfolded = Tensor.Empty(new Shape(k, columns), x.DType, x.Device);
+            var unfolded = Tensor.Empty(Shape.Of(k, columns), x.DType, x.Device);
             x.Backend.Im2Col(x, unfolded, g);
             return unfolded;
         }
 
         // The fused CPU path unfolds x panel by panel inside its GEMM; only the composite needs col here.
         var col = fused ? null : Unfold();
-        var y = Tensor.Empty(new Shape(n, f, g.OH, g.OW), x.DType, x.Device);
+        var y = Tensor.Empty(Shape.Of(n, f, g.OH, g.OW), x.DType, x.Device);
         if (fused)
             CpuBackend.ConvForwardFused(w, x, g, b, y, relu);
         else
         {
-            using var yT = Tensor.Empty(new Shape(f, columns), x.DType, x.Device);
+            using var yT = Tensor.Empty(Shape.Of(f, columns), x.DType, x.Device);
             GroupedGemm(be, groups, false, false, fg, columns, kg, w, kg, col!, columns, 0, yT, columns); // Y'_g = W_g · col_g
             if (b is null) be.Transpose01(yT, y, f, n, pixels);
             else
@@ -101,7 +101,7 @@ public static partial class Ops
         Tape.Record(op, y, inputs, (dy, grad) =>
         {
             var bk = dy.Backend;
-            using var dyT = Tensor.Empty(new Shape(f, columns), dy.DType, dy.Device);
+            using var dyT = Tensor.Empty(Shape.Of(f, columns), dy.DType, dy.Device);
             Tensor? dz = null; // the gradient before ReLU, NCHW (composite path only)
             if (fused) CpuBackend.ConvGradRows(dy, relu ? y : null, dyT, n, f, pixels, b is null ? null : grad(b));
             else
@@ -131,7 +131,7 @@ public static partial class Ops
                 if (fused && CpuBackend.FusesConvInputGrad(g)) CpuBackend.ConvInputGradFused(w, dyT, g, dx, assign); // no dcol, no col2im
                 else
                 {
-                    using var dcol = Tensor.Empty(new Shape(k, columns), dy.DType, dy.Device);
+                    using var dcol = Tensor.Empty(Shape.Of(k, columns), dy.DType, dy.Device);
                     GroupedGemm(bk, groups, true, false, kg, columns, fg, w, kg, dyT, columns, 0, dcol, columns); // dcol_g = W_gᵀ · dY'_g
                     if (fused) CpuBackend.Col2ImFloat(dcol, dx, g, assign);
                     else bk.Col2Im(dcol, dx, g);
@@ -172,5 +172,5 @@ public static partial class Ops
     /// <summary>Rows [first, first + count) of the row-major matrix t (cols columns) as a view, for
     /// per-group GEMMs.</summary>
     private static Tensor RowBlock(Tensor t, int first, int count, int cols) =>
-        Tensor.ViewOf(t.Storage, new Shape(count, cols), t.Offset + first * cols);
+        Tensor.ViewOf(t.Storage, Shape.Of(count, cols), t.Offset + first * cols);
 }

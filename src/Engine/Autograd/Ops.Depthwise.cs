@@ -28,7 +28,7 @@ public static partial class Ops
         }
         var g = Conv2DGeometry.Create(x.Shape, (w.Shape[2], w.Shape[3]), (strideH, strideW), padding, (dilationH, dilationW), f, groups: c, op);
         var (n, pixels) = (g.N, g.OH * g.OW);
-        var y = Tensor.Empty(new Shape(n, f, g.OH, g.OW), x.DType, x.Device);
+        var y = Tensor.Empty(Shape.Of(n, f, g.OH, g.OW), x.DType, x.Device);
         x.Backend.DepthwiseConv2DForward(x, w, y, g);
         if (b is not null) x.Backend.BiasAddForward(y, b, y, n, f, pixels); // elementwise, so in place is safe
         Tensor[] inputs = b is null ? [x, w] : [x, w, b];

@@ -14,7 +14,7 @@ public static partial class Ops
         var (m, k, n) = (a.Shape[0], a.Shape[1], b.Shape[1]);
         if (b.Shape[0] != k)
             throw new ArgumentException($"matmul: inner dimensions differ; received {a.Shape} and {b.Shape} (expected b to have {k} rows).");
-        var y = Tensor.Empty(new Shape(m, n), a.DType, a.Device);
+        var y = Tensor.Empty(Shape.Of(m, n), a.DType, a.Device);
         a.Backend.Gemm(false, false, m, n, k, 1, a, b, 0, y);
         Tape.Record("matmul", y, [a, b], (dy, grad) =>
         {

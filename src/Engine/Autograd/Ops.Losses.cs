@@ -45,7 +45,7 @@ public static partial class Ops
                 "For one-hot or soft targets (N, C) use SoftmaxCrossEntropy.");
         RequireSameDevice(op, logits, "logits", labels, "labels");
         var batch = BatchShape(logits);
-        if (labels.Shape != batch && labels.Shape != new Shape([.. batch, 1]))
+        if (labels.Shape != batch && !(labels.Rank == batch.Rank + 1 && labels.Shape[^1] == 1 && labels.Shape.AsSpan()[..^1].SequenceEqual(batch.AsSpan())))
             throw new ArgumentException($"{op}: labels must have shape {batch} (one class index per sample) to match logits {logits.Shape}; received labels {labels.Shape}.");
         // Host labels are checked here: one out of range is an error. Labels already on a GPU are not
         // read back (that would wait for the GPU on every step, and cannot happen inside a CUDA graph):
@@ -175,7 +175,7 @@ public static partial class Ops
     }
 
     /// <summary>The shape without the last (class / label) axis.</summary>
-    private static Shape BatchShape(Tensor x) => new(x.Shape.ToArray()[..^1]);
+    private static Shape BatchShape(Tensor x) => Shape.Of(x.Shape.AsSpan()[..^1]);
 
     /// <summary>Checks that the target matches the prediction's shape and device, and casts it to
     /// the prediction's dtype if needed (the cast copy goes to <paramref name="owned"/>).</summary>

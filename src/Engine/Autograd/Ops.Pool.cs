@@ -64,7 +64,7 @@ public static partial class Ops
         var (planes, pixels) = (x.Shape[0] * x.Shape[1], x.Shape[2] * x.Shape[3]);
         if (pixels == 0)
             throw new ArgumentException($"{op}: the input of shape {x.Shape} has no pixels to average.");
-        var y = Tensor.Empty(new Shape(x.Shape[0], x.Shape[1]), x.DType, x.Device);
+        var y = Tensor.Empty(Shape.Of(x.Shape[0], x.Shape[1]), x.DType, x.Device);
         var scale = 1.0 / pixels;
         // x viewed as [N·C, H·W, 1]: one sum per plane.
         x.Backend.SumAxisForward(x, y, planes, pixels, 1, scale);
@@ -92,6 +92,6 @@ public static partial class Ops
     {
         RequireFloat(op, x);
         var g = Pool2DGeometry.Create(x.Shape, (poolH, poolW), (strideH, strideW), padding, op);
-        return (g, Tensor.Empty(new Shape(g.N, g.C, g.OH, g.OW), x.DType, x.Device));
+        return (g, Tensor.Empty(Shape.Of(g.N, g.C, g.OH, g.OW), x.DType, x.Device));
     }
 }

@@ -35,9 +35,10 @@ public static partial class Ops
     private static Tensor ReduceAxis(string op, Tensor x, int axis, bool mean)
     {
         var (outer, len, inner) = (x.Shape.Product(0, axis), x.Shape[axis], x.Shape.Product(axis + 1, x.Rank));
-        var dims = x.Shape.ToArray();
+        Span<int> dims = stackalloc int[x.Rank];
+        x.Shape.AsSpan().CopyTo(dims);
         dims[axis] = 1;
-        var y = Tensor.Empty(new Shape(dims), x.DType, x.Device);
+        var y = Tensor.Empty(Shape.Of(dims), x.DType, x.Device);
         var scale = mean ? 1.0 / len : 1.0;
         x.Backend.SumAxisForward(x, y, outer, len, inner, scale);
         Tape.Record(op, y, [x], (dy, grad) =>

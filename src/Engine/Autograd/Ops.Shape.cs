@@ -5,7 +5,10 @@ namespace Engine.Autograd;
 public static partial class Ops
 {
     /// <summary>The same elements in another shape (one dimension may be -1). Shares storage.</summary>
-    public static Tensor Reshape(Tensor x, params int[] shape)
+    public static Tensor Reshape(Tensor x, params int[] shape) => Reshape(x, (ReadOnlySpan<int>)shape);
+
+    /// <summary><see cref="Reshape(Tensor, int[])"/> without an array: <c>Ops.Reshape(x, n, -1)</c>.</summary>
+    public static Tensor Reshape(Tensor x, params ReadOnlySpan<int> shape)
     {
         var target = x.Shape.Resolve(shape);
         var y = x.View(target);

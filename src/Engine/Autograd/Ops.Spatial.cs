@@ -33,7 +33,7 @@ public static partial class Ops
     /// <summary>Shared by padding and cropping: output pixel (oy, ox) is input pixel (oy − top, ox − left).</summary>
     private static Tensor Pad2D(string op, Tensor x, Pad2DGeometry g)
     {
-        var y = Tensor.Empty(new Shape(x.Shape[0], x.Shape[1], g.OH, g.OW), x.DType, x.Device);
+        var y = Tensor.Empty(Shape.Of(x.Shape[0], x.Shape[1], g.OH, g.OW), x.DType, x.Device);
         x.Backend.Pad2DForward(x, y, g);
         Tape.Record(op, y, [x], (dy, grad) =>
         {

@@ -10,7 +10,7 @@ public static partial class Ops
     {
         RequireRank("transpose", x, 2, "(rows, cols)");
         var (r, c) = (x.Shape[0], x.Shape[1]);
-        var y = Tensor.Empty(new Shape(c, r), x.DType, x.Device);
+        var y = Tensor.Empty(Shape.Of(c, r), x.DType, x.Device);
         x.Backend.Transpose01(x, y, r, c, 1);
         Tape.Record("transpose", y, [x], (dy, grad) =>
         {

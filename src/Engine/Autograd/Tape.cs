@@ -14,20 +14,26 @@ public static class Tape
 
     /// <summary>Turns recording off on this thread until the handle is disposed:
     /// <c>using (Tape.NoGrad()) { ... }</c>.</summary>
-    public static IDisposable NoGrad()
+    public static NoGradRegion NoGrad()
     {
         _noGradDepth++;
-        return new Restore();
+        return new NoGradRegion(_noGradDepth);
     }
 
-    private sealed class Restore : IDisposable
+    /// <summary>The handle of <see cref="NoGrad"/> (a struct: opening one allocates nothing).
+    /// Disposing it ends the region it opened, once.</summary>
+    public struct NoGradRegion : IDisposable
     {
-        private bool _done;
+        private int _depth;
+
+        internal NoGradRegion(int depth) => _depth = depth;
+
+        // _depth only marks the handle as live (0 = disposed or default).
 
         public void Dispose()
         {
-            if (_done) return;
-            _done = true;
+            if (_depth == 0) return;
+            _depth = 0;
             _noGradDepth--;
         }
     }

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using Engine.Backends.Cpu;
 using Engine.Tensors;
 
 namespace Engine.Backends;
@@ -19,8 +20,9 @@ public sealed partial class CpuBackend
             (float)beta1, (float)beta2, (float)(1 - beta1), (float)(1 - beta2), (float)eps,
             (float)(1 - lr * weightDecay), (float)weightDecay, decoupled);
         var chunks = (n + AdamChunk - 1) / AdamChunk;
-        ForEachPlane(chunks, AdamChunk, chunk =>
+        CpuParallel.ForEachPlane(chunks, AdamChunk, (param, grad, m, v, vMax, n, k), static (s, chunk) =>
         {
+            var (param, grad, m, v, vMax, n, k) = s;
             var start = chunk * AdamChunk;
             var count = Math.Min(AdamChunk, n - start);
             AdamRange(param.Span<float>().Slice(start, count), grad.Span<float>().Slice(start, count), m.Span<float>().Slice(start, count),

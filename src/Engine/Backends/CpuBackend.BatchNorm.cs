@@ -22,12 +22,9 @@ public sealed partial class CpuBackend
         public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
             if (typeof(T) == typeof(float))
-            {
-                var (x, gamma, beta, y, saveMean, saveInvStd, runningMean, runningVar) = (X, Gamma, Beta, Y, SaveMean, SaveInvStd, RunningMean, RunningVar);
-                var (n, c, hw, momentum, eps) = (N, C, Hw, Momentum, Eps);
-                ForEachPlane(c, (long)n * hw, ch => BatchNormFloat.Forward(x.Span<float>(), gamma.Span<float>(), beta.Span<float>(), y.Span<float>(),
-                    saveMean.Span<float>(), saveInvStd.Span<float>(), runningMean.Span<float>(), runningVar.Span<float>(), n, c, hw, ch, momentum, eps));
-            }
+                CpuParallel.ForEachPlane(C, (long)N * Hw, this, static (k, ch) => BatchNormFloat.Forward(k.X.Span<float>(), k.Gamma.Span<float>(),
+                    k.Beta.Span<float>(), k.Y.Span<float>(), k.SaveMean.Span<float>(), k.SaveInvStd.Span<float>(), k.RunningMean.Span<float>(),
+                    k.RunningVar.Span<float>(), k.N, k.C, k.Hw, ch, k.Momentum, k.Eps));
             else BatchNormTraining<T>(X, Gamma, Beta, Y, SaveMean, SaveInvStd, RunningMean, RunningVar, N, C, Hw, Momentum, Eps);
         }
     }
@@ -125,9 +122,12 @@ public sealed partial class CpuBackend
     /// of added to (its first writer: no zero fill needed).</summary>
     internal static void BatchNormBackwardFloat(Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
         Tensor dx, Tensor? dgamma, Tensor? dbeta, int n, int c, int hw, bool assign) =>
-        ForEachPlane(c, (long)n * hw, ch => BatchNormFloat.Backward(x.Span<float>(), dy.Span<float>(), gamma.Span<float>(),
-            saveMean.Span<float>(), saveInvStd.Span<float>(), dx.Span<float>(),
-            dgamma is null ? default : dgamma.Span<float>(), dbeta is null ? default : dbeta.Span<float>(), n, c, hw, ch, assign));
+        CpuParallel.ForEachPlane(c, (long)n * hw, (x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta, n, c, hw, assign), static (s, ch) =>
+        {
+            var (x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta, n, c, hw, assign) = s;
+            BatchNormFloat.Backward(x.Span<float>(), dy.Span<float>(), gamma.Span<float>(), saveMean.Span<float>(), saveInvStd.Span<float>(),
+                dx.Span<float>(), dgamma is null ? default : dgamma.Span<float>(), dbeta is null ? default : dbeta.Span<float>(), n, c, hw, ch, assign);
+        });
 
     /// <summary>True when <see cref="BatchNormBackwardFloat"/> serves x.</summary>
     internal static bool HasFloatBatchNorm(Tensor x) => x.Backend is CpuBackend && x.DType == DType.Float32;

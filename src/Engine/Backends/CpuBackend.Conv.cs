@@ -9,7 +9,7 @@ namespace Engine.Backends;
 public sealed partial class CpuBackend
 {
     /// <summary>Below this many elements of work a call stays on one thread: starting tasks costs more.</summary>
-    private const long ParallelThreshold = 1 << 15;
+    private const long ParallelThreshold = CpuParallel.PlaneThreshold;
 
     /// <summary>Runs body(p) for p &lt; planes, in parallel when the call is big enough to pay for it.
     /// Callers guarantee that different planes write disjoint elements.</summary>

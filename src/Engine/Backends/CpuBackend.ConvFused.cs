@@ -49,8 +49,9 @@ public sealed partial class CpuBackend
     internal static void ConvGradRows(Tensor dy, Tensor? reluOutput, Tensor dyT, int images, int filters, int pixels, Tensor? db)
     {
         using var sums = db is null ? null : Tensor.Empty(new Shape(images * filters));
-        ForEachPlane(images * filters, pixels, plane =>
+        CpuParallel.ForEachPlane(images * filters, pixels, (dy, reluOutput, dyT, images, filters, pixels, sums), static (s, plane) =>
         {
+            var (dy, reluOutput, dyT, images, filters, pixels, sums) = s;
             var (b, f) = (plane / filters, plane % filters);
             var src = dy.Span<float>().Slice(plane * pixels, pixels);
             var dst = dyT.Span<float>().Slice((f * images + b) * pixels, pixels);

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Engine.Tensors;
+using Engine.Backends.Cpu;
 
 namespace Engine.Backends;
 
@@ -13,8 +14,9 @@ public sealed partial class CpuBackend
     {
         var (n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow) = (geometry.N, geometry.C, geometry.H, geometry.W, geometry.KH, geometry.KW, geometry.SH, geometry.SW, geometry.PH, geometry.PW, geometry.OH, geometry.OW);
         var columns = n * oh * ow;
-        ForEachPlane(n * c, (long)kh * kw * oh * ow, plane =>
+        CpuParallel.ForEachPlane(n * c, (long)kh * kw * oh * ow, (xt, colt, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, columns), static (s, plane) =>
         {
+            var (xt, colt, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, columns) = s;
             var (b, ci) = (plane / c, plane % c);
             fixed (float* px = xt.Span<float>(), pcol = colt.Span<float>())
             {
@@ -51,8 +53,9 @@ public sealed partial class CpuBackend
     {
         var (n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow) = (geometry.N, geometry.C, geometry.H, geometry.W, geometry.KH, geometry.KW, geometry.SH, geometry.SW, geometry.PH, geometry.PW, geometry.OH, geometry.OW);
         var columns = n * oh * ow;
-        ForEachPlane(n * c, (long)kh * kw * oh * ow, plane =>
+        CpuParallel.ForEachPlane(n * c, (long)kh * kw * oh * ow, (colt, dxt, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, columns, assign), static (s, plane) =>
         {
+            var (colt, dxt, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, columns, assign) = s;
             var (b, ci) = (plane / c, plane % c);
             fixed (float* pdx = dxt.Span<float>(), pcol = colt.Span<float>())
             {

@@ -29,15 +29,16 @@ public sealed partial class CpuBackend
             throw new ArgumentException($"gemm: sizes must be non-negative; received m={m}, n={n}, k={k}.");
         CheckSameType(a, c, "gemm");
         CheckSameType(b, c, "gemm");
-        CheckHolds(a, (long)m * k, $"A (m·k = {m}·{k})");
-        CheckHolds(b, (long)k * n, $"B (k·n = {k}·{n})");
-        CheckHolds(c, (long)m * n, $"C (m·n = {m}·{n})");
+        CheckHolds(a, m, k, "A (m·k");
+        CheckHolds(b, k, n, "B (k·n");
+        CheckHolds(c, m, n, "C (m·n");
     }
 
-    private static void CheckHolds(Tensor t, long needed, string what)
+    // The message is built only on failure: GEMMs run every step.
+    private static void CheckHolds(Tensor t, int rows, int cols, string what)
     {
-        if (t.Size < needed)
-            throw new ArgumentException($"gemm: {what} needs {needed} elements; the tensor has shape {t.Shape} ({t.Size} elements).");
+        if (t.Size < (long)rows * cols)
+            throw new ArgumentException($"gemm: {what} = {rows}·{cols}) needs {(long)rows * cols} elements; the tensor has shape {t.Shape} ({t.Size} elements).");
     }
 
     /// <summary>The obviously-right triple loop; the fast float32 path is tested against it.</summary>

@@ -28,8 +28,9 @@ public sealed partial class CpuBackend
     internal static unsafe void MaxPool2x2Float(Tensor x, Tensor y, Tensor argmax, int planes, int h, int w, int oh, int ow, int? planesPerItem = null)
     {
         var perItem = planesPerItem ?? Math.Max(1, PoolItemElements / (h * w));
-        ForEachPlane((planes + perItem - 1) / perItem, (long)perItem * h * w, item =>
+        CpuParallel.ForEachPlane((planes + perItem - 1) / perItem, (long)perItem * h * w, (x, y, argmax, planes, h, w, oh, ow, perItem), static (s, item) =>
         {
+            var (x, y, argmax, planes, h, w, oh, ow, perItem) = s;
             fixed (float* px = x.Span<float>(), py = y.Span<float>())
             fixed (int* pa = argmax.Span<int>())
                 for (var plane = item * perItem; plane < Math.Min(planes, (item + 1) * perItem); plane++)
@@ -109,8 +110,9 @@ public sealed partial class CpuBackend
     /// (<paramref name="inputsPerPlane"/> elements) is cleared just before its plane's scatter, so dx
     /// needs no zero fill first (bitwise the same as clearing dx and adding).</summary>
     internal static void MaxPoolGradPlanes(Tensor dy, Tensor argmax, Tensor dx, int planes, int outputsPerPlane, int inputsPerPlane, bool assign = false) =>
-        ForEachPlane(planes, outputsPerPlane * 4L, plane =>
+        CpuParallel.ForEachPlane(planes, outputsPerPlane * 4L, (dy, argmax, dx, outputsPerPlane, inputsPerPlane, assign), static (s, plane) =>
         {
+            var (dy, argmax, dx, outputsPerPlane, inputsPerPlane, assign) = s;
             var start = plane * outputsPerPlane;
             var g = dy.Span<float>().Slice(start, outputsPerPlane);
             var arg = argmax.Span<int>().Slice(start, outputsPerPlane);

@@ -1,4 +1,5 @@
 using System.Numerics;
+using Engine.Backends.Cpu;
 using Engine.Tensors;
 
 namespace Engine.Backends;
@@ -30,10 +31,10 @@ public sealed partial class CpuBackend : IBackend
         {
             case DType.Float32 when n >= 2 * FillChunk:
                 // Gradient buffers are zero-filled every step; a big one fills on both cores.
-                ForEachPlane((n + FillChunk - 1) / FillChunk, FillChunk, chunk =>
+                CpuParallel.ForEachPlane((n + FillChunk - 1) / FillChunk, FillChunk, (y, n, value), static (s, chunk) =>
                 {
                     var start = chunk * FillChunk;
-                    y.Span<float>().Slice(start, Math.Min(FillChunk, n - start)).Fill((float)value);
+                    s.y.Span<float>().Slice(start, Math.Min(FillChunk, s.n - start)).Fill((float)s.value);
                 });
                 break;
             case DType.Float32: y.Span<float>()[..n].Fill((float)value); break;

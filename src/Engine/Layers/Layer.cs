@@ -71,6 +71,15 @@ public abstract partial class Layer
 
     public virtual IReadOnlyList<Variable> TrainableWeights => _trainable ? _weights.Where(w => w.Trainable).ToList() : [];
 
+    /// <summary>Appends the tensors of <see cref="TrainableWeights"/> to <paramref name="into"/>, in
+    /// the same order, without allocating (the training step's parameter list).</summary>
+    internal virtual void AddTrainableTensors(List<Tensor> into)
+    {
+        if (!_trainable) return;
+        foreach (var w in _weights)
+            if (w.Trainable) into.Add(w.Value);
+    }
+
     public virtual IReadOnlyList<Variable> NonTrainableWeights => _trainable ? _weights.Where(w => !w.Trainable).ToList() : _weights;
 
     /// <summary>Total number of weight elements (0 before Build).</summary>
@@ -170,9 +179,12 @@ public abstract partial class Layer
     {
         if (x.Rank < 1)
             throw Incompatible($"expected a batch axis first, received a scalar.");
-        var sample = x.Shape.ToArray()[1..];
-        if (Built) CheckBuiltShape(x.Shape, sample);
-        else Build(sample, x.DType.IsFloating() ? x.DType : Tensors.DType.Float32, x.Device);
+        if (!Built || !x.Shape.AsSpan()[1..].SequenceEqual(BuiltInputShape)) // the per-step case allocates nothing
+        {
+            var sample = x.Shape.ToArray()[1..];
+            if (Built) CheckBuiltShape(x.Shape, sample);
+            else Build(sample, x.DType.IsFloating() ? x.DType : Tensors.DType.Float32, x.Device);
+        }
         CheckDType(x, 0);
         return Call(x, context);
     }

@@ -36,16 +36,17 @@ public sealed class SparseCategoricalCrossentropy(bool fromLogits = false) : Los
         }
         var labels = yTrue.DType == DType.Int32 ? yTrue : yTrue.To(DType.Int32);
         if (labels.Rank == 2) labels = labels.Reshape(n);
-        if (!labels.Device.IsCuda) CheckRange(labels.ToArray<int>(), classes);
+        if (!labels.Device.IsCuda) CheckRange(labels.Span<int>(), classes);
         return labels;
     }
 
-    internal static void CheckRange(int[] labels, int classes)
+    /// <summary>Throws when a label is outside [0, classes) (reads host labels in place: no copy per step).</summary>
+    internal static void CheckRange(ReadOnlySpan<int> labels, int classes)
     {
         foreach (var l in labels)
             if (l < 0 || l >= classes)
                 throw new ArgumentException(
-                    $"Received a label value of {l} which is outside the valid range of [0, {classes}). Label values: {string.Join(" ", labels.Take(20))}{(labels.Length > 20 ? " …" : "")}");
+                    $"Received a label value of {l} which is outside the valid range of [0, {classes}). Label values: {string.Join(" ", labels[..Math.Min(20, labels.Length)].ToArray())}{(labels.Length > 20 ? " …" : "")}");
     }
 
     private static Tensor OneHot(Tensor labels, int classes, DType dtype, Device device)

@@ -23,7 +23,11 @@ public sealed class Accuracy : ClassificationMetric
             yPred.Backend.SparseCategoricalAccuracyUpdate(yPred, MetricInputs.Labels(yTrue, Kind, yPred, rows, cols, Name), w, acc, rows, cols);
     }
 
-    public override double Result() => ReadAccumulator() is { } a ? Ratio(a[0], a[1]) : 0;
+    public override double Result()
+    {
+        Span<double> a = stackalloc double[2];
+        return TryReadAccumulator(a) ? Ratio(a[0], a[1]) : 0;
+    }
 
     public override void Reset() => ResetAccumulator();
 }

@@ -35,6 +35,15 @@ public abstract partial class Metric : IDisposable
     /// nothing was accumulated since the last reset.</summary>
     protected double[]? ReadAccumulator() => _dirty && _accumulator is { } a ? a.ToArray<double>() : null;
 
+    /// <summary>Copies the first into.Length accumulated values to <paramref name="into"/> (no array per
+    /// read); false when nothing was accumulated since the last reset.</summary>
+    protected bool TryReadAccumulator(Span<double> into)
+    {
+        if (!_dirty || _accumulator is not { } a) return false;
+        a.Storage.CopyTo(a.Offset, into);
+        return true;
+    }
+
     /// <summary>Zeroes the accumulator in place (no reallocation, no host sync).</summary>
     protected void ResetAccumulator()
     {

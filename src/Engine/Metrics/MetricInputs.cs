@@ -48,7 +48,7 @@ internal static class MetricInputs
             return yTrue.DType == DType.Int32 ? yTrue : yTrue.To(DType.Int32);
         }
         var dense = Dense(yTrue, yPred, rows, cols, metric);
-        var labels = Tensor.Empty(new Shape(rows), DType.Int32, yPred.Device);
+        var labels = Tensor.Empty(Shape.Of(rows), DType.Int32, yPred.Device);
         yPred.Backend.ArgmaxRows(dense, labels, rows, cols);
         return labels;
     }

@@ -22,7 +22,11 @@ public sealed class TopKAccuracy : ClassificationMetric
         yPred.Backend.SparseTopKAccuracyUpdate(yPred, labels, w, Accumulator(yPred.Device, 2), rows, cols, K);
     }
 
-    public override double Result() => ReadAccumulator() is { } a ? Ratio(a[0], a[1]) : 0;
+    public override double Result()
+    {
+        Span<double> a = stackalloc double[2];
+        return TryReadAccumulator(a) ? Ratio(a[0], a[1]) : 0;
+    }
 
     public override void Reset() => ResetAccumulator();
 }

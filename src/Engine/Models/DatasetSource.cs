@@ -13,7 +13,7 @@ internal sealed class DatasetSource(IDataset dataset, string singleOutput, Func<
         foreach (var b in dataset.GetBatches(epoch, firstBatch))
         {
             var y = targets is not null ? targets(b.Y) : new Dictionary<string, Tensor> { [singleOutput] = b.Y };
-            yield return new StepBatch([b.X], y, b.SampleWeight);
+            yield return new StepBatch([b.X], y, b.SampleWeight, Owned: dataset.FreshBatches);
         }
     }
 }

@@ -21,4 +21,10 @@ public interface IDataset
     /// the same as those <see cref="GetBatches(int)"/> gives there (a Fit resumed mid-epoch). Datasets
     /// that can start in the middle without making the batches before override this.</summary>
     IEnumerable<Batch> GetBatches(int epoch, int firstBatch) => firstBatch == 0 ? GetBatches(epoch) : GetBatches(epoch).Skip(firstBatch);
+
+    /// <summary>True when every batch is made anew for the enumeration that yields it and nothing else
+    /// holds it: Fit and Evaluate then dispose each batch's tensors once its step has run, so
+    /// pooled memory goes back for the next batch instead of to the garbage collector. False (the
+    /// default) for datasets that hand out tensors they keep.</summary>
+    bool FreshBatches => false;
 }

@@ -62,6 +62,7 @@ public partial class Model
 
     private string SingleOutputName(string what)
     {
+        if (Built && _outputs.Count == 1) return _outputs[0].Name;
         if (!Built) return OutputNames.Count == 1 ? OutputNames[0] : "output";
         if (OutputNames.Count != 1)
             throw new ArgumentException($"{what}: model '{Name}' has {OutputNames.Count} outputs ({string.Join(", ", OutputNames)}); give targets as a dictionary by output name.");

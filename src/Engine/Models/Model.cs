@@ -117,13 +117,28 @@ public partial class Model : IDisposable
     public bool IsChannelsLast => _inputs.Any(i => i.IsChannelsLast);
 
     /// <summary>Layers in graph order, each once (the Inputs excluded).</summary>
-    public IReadOnlyList<Layer> Layers => _nodes.Select(n => n.Layer).Distinct().ToList();
+    public IReadOnlyList<Layer> Layers => _layers ??= _nodes.Select(n => n.Layer).Distinct().ToList().AsReadOnly();
+
+    // Layers in graph order, computed once per graph (a training step asks for them every time).
+    private IReadOnlyList<Layer>? _layers;
 
     /// <summary>Output names in order; an output is named after its layer unless named explicitly.</summary>
     public IReadOnlyList<string> OutputNames => _outputs.Select(o => o.Name).ToList();
 
     /// <summary>Per-sample shape of each output.</summary>
     public IReadOnlyDictionary<string, int[]> OutputShapes => _outputs.ToDictionary(o => o.Name, o => _nodes[o.Node].OutputShape);
+
+    /// <summary>The name of the only output, or null when the model has several (no list is made).</summary>
+    internal string? SingleOutputNameOrNull => _outputs.Count == 1 ? _outputs[0].Name : null;
+
+    /// <summary>Per-sample shape of output <paramref name="name"/> (the model's own array: do not
+    /// change it), or null when there is no such output.</summary>
+    internal int[]? OutputShapeOf(string name)
+    {
+        foreach (var (n, node) in _outputs)
+            if (n == name) return _nodes[node].OutputShape;
+        return null;
+    }
 
     internal IReadOnlyList<GraphNode> Nodes => _nodes;
 
@@ -155,6 +170,15 @@ public partial class Model : IDisposable
     /// <summary>The tensors the optimizer updates, in a fixed order (the optimizer keys its state by
     /// position, so recompile after changing <see cref="Layer.Trainable"/>, as in Keras).</summary>
     public IReadOnlyList<Tensor> TrainableWeights => Layers.SelectMany(l => l.TrainableWeights).Select(v => v.Value).ToList();
+
+    /// <summary>Replaces the contents of <paramref name="into"/> with <see cref="TrainableWeights"/>,
+    /// the same tensors in the same order, without allocating (a training step's parameter list).</summary>
+    internal void TrainableWeightsInto(List<Tensor> into)
+    {
+        into.Clear();
+        var layers = Layers;
+        for (var i = 0; i < layers.Count; i++) layers[i].AddTrainableTensors(into);
+    }
 
     public IReadOnlyList<Tensor> NonTrainableWeights => Layers.SelectMany(l => l.NonTrainableWeights).Select(v => v.Value).ToList();
 
@@ -221,7 +245,7 @@ public partial class Model : IDisposable
         }
         int Ref(SymbolicTensor p) => p.Layer is Input source ? -1 - _inputs.IndexOf(source) : index[p];
         foreach (var t in order)
-            _nodes.Add(new GraphNode(t.Layer, t.Parents.Select(Ref).ToArray(), t.Shape));
+            AddNode(new GraphNode(t.Layer, t.Parents.Select(Ref).ToArray(), t.Shape));
         NameLayers();
         foreach (var (name, t) in outputs)
         {
@@ -276,13 +300,18 @@ public partial class Model : IDisposable
     private protected void ResetGraph(Input? input)
     {
         _nodes.Clear();
+        _layers = null;
         _outputs.Clear();
         _inputs.Clear();
         if (input is not null) _inputs.Add(input);
         InputShapes = null;
     }
 
-    private protected void AddNode(GraphNode node) => _nodes.Add(node);
+    private protected void AddNode(GraphNode node)
+    {
+        _nodes.Add(node);
+        _layers = null;
+    }
 
     private protected void SetSingleOutput() => _outputs.Add((_nodes[^1].Layer.Name, _nodes.Count - 1));
 
@@ -316,13 +345,26 @@ public partial class Model : IDisposable
     /// assembled); the tape records what ran, so backward follows the same graph in reverse.</summary>
     internal IReadOnlyDictionary<string, Tensor> Run(IReadOnlyList<Tensor> inputs, CallContext context)
     {
+        var result = new Dictionary<string, Tensor>();
+        Run(inputs, context, result);
+        return result;
+    }
+
+    /// <summary><see cref="Run(IReadOnlyList{Tensor}, CallContext)"/> into a caller's dictionary
+    /// (cleared first): with the model's scratch arrays reused, a step allocates nothing here.</summary>
+    internal void Run(IReadOnlyList<Tensor> inputs, CallContext context, Dictionary<string, Tensor> result)
+    {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(inputs);
         if (inputs.Count == 0) throw new ArgumentException($"Model '{Name}' needs {InputCount} input batch(es); received none.");
         EnsureBuilt(inputs[0]);
         if (inputs.Count != InputCount)
             throw new ArgumentException($"Model '{Name}' expects {InputCount} input(s) ({string.Join(", ", _inputs.Select(i => i.Name))}), but it received {inputs.Count} input tensors.");
-        var xs = new Tensor[inputs.Count];
+        // One run's arrays, reused by the next run (a concurrent run on another thread makes its own).
+        var scratch = Interlocked.Exchange(ref _runScratch, null);
+        if (scratch is null || scratch.Values.Length != _nodes.Count || scratch.Inputs.Length != inputs.Count)
+            scratch = new RunScratch(inputs.Count, _nodes);
+        var (xs, values) = (scratch.Inputs, scratch.Values);
         for (var k = 0; k < inputs.Count; k++)
         {
             ArgumentNullException.ThrowIfNull(inputs[k], nameof(inputs));
@@ -332,17 +374,40 @@ public partial class Model : IDisposable
             if (k < _inputs.Count && _inputs[k].IsChannelsLast) x = ChannelsLastToFirst(x);
             xs[k] = x;
         }
-        var values = new Tensor[_nodes.Count];
-        for (var i = 0; i < _nodes.Count; i++)
+        try
         {
-            var node = _nodes[i];
-            var args = new Tensor[node.Parents.Length];
-            for (var j = 0; j < args.Length; j++) args[j] = node.Parents[j] < 0 ? xs[-1 - node.Parents[j]] : values[node.Parents[j]];
-            values[i] = node.Layer.ForwardFor(args, context with { Seed = CounterRng.Hash(context.Seed, (uint)i) });
+            for (var i = 0; i < _nodes.Count; i++)
+            {
+                var node = _nodes[i];
+                var args = scratch.Args[i];
+                for (var j = 0; j < args.Length; j++) args[j] = node.Parents[j] < 0 ? xs[-1 - node.Parents[j]] : values[node.Parents[j]];
+                values[i] = node.Layer.ForwardFor(args, context with { Seed = CounterRng.Hash(context.Seed, (uint)i) });
+            }
+            result.Clear();
+            foreach (var (name, node) in _outputs) result[name] = values[node];
         }
-        var result = new Dictionary<string, Tensor>();
-        foreach (var (name, node) in _outputs) result[name] = values[node];
-        return result;
+        finally
+        {
+            scratch.Clear(); // keeps no tensor alive
+            _runScratch = scratch;
+        }
+    }
+
+    private RunScratch? _runScratch;
+
+    /// <summary>A run's input, value and per-node argument arrays.</summary>
+    private sealed class RunScratch(int inputs, List<GraphNode> nodes)
+    {
+        public readonly Tensor[] Inputs = new Tensor[inputs];
+        public readonly Tensor[] Values = new Tensor[nodes.Count];
+        public readonly Tensor[][] Args = nodes.Select(n => new Tensor[n.Parents.Length]).ToArray();
+
+        public void Clear()
+        {
+            Array.Clear(Inputs);
+            Array.Clear(Values);
+            foreach (var a in Args) Array.Clear(a);
+        }
     }
 
     /// <summary>A Sequential without a declared input shape builds here from the first batch.</summary>
@@ -356,11 +421,11 @@ public partial class Model : IDisposable
     private void CheckInput(int k, Tensor x)
     {
         var expected = DeclaredShape(k);
+        if (x.Rank >= 1 && x.Shape.AsSpan()[1..].SequenceEqual(expected) && (!x.DType.IsFloating() || x.DType == DType)) return;
         var sample = x.Rank >= 1 ? x.Shape.ToArray()[1..] : [];
         var who = _nodes.FirstOrDefault(n => n.Parents.Contains(-1 - k))?.Layer.Name ?? Name;
         if (x.Rank >= 1 && sample.AsSpan().SequenceEqual(expected))
         {
-            if (!x.DType.IsFloating() || x.DType == DType) return;
             throw new ArgumentException($"Input {k} of layer \"{who}\" is incompatible with the layer: the model computes in {DType.Name()} but the input is {x.DType.Name()}; " +
                                         $"cast it with x.To(DType.{(DType == Tensors.DType.Float64 ? "Float64" : "Float32")}) (Fit, Evaluate and Predict cast for you).");
         }

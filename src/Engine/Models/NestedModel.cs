@@ -32,6 +32,13 @@ public sealed class NestedModel : Layer
 
     public override IReadOnlyList<Variable> TrainableWeights => Trainable ? Model.Layers.SelectMany(l => l.TrainableWeights).ToList() : [];
 
+    internal override void AddTrainableTensors(List<Tensor> into)
+    {
+        if (!Trainable) return;
+        var layers = Model.Layers;
+        for (var i = 0; i < layers.Count; i++) layers[i].AddTrainableTensors(into);
+    }
+
     public override IReadOnlyList<Variable> NonTrainableWeights => Trainable ? Model.Layers.SelectMany(l => l.NonTrainableWeights).ToList() : Model.Weights;
 
     private protected override void OnTrainableChanged(bool trainable)

@@ -44,11 +44,14 @@ public abstract partial class Optimizer : IDisposable
         var arena = ParameterArena.Of(parameters);
         using (TensorScope.Untracked())
         {
-            // One flat gradient for the whole arena, else each parameter's own.
-            var grads = arena is not null ? [arena.Gradients] : parameters.Select(p => p.Grad).OfType<Tensor>().ToList();
-            if (ClipNorm is { } maxNorm) ClipGlobalNorm(grads, maxNorm);
-            if (ClipValue is { } limit)
-                foreach (var g in grads) g.Backend.ClipByValue(g, limit, g.Size);
+            if (ClipNorm is not null || ClipValue is not null)
+            {
+                // One flat gradient for the whole arena, else each parameter's own.
+                var grads = arena is not null ? [arena.Gradients] : parameters.Select(p => p.Grad).OfType<Tensor>().ToList();
+                if (ClipNorm is { } maxNorm) ClipGlobalNorm(grads, maxNorm);
+                if (ClipValue is { } limit)
+                    foreach (var g in grads) g.Backend.ClipByValue(g, limit, g.Size);
+            }
 
             if (arena is not null)
             {
@@ -92,7 +95,7 @@ public abstract partial class Optimizer : IDisposable
 
     private void CheckParameter(int index, Tensor p)
     {
-        ArgumentNullException.ThrowIfNull(p, $"parameters[{index}]");
+        if (p is null) throw new ArgumentNullException($"parameters[{index}]");
         if (!p.DType.IsFloating())
             throw new ArgumentException($"Parameter {index} ({Describe(p)}) is {p.DType.Name()}; only float parameters can be optimized.");
         if (p.Grad is { } g && (g.Shape != p.Shape || g.DType != p.DType || g.Device != p.Device))

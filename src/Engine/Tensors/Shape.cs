@@ -20,6 +20,11 @@ public sealed class Shape : IEquatable<Shape>, IReadOnlyList<int>
         Size = (int)size;
     }
 
+    /// <summary>The shape with these dimensions, shared: ops ask for the same few shapes every step,
+    /// so each is made once (Shape is immutable) and <c>Shape.Of(n, c, h, w)</c> allocates nothing
+    /// once it has been seen. Same checks and errors as the constructor.</summary>
+    public static Shape Of(params ReadOnlySpan<int> dims) => ShapeCache.Get(dims);
+
     public int Rank => _dims.Length;
 
     /// <summary>Number of elements (product of the dimensions; 1 for a scalar).</summary>
@@ -51,7 +56,11 @@ public sealed class Shape : IEquatable<Shape>, IReadOnlyList<int>
     }
 
     /// <summary>Resolves one -1 in a requested reshape against this shape's size.</summary>
-    public Shape Resolve(int[] requested)
+    public Shape Resolve(int[] requested) => Resolve((ReadOnlySpan<int>)requested);
+
+    /// <summary>Resolves one -1 in a requested reshape against this shape's size (a shared shape:
+    /// see <see cref="Of"/>).</summary>
+    public Shape Resolve(ReadOnlySpan<int> requested)
     {
         var unknown = -1;
         var known = 1;
@@ -59,21 +68,22 @@ public sealed class Shape : IEquatable<Shape>, IReadOnlyList<int>
         {
             if (requested[i] == -1)
             {
-                if (unknown >= 0) throw new ArgumentException($"Cannot reshape {this} to {Format(requested)}: only one dimension may be -1.");
+                if (unknown >= 0) throw new ArgumentException($"Cannot reshape {this} to {Format(requested.ToArray())}: only one dimension may be -1.");
                 unknown = i;
             }
             else if (requested[i] < 0)
-                throw new ArgumentException($"Cannot reshape {this} to {Format(requested)}: dimensions must be >= 0 or -1.");
+                throw new ArgumentException($"Cannot reshape {this} to {Format(requested.ToArray())}: dimensions must be >= 0 or -1.");
             else known *= requested[i];
         }
-        var dims = (int[])requested.Clone();
+        Span<int> dims = stackalloc int[requested.Length];
+        requested.CopyTo(dims);
         if (unknown >= 0)
         {
             if (known == 0 || Size % known != 0)
-                throw new ArgumentException($"Cannot reshape {this} ({Size} elements) to {Format(requested)}.");
+                throw new ArgumentException($"Cannot reshape {this} ({Size} elements) to {Format(requested.ToArray())}.");
             dims[unknown] = Size / known;
         }
-        var result = new Shape(dims);
+        var result = Of(dims);
         if (result.Size != Size)
             throw new ArgumentException($"Cannot reshape {this} ({Size} elements) to {result} ({result.Size} elements).");
         return result;

@@ -26,7 +26,21 @@ public sealed partial class Tensor
     {
         if (Size != 1)
             throw new InvalidOperationException($"Item() needs a tensor with one element; this one has shape {Shape}.");
-        return ToDoubleArray()[0];
+        switch (DType)
+        {
+            case DType.Float32:
+                Span<float> f = stackalloc float[1];
+                Storage.CopyTo<float>(Offset, f);
+                return f[0];
+            case DType.Float64:
+                Span<double> d = stackalloc double[1];
+                Storage.CopyTo<double>(Offset, d);
+                return d[0];
+            default:
+                Span<int> i = stackalloc int[1];
+                Storage.CopyTo<int>(Offset, i);
+                return i[0];
+        }
     }
 
     /// <summary>Element at a multi-index, as a double (slow: copies to the host on a GPU).</summary>

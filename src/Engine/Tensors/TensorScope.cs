@@ -11,7 +11,7 @@ public sealed class TensorScope : IDisposable
     [ThreadStatic] private static TensorScope? _current;
     [ThreadStatic] private static int _suspended;
 
-    private readonly TensorScope? _parent;
+    private TensorScope? _parent;
     private readonly List<Tensor> _tensors = [];
     private bool _disposed;
 
@@ -19,6 +19,18 @@ public sealed class TensorScope : IDisposable
     {
         _parent = _current;
         _current = this;
+    }
+
+    /// <summary>Opens <paramref name="scope"/> again after it was disposed (or a new one when null), so
+    /// that a loop of steps reuses one scope object and its list (a training step).</summary>
+    internal static TensorScope Reopen(ref TensorScope? scope)
+    {
+        if (scope is null) return scope = new TensorScope();
+        if (!scope._disposed) throw new InvalidOperationException("A TensorScope can only be reopened after it was disposed.");
+        scope._disposed = false;
+        scope._parent = _current;
+        _current = scope;
+        return scope;
     }
 
     /// <summary>Number of tensors this scope will dispose.</summary>
@@ -39,20 +51,26 @@ public sealed class TensorScope : IDisposable
 
     /// <summary>While the returned handle is alive, new tensors on this thread belong to no scope
     /// (layer weights, optimizer state, leaf gradients).</summary>
-    public static IDisposable Untracked()
+    public static UntrackedRegion Untracked()
     {
         _suspended++;
-        return new Resume();
+        return new UntrackedRegion(_suspended);
     }
 
-    private sealed class Resume : IDisposable
+    /// <summary>The handle of <see cref="Untracked"/> (a struct: opening one allocates nothing).
+    /// Disposing it ends the region it opened, once.</summary>
+    public struct UntrackedRegion : IDisposable
     {
-        private bool _done;
+        private int _depth;
+
+        internal UntrackedRegion(int depth) => _depth = depth;
+
+        // _depth only marks the handle as live (0 = disposed or default).
 
         public void Dispose()
         {
-            if (_done) return;
-            _done = true;
+            if (_depth == 0) return;
+            _depth = 0;
             _suspended--;
         }
     }

@@ -66,8 +66,15 @@ internal static class ArrayInputs
         }
     }
 
-    public static void CheckCardinality(Tensor x, IReadOnlyDictionary<string, Tensor> y, Tensor? sampleWeight, string what = "") =>
-        CheckCardinality([x], y, sampleWeight, what);
+    public static void CheckCardinality(Tensor x, IReadOnlyDictionary<string, Tensor> y, Tensor? sampleWeight, string what = "")
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        // The common case checked without building the message (TrainOnBatch calls this every step).
+        var ok = x.Rank > 0 && (sampleWeight is null || (sampleWeight.Rank == 1 && sampleWeight.Size == x.Shape[0]));
+        if (ok && y is Dictionary<string, Tensor> d)
+            foreach (var t in d.Values) ok &= t.Rank > 0 && t.Shape[0] == x.Shape[0];
+        if (!ok || y is not Dictionary<string, Tensor>) CheckCardinality([x], y, sampleWeight, what);
+    }
 
     public static void CheckCardinality(IReadOnlyList<Tensor> xs, IReadOnlyDictionary<string, Tensor> y, Tensor? sampleWeight, string what = "")
     {

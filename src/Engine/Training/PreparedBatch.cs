@@ -5,7 +5,7 @@ namespace Engine.Training;
 
 /// <summary>A batch ready for a step: inputs and targets in the model's dtype, class weights folded
 /// into the sample weights, an element weight per target value when the class weights need one.</summary>
-internal sealed record PreparedBatch(IReadOnlyList<Tensor> X, Dictionary<string, Tensor> Y, Tensor? SampleWeight, Tensor? ElementWeight, int Size)
+internal readonly record struct PreparedBatch(IReadOnlyList<Tensor> X, Dictionary<string, Tensor> Y, Tensor? SampleWeight, Tensor? ElementWeight, int Size)
 {
     /// <summary>This batch with every tensor on <paramref name="device"/>.</summary>
     public PreparedBatch On(Device device)

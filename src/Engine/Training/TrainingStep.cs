@@ -18,6 +18,14 @@ internal sealed class TrainingStep(Model model, Optimizer optimizer, List<Head> 
     private readonly MeanTracker _totalLoss = new();
     private CapturedTrainingStep? _graphs;
 
+    // Reused by every eager step so that a warm step allocates nothing of its own: the step's scope,
+    // the parameter list, the outputs and targets by name (emptied after each step: they keep no
+    // tensor alive).
+    private TensorScope? _scope;
+    private readonly List<Tensor> _parameters = [];
+    private readonly Dictionary<string, Tensor> _outputs = [];
+    private readonly Dictionary<string, Tensor> _targets = [];
+
     public Optimizer Optimizer { get; } = optimizer;
 
     /// <summary>Heads in output order; a Sequential compiled before it was built gets its real output
@@ -26,7 +34,7 @@ internal sealed class TrainingStep(Model model, Optimizer optimizer, List<Head> 
     {
         get
         {
-            if (heads.Count == 1 && model.OutputNames.Count == 1 && heads[0].Name != model.OutputNames[0])
+            if (heads.Count == 1 && model.SingleOutputNameOrNull is { } only && heads[0].Name != only)
             {
                 var h = heads[0];
                 heads[0] = new Head(model.OutputNames[0], h.Loss, h.Weight, h.Specs);
@@ -52,25 +60,36 @@ internal sealed class TrainingStep(Model model, Optimizer optimizer, List<Head> 
     /// graphs are on and usable (<see cref="CapturedTrainingStep"/>), else eager.</summary>
     public void Train(StepBatch b, IReadOnlyDictionary<int, double>? classWeight)
     {
-        using var scope = new TensorScope();
-        if (CapturedTrainingStep.Wanted(model))
+        var scope = TensorScope.Reopen(ref _scope);
+        try
         {
-            _graphs ??= new CapturedTrainingStep(model, this);
-            if (_graphs.TryStep(b, classWeight)) return;
+            if (CapturedTrainingStep.Wanted(model))
+            {
+                _graphs ??= new CapturedTrainingStep(model, this);
+                if (_graphs.TryStep(b, classWeight)) return;
+            }
+            TrainEager(Prepare(b, classWeight));
         }
-        TrainEager(Prepare(b, classWeight));
+        finally
+        {
+            scope.Dispose();
+            _parameters.Clear();
+            _outputs.Clear();
+            _targets.Clear();
+        }
     }
 
     /// <summary>Forward, weighted loss per head, backward, optimizer step, metrics.</summary>
     private void TrainEager(PreparedBatch p)
     {
-        var parameters = model.Arena.Parameters(model.TrainableWeights);
-        var outputs = model.Run(p.X, model.NextTrainingContext());
-        var total = ComputeLoss(p, outputs);
+        model.TrainableWeightsInto(_parameters);
+        var parameters = model.Arena.Parameters(_parameters);
+        model.Run(p.X, model.NextTrainingContext(), _outputs);
+        var total = ComputeLoss(p, _outputs);
         total.Backward();
         Optimizer.Step(parameters);
         model.Arena.ZeroGradients(parameters);
-        using (Tape.NoGrad()) UpdateMetrics(p, outputs);
+        using (Tape.NoGrad()) UpdateMetrics(p, _outputs);
     }
 
     /// <summary>The part of a training step a CUDA graph holds: forward, weighted losses (and their
@@ -102,6 +121,7 @@ internal sealed class TrainingStep(Model model, Optimizer optimizer, List<Head> 
         var outputs = model.Run(p.X, CallContext.Inference);
         ComputeLoss(p, outputs);
         UpdateMetrics(p, outputs);
+        _targets.Clear();
     }
 
     /// <summary>Checks a host batch, folds class weights into sample weights, and moves it to the
@@ -113,8 +133,9 @@ internal sealed class TrainingStep(Model model, Optimizer optimizer, List<Head> 
         var heads = Heads;
         var device = model.Device;
         var n = b.X[0].Shape[0];
-        var dtype = model.Weights.FirstOrDefault()?.Value.DType ?? DType.Float32;
-        var y = new Dictionary<string, Tensor>();
+        var dtype = WeightDType();
+        var y = _targets;
+        y.Clear();
         Tensor? firstHostTarget = null;
         foreach (var h in heads)
         {
@@ -126,8 +147,8 @@ internal sealed class TrainingStep(Model model, Optimizer optimizer, List<Head> 
             if (h.Loss is SparseCategoricalCrossentropy)
             {
                 if (t.DType != DType.Int32) t = t.To(DType.Int32);
-                if (!t.Device.IsCuda && model.OutputShapes.TryGetValue(h.Name, out var shape) && shape.Length == 1)
-                    SparseCategoricalCrossentropy.CheckRange(t.ToArray<int>(), shape[0]);
+                if (!t.Device.IsCuda && model.OutputShapeOf(h.Name) is { Length: 1 } shape)
+                    SparseCategoricalCrossentropy.CheckRange(t.Span<int>(), shape[0]);
             }
             else if (t.DType != dtype && t.DType.IsFloating()) t = t.To(dtype);
             y[h.Name] = !upload || t.Device == device ? t : t.To(device);
@@ -143,15 +164,33 @@ internal sealed class TrainingStep(Model model, Optimizer optimizer, List<Head> 
             perElement = elem;
             if (perSample is not null) sw = sw is null ? perSample : sw.Select((w, i) => w * perSample[i]).ToArray();
         }
-        var x = b.X.Select(t =>
-        {
-            if (upload && t.Device != device) t = t.To(device);
-            return t.DType != dtype && t.DType.IsFloating() ? t.To(dtype) : t;
-        }).ToArray();
+        var x = b.X;
+        if (NeedsMoving(x, upload, device, dtype))
+            x = x.Select(t =>
+            {
+                if (upload && t.Device != device) t = t.To(device);
+                return t.DType != dtype && t.DType.IsFloating() ? t.To(dtype) : t;
+            }).ToArray();
         var weightsOn = upload ? device : Device.Cpu;
         var swT = sw is null ? null : Tensor.FromHost(new Shape(n), dtype, weightsOn, i => sw[i]);
         var ewT = perElement is null ? null : Tensor.FromHost(y[heads[0].Name].Shape, dtype, weightsOn, i => perElement[i]);
         return new PreparedBatch(x, y, swT, ewT, n);
+    }
+
+    /// <summary>The dtype of the model's first weight (float32 for a model without weights).</summary>
+    private DType WeightDType()
+    {
+        var layers = model.Layers;
+        for (var i = 0; i < layers.Count; i++)
+            if (layers[i].Weights is { Count: > 0 } w) return w[0].Value.DType;
+        return DType.Float32;
+    }
+
+    private static bool NeedsMoving(IReadOnlyList<Tensor> x, bool upload, Device device, DType dtype)
+    {
+        for (var i = 0; i < x.Count; i++)
+            if ((upload && x[i].Device != device) || (x[i].DType != dtype && x[i].DType.IsFloating())) return true;
+        return false;
     }
 
     /// <summary>Σ weight_h · loss_h, tracking each head's loss and the total on the device.</summary>
@@ -182,7 +221,8 @@ internal sealed class TrainingStep(Model model, Optimizer optimizer, List<Head> 
             var pred = outputs[h.Name];
             if (h.Loss.FromLogits) pred = h.Loss.TargetKind == TargetKind.Binary ? Ops.Sigmoid(pred) : Ops.Softmax(pred);
             var yTrue = p.Y[h.Name];
-            foreach (var m in h.Metrics(yTrue, pred)) m.Update(yTrue, pred, p.SampleWeight);
+            var metrics = h.Metrics(yTrue, pred);
+            for (var i = 0; i < metrics.Count; i++) metrics[i].Update(yTrue, pred, p.SampleWeight);
         }
     }
 
@@ -195,14 +235,25 @@ internal sealed class TrainingStep(Model model, Optimizer optimizer, List<Head> 
     /// <summary>Reads the running loss means and metric results (one device sync).</summary>
     public Dictionary<string, double> ReadLogs(string prefix = "")
     {
+        var logs = new Dictionary<string, double>();
+        ReadLogs(logs, prefix);
+        return logs;
+    }
+
+    /// <summary><see cref="ReadLogs(string)"/> into <paramref name="logs"/> (cleared first).</summary>
+    public void ReadLogs(Dictionary<string, double> logs, string prefix = "")
+    {
         var all = Heads;
-        var logs = new Dictionary<string, double> { [prefix + "loss"] = _totalLoss.Result() };
+        logs.Clear();
+        logs[prefix + "loss"] = _totalLoss.Result();
         if (all.Count > 1)
             foreach (var h in all) logs[$"{prefix}{h.Name}_loss"] = h.LossTracker.Result();
         foreach (var h in all)
-            foreach (var m in h.ResolvedMetrics)
-                logs[prefix + (all.Count > 1 ? h.Name + "_" : "") + m.Name] = m.Result();
-        return logs;
+        {
+            var metrics = h.ResolvedMetrics;
+            for (var i = 0; i < metrics.Count; i++)
+                logs[prefix + (all.Count > 1 ? h.Name + "_" : "") + metrics[i].Name] = metrics[i].Result();
+        }
     }
 
     /// <summary>Runs a whole source through the test step and returns its logs.</summary>

@@ -161,7 +161,7 @@ internal static unsafe class CpuConvGemm
                 var panels = (columns + nr - 1) / nr;
                 var items = (panels + PanelsPerItem - 1) / PanelsPerItem;
                 var work = 2L * filters * k * columns;
-                if (items > 1 && work >= 2_000_000) CpuParallel.For(items, item => RunPanels<TKernel>(job, item));
+                if (items > 1 && work >= 2_000_000) CpuParallel.For(items, job, static (j, item) => RunPanels<TKernel>(j, item));
                 else for (var item = 0; item < items; item++) RunPanels<TKernel>(job, item);
             }
         }

@@ -122,8 +122,9 @@ internal static unsafe class CpuGemm
         // Tile edges on whole micro-tiles, so no thread computes a ragged tile it could avoid.
         var rowStep = RoundUp(CeilDiv(job.M, rowTiles), TKernel.MR);
         var colStep = RoundUp(CeilDiv(job.N, colTiles), TKernel.NR);
-        CpuParallel.For(rowTiles * colTiles, t =>
+        CpuParallel.For(rowTiles * colTiles, (job, colTiles, rowStep, colStep), static (s, t) =>
         {
+            var (job, colTiles, rowStep, colStep) = s;
             var i0 = t / colTiles * rowStep;
             var j0 = t % colTiles * colStep;
             if (i0 < job.M && j0 < job.N)
@@ -144,8 +145,10 @@ internal static unsafe class CpuGemm
             {
                 var scratch = pPartials;
                 // Slice bounds t·k/slices: never empty, as k ≥ slices whenever slicing is chosen.
-                CpuParallel.For(slices, t =>
+                CpuParallel.For(slices, (job, slices, size, Scratch: (nint)scratch), static (s, t) =>
                 {
+                    var (job, slices, size) = (s.job, s.slices, s.size);
+                    var scratch = (float*)s.Scratch;
                     var p0 = (int)((long)t * job.K / slices);
                     var p1 = (int)((long)(t + 1) * job.K / slices);
                     if (t == 0) RunTile<TKernel>(job, 0, job.M, 0, job.N, p0, p1, job.C, job.Beta);

@@ -17,11 +17,25 @@ internal sealed unsafe class GemmScratch
 
     public static GemmScratch ForThisThread => _current ??= new GemmScratch();
 
+    // The first buffers already hold the default blocking's largest blocks, so a helper thread that
+    // meets a bigger GEMM only late in training (whichever thread claims which tile varies) does not
+    // grow its buffers then: after its first GEMM a thread's packing allocates nothing.
+    private static readonly int FirstA = (GemmBlocking.Default.MC + 32) * GemmBlocking.Default.KC;
+    private static readonly int FirstB = (GemmBlocking.Default.NC + 32) * GemmBlocking.Default.KC;
+
     /// <summary>Room for a packed block of A (MC×KC, rounded up to whole panels).</summary>
-    public float* A(int floats) => Aligned(ref _a, floats);
+    public float* A(int floats) => Aligned(ref _a, Math.Max(floats, _a.Length == 0 ? FirstA : 0));
 
     /// <summary>Room for a packed block of B (KC×NC, rounded up to whole panels).</summary>
-    public float* B(int floats) => Aligned(ref _b, floats);
+    public float* B(int floats) => Aligned(ref _b, Math.Max(floats, _b.Length == 0 ? FirstB : 0));
+
+    /// <summary>Makes the buffers now, at their first size (a helper thread, when it starts).</summary>
+    public void Reserve()
+    {
+        A(0);
+        B(0);
+        Tile(1024); // MR×NR of every kernel (at most 8×32)
+    }
 
     /// <summary>One MR×NR tile, where edge tiles are computed before being merged into C.</summary>
     public float* Tile(int floats) => Aligned(ref _tile, floats);
