@@ -24,6 +24,9 @@ public class CpuLeverBenchmarks
     private Tensor _poolX = null!, _poolY = null!, _arg = null!, _poolDx = null!;
     private Tensor _p = null!, _g = null!, _m = null!, _v = null!;
     private long _step;
+
+    /// <summary>conv2's geometry: 3×3, stride 1, valid.</summary>
+    private static readonly Conv2DGeometry ConvGeometry = Conv2DGeometry.Create(new Shape(N, C, H, H), (3, 3), (1, 1), "valid", filters: F);
     private const int BnN = 64, BnC = 16, BnHw = 32 * 32;
     private Tensor _bnX = null!, _bnY = null!, _bnDx = null!, _bnGamma = null!, _bnBeta = null!, _bnGamma2 = null!, _bnBeta2 = null!;
     private Tensor _bnMean = null!, _bnInvStd = null!, _bnRunMean = null!, _bnRunVar = null!;
@@ -70,28 +73,28 @@ public class CpuLeverBenchmarks
     public void ConvForwardFused() => CpuBackend.ConvForwardFused(_w, _col, _b, _y, F, K, N, P, relu: true);
 
     [Benchmark]
-    public void Im2ColGeneric() => CpuBackend.Im2Col<float>(_x, _col, N, C, H, H, 3, 3, 1, 1, 0, 0, OH, OH);
+    public void Im2ColGeneric() => CpuBackend.Im2Col<float>(_x, _col, ConvGeometry);
 
     [Benchmark]
-    public void Im2ColFloat() => CpuBackend.Im2ColFloat(_x, _col, N, C, H, H, 3, 3, 1, 1, 0, 0, OH, OH);
+    public void Im2ColFloat() => CpuBackend.Im2ColFloat(_x, _col, ConvGeometry);
 
     [Benchmark]
-    public void Col2ImGeneric() => CpuBackend.Col2Im<float>(_col, _x, N, C, H, H, 3, 3, 1, 1, 0, 0, OH, OH);
+    public void Col2ImGeneric() => CpuBackend.Col2Im<float>(_col, _x, ConvGeometry);
 
     [Benchmark]
-    public void Col2ImFloat() => CpuBackend.Col2ImFloat(_col, _x, N, C, H, H, 3, 3, 1, 1, 0, 0, OH, OH);
+    public void Col2ImFloat() => CpuBackend.Col2ImFloat(_col, _x, ConvGeometry);
 
     /// <summary>col2im into a fresh gradient as before "first writer assigns": zero fill, then add.</summary>
     [Benchmark]
     public void Col2ImZeroFillThenAdd()
     {
         _be.Fill(_x, 0, _x.Size);
-        CpuBackend.Col2ImFloat(_col, _x, N, C, H, H, 3, 3, 1, 1, 0, 0, OH, OH);
+        CpuBackend.Col2ImFloat(_col, _x, ConvGeometry);
     }
 
     /// <summary>The same as its first writer: each plane cleared in cache just before the adds.</summary>
     [Benchmark]
-    public void Col2ImAssign() => CpuBackend.Col2ImFloat(_col, _x, N, C, H, H, 3, 3, 1, 1, 0, 0, OH, OH, assign: true);
+    public void Col2ImAssign() => CpuBackend.Col2ImFloat(_col, _x, ConvGeometry, assign: true);
 
     [Benchmark]
     public void MaxPoolGeneral() =>
@@ -99,6 +102,15 @@ public class CpuLeverBenchmarks
 
     [Benchmark]
     public void MaxPool2x2() => _be.MaxPool2DForward(_poolX, _poolY, _arg, new Pool2DGeometry { N = N, C = PoolC, H = PoolH, W = PoolH, KH = 2, KW = 2, SH = 2, SW = 2, PH = 0, PW = 0, OH = PoolOut, OW = PoolOut });
+
+    [Benchmark]
+    public void MaxPool2x2OnePlanePerItem() => CpuBackend.MaxPool2x2Float(_poolX, _poolY, _arg, N * PoolC, PoolH, PoolH, PoolOut, PoolOut, planesPerItem: 1);
+
+    /// <summary>The tape's float32 backward for MaxPooling2D(2) as first writer: 2×2 write-once vector kernel.</summary>
+    [Benchmark]
+    public void MaxPoolGradWriteOnce2x2() => CpuBackend.MaxPoolGradPlanes(_poolY, _arg, _poolDx, PoolGeometry, assign: true);
+
+    private static Pool2DGeometry PoolGeometry => new() { N = N, C = PoolC, H = PoolH, W = PoolH, KH = 2, KW = 2, SH = 2, SW = 2, PH = 0, PW = 0, OH = PoolOut, OW = PoolOut };
 
     [Benchmark]
     public void MaxPoolGradScatter() => CpuBackend.MaxPoolGrad<float>(_poolY, _arg, _poolDx, _poolY.Size);
@@ -121,14 +133,14 @@ public class CpuLeverBenchmarks
     [Benchmark]
     public void ConvForwardIm2ColThenFused()
     {
-        CpuBackend.Im2ColFloat(_x, _col, N, C, H, H, 3, 3, 1, 1, 0, 0, OH, OH);
+        CpuBackend.Im2ColFloat(_x, _col, ConvGeometry);
         CpuBackend.ConvForwardFused(_w, _col, _b, _y, F, K, N, P, relu: true);
     }
 
     /// <summary>The same y with each column panel unfolded from x inside the GEMM (no col).</summary>
     [Benchmark]
     public void ConvForwardFromImage() =>
-        CpuBackend.ConvForwardFused(_w, _x, new ConvShape(N, C, H, H, 3, 3, 1, 1, 0, 0, OH, OH), _b, _y, F, relu: true);
+        CpuBackend.ConvForwardFused(_w, _x, ConvGeometry, _b, _y, relu: true);
 
     /// <summary>Batch norm in training mode on ResNet-20's first stage (64×16×32×32): the generic
     /// per-element double loop vs the float32 vector kernel; then the backward of each.</summary>

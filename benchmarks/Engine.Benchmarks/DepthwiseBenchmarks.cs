@@ -12,6 +12,11 @@ public class DepthwiseBenchmarks
 {
     private const int N = 8, C = 96, H = 56, W = 56, K = 3, P = 1;
 
+    private static readonly Conv2DGeometry Geometry = new()
+    {
+        N = N, C = C, F = C, Groups = C, H = H, W = W, KH = K, KW = K, SH = 1, SW = 1, PH = P, PW = P, DH = 1, DW = 1, OH = H, OW = W,
+    };
+
     private Tensor _x = null!, _filt = null!, _y = null!, _dy = null!, _dx = null!, _df = null!;
 
     [GlobalSetup]
@@ -27,20 +32,20 @@ public class DepthwiseBenchmarks
     }
 
     [Benchmark(Baseline = true)]
-    public void ForwardPlain() => CpuBackend.Depthwise<float>(_x, _filt, _y, N, C, H, W, 1, K, K, 1, 1, P, P, 1, 1, H, W);
+    public void ForwardPlain() => CpuBackend.Depthwise<float>(_x, _filt, _y, Geometry);
 
     [Benchmark]
-    public void ForwardRows() => CpuBackend.DepthwiseRowsFloat(_x, _filt, _y, N, C, H, W, 1, K, K, 1, P, P, 1, 1, H, W);
+    public void ForwardRows() => CpuBackend.DepthwiseRowsFloat(_x, _filt, _y, Geometry);
 
     [Benchmark]
-    public void InputGradPlain() => CpuBackend.DepthwiseGradInput<float>(_dy, _filt, _dx, N, C, H, W, 1, K, K, 1, 1, P, P, 1, 1, H, W);
+    public void InputGradPlain() => CpuBackend.DepthwiseGradInput<float>(_dy, _filt, _dx, Geometry);
 
     [Benchmark]
-    public void InputGradRows() => CpuBackend.DepthwiseGradInputRowsFloat(_dy, _filt, _dx, N, C, H, W, 1, K, K, 1, P, P, 1, 1, H, W);
+    public void InputGradRows() => CpuBackend.DepthwiseGradInputRowsFloat(_dy, _filt, _dx, Geometry);
 
     [Benchmark]
-    public void FilterGradPlain() => CpuBackend.DepthwiseGradFilter<float>(_x, _dy, _df, N, C, H, W, 1, K, K, 1, 1, P, P, 1, 1, H, W);
+    public void FilterGradPlain() => CpuBackend.DepthwiseGradFilter<float>(_x, _dy, _df, Geometry);
 
     [Benchmark]
-    public void FilterGradRows() => CpuBackend.DepthwiseGradFilterRowsFloat(_x, _dy, _df, N, C, H, W, 1, K, K, 1, P, P, 1, 1, H, W);
+    public void FilterGradRows() => CpuBackend.DepthwiseGradFilterRowsFloat(_x, _dy, _df, Geometry);
 }

@@ -76,7 +76,7 @@ public static partial class Ops
         var col = fused ? null : Unfold();
         var y = Tensor.Empty(Shape.Of(n, f, g.OH, g.OW), x.DType, x.Device);
         if (fused)
-            CpuBackend.ConvForwardFused(w, x, new ConvShape(n, g.C, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.OH, g.OW), b, y, f, relu);
+            CpuBackend.ConvForwardFused(w, x, g, b, y, relu);
         else
         {
             using var yT = Tensor.Empty(Shape.Of(f, columns), x.DType, x.Device);
@@ -115,20 +115,27 @@ public static partial class Ops
             }
             if (grad(w) is { } dw)
             {
-                var unfolded = keepCol ? col! : Unfold();
-                if (fused) CpuBackend.ConvWeightGrad(dyT, unfolded, dw, f, k, columns);
-                else GroupedGemm(bk, groups, false, true, fg, kg, columns, dyT, columns, unfolded, columns, 1, dw, kg); // dW_g += dY'_g · col_gᵀ
-                if (!keepCol) unfolded.Dispose();
+                if (fused && CpuBackend.FusesConvWeightGrad(g)) CpuBackend.ConvWeightGradFromImage(dyT, x, g, dw); // unfolds x in cache
+                else
+                {
+                    var unfolded = keepCol ? col! : Unfold();
+                    if (fused) CpuBackend.ConvWeightGrad(dyT, unfolded, dw, f, k, columns);
+                    else GroupedGemm(bk, groups, false, true, fg, kg, columns, dyT, columns, unfolded, columns, 1, dw, kg); // dW_g += dY'_g · col_gᵀ
+                    if (!keepCol) unfolded.Dispose();
+                }
             }
-            // The fused CPU col2im clears each plane of dx before adding into it, so dx needs no zero fill
-            // when this is its first writer.
+            // The fused CPU paths overwrite dx when this is its first writer, so it needs no zero fill.
             var assign = false;
             if ((fused ? BackwardPass.GradToOverwrite(grad, x, out assign) : grad(x)) is { } dx)
             {
-                using var dcol = Tensor.Empty(Shape.Of(k, columns), dy.DType, dy.Device);
-                GroupedGemm(bk, groups, true, false, kg, columns, fg, w, kg, dyT, columns, 0, dcol, columns); // dcol_g = W_gᵀ · dY'_g
-                if (fused) CpuBackend.Col2ImFloat(dcol, dx, g, assign);
-                else bk.Col2Im(dcol, dx, g);
+                if (fused && CpuBackend.FusesConvInputGrad(g)) CpuBackend.ConvInputGradFused(w, dyT, g, dx, assign); // no dcol, no col2im
+                else
+                {
+                    using var dcol = Tensor.Empty(Shape.Of(k, columns), dy.DType, dy.Device);
+                    GroupedGemm(bk, groups, true, false, kg, columns, fg, w, kg, dyT, columns, 0, dcol, columns); // dcol_g = W_gᵀ · dY'_g
+                    if (fused) CpuBackend.Col2ImFloat(dcol, dx, g, assign);
+                    else bk.Col2Im(dcol, dx, g);
+                }
             }
             if (!fused && b is not null && grad(b) is { } db) bk.BiasAddBackward(dz ?? dy, db, n, f, pixels);
             dz?.Dispose();

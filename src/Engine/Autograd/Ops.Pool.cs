@@ -29,7 +29,7 @@ public static partial class Ops
             {
                 // Every plane of dx is cleared and scattered into by the kernel: no zero fill needed first.
                 if (BackwardPass.GradToOverwrite(grad, x, out var assign) is { } dx)
-                    CpuBackend.MaxPoolGradPlanes(dy, argmax, dx, g.N * g.C, g.OH * g.OW, g.H * g.W, assign);
+                    CpuBackend.MaxPoolGradPlanes(dy, argmax, dx, g, assign);
             }
             else if (grad(x) is { } dx) dy.Backend.MaxPool2DBackward(dy, argmax, dx, dy.Size);
             argmax.Dispose(); // a node's backward runs at most once

@@ -62,6 +62,9 @@ public readonly record struct Conv2DGeometry
 
     public long ColumnsSize => (long)C * KH * KW * N * OH * OW;
 
+    /// <summary>Rows of the unfolded input (im2col's C·KH·KW).</summary>
+    internal int ColumnRows => C * KH * KW;
+
     /// <summary>The geometry of convolving NCHW <paramref name="input"/> with a kernel of
     /// <paramref name="kernel"/> taps: output size and leading padding by Keras/TensorFlow's rules
     /// ('valid', 'same'), extended to dilation and explicit padding (<see cref="ConvPadding"/>).

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Engine.Backends.Cpu;
 using Engine.Tensors;
 
@@ -32,6 +33,7 @@ public sealed partial class CpuBackend
     private readonly record struct AdamConstants(float StepSize, float Bc2Sqrt, float B1, float B2, float Ob1, float Ob2, float Eps,
         float Shrink, float Wd, bool Decoupled);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AdamRange(Span<float> p, ReadOnlySpan<float> g, Span<float> pm, Span<float> pv, Span<float> pmax, bool amsgrad, AdamConstants k)
     {
         var i = 0;

@@ -38,15 +38,16 @@ public sealed partial class CpuBackend
     {
         public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
-            if (typeof(T) == typeof(float) && !G.Dilated) Im2ColFloat(X, Col, G.N, G.C, G.H, G.W, G.KH, G.KW, G.SH, G.SW, G.PH, G.PW, G.OH, G.OW);
-            else Im2Col<T>(X, Col, G.N, G.C, G.H, G.W, G.KH, G.KW, G.SH, G.SW, G.PH, G.PW, G.OH, G.OW, G.DH, G.DW);
+            if (typeof(T) == typeof(float) && !G.Dilated) Im2ColFloat(X, Col, G);
+            else Im2Col<T>(X, Col, G);
         }
     }
 
     /// <summary>The plain unfolding loop; dh/dw dilate the window (a tap i, j reads row i·dh, column j·dw).</summary>
-    internal static void Im2Col<T>(Tensor xt, Tensor colt, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow, int dh = 1, int dw = 1)
+    internal static void Im2Col<T>(Tensor xt, Tensor colt, Conv2DGeometry geometry)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        var (n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, dh, dw) = (geometry.N, geometry.C, geometry.H, geometry.W, geometry.KH, geometry.KW, geometry.SH, geometry.SW, geometry.PH, geometry.PW, geometry.OH, geometry.OW, geometry.DH, geometry.DW);
         var columns = n * oh * ow;
         ForEachPlane(n * c, (long)kh * kw * oh * ow, plane =>
         {
@@ -76,25 +77,21 @@ public sealed partial class CpuBackend
 
     public void Col2Im(Tensor col, Tensor dx, Conv2DGeometry g) => FloatDispatch.Run(col, new Col2ImPlanes(col, dx, g, Assign: false));
 
-    /// <summary>Col2Im for Conv2D's fused float32 path: with <paramref name="assign"/> dx's old contents
-    /// are ignored (see <see cref="Col2ImFloat"/>).</summary>
-    internal static void Col2ImFloat(Tensor col, Tensor dx, Conv2DGeometry g, bool assign) =>
-        Col2ImFloat(col, dx, g.N, g.C, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.OH, g.OW, assign);
-
     /// <summary>float32 without dilation takes the vector loop of CpuBackend.Im2ColFloat.cs.</summary>
     private readonly record struct Col2ImPlanes(Tensor Col, Tensor Dx, Conv2DGeometry G, bool Assign) : IFloatKernel
     {
         public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
             if (typeof(T) == typeof(float) && !G.Dilated) Col2ImFloat(Col, Dx, G, Assign);
-            else Col2Im<T>(Col, Dx, G.N, G.C, G.H, G.W, G.KH, G.KW, G.SH, G.SW, G.PH, G.PW, G.OH, G.OW, G.DH, G.DW);
+            else Col2Im<T>(Col, Dx, G);
         }
     }
 
     /// <summary>Im2Col run backwards: each col entry that Im2Col copied from x is added back to its place.</summary>
-    internal static void Col2Im<T>(Tensor colt, Tensor dxt, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow, int dh = 1, int dw = 1)
+    internal static void Col2Im<T>(Tensor colt, Tensor dxt, Conv2DGeometry geometry)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        var (n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, dh, dw) = (geometry.N, geometry.C, geometry.H, geometry.W, geometry.KH, geometry.KW, geometry.SH, geometry.SW, geometry.PH, geometry.PW, geometry.OH, geometry.OW, geometry.DH, geometry.DW);
         var columns = n * oh * ow;
         ForEachPlane(n * c, (long)kh * kw * oh * ow, plane =>
         {

@@ -21,8 +21,26 @@ public sealed partial class CpuBackend
     /// <summary>The same as <see cref="ConvForwardFused(Tensor, Tensor, Tensor?, Tensor, int, int, int, int, bool)"/>
     /// on col = im2col(x), with col never materialised (each column panel is unfolded from x into the
     /// GEMM's packed buffer): bitwise the same y.</summary>
-    internal static void ConvForwardFused(Tensor w, Tensor x, in ConvShape shape, Tensor? bias, Tensor y, int filters, bool relu) =>
-        CpuConvGemm.ForwardFromImage(w.Span<float>(), x.Span<float>(), shape, bias is null ? default : bias.Span<float>(), y.Span<float>(), filters, relu);
+    internal static void ConvForwardFused(Tensor w, Tensor x, in Conv2DGeometry g, Tensor? bias, Tensor y, bool relu) =>
+        CpuConvGemm.ForwardFromImage(w.Span<float>(), x.Span<float>(), g, bias is null ? default : bias.Span<float>(), y.Span<float>(), g.F, relu);
+
+    /// <summary>Whether Conv2D's backward takes <see cref="ConvInputGradFused"/> (stride 1, where it is faster;
+    /// see CpuConvGemm.PrefersInputGrad) rather than GEMM + col2im.</summary>
+    internal static bool FusesConvInputGrad(in Conv2DGeometry g) => CpuConvGemm.PrefersInputGrad(g);
+
+    /// <summary>Whether Conv2D's backward takes <see cref="ConvWeightGradFromImage"/> rather than im2col +
+    /// <see cref="ConvWeightGrad"/> (see CpuConvWeightGrad.Prefers).</summary>
+    internal static bool FusesConvWeightGrad(in Conv2DGeometry g) => CpuConvWeightGrad.Prefers(g);
+
+    /// <summary>dx (+)= the input gradient of the convolution from the gradient rows dyT [F, N·P], as a
+    /// transposed convolution with no dcol buffer and no col2im; overwrites dx when <paramref name="assign"/>.</summary>
+    internal static void ConvInputGradFused(Tensor w, Tensor dyT, in Conv2DGeometry g, Tensor dx, bool assign) =>
+        CpuConvGemm.InputGrad(w.Span<float>(), dyT.Span<float>(), g, dx.Span<float>(), assign);
+
+    /// <summary>dw [F, K] += dyT [F, N·P] · im2col(x)ᵀ with the unfolded input never materialised
+    /// (see CpuConvWeightGrad).</summary>
+    internal static void ConvWeightGradFromImage(Tensor dyT, Tensor x, in Conv2DGeometry g, Tensor dw) =>
+        CpuConvWeightGrad.Run(dyT.Span<float>(), x.Span<float>(), g, dw.Span<float>());
 
     /// <summary>dyT [F, N·P] = dy [N, F, P] transposed, masked by (y &gt; 0) when <paramref name="reluOutput"/>
     /// is given (the backward of a fused ReLU: y &gt; 0 exactly where its input was), on both cores; and,

@@ -29,19 +29,20 @@ public sealed partial class CpuBackend
             var g = G;
             if (typeof(T) == typeof(float) && g.SW == 1)
             {
-                if (Step == DepthwiseStep.Forward) DepthwiseRowsFloat(A, B, C, g.N, g.C, g.H, g.W, g.Multiplier, g.KH, g.KW, g.SH, g.PH, g.PW, g.DH, g.DW, g.OH, g.OW);
-                else if (Step == DepthwiseStep.InputGrad) DepthwiseGradInputRowsFloat(A, B, C, g.N, g.C, g.H, g.W, g.Multiplier, g.KH, g.KW, g.SH, g.PH, g.PW, g.DH, g.DW, g.OH, g.OW);
-                else DepthwiseGradFilterRowsFloat(A, B, C, g.N, g.C, g.H, g.W, g.Multiplier, g.KH, g.KW, g.SH, g.PH, g.PW, g.DH, g.DW, g.OH, g.OW);
+                if (Step == DepthwiseStep.Forward) DepthwiseRowsFloat(A, B, C, g);
+                else if (Step == DepthwiseStep.InputGrad) DepthwiseGradInputRowsFloat(A, B, C, g);
+                else DepthwiseGradFilterRowsFloat(A, B, C, g);
             }
-            else if (Step == DepthwiseStep.Forward) Depthwise<T>(A, B, C, g.N, g.C, g.H, g.W, g.Multiplier, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.DH, g.DW, g.OH, g.OW);
-            else if (Step == DepthwiseStep.InputGrad) DepthwiseGradInput<T>(A, B, C, g.N, g.C, g.H, g.W, g.Multiplier, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.DH, g.DW, g.OH, g.OW);
-            else DepthwiseGradFilter<T>(A, B, C, g.N, g.C, g.H, g.W, g.Multiplier, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, g.DH, g.DW, g.OH, g.OW);
+            else if (Step == DepthwiseStep.Forward) Depthwise<T>(A, B, C, g);
+            else if (Step == DepthwiseStep.InputGrad) DepthwiseGradInput<T>(A, B, C, g);
+            else DepthwiseGradFilter<T>(A, B, C, g);
         }
     }
 
-    internal static void Depthwise<T>(Tensor xt, Tensor ft, Tensor yt, int n, int c, int h, int w, int m, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, int oh, int ow)
+    internal static void Depthwise<T>(Tensor xt, Tensor ft, Tensor yt, Conv2DGeometry geometry)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        var (n, c, h, w, m, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow) = (geometry.N, geometry.C, geometry.H, geometry.W, geometry.Multiplier, geometry.KH, geometry.KW, geometry.SH, geometry.SW, geometry.PH, geometry.PW, geometry.DH, geometry.DW, geometry.OH, geometry.OW);
         var channels = c * m;
         ForEachPlane(n * channels, (long)kh * kw * oh * ow, plane =>
         {
@@ -70,9 +71,10 @@ public sealed partial class CpuBackend
 
     /// <summary>Scatters each output gradient back over the input pixels its window read; each task
     /// owns one input plane (all m output channels that read it), so tasks never share memory.</summary>
-    internal static void DepthwiseGradInput<T>(Tensor dyt, Tensor ft, Tensor dxt, int n, int c, int h, int w, int m, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, int oh, int ow)
+    internal static void DepthwiseGradInput<T>(Tensor dyt, Tensor ft, Tensor dxt, Conv2DGeometry geometry)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        var (n, c, h, w, m, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow) = (geometry.N, geometry.C, geometry.H, geometry.W, geometry.Multiplier, geometry.KH, geometry.KW, geometry.SH, geometry.SW, geometry.PH, geometry.PW, geometry.DH, geometry.DW, geometry.OH, geometry.OW);
         ForEachPlane(n * c, (long)m * kh * kw * oh * ow, plane =>
         {
             var (b, ci) = (plane / c, plane % c);
@@ -102,9 +104,10 @@ public sealed partial class CpuBackend
     }
 
     /// <summary>One task per output channel f: its kh·kw filter gradient summed over the batch in a fixed order.</summary>
-    internal static void DepthwiseGradFilter<T>(Tensor xt, Tensor dyt, Tensor dft, int n, int c, int h, int w, int m, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, int oh, int ow)
+    internal static void DepthwiseGradFilter<T>(Tensor xt, Tensor dyt, Tensor dft, Conv2DGeometry geometry)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        var (n, c, h, w, m, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow) = (geometry.N, geometry.C, geometry.H, geometry.W, geometry.Multiplier, geometry.KH, geometry.KW, geometry.SH, geometry.SW, geometry.PH, geometry.PW, geometry.DH, geometry.DW, geometry.OH, geometry.OW);
         var channels = c * m;
         ForEachPlane(channels, (long)n * kh * kw * oh * ow, f =>
         {

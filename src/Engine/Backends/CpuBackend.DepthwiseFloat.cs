@@ -16,8 +16,9 @@ public sealed partial class CpuBackend
     private static (int First, int Last) TapColumns(int ow, int w, int shift) =>
         (Math.Clamp(-shift, 0, ow), Math.Clamp(w - shift, 0, ow));
 
-    internal static void DepthwiseRowsFloat(Tensor xt, Tensor ft, Tensor yt, int n, int c, int h, int w, int m, int kh, int kw, int sh, int ph, int pw, int dh, int dw, int oh, int ow)
+    internal static void DepthwiseRowsFloat(Tensor xt, Tensor ft, Tensor yt, Conv2DGeometry geometry)
     {
+        var (n, c, h, w, m, kh, kw, sh, ph, pw, dh, dw, oh, ow) = (geometry.N, geometry.C, geometry.H, geometry.W, geometry.Multiplier, geometry.KH, geometry.KW, geometry.SH, geometry.PH, geometry.PW, geometry.DH, geometry.DW, geometry.OH, geometry.OW);
         var channels = c * m;
         ForEachPlane(n * channels, (long)kh * kw * oh * ow, plane =>
         {
@@ -44,8 +45,9 @@ public sealed partial class CpuBackend
         });
     }
 
-    internal static void DepthwiseGradInputRowsFloat(Tensor dyt, Tensor ft, Tensor dxt, int n, int c, int h, int w, int m, int kh, int kw, int sh, int ph, int pw, int dh, int dw, int oh, int ow)
+    internal static void DepthwiseGradInputRowsFloat(Tensor dyt, Tensor ft, Tensor dxt, Conv2DGeometry geometry)
     {
+        var (n, c, h, w, m, kh, kw, sh, ph, pw, dh, dw, oh, ow) = (geometry.N, geometry.C, geometry.H, geometry.W, geometry.Multiplier, geometry.KH, geometry.KW, geometry.SH, geometry.PH, geometry.PW, geometry.DH, geometry.DW, geometry.OH, geometry.OW);
         ForEachPlane(n * c, (long)m * kh * kw * oh * ow, plane =>
         {
             var (b, ci) = (plane / c, plane % c);
@@ -71,8 +73,9 @@ public sealed partial class CpuBackend
         });
     }
 
-    internal static void DepthwiseGradFilterRowsFloat(Tensor xt, Tensor dyt, Tensor dft, int n, int c, int h, int w, int m, int kh, int kw, int sh, int ph, int pw, int dh, int dw, int oh, int ow)
+    internal static void DepthwiseGradFilterRowsFloat(Tensor xt, Tensor dyt, Tensor dft, Conv2DGeometry geometry)
     {
+        var (n, c, h, w, m, kh, kw, sh, ph, pw, dh, dw, oh, ow) = (geometry.N, geometry.C, geometry.H, geometry.W, geometry.Multiplier, geometry.KH, geometry.KW, geometry.SH, geometry.PH, geometry.PW, geometry.DH, geometry.DW, geometry.OH, geometry.OW);
         var channels = c * m;
         ForEachPlane(channels, (long)n * kh * kw * oh * ow, f =>
         {

@@ -10,8 +10,9 @@ namespace Engine.Backends;
 /// and bounds checks cost more than the data).</summary>
 public sealed partial class CpuBackend
 {
-    internal static unsafe void Im2ColFloat(Tensor xt, Tensor colt, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow)
+    internal static unsafe void Im2ColFloat(Tensor xt, Tensor colt, Conv2DGeometry geometry)
     {
+        var (n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow) = (geometry.N, geometry.C, geometry.H, geometry.W, geometry.KH, geometry.KW, geometry.SH, geometry.SW, geometry.PH, geometry.PW, geometry.OH, geometry.OW);
         var columns = n * oh * ow;
         CpuParallel.ForEachPlane(n * c, (long)kh * kw * oh * ow, (xt, colt, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, columns), static (s, plane) =>
         {
@@ -48,8 +49,9 @@ public sealed partial class CpuBackend
     /// <summary>dx += col2im(col); with <paramref name="assign"/> dx's old contents are ignored: each plane
     /// is cleared just before its sums go in (while it is in cache), so dx needs no zero fill first and
     /// the result is bitwise what clearing dx and adding gives.</summary>
-    internal static unsafe void Col2ImFloat(Tensor colt, Tensor dxt, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow, bool assign = false)
+    internal static unsafe void Col2ImFloat(Tensor colt, Tensor dxt, Conv2DGeometry geometry, bool assign = false)
     {
+        var (n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow) = (geometry.N, geometry.C, geometry.H, geometry.W, geometry.KH, geometry.KW, geometry.SH, geometry.SW, geometry.PH, geometry.PW, geometry.OH, geometry.OW);
         var columns = n * oh * ow;
         CpuParallel.ForEachPlane(n * c, (long)kh * kw * oh * ow, (colt, dxt, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, columns, assign), static (s, plane) =>
         {

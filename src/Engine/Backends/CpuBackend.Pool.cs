@@ -22,15 +22,21 @@ public sealed partial class CpuBackend
         }
     }
 
-    /// <summary>The 2×2, stride-2, unpadded case (MaxPooling2D(2)): a vector kernel, same results.</summary>
-    private static unsafe void MaxPool2x2Float(Tensor x, Tensor y, Tensor argmax, int planes, int h, int w, int oh, int ow) =>
-        CpuParallel.ForEachPlane(planes, 4L * oh * ow, (x, y, argmax, h, w, oh, ow), static (s, plane) =>
+    /// <summary>The 2×2, stride-2, unpadded case (MaxPooling2D(2)): a vector kernel, same results.
+    /// Small planes go several to a work item (each writes only its own outputs, so the split never
+    /// changes a value).</summary>
+    internal static unsafe void MaxPool2x2Float(Tensor x, Tensor y, Tensor argmax, int planes, int h, int w, int oh, int ow, int? planesPerItem = null)
+    {
+        var perItem = planesPerItem ?? Math.Max(1, PoolItemElements / (h * w));
+        CpuParallel.ForEachPlane((planes + perItem - 1) / perItem, (long)perItem * h * w, (x, y, argmax, planes, h, w, oh, ow, perItem), static (s, item) =>
         {
-            var (x, y, argmax, h, w, oh, ow) = s;
+            var (x, y, argmax, planes, h, w, oh, ow, perItem) = s;
             fixed (float* px = x.Span<float>(), py = y.Span<float>())
             fixed (int* pa = argmax.Span<int>())
-                MaxPool2x2.Plane(px + (long)plane * h * w, py + (long)plane * oh * ow, pa + (long)plane * oh * ow, w, oh, ow, plane * h * w);
+                for (var plane = item * perItem; plane < Math.Min(planes, (item + 1) * perItem); plane++)
+                    MaxPool2x2.Plane(px + (long)plane * h * w, py + (long)plane * oh * ow, pa + (long)plane * oh * ow, w, oh, ow, plane * h * w);
         });
+    }
 
     /// <summary>Only elements inside the image are candidates, so padding never wins. Ties go to the
     /// first element in row-major window order. A window with no element inside the image (not
@@ -67,6 +73,36 @@ public sealed partial class CpuBackend
     {
         public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T> => MaxPoolGrad<T>(Dy, Argmax, Dx, Total);
     }
+
+    /// <summary>The float32 max-pool backward the tape runs. With <paramref name="assign"/> and the
+    /// 2×2/stride-2 unpadded geometry (the windows tile the plane without overlap) every dx element
+    /// is written once by the vector kernel <see cref="MaxPool2x2.PlaneGrad"/>: no clearing pass, no
+    /// scatter, bitwise what clearing and scattering give. Otherwise <see cref="MaxPoolGradPlanes(Tensor, Tensor, Tensor, int, int, int, bool)"/>.</summary>
+    internal static unsafe void MaxPoolGradPlanes(Tensor dy, Tensor argmax, Tensor dx, Pool2DGeometry g, bool assign)
+    {
+        if (!(assign && g is { KH: 2, KW: 2, SH: 2, SW: 2, PH: 0, PW: 0 } && g.OH == g.H / 2 && g.OW == g.W / 2))
+        {
+            MaxPoolGradPlanes(dy, argmax, dx, g.N * g.C, g.OH * g.OW, g.H * g.W, assign);
+            return;
+        }
+        var (h, w, oh, ow) = (g.H, g.W, g.OH, g.OW);
+        var planes = g.N * g.C;
+        // Several small planes per work item (each plane is written by exactly one item, so the
+        // split never changes a value).
+        var perItem = Math.Max(1, PoolItemElements / (h * w));
+        CpuParallel.ForEachPlane((planes + perItem - 1) / perItem, (long)perItem * h * w, (dy, argmax, dx, planes, h, w, oh, ow, perItem), static (s, item) =>
+        {
+            var (dy, argmax, dx, planes, h, w, oh, ow, perItem) = s;
+            fixed (float* pdy = dy.Span<float>(), pdx = dx.Span<float>())
+            fixed (int* pa = argmax.Span<int>())
+                for (var plane = item * perItem; plane < Math.Min(planes, (item + 1) * perItem); plane++)
+                    MaxPool2x2.PlaneGrad(pdy + (long)plane * oh * ow, pa + (long)plane * oh * ow, pdx + (long)plane * h * w, h, w, oh, ow, plane * h * w);
+        });
+    }
+
+    /// <summary>Input elements per work item of the 2×2 max-pool kernels (6 planes of 26×26): enough to
+    /// dwarf the cost of handing out an item.</summary>
+    private const int PoolItemElements = 4096;
 
     /// <summary>MaxPool2DBackward for float32 one (image, channel) plane per work item: a plane's argmax
     /// indices point into its own input plane only, so planes never collide (overlapping windows

@@ -49,13 +49,14 @@ public class FirstWriterGradTests
         var (oh, ow) = ((h + 2 * p - k) / s + 1, (w + 2 * p - k) / s + 1);
         using var col = Tensor.FromArray(Enumerable.Range(0, c * k * k * n * oh * ow).Select(_ => (float)rng.NextNormal()).ToArray(), c * k * k, n * oh * ow);
         using var expected = Tensor.Zeros(new Shape(n, c, h, w));
-        CpuBackend.Col2Im<float>(col, expected, n, c, h, w, k, k, s, s, p, p, oh, ow); // the generic loop
+        var g = new Conv2DGeometry { N = n, C = c, F = c, Groups = 1, H = h, W = w, KH = k, KW = k, SH = s, SW = s, PH = p, PW = p, DH = 1, DW = 1, OH = oh, OW = ow };
+        CpuBackend.Col2Im<float>(col, expected, g); // the generic loop
         using var assigned = Tensor.FromArray(Dirty(expected.Size), n, c, h, w);
-        CpuBackend.Col2ImFloat(col, assigned, n, c, h, w, k, k, s, s, p, p, oh, ow, assign: true);
+        CpuBackend.Col2ImFloat(col, assigned, g, assign: true);
         Assert.Equal(expected.ToFloatArray(), assigned.ToFloatArray());
 
         using var added = Tensor.FromArray(Dirty(expected.Size), n, c, h, w);
-        CpuBackend.Col2ImFloat(col, added, n, c, h, w, k, k, s, s, p, p, oh, ow, assign: false);
+        CpuBackend.Col2ImFloat(col, added, g, assign: false);
         Assert.Contains(added.ToFloatArray(), float.IsNaN);
     }
 

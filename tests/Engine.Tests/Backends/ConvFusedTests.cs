@@ -1,4 +1,5 @@
 using Engine.Autograd;
+using Engine.Backends;
 using Engine.Backends.Cpu;
 using Engine.Tensors;
 
@@ -138,26 +139,26 @@ public class ConvFusedTests
         {
             var (oh, ph) = same ? ((h + stride - 1) / stride, Math.Max(((h + stride - 1) / stride - 1) * stride + kh - h, 0) / 2) : ((h - kh) / stride + 1, 0);
             var (ow, pw) = same ? ((w + stride - 1) / stride, Math.Max(((w + stride - 1) / stride - 1) * stride + kw - w, 0) / 2) : ((w - kw) / stride + 1, 0);
-            var shape = new ConvShape(n, c, h, w, kh, kw, stride, stride, ph, pw, oh, ow);
+            var shape = Geometry(n, c, h, w, filters, kh, kw, stride, ph, pw, oh, ow);
             using var x = Tensor.FromArray(RandomFloats(rng, n * c * h * w), n, c, h, w);
-            using var col = Tensor.Empty(new Shape(shape.K, n * oh * ow));
-            Engine.Backends.CpuBackend.Im2ColFloat(x, col, n, c, h, w, kh, kw, stride, stride, ph, pw, oh, ow);
-            var weights = RandomFloats(rng, filters * shape.K);
+            using var col = Tensor.Empty(new Shape(shape.ColumnRows, n * oh * ow));
+            Engine.Backends.CpuBackend.Im2ColFloat(x, col, shape);
+            var weights = RandomFloats(rng, filters * shape.ColumnRows);
             var bias = RandomFloats(rng, filters);
             var expected = new float[filters * n * oh * ow];
             var actual = new float[expected.Length];
             switch (kernel)
             {
                 case "avx512":
-                    CpuConvGemm.Forward<Avx512GemmKernel>(weights, col.Span<float>(), bias, expected, filters, shape.K, n, oh * ow, true);
+                    CpuConvGemm.Forward<Avx512GemmKernel>(weights, col.Span<float>(), bias, expected, filters, shape.ColumnRows, n, oh * ow, true);
                     CpuConvGemm.ForwardFromImage<Avx512GemmKernel>(weights, x.Span<float>(), shape, bias, actual, filters, true);
                     break;
                 case "avx2":
-                    CpuConvGemm.Forward<Avx2GemmKernel>(weights, col.Span<float>(), bias, expected, filters, shape.K, n, oh * ow, true);
+                    CpuConvGemm.Forward<Avx2GemmKernel>(weights, col.Span<float>(), bias, expected, filters, shape.ColumnRows, n, oh * ow, true);
                     CpuConvGemm.ForwardFromImage<Avx2GemmKernel>(weights, x.Span<float>(), shape, bias, actual, filters, true);
                     break;
                 default:
-                    CpuConvGemm.Forward<ScalarGemmKernel>(weights, col.Span<float>(), bias, expected, filters, shape.K, n, oh * ow, true);
+                    CpuConvGemm.Forward<ScalarGemmKernel>(weights, col.Span<float>(), bias, expected, filters, shape.ColumnRows, n, oh * ow, true);
                     CpuConvGemm.ForwardFromImage<ScalarGemmKernel>(weights, x.Span<float>(), shape, bias, actual, filters, true);
                     break;
             }
@@ -183,6 +184,10 @@ public class ConvFusedTests
         GradCheck.Assert("conv2d_relu k=2 s=2 valid", t => Ops.Conv2D(t[0], t[1], t[2], 2, 2, Padding.Valid, relu: true),
             TestData.AwayFromZero(rng, 3, 2, 5, 7), TestData.Param(rng, 4, 2, 2, 2), TestData.Param(rng, 4));
     }
+
+    /// <summary>An undilated one-group geometry with explicit leading padding and output size.</summary>
+    internal static Conv2DGeometry Geometry(int n, int c, int h, int w, int f, int kh, int kw, int stride, int ph, int pw, int oh, int ow) =>
+        new() { N = n, C = c, F = f, Groups = 1, H = h, W = w, KH = kh, KW = kw, SH = stride, SW = stride, PH = ph, PW = pw, DH = 1, DW = 1, OH = oh, OW = ow };
 
     private static Tensor Leaf(Tensor t)
     {

@@ -33,20 +33,21 @@ public class DepthwiseFloatTests
         var filt = Tensor.RandomNormal(new Shape(c * m, 1, k, k), _rng);
         var dy = Tensor.RandomNormal(new Shape(n, c * m, oh, ow), _rng);
 
+        var g = new Conv2DGeometry { N = n, C = c, F = c * m, Groups = c, H = h, W = w, KH = k, KW = k, SH = sh, SW = 1, PH = ph, PW = pw, DH = dh, DW = dw, OH = oh, OW = ow };
         var (fast, plain) = (Tensor.Zeros(dy.Shape), Tensor.Zeros(dy.Shape));
-        CpuBackend.DepthwiseRowsFloat(x, filt, fast, n, c, h, w, m, k, k, sh, ph, pw, dh, dw, oh, ow);
-        CpuBackend.Depthwise<float>(x, filt, plain, n, c, h, w, m, k, k, sh, 1, ph, pw, dh, dw, oh, ow);
+        CpuBackend.DepthwiseRowsFloat(x, filt, fast, g);
+        CpuBackend.Depthwise<float>(x, filt, plain, g);
         Assert.Equal(plain.ToArray<float>(), fast.ToArray<float>());
 
         var start = Tensor.RandomNormal(x.Shape, _rng);
         var (dxFast, dxPlain) = (start.To(DType.Float32).Detach(), start.To(DType.Float32).Detach());
-        CpuBackend.DepthwiseGradInputRowsFloat(dy, filt, dxFast, n, c, h, w, m, k, k, sh, ph, pw, dh, dw, oh, ow);
-        CpuBackend.DepthwiseGradInput<float>(dy, filt, dxPlain, n, c, h, w, m, k, k, sh, 1, ph, pw, dh, dw, oh, ow);
+        CpuBackend.DepthwiseGradInputRowsFloat(dy, filt, dxFast, g);
+        CpuBackend.DepthwiseGradInput<float>(dy, filt, dxPlain, g);
         TestData.AssertClose(dxPlain.ToDoubleArray(), dxFast.ToDoubleArray(), 1e-5, 1e-5, "depthwise input gradient");
 
         var (dfFast, dfPlain) = (Tensor.Ones(filt.Shape), Tensor.Ones(filt.Shape));
-        CpuBackend.DepthwiseGradFilterRowsFloat(x, dy, dfFast, n, c, h, w, m, k, k, sh, ph, pw, dh, dw, oh, ow);
-        CpuBackend.DepthwiseGradFilter<float>(x, dy, dfPlain, n, c, h, w, m, k, k, sh, 1, ph, pw, dh, dw, oh, ow);
+        CpuBackend.DepthwiseGradFilterRowsFloat(x, dy, dfFast, g);
+        CpuBackend.DepthwiseGradFilter<float>(x, dy, dfPlain, g);
         TestData.AssertClose(dfPlain.ToDoubleArray(), dfFast.ToDoubleArray(), 1e-4, 1e-5, "depthwise filter gradient");
     }
 }

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using System.Runtime.Intrinsics;
 
 namespace Engine.Backends.Cpu;
 
@@ -12,6 +12,7 @@ internal readonly struct Avx2GemmKernel : IGemmKernel
     public static int NR => 16;
     public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void Run(int kc, float* a, float* b, float* c, int ldc, float beta)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default;

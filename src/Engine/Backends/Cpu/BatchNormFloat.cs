@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Engine.Backends.Cpu;
 
@@ -12,6 +13,7 @@ internal static class BatchNormFloat
     /// <summary>Training forward: batch mean and biased variance (two passes, stable where
     /// E[x²] − E[x]² is not), y = x·scale + shift, saved mean and 1/std, running statistics updated
     /// as running·momentum + batch·(1 − momentum).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y,
         Span<float> mean, Span<float> invStd, Span<float> runningMean, Span<float> runningVar,
         int n, int c, int hw, int ch, double momentum, double eps)
@@ -41,6 +43,7 @@ internal static class BatchNormFloat
     /// <summary>Backward of one channel, with x̂ = (x − mean)·invStd and m = n·hw values:
     /// dβ = Σ dy, dγ = Σ dy·x̂, dx (+)= γ·invStd·(dy − dβ/m − x̂·dγ/m). With <paramref name="assign"/>
     /// dx is overwritten (it may hold anything), else added to.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> gamma,
         ReadOnlySpan<float> mean, ReadOnlySpan<float> invStd, Span<float> dx, Span<float> dgamma, Span<float> dbeta,
         int n, int c, int hw, int ch, bool assign)
@@ -81,6 +84,7 @@ internal static class BatchNormFloat
         return (low, high);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double Sum(ReadOnlySpan<float> x)
     {
         var (lo, hi) = (Vector<double>.Zero, Vector<double>.Zero);
@@ -96,6 +100,7 @@ internal static class BatchNormFloat
         return sum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double SquaredDeviations(ReadOnlySpan<float> x, double mean)
     {
         var means = new Vector<double>(mean);
@@ -119,6 +124,7 @@ internal static class BatchNormFloat
     }
 
     /// <summary>(Σ dy, Σ dy·(x − mean)) in double.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (double SumDy, double SumDyCentered) GradSums(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, double mean)
     {
         var means = new Vector<double>(mean);
@@ -144,6 +150,7 @@ internal static class BatchNormFloat
     }
 
     /// <summary>dx (+)= a·dy − (bias + k·(x − mean)).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void InputGrad(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, float a, float bias, float k, float mean, bool assign)
     {
         var (va, vb, vk, vm) = (new Vector<float>(a), new Vector<float>(bias), new Vector<float>(k), new Vector<float>(mean));

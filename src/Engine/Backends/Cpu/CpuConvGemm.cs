@@ -31,35 +31,114 @@ internal static unsafe class CpuConvGemm
 
     /// <summary>The same product with col never materialised: each column panel is unfolded from the NCHW
     /// input x straight into the packed B buffer (implicit im2col), exactly the values im2col and the
-    /// packing would put there, so y is bitwise what <see cref="Forward"/> on im2col(x) gives.</summary>
-    public static void ForwardFromImage(ReadOnlySpan<float> w, ReadOnlySpan<float> x, in ConvShape shape, ReadOnlySpan<float> bias, Span<float> y,
+    /// packing would put there, so y is bitwise what <see cref="Forward"/> on im2col(x) gives.
+    /// <paramref name="g"/> must be undilated with one group; its F is ignored (filters is).</summary>
+    public static void ForwardFromImage(ReadOnlySpan<float> w, ReadOnlySpan<float> x, in Conv2DGeometry g, ReadOnlySpan<float> bias, Span<float> y,
         int filters, bool relu)
     {
-        if (Avx512GemmKernel.IsSupported) ForwardFromImage<Avx512GemmKernel>(w, x, shape, bias, y, filters, relu);
-        else if (Avx2GemmKernel.IsSupported) ForwardFromImage<Avx2GemmKernel>(w, x, shape, bias, y, filters, relu);
-        else ForwardFromImage<ScalarGemmKernel>(w, x, shape, bias, y, filters, relu);
+        if (Avx512GemmKernel.IsSupported) ForwardFromImage<Avx512GemmKernel>(w, x, g, bias, y, filters, relu);
+        else if (Avx2GemmKernel.IsSupported) ForwardFromImage<Avx2GemmKernel>(w, x, g, bias, y, filters, relu);
+        else ForwardFromImage<ScalarGemmKernel>(w, x, g, bias, y, filters, relu);
     }
 
-    internal static void ForwardFromImage<TKernel>(ReadOnlySpan<float> w, ReadOnlySpan<float> x, in ConvShape shape, ReadOnlySpan<float> bias, Span<float> y,
+    internal static void ForwardFromImage<TKernel>(ReadOnlySpan<float> w, ReadOnlySpan<float> x, in Conv2DGeometry g, ReadOnlySpan<float> bias, Span<float> y,
         int filters, bool relu) where TKernel : struct, IGemmKernel
     {
-        if (x.Length < (long)shape.N * shape.C * shape.H * shape.W)
-            throw new ArgumentException($"conv forward from image: x must hold {(long)shape.N * shape.C * shape.H * shape.W} floats ({shape}); received {x.Length}.");
+        RequirePlain(g, "conv forward from image");
+        if (x.Length < g.InputSize)
+            throw new ArgumentException($"conv forward from image: x must hold {g.InputSize} floats ({g}); received {x.Length}.");
         fixed (float* px = x)
         {
-            var image = shape;
-            Run<TKernel>(w, default, px, &image, bias, y, filters, shape.K, shape.N, shape.OH * shape.OW, relu);
+            var image = new ImageSource(px, g, (long)g.C * g.H * g.W, (long)g.H * g.W);
+            Run<TKernel>(w, default, &image, bias, y, filters, g.ColumnRows, g.N, g.OH * g.OW, relu, accumulate: false);
         }
+    }
+
+    /// <summary>The input gradient of a stride-1 convolution as a transposed convolution, with no
+    /// unfolded gradient (dcol) and no col2im: dx[b, c, y, x] (+)= Σ_f Σ_i Σ_j w[f, c, i, j]·dz[b, f, y + PH − i, x + PW − j],
+    /// which is a forward convolution of dz (F channels, OH×OW) with the kernel flipped and its channel
+    /// axes swapped, padding KH − 1 − PH. dz comes as the gradient rows dyT [F, N·OH·OW] (what
+    /// ConvGradRows writes); each column panel of dx is unfolded from them inside the GEMM and finished
+    /// tiles go straight to NCHW dx, overwritten when <paramref name="assign"/>, added otherwise.
+    /// The sum over (f, i, j) for one dx element is one GEMM dot product, a different order from
+    /// GEMM-then-col2im (which sums over f, then adds the taps), so the bits differ from that composite.</summary>
+    public static void InputGrad(ReadOnlySpan<float> w, ReadOnlySpan<float> dyT, in Conv2DGeometry g, Span<float> dx, bool assign)
+    {
+        if (Avx512GemmKernel.IsSupported) InputGrad<Avx512GemmKernel>(w, dyT, g, dx, assign);
+        else if (Avx2GemmKernel.IsSupported) InputGrad<Avx2GemmKernel>(w, dyT, g, dx, assign);
+        else InputGrad<ScalarGemmKernel>(w, dyT, g, dx, assign);
+    }
+
+    /// <summary>Whether <see cref="InputGrad"/> can run this geometry: stride 1, and the transposed
+    /// convolution's unfolded rows (F·KH·KW) within <see cref="MaxK"/>.</summary>
+    public static bool HasInputGrad(in Conv2DGeometry g) =>
+        g.SH == 1 && g.SW == 1 && !g.Dilated && g.Groups == 1 && (long)g.F * g.KH * g.KW <= MaxK;
+
+    /// <summary>Whether <see cref="InputGrad"/> is the faster way here (ConvBackwardBenchmarks): it runs
+    /// over every input pixel, so with 'valid' padding on a small image (the seed CNN's 13×13 → 11×11,
+    /// 5×5 → 3×3) it does up to H·W/(OH·OW) times the multiply-adds of GEMM + col2im, and short output
+    /// rows make its panel unfolding slow; it wins with 'same' padding on rows of 16 or more.</summary>
+    public static bool PrefersInputGrad(in Conv2DGeometry g) =>
+        HasInputGrad(g) && 8L * g.H * g.W <= 9L * g.OH * g.OW && g.OW >= MinRowForImplicit;
+
+    /// <summary>Shortest output row for which unfolding panels inside the backward GEMMs beats an
+    /// explicit im2col / col2im pass (ConvBackwardBenchmarks: ResNet-20's 32- and 16-wide stages win,
+    /// the seed CNN's 11- and 3-wide layers lose).</summary>
+    internal const int MinRowForImplicit = 16;
+
+    internal static void InputGrad<TKernel>(ReadOnlySpan<float> w, ReadOnlySpan<float> dyT, in Conv2DGeometry g, Span<float> dx, bool assign)
+        where TKernel : struct, IGemmKernel
+    {
+        if (!HasInputGrad(g))
+            throw new ArgumentException($"conv input gradient as a transposed convolution needs stride 1, no dilation, one group and F·KH·KW ≤ {MaxK}; received {g}.");
+        var k = g.F * g.KH * g.KW;
+        if (w.Length < (long)g.F * g.ColumnRows || dyT.Length < g.OutputSize || dx.Length < g.InputSize)
+            throw new ArgumentException($"conv input gradient ({g}): w ≥ {(long)g.F * g.ColumnRows}, dyT ≥ {g.OutputSize}, dx ≥ {g.InputSize} floats; " +
+                $"received {w.Length}, {dyT.Length}, {dx.Length}.");
+        // The transposed convolution reads dz as its image (F channels of OH×OW) and writes dx as its output.
+        var t = new Conv2DGeometry
+        {
+            N = g.N, C = g.F, F = g.C, Groups = 1, H = g.OH, W = g.OW, KH = g.KH, KW = g.KW, SH = 1, SW = 1,
+            PH = g.KH - 1 - g.PH, PW = g.KW - 1 - g.PW, DH = 1, DW = 1, OH = g.H, OW = g.W,
+        };
+        var flipped = ArrayPool<float>.Shared.Rent(g.C * k);
+        try
+        {
+            // flipped[c, (f, i, j)] = w[f, c, KH − 1 − i, KW − 1 − j]
+            var taps = g.KH * g.KW;
+            for (var c = 0; c < g.C; c++)
+                for (var f = 0; f < g.F; f++)
+                    for (var q = 0; q < taps; q++)
+                        flipped[(long)c * k + f * taps + q] = w[(f * g.C + c) * taps + taps - 1 - q];
+            fixed (float* pdz = dyT)
+            {
+                var pixels = (long)g.OH * g.OW;
+                var image = new ImageSource(pdz, t, pixels, g.N * pixels); // dyT is [F][N][P]: image b at b·P, channel f at f·N·P
+                Run<TKernel>(flipped.AsSpan(0, g.C * k), default, &image, default, dx, g.C, k, g.N, g.H * g.W, relu: false, accumulate: !assign);
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(flipped);
+        }
+    }
+
+    /// <summary>The geometries the implicit unfolding handles: no dilation, one group.</summary>
+    internal static void RequirePlain(in Conv2DGeometry g, string what)
+    {
+        if (g.Dilated || g.Groups != 1)
+            throw new ArgumentException($"{what}: needs an undilated convolution with one group; received {g}.");
     }
 
     /// <summary>bias may be empty (no bias). Tests call each kernel the machine has.</summary>
     internal static void Forward<TKernel>(ReadOnlySpan<float> w, ReadOnlySpan<float> col, ReadOnlySpan<float> bias, Span<float> y,
         int filters, int k, int images, int pixels, bool relu) where TKernel : struct, IGemmKernel =>
-        Run<TKernel>(w, col, null, null, bias, y, filters, k, images, pixels, relu);
+        Run<TKernel>(w, col, null, bias, y, filters, k, images, pixels, relu, accumulate: false);
 
-    /// <summary>The product from col, or (col empty, image set) from the image x.</summary>
-    private static void Run<TKernel>(ReadOnlySpan<float> w, ReadOnlySpan<float> col, float* x, ConvShape* image, ReadOnlySpan<float> bias, Span<float> y,
-        int filters, int k, int images, int pixels, bool relu) where TKernel : struct, IGemmKernel
+    /// <summary>The product from col, or (col empty, image set) from an image; accumulate adds the
+    /// finished values onto y instead of overwriting it.</summary>
+    private static void Run<TKernel>(ReadOnlySpan<float> w, ReadOnlySpan<float> col, ImageSource* image, ReadOnlySpan<float> bias, Span<float> y,
+        int filters, int k, int images, int pixels, bool relu, bool accumulate) where TKernel : struct, IGemmKernel
     {
         var columns = images * pixels;
         if (k < 1 || k > MaxK || w.Length < (long)filters * k || (image == null && col.Length < (long)k * columns) || y.Length < (long)filters * columns
@@ -77,7 +156,7 @@ internal static unsafe class CpuConvGemm
             fixed (float* pw = w, pcol = col, pbias = bias, py = y, pa = packed)
             {
                 GemmPacking.PackA<TKernel>(false, pw, filters, k, 0, filters, 0, k, 1f, pa);
-                var job = new Job(pa, pcol, x, image, bias.Length == 0 ? null : pbias, py, filters, k, pixels, columns, relu);
+                var job = new Job(pa, pcol, image, bias.Length == 0 ? null : pbias, py, filters, k, pixels, columns, relu, accumulate);
                 var panels = (columns + nr - 1) / nr;
                 var items = (panels + PanelsPerItem - 1) / PanelsPerItem;
                 var work = 2L * filters * k * columns;
@@ -91,12 +170,22 @@ internal static unsafe class CpuConvGemm
         }
     }
 
-    private readonly struct Job(float* packedW, float* col, float* x, ConvShape* image, float* bias, float* y, int filters, int k, int pixels, int columns, bool relu)
+    private readonly struct Job(float* packedW, float* col, ImageSource* image, float* bias, float* y, int filters, int k, int pixels, int columns,
+        bool relu, bool accumulate)
     {
-        public readonly float* PackedW = packedW, Col = col, X = x, Bias = bias, Y = y;
-        public readonly ConvShape* Image = image;
+        public readonly float* PackedW = packedW, Col = col, Bias = bias, Y = y;
+        public readonly ImageSource* Image = image;
         public readonly int Filters = filters, K = k, Pixels = pixels, Columns = columns;
-        public readonly bool Relu = relu;
+        public readonly bool Relu = relu, Accumulate = accumulate;
+    }
+
+    /// <summary>Where implicit im2col reads from: a convolution geometry's input at X, image b's channel c
+    /// starting at b·ImageStride + c·ChannelStride (NCHW: C·H·W and H·W), each channel an H×W plane.</summary>
+    internal readonly struct ImageSource(float* x, in Conv2DGeometry g, long imageStride, long channelStride)
+    {
+        public readonly float* X = x;
+        public readonly Conv2DGeometry G = g;
+        public readonly long ImageStride = imageStride, ChannelStride = channelStride;
     }
 
     private static void RunPanels<TKernel>(in Job job, int item) where TKernel : struct, IGemmKernel
@@ -110,7 +199,7 @@ internal static unsafe class CpuConvGemm
         for (var j0 = first; j0 < last; j0 += nr)
         {
             var nc = Math.Min(nr, job.Columns - j0);
-            if (job.Image != null) PackFromImage(job.X, *job.Image, j0, nc, nr, packedB);
+            if (job.Image != null) PackFromImage(*job.Image, j0, nc, nr, packedB);
             else GemmPacking.PackB<TKernel>(false, job.Col, job.Columns, job.K, j0, nc, 0, job.K, packedB);
             for (var i0 = 0; i0 < job.Filters; i0 += mr)
             {
@@ -126,9 +215,10 @@ internal static unsafe class CpuConvGemm
     private readonly record struct RowRun(int At, int Image, int Oy, int Ox, int Length);
 
     /// <summary>dst[p·nr + c] = col[p, j0 + c] for the nc columns of the panel (zero for padding taps and for
-    /// c ≥ nc), read from x: implicit im2col. Row p = (channel, i, j) of the kernel, as im2col orders it.</summary>
-    internal static void PackFromImage(float* x, in ConvShape s, int j0, int nc, int nr, float* dst)
+    /// c ≥ nc), read from the image: implicit im2col. Row p = (channel, i, j) of the kernel, as im2col orders it.</summary>
+    internal static void PackFromImage(in ImageSource source, int j0, int nc, int nr, float* dst)
     {
+        ref readonly var s = ref source.G;
         var pixels = s.OH * s.OW;
         Span<RowRun> runs = stackalloc RowRun[nc + 1];
         var count = 0;
@@ -159,7 +249,7 @@ internal static unsafe class CpuConvGemm
                             new Span<float>(dr, run.Length).Clear();
                             continue;
                         }
-                        var src = x + (((long)run.Image * s.C + ci) * s.H + iy) * s.W - s.PW + j;
+                        var src = source.X + run.Image * source.ImageStride + ci * source.ChannelStride + (long)iy * s.W - s.PW + j;
                         var a = Math.Clamp(oxFirst - run.Ox, 0, run.Length); // first inside column of the run
                         var e = Math.Clamp(oxEnd - run.Ox, a, run.Length);    // end of the inside columns
                         for (var c = 0; c < a; c++) dr[c] = 0;
@@ -184,10 +274,21 @@ internal static unsafe class CpuConvGemm
         {
             var run = Math.Min(nc - j, job.Pixels - pixel);
             var dst = job.Y + ((long)image * job.Filters + f) * job.Pixels + pixel;
-            StoreRun(values + j, dst, run, shift, job.Relu);
+            if (job.Accumulate) AddRun(values + j, dst, run);
+            else StoreRun(values + j, dst, run, shift, job.Relu);
             j += run;
             (image, pixel) = (image + 1, 0);
         }
+    }
+
+    /// <summary>dst[i] += src[i].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddRun(float* src, float* dst, int n)
+    {
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (; i <= n - 8; i += 8) (Vector256.Load(dst + i) + Vector256.Load(src + i)).Store(dst + i);
+        for (; i < n; i++) dst[i] += src[i];
     }
 
     /// <summary>dst[i] = src[i] + shift, then ReLU when relu exactly as SimdFloat.Relu (v ≤ 0 → 0; NaN stays NaN).</summary>
@@ -211,11 +312,4 @@ internal static unsafe class CpuConvGemm
             dst[i] = relu && v <= 0 ? 0 : v;
         }
     }
-}
-
-/// <summary>The geometry of an NCHW convolution without dilation: input [N, C, H, W], kernel KH×KW,
-/// strides, leading padding and output size; K = C·KH·KW rows of the unfolded input.</summary>
-internal readonly record struct ConvShape(int N, int C, int H, int W, int KH, int KW, int SH, int SW, int PH, int PW, int OH, int OW)
-{
-    public int K => C * KH * KW;
 }

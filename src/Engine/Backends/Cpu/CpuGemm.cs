@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace Engine.Backends.Cpu;
 
@@ -11,7 +12,11 @@ namespace Engine.Backends.Cpu;
 /// Packing makes every operand the kernel touches contiguous and cache-resident whatever the
 /// transposes; each kc×NR panel of B is reused by all MC/MR panels of A, each A block by all NC/NR
 /// panels of B. Large problems are cut into one piece per core (a tile of C, or a slice of k when
-/// C is small and k long), each run by this same loop nest on its own thread with its own buffers.</summary>
+/// C is small and k long), each run by this same loop nest on its own thread with its own buffers.
+///
+/// The loop nest and the micro-kernels are marked AggressiveOptimization (as are the other hot CPU
+/// kernels): compiled optimized on first call instead of starting unoptimized and waiting for tiered
+/// compilation, which in a short training run (the CLI's main job) kept them slow through the first epoch.</summary>
 internal static unsafe class CpuGemm
 {
     /// <summary>Below this many flops per thread, extra threads cost more than they save.</summary>
@@ -162,6 +167,7 @@ internal static unsafe class CpuGemm
     /// <summary>C[i0..i1, j0..j1] (C row-major with row length n, at <paramref name="c"/>) =
     /// alpha·op(A)·op(B) over the steps p0..p1 of k + beta·C, by the blocked loop nest, on the
     /// calling thread.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunTile<TKernel>(in GemmJob job, int i0, int i1, int j0, int j1, int p0, int p1, float* c, float beta)
         where TKernel : struct, IGemmKernel
     {
@@ -190,6 +196,7 @@ internal static unsafe class CpuGemm
     }
 
     /// <summary>Multiplies a packed mc×kc block of A by a packed kc×nc block of B into C (row stride ldc).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MacroKernel<TKernel>(int kc, float* packedA, int mc, float* packedB, int nc, float* c, int ldc, float beta, float* edge)
         where TKernel : struct, IGemmKernel
     {

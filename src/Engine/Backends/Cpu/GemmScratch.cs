@@ -13,6 +13,7 @@ internal sealed unsafe class GemmScratch
     private float[] _a = [];
     private float[] _b = [];
     private float[] _tile = [];
+    private float[] _unfolded = [];
 
     public static GemmScratch ForThisThread => _current ??= new GemmScratch();
 
@@ -38,6 +39,9 @@ internal sealed unsafe class GemmScratch
 
     /// <summary>One MR×NR tile, where edge tiles are computed before being merged into C.</summary>
     public float* Tile(int floats) => Aligned(ref _tile, floats);
+
+    /// <summary>A chunk of unfolded input (im2col rows over a few hundred columns) for the conv kernel gradient.</summary>
+    public float* Unfolded(int floats) => Aligned(ref _unfolded, floats);
 
     private const int AlignFloats = 16; // 64 bytes
 

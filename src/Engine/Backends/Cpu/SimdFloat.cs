@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Engine.Backends.Cpu;
 
@@ -10,6 +11,7 @@ internal static class SimdFloat
     private static int Width => Vector<float>.Count;
 
     /// <summary>y[i] = a[i] + b[i]</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Add(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
     {
         var i = 0;
@@ -18,6 +20,7 @@ internal static class SimdFloat
     }
 
     /// <summary>y[i] = a[i] − b[i]</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Subtract(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
     {
         var i = 0;
@@ -26,6 +29,7 @@ internal static class SimdFloat
     }
 
     /// <summary>y[i] = a[i] · b[i]</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
     {
         var i = 0;
@@ -34,6 +38,7 @@ internal static class SimdFloat
     }
 
     /// <summary>y[i] += a[i] · b[i] (the backward of a product)</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MultiplyAccumulate(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
     {
         var i = 0;
@@ -43,6 +48,7 @@ internal static class SimdFloat
     }
 
     /// <summary>y[i] += alpha · x[i]</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Axpy(float alpha, ReadOnlySpan<float> x, Span<float> y)
     {
         var i = 0;
@@ -51,6 +57,7 @@ internal static class SimdFloat
     }
 
     /// <summary>y[i] = x[i] · scale + shift</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Affine(ReadOnlySpan<float> x, float scale, float shift, Span<float> y)
     {
         var shifts = new Vector<float>(shift);
@@ -60,6 +67,7 @@ internal static class SimdFloat
     }
 
     /// <summary>y[i] = x[i] + shift (a bias over one channel's run of values)</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddScalar(ReadOnlySpan<float> x, float shift, Span<float> y)
     {
         var shifts = new Vector<float>(shift);
@@ -69,6 +77,7 @@ internal static class SimdFloat
     }
 
     /// <summary>Σ x[i], in Width interleaved partial sums.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Sum(ReadOnlySpan<float> x)
     {
         var sums = Vector<float>.Zero;
@@ -80,6 +89,7 @@ internal static class SimdFloat
     }
 
     /// <summary>y[i] = x[i] &lt;= 0 ? 0 : x[i] (NaN stays NaN, as in PyTorch, so TerminateOnNaN sees it)</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Relu(ReadOnlySpan<float> x, Span<float> y)
     {
         var i = 0;
@@ -92,6 +102,7 @@ internal static class SimdFloat
     }
 
     /// <summary>dx[i] += x[i] &gt; 0 ? dy[i] : 0</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
     {
         var i = 0;
@@ -104,6 +115,7 @@ internal static class SimdFloat
     }
 
     /// <summary>y[i] = x[i] &gt; 0 ? dy[i] : 0 (ReLU's backward written once instead of accumulated)</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Mask(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> y)
     {
         var i = 0;

@@ -1,0 +1,129 @@
+using System.Buffers;
+
+namespace Engine.Backends.Cpu;
+
+/// <summary>A convolution's kernel gradient dw [F, K] += dyT [F, N·P] · colᵀ with col = im2col(x) never
+/// materialised (implicit im2col, as the forward does): the columns are walked in chunks of
+/// <see cref="ChunkColumns"/>; each chunk of col is unfolded from x into a small per-thread buffer
+/// (in cache), packed with the chunk of dyT, and multiplied into a padded F×K accumulator.
+///
+/// Determinism: the chunks are split into a number of slices fixed by the shape (never by the core
+/// count); each slice sums its chunks in order into its own accumulator, and the slices are added in
+/// slice order at the end. Every dw element thus gets the same operations in the same order on any
+/// thread count. The order differs from one long GEMM over explicit col (CpuGemm blocks k its own
+/// way), so results can differ from that composite in the last bits.</summary>
+internal static unsafe class CpuConvWeightGrad
+{
+    /// <summary>Columns (output pixels over the batch) per chunk: the unfolded chunk (K·256 floats) and
+    /// its packed copy stay in L2 for the K of common layers.</summary>
+    public const int ChunkColumns = 256;
+
+    /// <summary>Slices of the column range, each one work item with its own accumulator.</summary>
+    private const int Slices = 4;
+
+    /// <summary>Whether this is the faster way for the geometry (ConvBackwardBenchmarks): long output
+    /// rows ('same' padding, as in residual nets); else im2col + GEMM (the seed CNN's layers).</summary>
+    public static bool Prefers(in Conv2DGeometry g) =>
+        !g.Dilated && g.Groups == 1 && 8L * g.H * g.W <= 9L * g.OH * g.OW * g.SH * g.SW && g.OW >= CpuConvGemm.MinRowForImplicit;
+
+    public static void Run(ReadOnlySpan<float> dyT, ReadOnlySpan<float> x, in Conv2DGeometry g, Span<float> dw)
+    {
+        if (Avx512GemmKernel.IsSupported) Run<Avx512GemmKernel>(dyT, x, g, dw);
+        else if (Avx2GemmKernel.IsSupported) Run<Avx2GemmKernel>(dyT, x, g, dw);
+        else Run<ScalarGemmKernel>(dyT, x, g, dw);
+    }
+
+    /// <summary>Tests call each kernel the machine has.</summary>
+    internal static void Run<TKernel>(ReadOnlySpan<float> dyT, ReadOnlySpan<float> x, in Conv2DGeometry g, Span<float> dw)
+        where TKernel : struct, IGemmKernel
+    {
+        CpuConvGemm.RequirePlain(g, "conv kernel gradient from image");
+        var (f, k) = (g.F, g.ColumnRows);
+        var columns = g.N * g.OH * g.OW;
+        if (dyT.Length < g.OutputSize || x.Length < g.InputSize || dw.Length < (long)f * k)
+            throw new ArgumentException($"conv kernel gradient ({g}): dyT ≥ {g.OutputSize}, x ≥ {g.InputSize}, dw ≥ {(long)f * k} floats; " +
+                $"received {dyT.Length}, {x.Length}, {dw.Length}.");
+        if (f == 0 || k == 0 || columns == 0) return;
+
+        var (mr, nr) = (TKernel.MR, TKernel.NR);
+        // With few filter taps (K well under a tile's width, e.g. K = 9 in a first layer) dwᵀ = col · dyTᵀ
+        // pads far less than dw = dyT · colᵀ. The choice depends on the shape only.
+        var transposed = Padded(k, f, mr, nr) < Padded(f, k, mr, nr);
+        var (m, n) = transposed ? (k, f) : (f, k);
+        var (mPad, nPad) = (RoundUp(m, mr), RoundUp(n, nr));
+        var chunks = (columns + ChunkColumns - 1) / ChunkColumns;
+        var slices = Math.Min(Slices, chunks);
+        var size = mPad * nPad;
+        var partials = ArrayPool<float>.Shared.Rent(slices * size);
+        try
+        {
+            fixed (float* pdy = dyT, px = x, pPartials = partials)
+            {
+                var job = new Job(pdy, new CpuConvGemm.ImageSource(px, g, (long)g.C * g.H * g.W, (long)g.H * g.W), pPartials,
+                    f, k, columns, chunks, slices, transposed, mPad, nPad);
+                if (slices > 1 && 2L * f * k * columns >= 2_000_000) CpuParallel.For(slices, t => RunSlice<TKernel>(job, t));
+                else for (var t = 0; t < slices; t++) RunSlice<TKernel>(job, t);
+            }
+            // dw += Σ_t partial_t, slices in order.
+            for (var r = 0; r < f; r++)
+                for (var q = 0; q < k; q++)
+                {
+                    var at = transposed ? q * nPad + r : r * nPad + q;
+                    var sum = partials[at];
+                    for (var t = 1; t < slices; t++) sum += partials[t * size + at];
+                    dw[r * k + q] += sum;
+                }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(partials);
+        }
+    }
+
+    private readonly struct Job(float* dyT, CpuConvGemm.ImageSource image, float* partials, int filters, int k, int columns, int chunks, int slices,
+        bool transposed, int mPad, int nPad)
+    {
+        public readonly float* DyT = dyT, Partials = partials;
+        public readonly CpuConvGemm.ImageSource Image = image;
+        public readonly int Filters = filters, K = k, Columns = columns, Chunks = chunks, Slices = slices, MPad = mPad, NPad = nPad;
+        public readonly bool Transposed = transposed;
+    }
+
+    /// <summary>Slice t: chunks [t·chunks/slices, (t+1)·chunks/slices) summed in order into accumulator t.</summary>
+    private static void RunSlice<TKernel>(in Job job, int t) where TKernel : struct, IGemmKernel
+    {
+        var (mr, nr) = (TKernel.MR, TKernel.NR);
+        var scratch = GemmScratch.ForThisThread;
+        var unfolded = scratch.Unfolded(job.K * ChunkColumns);
+        var packedA = scratch.A(job.MPad * ChunkColumns);
+        var packedB = scratch.B(job.NPad * ChunkColumns);
+        var c = job.Partials + (long)t * job.MPad * job.NPad;
+        var first = (int)((long)t * job.Chunks / job.Slices);
+        var end = (int)((long)(t + 1) * job.Chunks / job.Slices);
+        for (var chunk = first; chunk < end; chunk++)
+        {
+            var j0 = chunk * ChunkColumns;
+            var kc = Math.Min(ChunkColumns, job.Columns - j0);
+            // unfolded [K, kc] = col[:, j0 .. j0 + kc)
+            CpuConvGemm.PackFromImage(job.Image, j0, kc, kc, unfolded);
+            if (job.Transposed)
+            {
+                GemmPacking.PackA<TKernel>(false, unfolded, job.K, kc, 0, job.K, 0, kc, 1f, packedA);
+                GemmPacking.PackB<TKernel>(true, job.DyT, job.Filters, job.Columns, 0, job.Filters, j0, kc, packedB);
+            }
+            else
+            {
+                GemmPacking.PackA<TKernel>(false, job.DyT, job.Filters, job.Columns, 0, job.Filters, j0, kc, 1f, packedA);
+                GemmPacking.PackB<TKernel>(true, unfolded, job.K, kc, 0, job.K, 0, kc, packedB);
+            }
+            var beta = chunk == first ? 0f : 1f;
+            for (var jr = 0; jr < job.NPad; jr += nr)
+                for (var ir = 0; ir < job.MPad; ir += mr)
+                    TKernel.Run(kc, packedA + (long)ir * kc, packedB + (long)jr * kc, c + (long)ir * job.NPad + jr, job.NPad, beta);
+        }
+    }
+
+    private static long Padded(int rows, int cols, int mr, int nr) => (long)RoundUp(rows, mr) * RoundUp(cols, nr);
+
+    private static int RoundUp(int a, int multiple) => (a + multiple - 1) / multiple * multiple;
+}

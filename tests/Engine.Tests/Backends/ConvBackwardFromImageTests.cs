@@ -1,0 +1,298 @@
+using Engine.Autograd;
+using Engine.Backends;
+using Engine.Backends.Cpu;
+using Engine.Tensors;
+
+namespace Engine.Tests.Backends;
+
+/// <summary>The fused float32 conv backward kernels against their composites: the input gradient as a
+/// transposed convolution (CpuConvGemm.InputGrad) vs dcol = Wᵀ·dY' then col2im, and the kernel gradient
+/// with implicit im2col (CpuConvWeightGrad) vs im2col then dW = dY'·colᵀ. Both change the order of
+/// the sums, so they are compared within float32 rounding, and bitwise between one and two threads.
+/// Shapes: strides 1 and 2, same and valid padding, 1×1, 3×3 and 5×3 kernels, odd sizes, column
+/// panels and chunks crossing images, K = 9 with C = 1 (the transposed weight-gradient form).</summary>
+[Collection(AllocationCollection.Name)] // sets CpuParallel.ThreadLimit
+public class ConvBackwardFromImageTests
+{
+    public static readonly TheoryData<string> Kernels = new() { "avx512", "avx2", "scalar" };
+
+    // (n, c, h, w, filters, kh, kw, stride, same)
+    private static readonly (int N, int C, int H, int W, int F, int KH, int KW, int S, bool Same)[] Cases =
+    [
+        (2, 3, 9, 7, 5, 3, 3, 1, true),
+        (3, 2, 8, 8, 9, 3, 3, 2, true),
+        (2, 4, 5, 37, 8, 3, 3, 1, false),
+        (2, 1, 28, 28, 32, 3, 3, 1, false), // the seed CNN's first layer (K = 9), several chunks per slice
+        (4, 5, 6, 5, 3, 1, 1, 2, false),
+        (3, 6, 7, 9, 4, 1, 1, 1, false),
+        (2, 2, 11, 10, 17, 5, 3, 2, true),
+        (2, 3, 11, 10, 7, 5, 3, 1, true),
+        (3, 2, 2, 2, 4, 3, 3, 1, true),     // kernel larger than the image ('same')
+        (5, 16, 8, 8, 16, 3, 3, 1, true),   // a ResNet-like block, columns cross images inside panels
+        (8, 16, 16, 16, 16, 3, 3, 1, true), // big enough to run on two threads (both kernels)
+        (8, 1, 28, 28, 32, 3, 3, 1, false), // K = 9 on two threads
+    ];
+
+    private static Conv2DGeometry GeometryOf((int N, int C, int H, int W, int F, int KH, int KW, int S, bool Same) t) =>
+        Conv2DGeometry.Create(new Shape(t.N, t.C, t.H, t.W), (t.KH, t.KW), (t.S, t.S), t.Same ? "same" : "valid", filters: t.F);
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void InputGradEqualsGemmThenCol2Im(string kernel)
+    {
+        SkipUnlessSupported(kernel);
+        var rng = new Rng(41);
+        foreach (var t in Cases.Where(c => c.S == 1))
+        {
+            var g = GeometryOf(t);
+            var k = g.ColumnRows;
+            var columns = g.N * g.OH * g.OW;
+            var w = RandomFloats(rng, g.F * k);
+            var dyT = RandomFloats(rng, g.F * columns);
+            var start = RandomFloats(rng, (int)g.InputSize);
+
+            // Composite: dcol = Wᵀ · dY', then dx (+)= col2im(dcol).
+            var dcol = new float[k * columns];
+            CpuGemm.Sgemm(true, false, k, columns, g.F, 1, w, dyT, 0, dcol);
+            using var dcolT = Tensor.FromArray(dcol, k, columns);
+            using var expectedAdd = Tensor.FromArray((float[])start.Clone(), g.N, g.C, g.H, g.W);
+            CpuBackend.Col2ImFloat(dcolT, expectedAdd, g);
+            using var expectedAssign = Tensor.Zeros(expectedAdd.Shape);
+            CpuBackend.Col2ImFloat(dcolT, expectedAssign, g);
+
+            var what = $"{kernel} input gradient {g}";
+            foreach (var threads in new[] { 1, 2 })
+            {
+                var added = WithThreads(threads, () =>
+                {
+                    var dx = (float[])start.Clone();
+                    InputGrad(kernel, w, dyT, g, dx, assign: false);
+                    return dx;
+                });
+                TestData.AssertClose(expectedAdd.ToDoubleArray(), Doubles(added), 1e-4, 1e-5, $"{what}, adding, {threads} thread(s)");
+                var assigned = WithThreads(threads, () =>
+                {
+                    var dx = Enumerable.Repeat(float.NaN, (int)g.InputSize).ToArray(); // assign must ignore old contents
+                    InputGrad(kernel, w, dyT, g, dx, assign: true);
+                    return dx;
+                });
+                TestData.AssertClose(expectedAssign.ToDoubleArray(), Doubles(assigned), 1e-4, 1e-5, $"{what}, assigning, {threads} thread(s)");
+            }
+            var one = WithThreads(1, () => { var dx = (float[])start.Clone(); InputGrad(kernel, w, dyT, g, dx, false); return dx; });
+            var two = WithThreads(2, () => { var dx = (float[])start.Clone(); InputGrad(kernel, w, dyT, g, dx, false); return dx; });
+            Assert.True(one.AsSpan().SequenceEqual(two), $"{what}: one and two threads differ");
+        }
+    }
+
+    /// <summary>Negative control: the comparison above can fail (a kernel that ignores the padding shift
+    /// or the flip is caught), and adding keeps dx's old contents while assigning does not.</summary>
+    [Fact]
+    public void InputGradControls()
+    {
+        var rng = new Rng(42);
+        var g = GeometryOf((2, 3, 9, 7, 5, 3, 3, 1, true));
+        var w = RandomFloats(rng, g.F * g.ColumnRows);
+        var dyT = RandomFloats(rng, (int)g.OutputSize);
+        var nan = Enumerable.Repeat(float.NaN, (int)g.InputSize).ToArray();
+        CpuConvGemm.InputGrad(w, dyT, g, nan, assign: false);
+        Assert.All(nan, v => Assert.True(float.IsNaN(v), "adding must keep the old (NaN) contents"));
+
+        var right = new float[g.InputSize];
+        CpuConvGemm.InputGrad(w, dyT, g, right, assign: true);
+        var shifted = new float[g.InputSize];
+        CpuConvGemm.InputGrad(w, dyT, g with { PH = 0, PW = 0 }, shifted, assign: true);
+        Assert.ThrowsAny<Xunit.Sdk.XunitException>(() =>
+            TestData.AssertClose(Doubles(right), Doubles(shifted), 1e-5, 1e-5, "padding ignored"));
+        var unflipped = (float[])w.Clone();
+        for (var f = 0; f < g.F * g.C; f++) Array.Reverse(unflipped, f * 9, 9);
+        var wrong = new float[g.InputSize];
+        CpuConvGemm.InputGrad(unflipped, dyT, g, wrong, assign: true);
+        Assert.ThrowsAny<Xunit.Sdk.XunitException>(() =>
+            TestData.AssertClose(Doubles(right), Doubles(wrong), 1e-5, 1e-5, "kernel not flipped"));
+    }
+
+    [Fact]
+    public void InputGradRejectsWhatItDoesNotServe()
+    {
+        var g = GeometryOf((3, 2, 8, 8, 9, 3, 3, 2, true));
+        Assert.False(CpuConvGemm.HasInputGrad(g));
+        var e = Assert.Throws<ArgumentException>(() =>
+            CpuConvGemm.InputGrad(new float[g.F * g.ColumnRows], new float[g.OutputSize], g, new float[g.InputSize], true));
+        Assert.Contains("stride 1", e.Message, StringComparison.Ordinal);
+        var one = GeometryOf((2, 3, 9, 7, 5, 3, 3, 1, true));
+        e = Assert.Throws<ArgumentException>(() =>
+            CpuConvGemm.InputGrad(new float[one.F * one.ColumnRows], new float[one.OutputSize], one, new float[one.InputSize - 1], true));
+        Assert.Contains("dx ≥", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void WeightGradEqualsIm2ColThenGemm(string kernel)
+    {
+        SkipUnlessSupported(kernel);
+        var rng = new Rng(43);
+        foreach (var t in Cases)
+        {
+            var g = GeometryOf(t);
+            var k = g.ColumnRows;
+            var columns = g.N * g.OH * g.OW;
+            using var x = Tensor.FromArray(RandomFloats(rng, (int)g.InputSize), g.N, g.C, g.H, g.W);
+            var dyT = RandomFloats(rng, g.F * columns);
+            var start = RandomFloats(rng, g.F * k);
+
+            using var col = Tensor.Empty(new Shape(k, columns));
+            CpuBackend.Im2ColFloat(x, col, g);
+            var expected = (float[])start.Clone();
+            CpuGemm.Sgemm(false, true, g.F, k, columns, 1, dyT, col.Span<float>(), 1, expected);
+
+            var what = $"{kernel} kernel gradient {g}";
+            var results = new List<float[]>();
+            foreach (var threads in new[] { 1, 2 })
+            {
+                var dw = WithThreads(threads, () =>
+                {
+                    var d = (float[])start.Clone();
+                    WeightGrad(kernel, dyT, x.Span<float>().ToArray(), g, d);
+                    return d;
+                });
+                TestData.AssertClose(Doubles(expected), Doubles(dw), 1e-4, 1e-5, $"{what}, {threads} thread(s)");
+                results.Add(dw);
+            }
+            Assert.True(results[0].AsSpan().SequenceEqual(results[1]), $"{what}: one and two threads differ");
+        }
+    }
+
+    /// <summary>Negative control: a kernel gradient taken from the wrong image (x shifted by one pixel)
+    /// fails the comparison, so it can fail.</summary>
+    [Fact]
+    public void WeightGradControl()
+    {
+        var rng = new Rng(44);
+        var g = GeometryOf((2, 3, 9, 7, 5, 3, 3, 1, true));
+        var x = RandomFloats(rng, (int)g.InputSize);
+        var dyT = RandomFloats(rng, (int)g.OutputSize);
+        var right = new float[g.F * g.ColumnRows];
+        CpuConvWeightGrad.Run(dyT, x, g, right);
+        var wrong = new float[right.Length];
+        CpuConvWeightGrad.Run(dyT, x[1..].Append(0f).ToArray(), g, wrong);
+        Assert.ThrowsAny<Xunit.Sdk.XunitException>(() => TestData.AssertClose(Doubles(right), Doubles(wrong), 1e-4, 1e-5, "shifted x"));
+        var e = Assert.Throws<ArgumentException>(() => CpuConvWeightGrad.Run(dyT, x, g, new float[right.Length - 1]));
+        Assert.Contains("dw ≥", e.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Conv2D (float32, fused) takes the transposed-convolution input gradient and the
+    /// implicit-im2col kernel gradient on 'same' layers with rows of 16 or more, and matches the float64
+    /// composite there: x an intermediate (its gradient's first writer assigns) or with a second consumer
+    /// (the conv adds into a gradient that already holds a sum), stride 1 and 2, with and without ReLU.</summary>
+    [Theory]
+    [InlineData(1, false, true)]
+    [InlineData(1, true, false)]
+    [InlineData(2, false, false)]
+    [InlineData(2, true, true)]
+    public void Conv2DOnTheImplicitPathsMatchesFloat64(int stride, bool secondConsumer, bool relu)
+    {
+        var (n, c, h, w, f) = (2, 3, 18, 34, 5); // output rows of 34 and 17
+        var g = Conv2DGeometry.Create(new Shape(n, c, h, w), (3, 3), (stride, stride), "same", filters: f);
+        Assert.True(CpuBackend.FusesConvWeightGrad(g), $"{g} should take the implicit kernel gradient");
+        Assert.Equal(stride == 1, CpuBackend.FusesConvInputGrad(g));
+
+        var rng = new Rng(45);
+        var x64 = TestData.Param(rng, n, c, h, w);
+        var w64 = TestData.Param(rng, f, c, 3, 3);
+        var b64 = TestData.Param(rng, f);
+        var dy = Tensor.RandomNormal(new Shape(n, f, g.OH, g.OW), rng, dtype: DType.Float64);
+        var other = Tensor.RandomNormal(x64.Shape, rng, dtype: DType.Float64);
+
+        void Run(Tensor x, Tensor wt, Tensor b, Tensor dyt, Tensor o)
+        {
+            var hidden = Ops.Mul(x, x); // an intermediate: the conv's dx can be its gradient's first writer
+            var y = Ops.Conv2D(hidden, wt, b, stride, stride, Padding.Same, relu);
+            var loss = Ops.Sum(Ops.Mul(y, dyt));
+            if (secondConsumer) loss = Ops.Add(loss, Ops.Sum(Ops.Mul(hidden, o)));
+            loss.Backward();
+        }
+
+        Run(x64, w64, b64, dy, other);
+        var (x32, w32, b32) = (Leaf(x64), Leaf(w64), Leaf(b64));
+        Run(x32, w32, b32, dy.To(DType.Float32), other.To(DType.Float32));
+        var what = $"conv2d stride {stride} relu {relu} second consumer {secondConsumer}";
+        TestData.AssertClose(x64.Grad!.ToDoubleArray(), x32.Grad!.ToDoubleArray(), 1e-3, 1e-4, $"{what}: dx");
+        TestData.AssertClose(w64.Grad!.ToDoubleArray(), w32.Grad!.ToDoubleArray(), 1e-3, 1e-4, $"{what}: dw");
+        TestData.AssertClose(b64.Grad!.ToDoubleArray(), b32.Grad!.ToDoubleArray(), 1e-3, 1e-4, $"{what}: db");
+    }
+
+    /// <summary>The seed CNN's layers keep GEMM + col2im and im2col + GEMM (faster there), so the README
+    /// main job's arithmetic is unchanged; ResNet-20's 32- and 16-wide stages take the implicit paths.</summary>
+    [Fact]
+    public void WhichLayersTakeTheImplicitPaths()
+    {
+        foreach (var (input, f) in new[] { (new Shape(64, 1, 28, 28), 32), (new Shape(64, 32, 13, 13), 64), (new Shape(64, 64, 5, 5), 64) })
+        {
+            var g = Conv2DGeometry.Create(input, (3, 3), (1, 1), "valid", filters: f);
+            Assert.False(CpuBackend.FusesConvInputGrad(g), $"seed CNN {g}: input gradient");
+            Assert.False(CpuBackend.FusesConvWeightGrad(g), $"seed CNN {g}: kernel gradient");
+        }
+        foreach (var (input, f) in new[] { (new Shape(128, 16, 32, 32), 16), (new Shape(128, 32, 16, 16), 32) })
+        {
+            var g = Conv2DGeometry.Create(input, (3, 3), (1, 1), "same", filters: f);
+            Assert.True(CpuBackend.FusesConvInputGrad(g), $"ResNet-20 {g}: input gradient");
+            Assert.True(CpuBackend.FusesConvWeightGrad(g), $"ResNet-20 {g}: kernel gradient");
+        }
+    }
+
+    private static Tensor Leaf(Tensor t)
+    {
+        var leaf = t.To(DType.Float32);
+        leaf.RequiresGrad = true;
+        return leaf;
+    }
+
+    private static void InputGrad(string kernel, float[] w, float[] dyT, Conv2DGeometry g, float[] dx, bool assign)
+    {
+        switch (kernel)
+        {
+            case "avx512": CpuConvGemm.InputGrad<Avx512GemmKernel>(w, dyT, g, dx, assign); break;
+            case "avx2": CpuConvGemm.InputGrad<Avx2GemmKernel>(w, dyT, g, dx, assign); break;
+            default: CpuConvGemm.InputGrad<ScalarGemmKernel>(w, dyT, g, dx, assign); break;
+        }
+    }
+
+    private static void WeightGrad(string kernel, float[] dyT, float[] x, Conv2DGeometry g, float[] dw)
+    {
+        switch (kernel)
+        {
+            case "avx512": CpuConvWeightGrad.Run<Avx512GemmKernel>(dyT, x, g, dw); break;
+            case "avx2": CpuConvWeightGrad.Run<Avx2GemmKernel>(dyT, x, g, dw); break;
+            default: CpuConvWeightGrad.Run<ScalarGemmKernel>(dyT, x, g, dw); break;
+        }
+    }
+
+    private static void SkipUnlessSupported(string kernel)
+    {
+        var supported = kernel switch
+        {
+            "avx512" => Avx512GemmKernel.IsSupported,
+            "avx2" => Avx2GemmKernel.IsSupported,
+            _ => ScalarGemmKernel.IsSupported,
+        };
+        if (!supported) Assert.Skip($"The {kernel} GEMM kernel needs instructions this CPU lacks.");
+    }
+
+    private static T WithThreads<T>(int threads, Func<T> run)
+    {
+        var previous = CpuParallel.ThreadLimit;
+        try
+        {
+            CpuParallel.ThreadLimit = threads;
+            return run();
+        }
+        finally
+        {
+            CpuParallel.ThreadLimit = previous;
+        }
+    }
+
+    private static double[] Doubles(float[] values) => values.Select(v => (double)v).ToArray();
+
+    private static float[] RandomFloats(Rng rng, int count) => Enumerable.Range(0, count).Select(_ => (float)rng.NextNormal()).ToArray();
+}
