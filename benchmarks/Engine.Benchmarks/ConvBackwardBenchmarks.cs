@@ -8,16 +8,18 @@ namespace Engine.Benchmarks;
 /// <summary>The float32 conv backward levers of issue 16 item 2, each beside the composite it replaced:
 /// the input gradient as dcol = Wᵀ·dY' (GEMM into a K×N·P buffer) then col2im (as first writer) vs the
 /// transposed convolution straight into dx; the kernel gradient as im2col then dW = dY'·colᵀ vs implicit
-/// im2col chunk by chunk. Shapes: ResNet-20's first stage (16→16 channels, 32×32, 3×3 same, batch 32),
+/// im2col chunk by chunk. Shapes: ResNet-20's three stages (16, 32, 64 channels at 32×32, 16×16, 8×8;
+/// 3×3 same, batch 32),
 /// the seed CNN's conv2 (32→64, 13×13 → 11×11 valid, batch 64), conv3 (64→64, 5×5 → 3×3 valid:
 /// the transposed convolution does 25/9 times the multiply-adds there) and its conv1 (1→32, 28×28 → 26×26,
-/// batch 64; kernel gradient only, as the input needs none).</summary>
+/// batch 64; only the kernel gradient matters there, as the input needs none). Conv2D picks the faster
+/// side per shape from these numbers (CpuConvGemm.PrefersInputGrad, CpuConvWeightGrad.Prefers).</summary>
 [MemoryDiagnoser, MinColumn]
 public class ConvBackwardBenchmarks
 {
     public enum Layer { ResNetStage1, ResNetStage2, ResNetStage3, SeedConv2, SeedConv3, SeedConv1 }
 
-    [Params(Layer.ResNetStage2, Layer.ResNetStage3, Layer.SeedConv2)]
+    [Params(Layer.ResNetStage1, Layer.ResNetStage2, Layer.ResNetStage3, Layer.SeedConv2, Layer.SeedConv3, Layer.SeedConv1)]
     public Layer Shape { get; set; }
 
     private Conv2DGeometry _g;

@@ -10,7 +10,8 @@ namespace Engine.Tests.Backends;
 /// with implicit im2col (CpuConvWeightGrad) vs im2col then dW = dY'·colᵀ. Both change the order of
 /// the sums, so they are compared within float32 rounding, and bitwise between one and two threads.
 /// Shapes: strides 1 and 2, same and valid padding, 1×1, 3×3 and 5×3 kernels, odd sizes, column
-/// panels and chunks crossing images, K = 9 with C = 1 (the transposed weight-gradient form).</summary>
+/// panels and chunks crossing images, even kernels with uneven 'same' padding, K = 9 with C = 1 (the
+/// transposed weight-gradient form).</summary>
 [Collection(AllocationCollection.Name)] // sets CpuParallel.ThreadLimit
 public class ConvBackwardFromImageTests
 {
@@ -28,6 +29,8 @@ public class ConvBackwardFromImageTests
         (2, 2, 11, 10, 17, 5, 3, 2, true),
         (2, 3, 11, 10, 7, 5, 3, 1, true),
         (3, 2, 2, 2, 4, 3, 3, 1, true),     // kernel larger than the image ('same')
+        (2, 3, 7, 9, 4, 2, 2, 1, true),     // even kernels: 'same' pads only after the image
+        (2, 2, 8, 6, 3, 4, 4, 1, true),
         (5, 16, 8, 8, 16, 3, 3, 1, true),   // a ResNet-like block, columns cross images inside panels
         (8, 16, 16, 16, 16, 3, 3, 1, true), // big enough to run on two threads (both kernels)
         (8, 1, 28, 28, 32, 3, 3, 1, false), // K = 9 on two threads
@@ -181,7 +184,7 @@ public class ConvBackwardFromImageTests
     }
 
     /// <summary>Conv2D (float32, fused) takes the transposed-convolution input gradient and the
-    /// implicit-im2col kernel gradient on 'same' layers with rows of 16 or more, and matches the float64
+    /// implicit-im2col kernel gradient on 'same' layers with long rows (24+ and 16+), and matches the float64
     /// composite there: x an intermediate (its gradient's first writer assigns) or with a second consumer
     /// (the conv adds into a gradient that already holds a sum), stride 1 and 2, with and without ReLU.</summary>
     [Theory]
@@ -222,7 +225,8 @@ public class ConvBackwardFromImageTests
     }
 
     /// <summary>The seed CNN's layers keep GEMM + col2im and im2col + GEMM (faster there), so the README
-    /// main job's arithmetic is unchanged; ResNet-20's 32- and 16-wide stages take the implicit paths.</summary>
+    /// main job's arithmetic is unchanged; ResNet-20's 32-wide stage takes both implicit paths, its 16-wide
+    /// stage the kernel-gradient one, its 8-wide stage neither.</summary>
     [Fact]
     public void WhichLayersTakeTheImplicitPaths()
     {
@@ -232,12 +236,15 @@ public class ConvBackwardFromImageTests
             Assert.False(CpuBackend.FusesConvInputGrad(g), $"seed CNN {g}: input gradient");
             Assert.False(CpuBackend.FusesConvWeightGrad(g), $"seed CNN {g}: kernel gradient");
         }
-        foreach (var (input, f) in new[] { (new Shape(128, 16, 32, 32), 16), (new Shape(128, 32, 16, 16), 32) })
-        {
-            var g = Conv2DGeometry.Create(input, (3, 3), (1, 1), "same", filters: f);
-            Assert.True(CpuBackend.FusesConvInputGrad(g), $"ResNet-20 {g}: input gradient");
-            Assert.True(CpuBackend.FusesConvWeightGrad(g), $"ResNet-20 {g}: kernel gradient");
-        }
+        var stage1 = Conv2DGeometry.Create(new Shape(128, 16, 32, 32), (3, 3), (1, 1), "same", filters: 16);
+        Assert.True(CpuBackend.FusesConvInputGrad(stage1), $"ResNet-20 {stage1}: input gradient");
+        Assert.True(CpuBackend.FusesConvWeightGrad(stage1), $"ResNet-20 {stage1}: kernel gradient");
+        var stage2 = Conv2DGeometry.Create(new Shape(128, 32, 16, 16), (3, 3), (1, 1), "same", filters: 32);
+        Assert.False(CpuBackend.FusesConvInputGrad(stage2), $"ResNet-20 {stage2}: input gradient");
+        Assert.True(CpuBackend.FusesConvWeightGrad(stage2), $"ResNet-20 {stage2}: kernel gradient");
+        var stage3 = Conv2DGeometry.Create(new Shape(128, 64, 8, 8), (3, 3), (1, 1), "same", filters: 64);
+        Assert.False(CpuBackend.FusesConvInputGrad(stage3), $"ResNet-20 {stage3}: input gradient");
+        Assert.False(CpuBackend.FusesConvWeightGrad(stage3), $"ResNet-20 {stage3}: kernel gradient");
     }
 
     private static Tensor Leaf(Tensor t)

@@ -12,7 +12,9 @@ namespace Engine.Backends.Cpu;
 /// k = C·KH·KW is small), so each finished tile leaves the registers once, through a small buffer,
 /// with bias and ReLU applied on the way to its NCHW place (no transpose, bias or ReLU passes).
 /// Column panels are spread over the cores; every output element is computed by one thread with the
-/// same operation order whatever the split, so the result does not depend on the thread count.</summary>
+/// same operation order whatever the split, so the result does not depend on the thread count.
+/// The same machinery computes a stride-1 convolution's input gradient as a transposed convolution
+/// (<see cref="InputGrad"/>), adding into or overwriting dx in its output pass.</summary>
 internal static unsafe class CpuConvGemm
 {
     /// <summary>Longest k handled in one pass (a packed B panel of k·NR floats stays in L2).</summary>
@@ -77,14 +79,13 @@ internal static unsafe class CpuConvGemm
     /// <summary>Whether <see cref="InputGrad"/> is the faster way here (ConvBackwardBenchmarks): it runs
     /// over every input pixel, so with 'valid' padding on a small image (the seed CNN's 13×13 → 11×11,
     /// 5×5 → 3×3) it does up to H·W/(OH·OW) times the multiply-adds of GEMM + col2im, and short output
-    /// rows make its panel unfolding slow; it wins with 'same' padding on rows of 16 or more.</summary>
+    /// rows make its panel unfolding slow: it won on ResNet-20's 32-wide stage (−36%) and lost on the
+    /// 16- and 8-wide ones (+18%, +6%).</summary>
     public static bool PrefersInputGrad(in Conv2DGeometry g) =>
-        HasInputGrad(g) && 8L * g.H * g.W <= 9L * g.OH * g.OW && g.OW >= MinRowForImplicit;
+        HasInputGrad(g) && 8L * g.H * g.W <= 9L * g.OH * g.OW && g.OW >= MinRowForInputGrad;
 
-    /// <summary>Shortest output row for which unfolding panels inside the backward GEMMs beats an
-    /// explicit im2col / col2im pass (ConvBackwardBenchmarks: ResNet-20's 32- and 16-wide stages win,
-    /// the seed CNN's 11- and 3-wide layers lose).</summary>
-    internal const int MinRowForImplicit = 16;
+    /// <summary>Shortest output row for which the transposed convolution beats GEMM + col2im.</summary>
+    internal const int MinRowForInputGrad = 24;
 
     internal static void InputGrad<TKernel>(ReadOnlySpan<float> w, ReadOnlySpan<float> dyT, in Conv2DGeometry g, Span<float> dx, bool assign)
         where TKernel : struct, IGemmKernel

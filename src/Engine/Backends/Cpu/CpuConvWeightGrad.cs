@@ -21,10 +21,15 @@ internal static unsafe class CpuConvWeightGrad
     /// <summary>Slices of the column range, each one work item with its own accumulator.</summary>
     private const int Slices = 4;
 
-    /// <summary>Whether this is the faster way for the geometry (ConvBackwardBenchmarks): long output
-    /// rows ('same' padding, as in residual nets); else im2col + GEMM (the seed CNN's layers).</summary>
+    /// <summary>Whether this is the faster way for the geometry (ConvBackwardBenchmarks): it won on
+    /// ResNet-20's 32- and 16-wide stages (−41%, −6%) and lost on its 8-wide one and on the seed CNN's
+    /// small 'valid' layers (+18% to +135%), where short output rows make the unfolding slow;
+    /// elsewhere im2col + GEMM runs.</summary>
     public static bool Prefers(in Conv2DGeometry g) =>
-        !g.Dilated && g.Groups == 1 && 8L * g.H * g.W <= 9L * g.OH * g.OW * g.SH * g.SW && g.OW >= CpuConvGemm.MinRowForImplicit;
+        !g.Dilated && g.Groups == 1 && 8L * g.H * g.W <= 9L * g.OH * g.OW * g.SH * g.SW && g.OW >= MinRow;
+
+    /// <summary>Shortest output row for which unfolding inside the GEMM beats an explicit im2col.</summary>
+    internal const int MinRow = 16;
 
     public static void Run(ReadOnlySpan<float> dyT, ReadOnlySpan<float> x, in Conv2DGeometry g, Span<float> dw)
     {
