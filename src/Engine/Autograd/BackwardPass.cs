@@ -62,7 +62,7 @@ internal static class BackwardPass
                 {
                     var t = order[i];
                     if (!grads.Remove(t, out var dy)) continue;
-                    t.GradFn!.Backward!(dy, pass.Grad);
+                    t.GradFn!.Backward(dy, pass.Grad);
                     dy.Dispose();
                 }
             }

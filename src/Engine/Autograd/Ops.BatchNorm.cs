@@ -50,8 +50,9 @@ public static partial class Ops
             invStd.Dispose();
             return y;
         }
-        Tape.Record(op, y, [x, gamma, beta], (dy, grad) =>
+        Tape.Record(op, y, [x, gamma, beta], new BatchNormSaved(x, gamma, beta, mean, invStd, n, c, hw), static (in s, dy, grad) =>
         {
+            var (x, gamma, beta, mean, invStd, n, c, hw) = s;
             // The kernel always writes dx; give it a throw-away buffer when x needs no gradient. The CPU's
             // float32 kernel can overwrite dx when it is its first writer (no zero fill).
             var assign = false;
@@ -65,6 +66,9 @@ public static partial class Ops
         });
         return y;
     }
+
+    /// <summary>What the training backward needs: the inputs, the batch statistics it saved, the sizes.</summary>
+    private readonly record struct BatchNormSaved(Tensor X, Tensor Gamma, Tensor Beta, Tensor Mean, Tensor InvStd, int N, int C, int Hw);
 
     /// <summary>Inference mode is a per-channel affine map y = x·s + t with s = gamma/sqrt(var + eps),
     /// so its backward is built from existing kernels: dx += dy·s (the inference kernel applied to dy

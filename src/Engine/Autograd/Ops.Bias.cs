@@ -16,8 +16,9 @@ public static partial class Ops
         var (outer, channels, inner) = (x.Shape.Product(0, ax), x.Shape[ax], x.Shape.Product(ax + 1, x.Rank));
         var y = Tensor.EmptyLike(x);
         x.Backend.BiasAddForward(x, bias, y, outer, channels, inner);
-        Tape.Record("bias_add", y, [x, bias], (dy, grad) =>
+        Tape.Record("bias_add", y, [x, bias], (x, bias, outer, channels, inner), static (in s, dy, grad) =>
         {
+            var (x, bias, outer, channels, inner) = s;
             if (grad(x) is { } dx) dy.Backend.Axpy(1, dy, dx, dy.Size);
             if (grad(bias) is { } db) dy.Backend.BiasAddBackward(dy, db, outer, channels, inner);
         });

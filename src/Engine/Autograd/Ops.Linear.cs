@@ -16,8 +16,9 @@ public static partial class Ops
             throw new ArgumentException($"matmul: inner dimensions differ; received {a.Shape} and {b.Shape} (expected b to have {k} rows).");
         var y = Tensor.Empty(Shape.Of(m, n), a.DType, a.Device);
         a.Backend.Gemm(false, false, m, n, k, 1, a, b, 0, y);
-        Tape.Record("matmul", y, [a, b], (dy, grad) =>
+        Tape.Record("matmul", y, [a, b], (a, b, m, k, n), static (in s, dy, grad) =>
         {
+            var (a, b, m, k, n) = s;
             // dA = dY · Bᵀ, dB = Aᵀ · dY, accumulated (beta = 1).
             if (grad(a) is { } da) dy.Backend.Gemm(false, true, m, k, n, 1, dy, b, 1, da);
             if (grad(b) is { } db) dy.Backend.Gemm(true, false, k, n, m, 1, a, dy, 1, db);

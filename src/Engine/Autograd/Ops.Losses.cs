@@ -53,7 +53,7 @@ public static partial class Ops
         // TrainOnBatch check the host labels before uploading them.
         if (!labels.Device.IsCuda)
         {
-            var host = labels.ToArray<int>();
+            var host = labels.Span<int>();
             for (var i = 0; i < host.Length; i++)
                 if ((uint)host[i] >= (uint)cols)
                     throw new ArgumentException($"{op}: label {host[i]} at index {i} is out of range for {cols} classes (expected 0 <= label < {cols}).");
@@ -62,8 +62,17 @@ public static partial class Ops
         var probs = Tensor.EmptyLike(logits);
         var loss = Tensor.Empty(batch, logits.DType, logits.Device);
         logits.Backend.SparseSoftmaxCrossEntropyForward(logits, labels, probs, loss, rows, cols);
-        RecordOrRelease(op, loss, logits, [probs],
-            (dy, dx) => dy.Backend.SparseSoftmaxCrossEntropyBackward(probs, labels, dy, dx, rows, cols));
+        if (!Tape.WillRecord(logits))
+        {
+            probs.Dispose();
+            return loss;
+        }
+        Tape.Record(op, loss, [logits], (logits, probs, labels, rows, cols), static (in s, dy, grad) =>
+        {
+            var (logits, probs, labels, rows, cols) = s;
+            if (grad(logits) is { } dx) dy.Backend.SparseSoftmaxCrossEntropyBackward(probs, labels, dy, dx, rows, cols);
+            probs.Dispose(); // a node's backward runs at most once
+        });
         return loss;
     }
 

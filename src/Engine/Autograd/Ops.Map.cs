@@ -20,17 +20,21 @@ public static partial class Ops
         if (b is not null) (a, b) = Broadcasted(name, a, b);
         var y = Tensor.EmptyLike(a);
         a.Backend.ElementwiseForward(op, a, b, y, y.Size, p0, p1, p2);
-        Tensor[] inputs = b is null ? [a] : [a, b];
-        Tape.Record(name, y, inputs, (dy, grad) =>
+        Tape.Record(name, y, b is null ? [a] : [a, b], new MapSaved(op, a, b, y, p0, p1, p2), static (in s, dy, grad) =>
         {
-            var (g0, g1) = (grad(a), op.Grads.Count > 1 ? grad(b!) : null);
+            var (g0, g1) = (grad(s.A), s.Op.Grads.Count > 1 ? grad(s.B!) : null);
             if (g0 is null && g1 is null) return;
-            var s0 = op.Saved.Count > 0 ? Saved(op.Saved[0]) : null;
-            var s1 = op.Saved.Count > 1 ? Saved(op.Saved[1]) : null;
-            dy.Backend.ElementwiseBackward(op, s0, s1, dy, g0, g1, dy.Size, p0, p1, p2);
+            var s0 = s.Op.Saved.Count > 0 ? s.Saved(s.Op.Saved[0]) : null;
+            var s1 = s.Op.Saved.Count > 1 ? s.Saved(s.Op.Saved[1]) : null;
+            dy.Backend.ElementwiseBackward(s.Op, s0, s1, dy, g0, g1, dy.Size, s.P0, s.P1, s.P2);
         });
         return y;
+    }
 
-        Tensor Saved(string tensor) => tensor == "y" ? y : tensor == op.Inputs[0] ? a : b!;
+    /// <summary>What a per-element op's backward needs: the op, its operands and result, its parameters.</summary>
+    private readonly record struct MapSaved(ElementwiseOp Op, Tensor A, Tensor? B, Tensor Y, double P0, double P1, double P2)
+    {
+        /// <summary>The tensor the op's derivative names ("y", or one of its inputs).</summary>
+        public Tensor Saved(string tensor) => tensor == "y" ? Y : tensor == Op.Inputs[0] ? A : B!;
     }
 }

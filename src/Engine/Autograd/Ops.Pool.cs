@@ -22,8 +22,9 @@ public static partial class Ops
             argmax.Dispose();
             return y;
         }
-        Tape.Record(op, y, [x], (dy, grad) =>
+        Tape.Record(op, y, [x], (x, argmax, g), static (in s, dy, grad) =>
         {
+            var (x, argmax, g) = s;
             if (dy.Backend is CpuBackend && dy.DType == DType.Float32)
             {
                 // Every plane of dx is cleared and scattered into by the kernel: no zero fill needed first.
@@ -68,8 +69,9 @@ public static partial class Ops
         var scale = 1.0 / pixels;
         // x viewed as [N·C, H·W, 1]: one sum per plane.
         x.Backend.SumAxisForward(x, y, planes, pixels, 1, scale);
-        Tape.Record(op, y, [x], (dy, grad) =>
+        Tape.Record(op, y, [x], (x, planes, pixels, scale), static (in s, dy, grad) =>
         {
+            var (x, planes, pixels, scale) = s;
             if (grad(x) is { } dx) dy.Backend.SumAxisBackward(dy, dx, planes, pixels, 1, scale);
         });
         return y;

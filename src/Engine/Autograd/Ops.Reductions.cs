@@ -17,18 +17,20 @@ public static partial class Ops
     private static Tensor Reduce(string op, Tensor x, int[]? axes, bool keepDims, bool mean)
     {
         RequireFloat(op, x);
-        var all = axes is null || axes.Length == 0;
-        var normalized = all ? Enumerable.Range(0, x.Rank).ToArray() : axes!.Select(x.Shape.NormalizeAxis).Distinct().OrderDescending().ToArray();
-        var outDims = x.Shape.ToArray();
-        // Reduce the highest axis first so lower axis numbers stay valid.
+        Span<bool> reduced = stackalloc bool[x.Rank];
+        if (axes is null || axes.Length == 0) reduced.Fill(true);
+        else
+            foreach (var axis in axes) reduced[x.Shape.NormalizeAxis(axis)] = true;
+        // Reduce the highest axis first so lower axis numbers stay valid (each keeps its axis as 1).
         var current = x;
-        foreach (var ax in normalized.OrderDescending())
-        {
-            current = ReduceAxis(op, current, ax, mean);
-            outDims[ax] = 1;
-        }
-        var final = keepDims ? outDims : outDims.Where((_, i) => !normalized.Contains(i)).ToArray();
-        return Reshape(current, final);
+        for (var ax = x.Rank - 1; ax >= 0; ax--)
+            if (reduced[ax]) current = ReduceAxis(op, current, ax, mean);
+        Span<int> final = stackalloc int[x.Rank];
+        var rank = 0;
+        for (var i = 0; i < x.Rank; i++)
+            if (keepDims) final[rank++] = reduced[i] ? 1 : x.Shape[i];
+            else if (!reduced[i]) final[rank++] = x.Shape[i];
+        return Reshape(current, final[..rank]);
     }
 
     /// <summary>Reduces one axis, keeping it as size 1.</summary>
@@ -41,8 +43,9 @@ public static partial class Ops
         var y = Tensor.Empty(Shape.Of(dims), x.DType, x.Device);
         var scale = mean ? 1.0 / len : 1.0;
         x.Backend.SumAxisForward(x, y, outer, len, inner, scale);
-        Tape.Record(op, y, [x], (dy, grad) =>
+        Tape.Record(op, y, [x], (x, outer, len, inner, scale), static (in s, dy, grad) =>
         {
+            var (x, outer, len, inner, scale) = s;
             if (grad(x) is { } dx) dy.Backend.SumAxisBackward(dy, dx, outer, len, inner, scale);
         });
         return y;

@@ -12,7 +12,7 @@ public static partial class Ops
     {
         var target = x.Shape.Resolve(shape);
         var y = x.View(target);
-        Tape.Record("reshape", y, [x], (dy, grad) =>
+        Tape.Record("reshape", y, [x], x, static (in x, dy, grad) =>
         {
             if (grad(x) is { } dx) dy.Backend.Axpy(1, dy, dx, dy.Size);
         });

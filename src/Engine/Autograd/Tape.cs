@@ -48,12 +48,25 @@ public static class Tape
         foreach (var t in inputs)
             if (t.RequiresGrad) { any = true; break; }
         if (!any) return;
-        output.GradFn = new Node(op, inputs, backward);
+        output.GradFn = new ClosureNode(op, inputs, backward);
+        output.RequiresGrad = true;
+    }
+
+    /// <summary>How built-in ops record: what the backward needs goes in <paramref name="saved"/>
+    /// (a struct) and the backward is a static lambda over it, so recording allocates nothing once
+    /// warm: <c>Tape.Record("bias_add", y, [x, bias], (x, bias, outer), static (in s, dy, grad) => ...)</c>.</summary>
+    internal static void Record<TState>(string op, Tensor output, ReadOnlySpan<Tensor> inputs, in TState saved, BackwardFn<TState> backward)
+    {
+        if (!WillRecord(inputs)) return;
+        output.GradFn = StateNode<TState>.Rent(op, inputs, saved, backward);
         output.RequiresGrad = true;
     }
 
     /// <summary>True when an op result will need a backward (callers skip saving state otherwise).</summary>
-    public static bool WillRecord(params Tensor[] inputs)
+    public static bool WillRecord(params Tensor[] inputs) => WillRecord((ReadOnlySpan<Tensor>)inputs);
+
+    /// <summary><see cref="WillRecord(Tensor[])"/> without an array.</summary>
+    public static bool WillRecord(params ReadOnlySpan<Tensor> inputs)
     {
         if (!IsRecording) return false;
         foreach (var t in inputs)

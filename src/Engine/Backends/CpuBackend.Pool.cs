@@ -90,8 +90,9 @@ public sealed partial class CpuBackend
         // Several small planes per work item (each plane is written by exactly one item, so the
         // split never changes a value).
         var perItem = Math.Max(1, PoolItemElements / (h * w));
-        ForEachPlane((planes + perItem - 1) / perItem, (long)perItem * h * w, item =>
+        CpuParallel.ForEachPlane((planes + perItem - 1) / perItem, (long)perItem * h * w, (dy, argmax, dx, planes, h, w, oh, ow, perItem), static (s, item) =>
         {
+            var (dy, argmax, dx, planes, h, w, oh, ow, perItem) = s;
             fixed (float* pdy = dy.Span<float>(), pdx = dx.Span<float>())
             fixed (int* pa = argmax.Span<int>())
                 for (var plane = item * perItem; plane < Math.Min(planes, (item + 1) * perItem); plane++)

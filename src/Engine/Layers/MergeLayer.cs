@@ -67,6 +67,7 @@ public abstract class MergeLayer : Layer
     internal sealed override Tensor ForwardFor(IReadOnlyList<Tensor> inputs, CallContext context)
     {
         ArgumentNullException.ThrowIfNull(inputs);
+        if (IsBuiltFor(inputs)) return Merge(inputs); // every step after the first: checked without allocating
         if (inputs.Count == 0 || inputs.Any(x => x.Rank < 1))
             throw new ArgumentException($"Layer \"{Name}\" needs a list of batches, each with a batch axis first.");
         var shapes = inputs.Select(x => x.Shape.ToArray()[1..]).ToList();
@@ -82,6 +83,21 @@ public abstract class MergeLayer : Layer
     }
 
     /// <summary>Eager call on a list of batches (batch axis first).</summary>
+    /// <summary>True when the layer is built for exactly these batches' per-sample shapes, with one
+    /// batch size and one dtype among them (what the full checks in ForwardFor would accept as is).</summary>
+    private bool IsBuiltFor(IReadOnlyList<Tensor> inputs)
+    {
+        if (BuiltInputShapes is not { } built || built.Count != inputs.Count || inputs.Count == 0) return false;
+        var first = inputs[0];
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            var x = inputs[i];
+            if (x is null || x.Rank < 1 || x.Shape[0] != first.Shape[0] || x.DType != first.DType
+                || !x.Shape.AsSpan()[1..].SequenceEqual(built[i])) return false;
+        }
+        return true;
+    }
+
     public Tensor Forward(IReadOnlyList<Tensor> inputs, bool training = false) => ForwardFor(inputs, new CallContext(training, 0));
 
     /// <summary>Joins batches whose per-sample shapes passed <see cref="ComputeOutputShape(IReadOnlyList{int[]})"/>.</summary>

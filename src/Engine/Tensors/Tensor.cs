@@ -137,7 +137,9 @@ public sealed partial class Tensor : IDisposable
     {
         var s = Interlocked.Exchange(ref _storage, null);
         s?.Release();
+        var node = GradFn;
         GradFn = null;
+        node?.Recycle();
         if (IsLeaf && Grad is { } g)
         {
             Grad = null;

@@ -51,9 +51,11 @@ public sealed class ElementwiseOp
     /// <summary>Scalar parameters (double on the wire, rounded to the element type once).</summary>
     public IReadOnlyList<string> Params { get; }
 
-    public string ForwardKernel => Name + "_forward";
+    public string ForwardKernel => _forwardKernel ??= Name + "_forward"; // named on every CPU call: made once
 
-    public string BackwardKernel => Name + "_backward";
+    public string BackwardKernel => _backwardKernel ??= Name + "_backward";
+
+    private string? _forwardKernel, _backwardKernel;
 
     public bool HasBackward => Grads.Count > 0;
 
