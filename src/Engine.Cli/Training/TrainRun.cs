@@ -194,6 +194,7 @@ internal sealed class TrainRun(CliConsole console)
         callbacks.Add(guard.Unhide);
         callbacks.Add(new CsvLogger(Path.Combine(runDir, RunFolder.HistoryCsv), append: resuming));
         callbacks.Add(new BackupAndRestore(Path.Combine(runDir, RunFolder.BackupFolder), deleteCheckpoint: false));
+        callbacks.Add(new EpochEndCollection());
 
         var model = run.Model;
         try
