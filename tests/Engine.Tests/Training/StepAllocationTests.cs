@@ -76,7 +76,9 @@ public class StepAllocationTests
     // Not yet 0 (notes/issue-16-alloc.md): per op result a Tensor and its CpuStorage object (the
     // arrays themselves are pooled); Conv2D's backward closure, node and inputs array (the other
     // built-in ops record pooled nodes with static backwards); BackwardPass's gradient tensors.
-    // Measured 7,456 and 43,563 bytes (Debug build); before this work 26.5 KB and ~138 KB.
-    private const long SeedCnnBound = 7_500;
-    private const long ResidualBound = 44_000;
+    // Measured 7,456 and 43,563 bytes (Debug build); before this work 26.5 KB and ~138 KB. The bounds
+    // leave ~10% for what depends on timing: a parallel loop makes a new bookkeeping object when a
+    // helper has not yet let go of the previous loop's (CI once measured 7,547 for the seed CNN).
+    private const long SeedCnnBound = 8_192;
+    private const long ResidualBound = 48_000;
 }
