@@ -8,16 +8,11 @@ namespace Engine.Backends;
 /// time, and planes never write to each other's memory, so large calls run the planes in parallel.</summary>
 public sealed partial class CpuBackend
 {
-    /// <summary>Below this many elements of work a call stays on one thread: starting tasks costs more.</summary>
-    private const long ParallelThreshold = CpuParallel.PlaneThreshold;
-
-    /// <summary>Runs body(p) for p &lt; planes, in parallel when the call is big enough to pay for it.
+    /// <summary>Runs body(p) for p &lt; planes, in parallel when the call is big enough to pay for it
+    /// (<see cref="CpuParallel.ForEachPlane"/>'s rule; this overload takes a closure).
     /// Callers guarantee that different planes write disjoint elements.</summary>
-    internal static void ForEachPlane(int planes, long workPerPlane, Action<int> body)
-    {
-        if (planes > 1 && planes * workPerPlane >= ParallelThreshold) CpuParallel.For(planes, body);
-        else for (var p = 0; p < planes; p++) body(p);
-    }
+    internal static void ForEachPlane(int planes, long workPerPlane, Action<int> body) =>
+        CpuParallel.ForEachPlane(planes, workPerPlane, body, static (b, p) => b(p));
 
     /// <summary>The output positions o in [0, outSize) whose input coordinate o·stride - pad + k lies
     /// inside [0, size): a contiguous range [first, last).</summary>

@@ -141,7 +141,6 @@ public sealed partial class CpuBackend
     {
         public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
-            var g = G;
             if (Backward) AvgPoolGrad<T>(From, To, G);
             else AvgPool<T>(From, To, G);
         }
