@@ -66,7 +66,7 @@ internal static unsafe class CpuConvWeightGrad
             {
                 var job = new Job(pdy, new CpuConvGemm.ImageSource(px, g, (long)g.C * g.H * g.W, (long)g.H * g.W), pPartials,
                     f, k, columns, chunks, slices, transposed, mPad, nPad);
-                if (slices > 1 && 2L * f * k * columns >= 2_000_000) CpuParallel.For(slices, t => RunSlice<TKernel>(job, t));
+                if (slices > 1 && 2L * f * k * columns >= 2_000_000) CpuParallel.For(slices, job, static (j, t) => RunSlice<TKernel>(j, t));
                 else for (var t = 0; t < slices; t++) RunSlice<TKernel>(job, t);
             }
             // dw += Σ_t partial_t, slices in order.
