@@ -123,18 +123,24 @@ internal static unsafe class CpuDirectConv
         var packedLength = blocks * FB * g.C * taps;
         var packed = ArrayPool<float>.Shared.Rent(packedLength);
         var offsets = ArrayPool<int>.Shared.Rent(taps);
+        var vectors = layout.Groups * VB;
+        var maxSegments = vectors * (16 / layout.Wq + 2);
+        var segments = ArrayPool<int>.Shared.Rent(vectors + 1 + maxSegments);
+        var masks = ArrayPool<float>.Shared.Rent(maxSegments * 16 + 16);
         try
         {
-            fixed (float* pp = packed)
-            fixed (int* po = offsets)
+            fixed (float* pp = packed, pm = masks)
+            fixed (int* po = offsets, ps = segments)
             {
                 PackWeights(w, g, pp);
                 for (var i = 0; i < g.KH; i++)
                     for (var j = 0; j < g.KW; j++)
                         po[i * g.KW + j] = layout.TapOffset(i, j);
+                var alignedMasks = (float*)(((nint)pm + 63) & ~(nint)63);
+                BuildSegments(g, layout, ps, alignedMasks);
                 // Few images: split each image's channel blocks too, so both cores have work.
                 var parts = g.N >= 4 ? 1 : blocks;
-                var job = new Job(pp, x, imageStride, channelStride, g, layout, po, bias, y, parts, relu, accumulate);
+                var job = new Job(pp, x, imageStride, channelStride, g, layout, po, ps, alignedMasks, bias, y, parts, relu, accumulate);
                 var items = g.N * parts;
                 var work = 2L * g.F * g.ColumnRows * g.OH * g.OW * g.N;
                 if (items > 1 && work >= 2_000_000) CpuParallel.For(items, job, static (j, item) => RunItem(j, item));
@@ -143,6 +149,8 @@ internal static unsafe class CpuDirectConv
         }
         finally
         {
+            ArrayPool<float>.Shared.Return(masks);
+            ArrayPool<int>.Shared.Return(segments);
             ArrayPool<int>.Shared.Return(offsets);
             ArrayPool<float>.Shared.Return(packed);
         }
@@ -173,9 +181,10 @@ internal static unsafe class CpuDirectConv
     }
 
     private readonly struct Job(float* packedW, float* x, long imageStride, long channelStride, in Conv2DGeometry g, in Layout layout, int* offsets,
-        float* bias, float* y, int parts, bool relu, bool accumulate)
+        int* segments, float* masks, float* bias, float* y, int parts, bool relu, bool accumulate)
     {
-        public readonly float* PackedW = packedW, X = x, Bias = bias, Y = y;
+        public readonly float* PackedW = packedW, X = x, Bias = bias, Y = y, Masks = masks;
+        public readonly int* Segments = segments;
         public readonly long ImageStride = imageStride, ChannelStride = channelStride;
         public readonly Conv2DGeometry G = g;
         public readonly Layout Layout = layout;
@@ -251,8 +260,9 @@ internal static unsafe class CpuDirectConv
         for (var c = 0; c < g.C; c++)
         {
             var channel = src0 + c * job.ChannelStride;
-            for (var ph = 0; ph < g.SH; ph++)
-                for (var pw = 0; pw < g.SW; pw++)
+            // Only phases some tap reads (ph < KH, pw < KW: a 1×1 stride-2 kernel reads one of four).
+            for (var ph = 0; ph < Math.Min(g.SH, g.KH); ph++)
+                for (var pw = 0; pw < Math.Min(g.SW, g.KW); pw++)
                 {
                     var plane = planes + ((long)(c * g.SH + ph) * g.SW + pw) * layout.Plane;
                     // Columns qx whose input column qx·SW + pw − PW lies in [0, W).
@@ -275,8 +285,8 @@ internal static unsafe class CpuDirectConv
                     }
                 }
         }
-        // The tail past the last plane is read only by positions that are thrown away; zero it anyway so
-        // nothing depends on what the buffer held before.
+        // The tail past the last plane (like the phases no tap reads) is read only by positions that are
+        // thrown away; it is zeroed so that even those lanes do not compute on stale NaNs.
         var used = (long)g.C * g.SH * g.SW * layout.Plane;
         new Span<float>(planes + used, (int)(layout.Length - used)).Clear();
     }
@@ -350,32 +360,72 @@ internal static unsafe class CpuDirectConv
         v2.Store(d + 32);
     }
 
+    /// <summary>Where each 16-position vector's kept values go in an output plane. A vector's lanes can
+    /// span several output rows (with thrown-away columns between them), so it is stored as one masked
+    /// store per row it touches: segment s of vector v (s in [segments[v], segments[v + 1])) stores the
+    /// lanes set in masks[s·16..] at plane + segments[vectors + 1 + s] (lane l then lands on its output
+    /// pixel: position v·16 + l in row oy is output pixel v·16 + l − oy·(Wq − OW)). The same for every
+    /// image and filter, so it is built once per call.</summary>
+    private static void BuildSegments(in Conv2DGeometry g, in Layout layout, int* segments, float* masks)
+    {
+        var vectors = layout.Groups * VB;
+        var wq = layout.Wq;
+        var count = 0;
+        var allSet = BitConverter.Int32BitsToSingle(-1);
+        for (var v = 0; v < vectors; v++)
+        {
+            segments[v] = count;
+            var q0 = v * 16;
+            var qEnd = Math.Min(q0 + 16, layout.Positions);
+            for (var q = q0; q < qEnd;)
+            {
+                var (oy, ox) = Math.DivRem(q, wq);
+                var rowEnd = Math.Min(qEnd, (oy + 1) * wq);
+                if (ox < g.OW)
+                {
+                    var keptEnd = Math.Min(rowEnd, oy * wq + g.OW);
+                    var m = masks + count * 16;
+                    for (var l = 0; l < 16; l++) m[l] = q0 + l >= q && q0 + l < keptEnd ? allSet : 0f;
+                    segments[vectors + 1 + count] = q0 - oy * (wq - g.OW);
+                    count++;
+                }
+                q = rowEnd;
+            }
+        }
+        segments[vectors] = count;
+    }
+
     /// <summary>Writes the kept positions of a finished block (filters f0.., positions q0..) to NCHW y,
-    /// with bias and ReLU, or adds them.</summary>
+    /// with bias and ReLU (exactly CpuConvGemm.StoreRun's operations), or adds them (AddRun's).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Store(in Job job, float* tile, int image, int f0, int rows, int q0)
     {
         ref readonly var g = ref job.G;
-        var wq = job.Layout.Wq;
-        var end = Math.Min(q0 + Span, job.Layout.Positions);
         var pixels = g.OH * g.OW;
-        for (var q = q0; q < end;)
+        var vectors = job.Layout.Groups * VB;
+        var v0 = q0 / 16;
+        var destinations = job.Segments + vectors + 1;
+        for (var r = 0; r < rows; r++)
         {
-            var (oy, ox) = Math.DivRem(q, wq);
-            if (ox >= g.OW)
+            var f = f0 + r;
+            var plane = job.Y + ((long)image * g.F + f) * pixels;
+            var shift = Vector512.Create(job.Bias == null ? 0f : job.Bias[f]);
+            for (var v = 0; v < VB; v++)
             {
-                q += wq - ox;
-                continue;
+                var value = Vector512.Load(tile + r * Span + v * 16);
+                if (!job.Accumulate)
+                {
+                    value += shift;
+                    if (job.Relu) value = Vector512.ConditionalSelect(Vector512.LessThanOrEqual(value, Vector512<float>.Zero), Vector512<float>.Zero, value);
+                }
+                for (int s = job.Segments[v0 + v], end = job.Segments[v0 + v + 1]; s < end; s++)
+                {
+                    var mask = Vector512.Load(job.Masks + s * 16);
+                    var dst = plane + destinations[s];
+                    if (job.Accumulate) Avx512F.MaskStore(dst, mask, Avx512F.MaskLoad(dst, mask, Vector512<float>.Zero) + value);
+                    else Avx512F.MaskStore(dst, mask, value);
+                }
             }
-            var run = Math.Min(g.OW - ox, end - q);
-            for (var r = 0; r < rows; r++)
-            {
-                var f = f0 + r;
-                var dst = job.Y + ((long)image * g.F + f) * pixels + oy * g.OW + ox;
-                var src = tile + r * Span + (q - q0);
-                if (job.Accumulate) CpuConvGemm.AddRun(src, dst, run);
-                else CpuConvGemm.StoreRun(src, dst, run, job.Bias == null ? 0f : job.Bias[f], job.Relu);
-            }
-            q += run;
         }
     }
 
