@@ -140,7 +140,7 @@ public class DirectConvTests
     }
 
     /// <summary>Which layers Conv2D's forward sends to the direct kernel (CpuDirectConv.Prefers, from
-    /// ConvForwardBenchmarks): ResNet-20's 3×3 layers, not the few-tap or mostly-thrown-away ones.</summary>
+    /// ConvForwardBenchmarks): 3×3 layers that fill its blocks, not 1×1 kernels nor mostly-thrown-away positions.</summary>
     [Fact]
     public void ShapeRulePicksTheLayersWhereItWins()
     {
@@ -149,7 +149,9 @@ public class DirectConvTests
         Assert.True(CpuDirectConv.Prefers(Geometry(128, 64, 8, 8, 64, 3, 3, 1, -1)), "ResNet-20 stage 3");
         Assert.True(CpuDirectConv.Prefers(Geometry(128, 16, 32, 32, 32, 3, 3, 2, -1)), "ResNet-20 stride-2 entry");
         Assert.False(CpuDirectConv.Prefers(Geometry(128, 16, 32, 32, 32, 1, 1, 2, -2)), "1×1 shortcut");
-        Assert.False(CpuDirectConv.Prefers(Geometry(64, 1, 28, 28, 32, 3, 3, 1, -2)), "seed conv1");
+        Assert.True(CpuDirectConv.Prefers(Geometry(64, 1, 28, 28, 32, 3, 3, 1, -2)), "seed conv1");
+        Assert.True(CpuDirectConv.Prefers(Geometry(64, 32, 13, 13, 64, 3, 3, 1, -2)), "seed conv2");
+        Assert.True(CpuDirectConv.Prefers(Geometry(128, 3, 32, 32, 16, 3, 3, 1, -1)), "ResNet-20 conv1");
         Assert.False(CpuDirectConv.Prefers(Geometry(64, 64, 5, 5, 64, 3, 3, 1, -2)), "seed conv3");
         Assert.False(CpuDirectConv.Prefers(Geometry(64, 64, 9, 9, 64, 3, 3, 1, -2) with { DH = 2, OH = 5, OW = 5 }), "dilated");
     }
@@ -158,7 +160,7 @@ public class DirectConvTests
     /// the float64 composite (the gradients run the existing backward kernels on the direct kernel's y).</summary>
     [Theory]
     [InlineData(3, 16, 12, 20, 16, 1, false)]
-    [InlineData(2, 24, 9, 9, 13, 2, true)]
+    [InlineData(2, 24, 17, 17, 13, 2, true)]
     [InlineData(5, 8, 10, 11, 20, 1, true)]
     public void Conv2DOnTheDirectPathMatchesFloat64(int n, int c, int h, int w, int f, int stride, bool relu)
     {

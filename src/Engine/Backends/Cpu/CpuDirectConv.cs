@@ -42,16 +42,17 @@ internal static unsafe class CpuDirectConv
     public static bool Handles(in Conv2DGeometry g) => IsSupported && !g.Dilated && g.Groups == 1;
 
     /// <summary>Whether Conv2D's forward takes the direct kernel rather than the implicit-im2col GEMM
-    /// (ConvForwardBenchmarks; both give the same bits). It wins where each unfolded float feeds few
-    /// multiply-adds and the taps are many: ResNet-20's 3×3 layers at 16–64 channels, stride 1 and 2
-    /// (−16 to −58%). It loses where the taps are few (the seed CNN's first layer, C = 1, K = 9; 1×1
-    /// shortcuts; a 3-channel first layer: its fixed cost per block of outputs dominates) and where the
-    /// thrown-away columns are many (5×5 → 3×3 'valid': Wq = 5 for 3 kept).</summary>
-    public static bool Prefers(in Conv2DGeometry g) =>
-        Handles(g) && g.ColumnRows >= MinTaps && 4L * g.OW >= 3L * (g.OW + (g.KW - 1) / g.SW);
-
-    /// <summary>Fewest unfolded rows (C·KH·KW) for which the direct kernel beats the GEMM.</summary>
-    internal const int MinTaps = 64;
+    /// (ConvForwardBenchmarks; both give the same bits). It won on every 3×3 layer of ResNet-20 and the
+    /// seed CNN whose planes it fills well (−21 to −72%: stage 1 0.28×, seed conv1 0.55×, conv2 0.49×)
+    /// and lost on 1×1 kernels (the stride-2 shortcuts, 1.2–1.5×: one tap per channel leaves its fixed
+    /// cost per block uncovered) and where most computed positions are thrown away (the seed CNN's
+    /// 5×5 → 3×3: 9 kept of 48, 1.1–1.35×). Kept share: OH·OW over the positions computed.</summary>
+    public static bool Prefers(in Conv2DGeometry g)
+    {
+        if (!Handles(g) || g.KH * g.KW == 1) return false;
+        var layout = new Layout(g);
+        return 10L * g.OH * g.OW >= 6L * layout.Groups * Span;
+    }
 
     /// <summary>Forward convolution of NCHW x with w [F, C, KH, KW] into NCHW y (overwritten); bias may be
     /// empty. Bitwise the same as <see cref="CpuConvGemm.ForwardFromImage"/> on an AVX-512 machine.</summary>
