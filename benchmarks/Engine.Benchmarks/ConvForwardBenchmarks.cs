@@ -9,6 +9,7 @@ namespace Engine.Benchmarks;
 /// unfolded from x into the packed buffer, then the 8×32 micro-kernel) beside the direct convolution
 /// (x copied once per image into zero-padded phase planes, 8 filters × 48 positions in registers).
 /// Both give the same bits; Conv2D picks the faster per shape (CpuDirectConv.Prefers) from these numbers.
+/// The AVX2 pair shows what a machine without AVX-512 gets.
 /// Shapes: ResNet-20's convolutions (batch 32): its first conv (3→16), the three stages' 3×3 'same'
 /// convs (16, 32, 64 channels at 32×32, 16×16, 8×8), the stride-2 entries into stages 2 and 3 and
 /// their 1×1 stride-2 shortcuts; the seed CNN's conv1 (1→32, 28×28 → 26×26 valid), conv2 (32→64,
@@ -62,6 +63,15 @@ public class ConvForwardBenchmarks
     /// <summary>After: the direct convolution.</summary>
     [Benchmark]
     public void Direct() => CpuDirectConv.Forward(_w.Span<float>(), _x.Span<float>(), _g, _b.Span<float>(), _y.Span<float>(), relu: true);
+
+    /// <summary>The same two on a machine without AVX-512: the AVX2 GEMM kernel (6×16) and the AVX2
+    /// direct kernel (4 filters × 24 positions), forced here so both can be measured on this CPU.</summary>
+    [Benchmark]
+    public void ImplicitGemmAvx2() =>
+        CpuConvGemm.ForwardFromImage<Avx2GemmKernel>(_w.Span<float>(), _x.Span<float>(), _g, _b.Span<float>(), _y.Span<float>(), _g.F, relu: true);
+
+    [Benchmark]
+    public void DirectAvx2() => CpuDirectConv.Forward<Avx2DirectConvKernel>(_w.Span<float>(), _x.Span<float>(), _g, _b.Span<float>(), _y.Span<float>(), relu: true);
 
     [GlobalCleanup]
     public void Cleanup()

@@ -5,8 +5,8 @@ using Engine.Tensors;
 
 namespace Engine.Tests.Backends;
 
-/// <summary>The direct float32 convolution (CpuDirectConv) against im2col + the fused conv GEMM (its
-/// AVX-512 kernel): bitwise equal, since both run one FMA chain per output value from zero over the
+/// <summary>The direct float32 convolution (CpuDirectConv, AVX-512 and AVX2 kernels) against im2col + the
+/// fused conv GEMM with the GEMM kernel of the same instruction set: bitwise equal, since both run one FMA chain per output value from zero over the
 /// taps in (c, i, j) order with padding taps as zeros, then bias, then ReLU. Also within float32
 /// tolerance of a float64 plain loop, independent of the thread count, and usable as the stride-1
 /// transposed convolution of the input gradient.</summary>
@@ -39,20 +39,22 @@ public class DirectConvTests
     [MemberData(nameof(Shapes))]
     public void EqualsIm2ColThenGemmBitwise(int n, int c, int h, int w, int f, int kh, int kw, int stride, int padding)
     {
-        if (!CpuDirectConv.IsSupported) Assert.Skip("The direct convolution needs AVX-512, which this CPU lacks (the implicit GEMM runs instead).");
+        if (!CpuDirectConv.IsSupported) Assert.Skip("The direct convolution needs AVX-512 or AVX2 + FMA, which this CPU lacks (the implicit GEMM runs instead).");
         var g = Geometry(n, c, h, w, f, kh, kw, stride, padding);
         var rng = new Rng(41);
         var x = RandomFloats(rng, (int)g.InputSize);
         var weights = RandomFloats(rng, f * g.ColumnRows);
         var bias = RandomFloats(rng, f);
-        foreach (var (withBias, relu) in new[] { (true, true), (false, false), (true, false), (false, true) })
+        foreach (var (withBias, relu, avx512) in new[] { (true, true, true), (false, false, true), (true, false, true), (false, true, true), (true, true, false), (false, false, false) })
         {
+            if (avx512 ? !Avx512DirectConvKernel.IsSupported : !Avx2DirectConvKernel.IsSupported) continue;
             var b = withBias ? bias : [];
-            var expected = Reference(weights, x, g, b, relu);
+            var expected = Reference(weights, x, g, b, relu, avx512);
             var actual = new float[g.OutputSize + 5];
             Array.Fill(actual, float.NaN); // every element inside must be written; the 5 past the end must not
-            CpuDirectConv.Forward(weights, x, g, b, actual, relu);
-            var what = $"direct conv {g} bias={withBias} relu={relu}";
+            if (avx512) CpuDirectConv.Forward<Avx512DirectConvKernel>(weights, x, g, b, actual, relu);
+            else CpuDirectConv.Forward<Avx2DirectConvKernel>(weights, x, g, b, actual, relu);
+            var what = $"direct conv ({(avx512 ? "avx512" : "avx2")}) {g} bias={withBias} relu={relu}";
             AssertBitwise(expected, actual.AsSpan(0, expected.Length), what);
             Assert.All(actual[expected.Length..], v => Assert.True(float.IsNaN(v), $"{what}: wrote past the end of y"));
             if (relu && expected.Length > 8) Assert.Contains(expected, v => v == 0); // ReLU cut something
@@ -65,7 +67,7 @@ public class DirectConvTests
     [Fact]
     public void ComparisonsCatchAShiftedTapAndAChangedWeight()
     {
-        if (!CpuDirectConv.IsSupported) Assert.Skip("The direct convolution needs AVX-512, which this CPU lacks.");
+        if (!CpuDirectConv.IsSupported) Assert.Skip("The direct convolution needs AVX-512 or AVX2 + FMA, which this CPU lacks.");
         var g = Geometry(2, 3, 9, 7, 5, 3, 3, 1, -1);
         var rng = new Rng(43);
         var x = RandomFloats(rng, (int)g.InputSize);
@@ -91,7 +93,7 @@ public class DirectConvTests
     [InlineData(3, 16, 32, 32, 32, 2)]
     public void SameBitsOnOneAndTwoThreads(int n, int c, int h, int w, int f, int stride)
     {
-        if (!CpuDirectConv.IsSupported) Assert.Skip("The direct convolution needs AVX-512, which this CPU lacks.");
+        if (!CpuDirectConv.IsSupported) Assert.Skip("The direct convolution needs AVX-512 or AVX2 + FMA, which this CPU lacks.");
         var g = Geometry(n, c, h, w, f, 3, 3, stride, -1);
         Assert.True(2L * g.F * g.ColumnRows * g.OH * g.OW * g.N >= 2_000_000, "the shape must be big enough to run in parallel");
         var rng = new Rng(44);
@@ -123,7 +125,7 @@ public class DirectConvTests
     [InlineData(2, 32, 13, 13, 64, -2)]
     public void ServesTheTransposedConvolutionOfTheInputGradient(int n, int c, int h, int w, int f, int padding)
     {
-        if (!CpuDirectConv.IsSupported) Assert.Skip("The direct convolution needs AVX-512, which this CPU lacks.");
+        if (!CpuDirectConv.IsSupported) Assert.Skip("The direct convolution needs AVX-512 or AVX2 + FMA, which this CPU lacks.");
         var g = Geometry(n, c, h, w, f, 3, 3, 1, padding);
         var rng = new Rng(45);
         var weights = RandomFloats(rng, f * g.ColumnRows);
@@ -132,7 +134,8 @@ public class DirectConvTests
         foreach (var assign in new[] { true, false })
         {
             var expected = (float[])start.Clone();
-            CpuConvGemm.InputGrad<Avx512GemmKernel>(weights, dyT, g, expected, assign);
+            if (Avx512GemmKernel.IsSupported) CpuConvGemm.InputGrad<Avx512GemmKernel>(weights, dyT, g, expected, assign);
+            else CpuConvGemm.InputGrad<Avx2GemmKernel>(weights, dyT, g, expected, assign);
             var actual = (float[])start.Clone();
             CpuDirectConv.InputGrad(weights, dyT, g, actual, assign);
             AssertBitwise(expected, actual, $"transposed conv {g} assign={assign}");
@@ -144,7 +147,7 @@ public class DirectConvTests
     [Fact]
     public void ShapeRulePicksTheLayersWhereItWins()
     {
-        if (!CpuDirectConv.IsSupported) Assert.Skip("The direct convolution needs AVX-512, which this CPU lacks.");
+        if (!CpuDirectConv.IsSupported) Assert.Skip("The direct convolution needs AVX-512 or AVX2 + FMA, which this CPU lacks.");
         Assert.True(CpuDirectConv.Prefers(Geometry(128, 16, 32, 32, 16, 3, 3, 1, -1)), "ResNet-20 stage 1");
         Assert.True(CpuDirectConv.Prefers(Geometry(128, 64, 8, 8, 64, 3, 3, 1, -1)), "ResNet-20 stage 3");
         Assert.True(CpuDirectConv.Prefers(Geometry(128, 16, 32, 32, 32, 3, 3, 2, -1)), "ResNet-20 stride-2 entry");
@@ -164,7 +167,7 @@ public class DirectConvTests
     [InlineData(5, 8, 10, 11, 20, 1, true)]
     public void Conv2DOnTheDirectPathMatchesFloat64(int n, int c, int h, int w, int f, int stride, bool relu)
     {
-        if (!CpuDirectConv.IsSupported) Assert.Skip("The direct convolution needs AVX-512, which this CPU lacks.");
+        if (!CpuDirectConv.IsSupported) Assert.Skip("The direct convolution needs AVX-512 or AVX2 + FMA, which this CPU lacks.");
         Assert.True(CpuDirectConv.Prefers(Geometry(n, c, h, w, f, 3, 3, stride, -1)), "the shape must take the direct path");
         var rng = new Rng(46);
         var x64 = TestData.Param(rng, n, c, h, w);
@@ -194,7 +197,7 @@ public class DirectConvTests
     [Fact]
     public void RejectsShortBuffersAndUnsupportedGeometries()
     {
-        if (!CpuDirectConv.IsSupported) Assert.Skip("The direct convolution needs AVX-512, which this CPU lacks.");
+        if (!CpuDirectConv.IsSupported) Assert.Skip("The direct convolution needs AVX-512 or AVX2 + FMA, which this CPU lacks.");
         var g = Geometry(1, 2, 5, 5, 3, 3, 3, 1, -1);
         var e = Assert.Throws<ArgumentException>(() => CpuDirectConv.Forward(new float[54], new float[50], g, [], new float[74], false));
         Assert.Contains("y ≥ 75", e.Message, StringComparison.Ordinal);
@@ -204,14 +207,15 @@ public class DirectConvTests
         Assert.Contains("undilated", e.Message, StringComparison.Ordinal);
     }
 
-    /// <summary>im2col, then the fused conv GEMM on its AVX-512 kernel: the path the direct kernel replaces.</summary>
-    private static float[] Reference(float[] weights, float[] x, in Conv2DGeometry g, float[] bias, bool relu)
+    /// <summary>im2col, then the fused conv GEMM on its AVX-512 (or AVX2) kernel: the path the direct kernel replaces.</summary>
+    private static float[] Reference(float[] weights, float[] x, in Conv2DGeometry g, float[] bias, bool relu, bool? avx512 = null)
     {
         using var xt = Tensor.FromArray(x, g.N, g.C, g.H, g.W);
         using var col = Tensor.Empty(new Shape(g.ColumnRows, g.N * g.OH * g.OW));
         CpuBackend.Im2ColFloat(xt, col, g);
         var y = new float[g.OutputSize];
-        CpuConvGemm.Forward<Avx512GemmKernel>(weights, col.Span<float>(), bias, y, g.F, g.ColumnRows, g.N, g.OH * g.OW, relu);
+        if (avx512 ?? Avx512GemmKernel.IsSupported) CpuConvGemm.Forward<Avx512GemmKernel>(weights, col.Span<float>(), bias, y, g.F, g.ColumnRows, g.N, g.OH * g.OW, relu);
+        else CpuConvGemm.Forward<Avx2GemmKernel>(weights, col.Span<float>(), bias, y, g.F, g.ColumnRows, g.N, g.OH * g.OW, relu);
         return y;
     }
 

@@ -1,8 +1,6 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace Engine.Backends.Cpu;
 
@@ -18,25 +16,22 @@ namespace Engine.Backends.Cpu;
 /// the padding and stride. Positions with ox ≥ OW are computed and thrown away (the price of
 /// contiguity: (Wq − OW)/Wq of the work).
 ///
-/// The micro-kernel holds 8 output channels × 3 vectors (48 positions) in 24 AVX-512 registers; per
-/// tap it loads 3 vectors and broadcasts 8 weights. Every output value is one fused multiply-add chain
-/// from zero over the taps in (c, i, j) order, padding taps included as zeros, then + bias, then ReLU:
-/// exactly the operations of <see cref="CpuConvGemm"/>'s AVX-512 path, so the two are bitwise equal.
+/// The register block (<see cref="IDirectConvKernel"/>: AVX-512 8 filters × 48 positions, AVX2 4 × 24)
+/// loads its vectors and broadcasts one weight per filter for each tap. Every output value is one fused
+/// multiply-add chain from zero over the taps in (c, i, j) order, padding taps included as zeros, then
+/// + bias, then ReLU: exactly the operations of <see cref="CpuConvGemm"/> with the GEMM kernel of the
+/// same instruction set, so the two paths are bitwise equal. Finished vectors go to NCHW by masked
+/// stores, one per output row a vector touches.
 /// Work items are images (or, with few images, images × channel blocks); each value is computed by
 /// one thread in the same order whatever the split.</summary>
 internal static unsafe class CpuDirectConv
 {
-    /// <summary>Output channels per register block.</summary>
-    private const int FB = 8;
+    /// <summary>The direct kernel needs AVX-512 or AVX2 + FMA (elsewhere the implicit-im2col GEMM runs).</summary>
+    public static bool IsSupported => Avx512DirectConvKernel.IsSupported || Avx2DirectConvKernel.IsSupported;
 
-    /// <summary>16-float vectors per register block.</summary>
-    private const int VB = 3;
-
-    /// <summary>Output positions per register block.</summary>
-    private const int Span = VB * 16;
-
-    /// <summary>The direct kernel needs AVX-512 (elsewhere the implicit-im2col GEMM runs).</summary>
-    public static bool IsSupported => Avx512F.IsSupported;
+    /// <summary>Output positions per register block of the kernel this machine runs.</summary>
+    private static int Span => Avx512DirectConvKernel.IsSupported ? Avx512DirectConvKernel.Lanes * Avx512DirectConvKernel.Vectors
+        : Avx2DirectConvKernel.Lanes * Avx2DirectConvKernel.Vectors;
 
     /// <summary>Whether <see cref="Forward"/> can run this geometry: undilated, one group, on this machine.</summary>
     public static bool Handles(in Conv2DGeometry g) => IsSupported && !g.Dilated && g.Groups == 1;
@@ -50,12 +45,12 @@ internal static unsafe class CpuDirectConv
     public static bool Prefers(in Conv2DGeometry g)
     {
         if (!Handles(g) || g.KH * g.KW == 1) return false;
-        var layout = new Layout(g);
+        var layout = new Layout(g, Span);
         return 10L * g.OH * g.OW >= 6L * layout.Groups * Span;
     }
 
     /// <summary>Forward convolution of NCHW x with w [F, C, KH, KW] into NCHW y (overwritten); bias may be
-    /// empty. Bitwise the same as <see cref="CpuConvGemm.ForwardFromImage"/> on an AVX-512 machine.</summary>
+    /// empty. Bitwise the same as <see cref="CpuConvGemm.ForwardFromImage"/>.</summary>
     public static void Forward(ReadOnlySpan<float> w, ReadOnlySpan<float> x, in Conv2DGeometry g, ReadOnlySpan<float> bias, Span<float> y, bool relu)
     {
         if (x.Length < g.InputSize)
@@ -64,10 +59,20 @@ internal static unsafe class CpuDirectConv
             Run(w.Length, pw, px, (long)g.C * g.H * g.W, (long)g.H * g.W, g, bias.Length == 0 ? null : pb, bias.Length, py, y.Length, relu, accumulate: false);
     }
 
+    /// <summary><see cref="Forward"/> on a given kernel (tests run each one the machine has).</summary>
+    internal static void Forward<TKernel>(ReadOnlySpan<float> w, ReadOnlySpan<float> x, in Conv2DGeometry g, ReadOnlySpan<float> bias, Span<float> y, bool relu)
+        where TKernel : struct, IDirectConvKernel
+    {
+        if (x.Length < g.InputSize)
+            throw new ArgumentException($"direct conv forward: x must hold {g.InputSize} floats ({g}); received {x.Length}.");
+        fixed (float* pw = w, px = x, pb = bias, py = y)
+            Run<TKernel>(w.Length, pw, px, (long)g.C * g.H * g.W, (long)g.H * g.W, g, bias.Length == 0 ? null : pb, bias.Length, py, y.Length, relu, accumulate: false);
+    }
+
     /// <summary>The input gradient of a stride-1 convolution as a transposed convolution run by this kernel:
     /// dx[b, c, y, x] (+)= Σ_f Σ_i Σ_j w[f, c, i, j]·dz[b, f, y + PH − i, x + PW − j], with dz read in place
     /// from the gradient rows dyT [F, N·OH·OW]; dx overwritten when <paramref name="assign"/>, added to
-    /// otherwise. Bitwise what CpuConvGemm.InputGrad gives on its AVX-512 kernel (the same FMA chain).</summary>
+    /// otherwise. Bitwise what CpuConvGemm.InputGrad gives (the same FMA chain).</summary>
     public static void InputGrad(ReadOnlySpan<float> w, ReadOnlySpan<float> dyT, in Conv2DGeometry g, Span<float> dx, bool assign)
     {
         if (g.SH != 1 || g.SW != 1)
@@ -109,8 +114,16 @@ internal static unsafe class CpuDirectConv
     public static void Run(long wLength, float* w, float* x, long imageStride, long channelStride, in Conv2DGeometry g,
         float* bias, int biasLength, float* y, long yLength, bool relu, bool accumulate)
     {
-        if (!Handles(g))
-            throw new ArgumentException($"direct conv: needs AVX-512 and an undilated convolution with one group; received {g}.");
+        if (Avx512DirectConvKernel.IsSupported)
+            Run<Avx512DirectConvKernel>(wLength, w, x, imageStride, channelStride, g, bias, biasLength, y, yLength, relu, accumulate);
+        else Run<Avx2DirectConvKernel>(wLength, w, x, imageStride, channelStride, g, bias, biasLength, y, yLength, relu, accumulate);
+    }
+
+    private static void Run<TKernel>(long wLength, float* w, float* x, long imageStride, long channelStride, in Conv2DGeometry g,
+        float* bias, int biasLength, float* y, long yLength, bool relu, bool accumulate) where TKernel : struct, IDirectConvKernel
+    {
+        if (!TKernel.IsSupported || g.Dilated || g.Groups != 1)
+            throw new ArgumentException($"direct conv: needs AVX-512 or AVX2 and an undilated convolution with one group; received {g}.");
         if (wLength < (long)g.F * g.ColumnRows || yLength < g.OutputSize || (bias != null && biasLength < g.F))
             throw new ArgumentException($"direct conv ({g}): w ≥ {(long)g.F * g.ColumnRows}, y ≥ {g.OutputSize}, bias 0 or ≥ {g.F} floats; " +
                 $"received {wLength}, {yLength}, {biasLength}.");
@@ -118,34 +131,35 @@ internal static unsafe class CpuDirectConv
             throw new ArgumentException("direct conv: adding into y takes neither bias nor ReLU.");
         if (g.N == 0 || g.F == 0) return;
 
-        var layout = new Layout(g);
+        var (fb, lanes) = (TKernel.Filters, TKernel.Lanes);
+        var layout = new Layout(g, lanes * TKernel.Vectors);
         var taps = g.KH * g.KW;
-        var blocks = (g.F + FB - 1) / FB;
-        var packedLength = blocks * FB * g.C * taps;
+        var blocks = (g.F + fb - 1) / fb;
+        var packedLength = blocks * fb * g.C * taps;
         var packed = ArrayPool<float>.Shared.Rent(packedLength);
         var offsets = ArrayPool<int>.Shared.Rent(taps);
-        var vectors = layout.Groups * VB;
-        var maxSegments = vectors * (16 / layout.Wq + 2);
+        var vectors = layout.Groups * TKernel.Vectors;
+        var maxSegments = vectors * (lanes / layout.Wq + 2);
         var segments = ArrayPool<int>.Shared.Rent(vectors + 1 + maxSegments);
-        var masks = ArrayPool<float>.Shared.Rent(maxSegments * 16 + 16);
+        var masks = ArrayPool<float>.Shared.Rent(maxSegments * lanes + 16);
         try
         {
             fixed (float* pp = packed, pm = masks)
             fixed (int* po = offsets, ps = segments)
             {
-                PackWeights(w, g, pp);
+                PackWeights(w, g, fb, pp);
                 for (var i = 0; i < g.KH; i++)
                     for (var j = 0; j < g.KW; j++)
                         po[i * g.KW + j] = layout.TapOffset(i, j);
                 var alignedMasks = (float*)(((nint)pm + 63) & ~(nint)63);
-                BuildSegments(g, layout, ps, alignedMasks);
+                BuildSegments(g, layout, lanes, vectors, ps, alignedMasks);
                 // Few images: split each image's channel blocks too, so both cores have work.
                 var parts = g.N >= 4 ? 1 : blocks;
-                var job = new Job(pp, x, imageStride, channelStride, g, layout, po, ps, alignedMasks, bias, y, parts, relu, accumulate);
+                var job = new Job(pp, x, imageStride, channelStride, g, layout, po, ps, alignedMasks, vectors, bias, y, parts, relu, accumulate);
                 var items = g.N * parts;
                 var work = 2L * g.F * g.ColumnRows * g.OH * g.OW * g.N;
-                if (items > 1 && work >= 2_000_000) CpuParallel.For(items, job, static (j, item) => RunItem(j, item));
-                else for (var item = 0; item < items; item++) RunItem(job, item);
+                if (items > 1 && work >= 2_000_000) CpuParallel.For(items, job, static (j, item) => RunItem<TKernel>(j, item));
+                else for (var item = 0; item < items; item++) RunItem<TKernel>(job, item);
             }
         }
         finally
@@ -164,17 +178,17 @@ internal static unsafe class CpuDirectConv
         public readonly int Hq, Wq, Plane, Positions, Groups, Length;
         private readonly int _sh, _sw;
 
-        public Layout(in Conv2DGeometry g)
+        public Layout(in Conv2DGeometry g, int span)
         {
             (_sh, _sw) = (g.SH, g.SW);
             Hq = g.OH + (g.KH - 1) / g.SH;
             Wq = g.OW + (g.KW - 1) / g.SW;
             Plane = Hq * Wq;
             Positions = (g.OH - 1) * Wq + g.OW;
-            Groups = (Positions + Span - 1) / Span;
-            // A block's loads run up to Groups·Span positions past a tap's offset, which stays inside
+            Groups = (Positions + span - 1) / span;
+            // A block's loads run up to Groups·span positions past a tap's offset, which stays inside
             // the image's planes; the tail keeps the last channel's reads inside the buffer.
-            Length = g.C * g.SH * g.SW * Plane + Groups * Span + 16;
+            Length = g.C * g.SH * g.SW * Plane + Groups * span + 16;
         }
 
         /// <summary>Offset of tap (i, j) from position q within a channel's planes.</summary>
@@ -182,7 +196,7 @@ internal static unsafe class CpuDirectConv
     }
 
     private readonly struct Job(float* packedW, float* x, long imageStride, long channelStride, in Conv2DGeometry g, in Layout layout, int* offsets,
-        int* segments, float* masks, float* bias, float* y, int parts, bool relu, bool accumulate)
+        int* segments, float* masks, int vectors, float* bias, float* y, int parts, bool relu, bool accumulate)
     {
         public readonly float* PackedW = packedW, X = x, Bias = bias, Y = y, Masks = masks;
         public readonly int* Segments = segments;
@@ -190,23 +204,23 @@ internal static unsafe class CpuDirectConv
         public readonly Conv2DGeometry G = g;
         public readonly Layout Layout = layout;
         public readonly int* Offsets = offsets;
-        public readonly int Parts = parts;
+        public readonly int Parts = parts, Vectors = vectors;
         public readonly bool Relu = relu, Accumulate = accumulate;
     }
 
-    /// <summary>packed[((block·C + c)·taps + t)·FB + r] = w[block·FB + r, c, t], zero past the last filter.</summary>
-    private static void PackWeights(float* w, in Conv2DGeometry g, float* packed)
+    /// <summary>packed[((block·C + c)·taps + t)·FB + r] = w[block·FB + r, c, t] (FB filters per block), zero past the last filter.</summary>
+    private static void PackWeights(float* w, in Conv2DGeometry g, int fb, float* packed)
     {
         var taps = g.KH * g.KW;
         var k = g.C * taps;
-        var blocks = (g.F + FB - 1) / FB;
+        var blocks = (g.F + fb - 1) / fb;
         for (var block = 0; block < blocks; block++)
             for (var q = 0; q < k; q++)
             {
-                var d = packed + ((long)block * k + q) * FB;
-                for (var r = 0; r < FB; r++)
+                var d = packed + ((long)block * k + q) * fb;
+                for (var r = 0; r < fb; r++)
                 {
-                    var f = block * FB + r;
+                    var f = block * fb + r;
                     d[r] = f < g.F ? w[(long)f * k + q] : 0f;
                 }
             }
@@ -224,29 +238,30 @@ internal static unsafe class CpuDirectConv
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RunItem(in Job job, int item)
+    private static void RunItem<TKernel>(in Job job, int item) where TKernel : struct, IDirectConvKernel
     {
+        var (fb, span) = (TKernel.Filters, TKernel.Lanes * TKernel.Vectors);
         ref readonly var g = ref job.G;
         ref readonly var layout = ref job.Layout;
         var (image, part) = Math.DivRem(item, job.Parts);
         var planes = Planes(layout.Length);
         Unfold(job, image, planes);
 
-        var blocks = (g.F + FB - 1) / FB;
+        var blocks = (g.F + fb - 1) / fb;
         var (first, end) = job.Parts == 1 ? (0, blocks) : (part, part + 1);
         var k = g.C * g.KH * g.KW;
         var channelPlanes = (long)g.SH * g.SW * layout.Plane;
-        var tile = stackalloc float[FB * Span + 16];
+        var tile = stackalloc float[fb * span + 16];
         var aligned = (float*)(((nint)tile + 63) & ~(nint)63);
         for (var block = first; block < end; block++)
         {
-            var wBlock = job.PackedW + (long)block * k * FB;
-            var rows = Math.Min(FB, g.F - block * FB);
+            var wBlock = job.PackedW + (long)block * k * fb;
+            var rows = Math.Min(fb, g.F - block * fb);
             for (var group = 0; group < layout.Groups; group++)
             {
-                var q0 = group * Span;
-                Block(planes + q0, channelPlanes, g.C, job.Offsets, g.KH * g.KW, wBlock, aligned);
-                Store(job, aligned, image, block * FB, rows, q0);
+                var q0 = group * span;
+                TKernel.Block(planes + q0, channelPlanes, g.C, job.Offsets, g.KH * g.KW, wBlock, aligned);
+                Store<TKernel>(job, aligned, image, block * fb, rows, group * TKernel.Vectors);
             }
         }
     }
@@ -292,92 +307,22 @@ internal static unsafe class CpuDirectConv
         new Span<float>(planes + used, (int)(layout.Length - used)).Clear();
     }
 
-    /// <summary>tile[r·Span + p] = Σ_c Σ_t w[r, c, t]·planes[c·channelPlanes + offsets[t] + p] for r &lt; FB,
-    /// p &lt; Span: one FMA chain per value from zero, over c then t.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Block(float* x, long channelPlanes, int channels, int* offsets, int taps, float* w, float* tile)
-    {
-        Vector512<float> c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default;
-        Vector512<float> c20 = default, c21 = default, c22 = default, c30 = default, c31 = default, c32 = default;
-        Vector512<float> c40 = default, c41 = default, c42 = default, c50 = default, c51 = default, c52 = default;
-        Vector512<float> c60 = default, c61 = default, c62 = default, c70 = default, c71 = default, c72 = default;
-        for (var c = 0; c < channels; c++, x += channelPlanes)
-        {
-            for (var t = 0; t < taps; t++, w += FB)
-            {
-                var s = x + offsets[t];
-                var x0 = Vector512.Load(s);
-                var x1 = Vector512.Load(s + 16);
-                var x2 = Vector512.Load(s + 32);
-                var wr = Vector512.Create(w[0]);
-                c00 = Avx512F.FusedMultiplyAdd(wr, x0, c00);
-                c01 = Avx512F.FusedMultiplyAdd(wr, x1, c01);
-                c02 = Avx512F.FusedMultiplyAdd(wr, x2, c02);
-                wr = Vector512.Create(w[1]);
-                c10 = Avx512F.FusedMultiplyAdd(wr, x0, c10);
-                c11 = Avx512F.FusedMultiplyAdd(wr, x1, c11);
-                c12 = Avx512F.FusedMultiplyAdd(wr, x2, c12);
-                wr = Vector512.Create(w[2]);
-                c20 = Avx512F.FusedMultiplyAdd(wr, x0, c20);
-                c21 = Avx512F.FusedMultiplyAdd(wr, x1, c21);
-                c22 = Avx512F.FusedMultiplyAdd(wr, x2, c22);
-                wr = Vector512.Create(w[3]);
-                c30 = Avx512F.FusedMultiplyAdd(wr, x0, c30);
-                c31 = Avx512F.FusedMultiplyAdd(wr, x1, c31);
-                c32 = Avx512F.FusedMultiplyAdd(wr, x2, c32);
-                wr = Vector512.Create(w[4]);
-                c40 = Avx512F.FusedMultiplyAdd(wr, x0, c40);
-                c41 = Avx512F.FusedMultiplyAdd(wr, x1, c41);
-                c42 = Avx512F.FusedMultiplyAdd(wr, x2, c42);
-                wr = Vector512.Create(w[5]);
-                c50 = Avx512F.FusedMultiplyAdd(wr, x0, c50);
-                c51 = Avx512F.FusedMultiplyAdd(wr, x1, c51);
-                c52 = Avx512F.FusedMultiplyAdd(wr, x2, c52);
-                wr = Vector512.Create(w[6]);
-                c60 = Avx512F.FusedMultiplyAdd(wr, x0, c60);
-                c61 = Avx512F.FusedMultiplyAdd(wr, x1, c61);
-                c62 = Avx512F.FusedMultiplyAdd(wr, x2, c62);
-                wr = Vector512.Create(w[7]);
-                c70 = Avx512F.FusedMultiplyAdd(wr, x0, c70);
-                c71 = Avx512F.FusedMultiplyAdd(wr, x1, c71);
-                c72 = Avx512F.FusedMultiplyAdd(wr, x2, c72);
-            }
-        }
-        StoreRow(tile, c00, c01, c02);
-        StoreRow(tile + Span, c10, c11, c12);
-        StoreRow(tile + 2 * Span, c20, c21, c22);
-        StoreRow(tile + 3 * Span, c30, c31, c32);
-        StoreRow(tile + 4 * Span, c40, c41, c42);
-        StoreRow(tile + 5 * Span, c50, c51, c52);
-        StoreRow(tile + 6 * Span, c60, c61, c62);
-        StoreRow(tile + 7 * Span, c70, c71, c72);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow(float* d, Vector512<float> v0, Vector512<float> v1, Vector512<float> v2)
-    {
-        v0.Store(d);
-        v1.Store(d + 16);
-        v2.Store(d + 32);
-    }
-
-    /// <summary>Where each 16-position vector's kept values go in an output plane. A vector's lanes can
+    /// <summary>Where each vector's kept values go in an output plane. A vector's lanes can
     /// span several output rows (with thrown-away columns between them), so it is stored as one masked
     /// store per row it touches: segment s of vector v (s in [segments[v], segments[v + 1])) stores the
-    /// lanes set in masks[s·16..] at plane + segments[vectors + 1 + s] (lane l then lands on its output
-    /// pixel: position v·16 + l in row oy is output pixel v·16 + l − oy·(Wq − OW)). The same for every
+    /// lanes set in masks[s·lanes..] at plane + segments[vectors + 1 + s] (lane l then lands on its output
+    /// pixel: position v·lanes + l in row oy is output pixel v·lanes + l − oy·(Wq − OW)). The same for every
     /// image and filter, so it is built once per call.</summary>
-    private static void BuildSegments(in Conv2DGeometry g, in Layout layout, int* segments, float* masks)
+    private static void BuildSegments(in Conv2DGeometry g, in Layout layout, int lanes, int vectors, int* segments, float* masks)
     {
-        var vectors = layout.Groups * VB;
         var wq = layout.Wq;
         var count = 0;
         var allSet = BitConverter.Int32BitsToSingle(-1);
         for (var v = 0; v < vectors; v++)
         {
             segments[v] = count;
-            var q0 = v * 16;
-            var qEnd = Math.Min(q0 + 16, layout.Positions);
+            var q0 = v * lanes;
+            var qEnd = Math.Min(q0 + lanes, layout.Positions);
             for (var q = q0; q < qEnd;)
             {
                 var (oy, ox) = Math.DivRem(q, wq);
@@ -385,8 +330,8 @@ internal static unsafe class CpuDirectConv
                 if (ox < g.OW)
                 {
                     var keptEnd = Math.Min(rowEnd, oy * wq + g.OW);
-                    var m = masks + count * 16;
-                    for (var l = 0; l < 16; l++) m[l] = q0 + l >= q && q0 + l < keptEnd ? allSet : 0f;
+                    var m = masks + count * lanes;
+                    for (var l = 0; l < lanes; l++) m[l] = q0 + l >= q && q0 + l < keptEnd ? allSet : 0f;
                     segments[vectors + 1 + count] = q0 - oy * (wq - g.OW);
                     count++;
                 }
@@ -396,37 +341,23 @@ internal static unsafe class CpuDirectConv
         segments[vectors] = count;
     }
 
-    /// <summary>Writes the kept positions of a finished block (filters f0.., positions q0..) to NCHW y,
-    /// with bias and ReLU (exactly CpuConvGemm.StoreRun's operations), or adds them (AddRun's).</summary>
+    /// <summary>Writes the kept positions of a finished block (filters f0.., vectors v0..) to NCHW y, with
+    /// bias and ReLU (exactly CpuConvGemm.StoreRun's operations), or adds them (AddRun's).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Store(in Job job, float* tile, int image, int f0, int rows, int q0)
+    private static void Store<TKernel>(in Job job, float* tile, int image, int f0, int rows, int v0) where TKernel : struct, IDirectConvKernel
     {
         ref readonly var g = ref job.G;
         var pixels = g.OH * g.OW;
-        var vectors = job.Layout.Groups * VB;
-        var v0 = q0 / 16;
-        var destinations = job.Segments + vectors + 1;
+        var (lanes, vb) = (TKernel.Lanes, TKernel.Vectors);
+        var destinations = job.Segments + job.Vectors + 1;
         for (var r = 0; r < rows; r++)
         {
             var f = f0 + r;
             var plane = job.Y + ((long)image * g.F + f) * pixels;
-            var shift = Vector512.Create(job.Bias == null ? 0f : job.Bias[f]);
-            for (var v = 0; v < VB; v++)
-            {
-                var value = Vector512.Load(tile + r * Span + v * 16);
-                if (!job.Accumulate)
-                {
-                    value += shift;
-                    if (job.Relu) value = Vector512.ConditionalSelect(Vector512.LessThanOrEqual(value, Vector512<float>.Zero), Vector512<float>.Zero, value);
-                }
-                for (int s = job.Segments[v0 + v], end = job.Segments[v0 + v + 1]; s < end; s++)
-                {
-                    var mask = Vector512.Load(job.Masks + s * 16);
-                    var dst = plane + destinations[s];
-                    if (job.Accumulate) Avx512F.MaskStore(dst, mask, Avx512F.MaskLoad(dst, mask, Vector512<float>.Zero) + value);
-                    else Avx512F.MaskStore(dst, mask, value);
-                }
-            }
+            var shift = job.Bias == null ? 0f : job.Bias[f];
+            for (var v = 0; v < vb; v++)
+                TKernel.Finish(tile + (r * vb + v) * lanes, shift, job.Relu, job.Accumulate, job.Masks, destinations,
+                    job.Segments[v0 + v], job.Segments[v0 + v + 1], plane);
         }
     }
 
