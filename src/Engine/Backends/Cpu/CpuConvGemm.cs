@@ -78,14 +78,15 @@ internal static unsafe class CpuConvGemm
 
     /// <summary>Whether <see cref="InputGrad"/> is the faster way here (ConvBackwardBenchmarks): it runs
     /// over every input pixel, so with 'valid' padding on a small image (the seed CNN's 13×13 → 11×11,
-    /// 5×5 → 3×3) it does up to H·W/(OH·OW) times the multiply-adds of GEMM + col2im, and short output
-    /// rows make its panel unfolding slow: it won on ResNet-20's 32-wide stage (−36%) and lost on the
-    /// 16- and 8-wide ones (+18%, +6%).</summary>
+    /// 5×5 → 3×3) it does up to H·W/(OH·OW) times the multiply-adds of GEMM + col2im and loses there;
+    /// on 'same' layers it won on all three ResNet-20 stages (32-, 16- and 8-wide rows) once its panels
+    /// were unfolded by ConvPanelUnfold (with the general packer it lost on 16 and 8).</summary>
     public static bool PrefersInputGrad(in Conv2DGeometry g) =>
         HasInputGrad(g) && 8L * g.H * g.W <= 9L * g.OH * g.OW && g.OW >= MinRowForInputGrad;
 
-    /// <summary>Shortest output row for which the transposed convolution beats GEMM + col2im.</summary>
-    internal const int MinRowForInputGrad = 24;
+    /// <summary>Shortest output row for which the transposed convolution beats GEMM + col2im (8: the
+    /// shortest measured; 4-wide rows were not).</summary>
+    internal const int MinRowForInputGrad = 8;
 
     internal static void InputGrad<TKernel>(ReadOnlySpan<float> w, ReadOnlySpan<float> dyT, in Conv2DGeometry g, Span<float> dx, bool assign)
         where TKernel : struct, IGemmKernel
@@ -111,11 +112,20 @@ internal static unsafe class CpuConvGemm
                 for (var f = 0; f < g.F; f++)
                     for (var q = 0; q < taps; q++)
                         flipped[(long)c * k + f * taps + q] = w[(f * g.C + c) * taps + taps - 1 - q];
-            fixed (float* pdz = dyT)
+            var packed = ArrayPool<float>.Shared.Rent((g.C + TKernel.MR - 1) / TKernel.MR * TKernel.MR * k);
+            try
             {
-                var pixels = (long)g.OH * g.OW;
-                var image = new ImageSource(pdz, t, pixels, g.N * pixels); // dyT is [F][N][P]: image b at b·P, channel f at f·N·P
-                Run<TKernel>(flipped.AsSpan(0, g.C * k), default, &image, default, dx, g.C, k, g.N, g.H * g.W, relu: false, accumulate: !assign);
+                fixed (float* pdz = dyT, pflipped = flipped, ppacked = packed, pdx = dx)
+                {
+                    GemmPacking.PackA<TKernel>(false, pflipped, g.C, k, 0, g.C, 0, k, 1f, ppacked);
+                    var pixels = (long)g.OH * g.OW;
+                    var image = new ImageSource(pdz, t, pixels, g.N * pixels); // dyT is [F][N][P]: image b at b·P, channel f at f·N·P
+                    CpuConvInputGrad.Run<TKernel>(ppacked, image, pdx, g.C, k, g.N, g.H * g.W, accumulate: !assign);
+                }
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(packed);
             }
         }
         finally
