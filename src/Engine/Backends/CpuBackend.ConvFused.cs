@@ -53,7 +53,7 @@ public sealed partial class CpuBackend
     /// while it is still in cache (planes summed in image order, so the split does not matter).</summary>
     internal static void ConvGradRows(Tensor dy, Tensor? reluOutput, Tensor dyT, int images, int filters, int pixels, Tensor? db)
     {
-        using var sums = db is null ? null : Tensor.Empty(new Shape(images * filters));
+        using var sums = db is null ? null : Tensor.Empty(Shape.Of(images * filters));
         CpuParallel.ForEachPlane(images * filters, pixels, (dy, reluOutput, dyT, images, filters, pixels, sums), static (s, plane) =>
         {
             var (dy, reluOutput, dyT, images, filters, pixels, sums) = s;
@@ -87,7 +87,7 @@ public sealed partial class CpuBackend
             CpuGemm.Sgemm(false, true, filters, k, columns, 1, dyT.Span<float>(), col.Span<float>(), 1, dw.Span<float>());
             return;
         }
-        using var dwT = Tensor.Empty(new Shape(k, filters));
+        using var dwT = Tensor.Empty(Shape.Of(k, filters));
         CpuGemm.Sgemm(false, true, k, filters, columns, 1, col.Span<float>(), dyT.Span<float>(), 0, dwT.Span<float>());
         var src = dwT.Span<float>();
         var dst = dw.Span<float>();
