@@ -269,8 +269,8 @@ public class ConvBackwardFromImageTests
     }
 
     /// <summary>The seed CNN's layers keep GEMM + col2im and im2col + GEMM (faster there), so the README
-    /// main job's arithmetic is unchanged; ResNet-20's stages all take the transposed-convolution input
-    /// gradient, its 32- and 16-wide stages the implicit kernel gradient too.</summary>
+    /// main job's arithmetic is unchanged; ResNet-20's stride-1 layers all take the transposed-convolution
+    /// input gradient, its 32- and 16-wide stages the implicit kernel gradient too.</summary>
     [Fact]
     public void WhichLayersTakeTheImplicitPaths()
     {
@@ -288,6 +288,14 @@ public class ConvBackwardFromImageTests
         Assert.True(CpuBackend.FusesConvWeightGrad(stage2), $"ResNet-20 {stage2}: kernel gradient");
         var stage3 = Conv2DGeometry.Create(new Shape(128, 64, 8, 8), (3, 3), (1, 1), "same", filters: 64);
         Assert.True(CpuBackend.FusesConvInputGrad(stage3), $"ResNet-20 {stage3}: input gradient");
+        // Stride 2: the 3×3 entry into stage 2 (16-wide phase rows) takes the polyphase split; the entry into
+        // stage 3 (8-wide) and the 1×1 shortcuts keep GEMM + col2im.
+        var entry2 = Conv2DGeometry.Create(new Shape(128, 16, 32, 32), (3, 3), (2, 2), "same", filters: 32);
+        Assert.True(CpuBackend.FusesConvInputGrad(entry2), $"ResNet-20 {entry2}: input gradient");
+        var entry3 = Conv2DGeometry.Create(new Shape(128, 32, 16, 16), (3, 3), (2, 2), "same", filters: 64);
+        Assert.False(CpuBackend.FusesConvInputGrad(entry3), $"ResNet-20 {entry3}: input gradient");
+        var shortcut = Conv2DGeometry.Create(new Shape(128, 16, 32, 32), (1, 1), (2, 2), "same", filters: 32);
+        Assert.False(CpuBackend.FusesConvInputGrad(shortcut), $"ResNet-20 {shortcut}: input gradient");
         Assert.False(CpuBackend.FusesConvWeightGrad(stage3), $"ResNet-20 {stage3}: kernel gradient");
     }
 

@@ -74,18 +74,26 @@ internal static unsafe class CpuConvGemm
     public static bool HasInputGrad(in Conv2DGeometry g) =>
         !g.Dilated && g.Groups == 1 && CpuConvInputGrad.LargestK(g) <= CpuConvInputGrad.MaxK;
 
-    /// <summary>Whether <see cref="InputGrad"/> is the faster way here (ConvBackwardBenchmarks): it runs
-    /// over every input pixel, so with 'valid' padding on a small image (the seed CNN's 13×13 → 11×11,
-    /// 5×5 → 3×3) it does up to H·W/(OH·OW·SH·SW) times the multiply-adds of GEMM + col2im and loses there;
-    /// on 'same' layers it won on all three ResNet-20 stages (32-, 16- and 8-wide rows) and on their
-    /// stride-2 entries once its panels were unfolded by ConvPanelUnfold (with the general packer it lost on
-    /// 16- and 8-wide rows).</summary>
+    /// <summary>Whether <see cref="InputGrad"/> is the faster way here (ConvBackwardBenchmarks,
+    /// ConvStridedInputGradBenchmarks): it runs over every input pixel, so with 'valid' padding on a small
+    /// image (the seed CNN's 13×13 → 11×11, 5×5 → 3×3) it does up to H·W/(OH·OW·SH·SW) times the
+    /// multiply-adds of GEMM + col2im and loses there. On 'same' stride-1 layers it won on all three
+    /// ResNet-20 stages (32-, 16- and 8-wide rows) once its panels were unfolded by ConvPanelUnfold.
+    /// Strided: the 3×3 stride-2 entry with 16-wide phase rows won (−9%), 8-wide ones tied, and 1×1
+    /// stride-2 shortcuts lost 2–3.5× (three of their four phases are only zeros to write, and one
+    /// tap per channel is too little work per packed panel), so those keep GEMM + col2im.</summary>
     public static bool PrefersInputGrad(in Conv2DGeometry g) =>
-        HasInputGrad(g) && 8L * g.H * g.W <= 9L * g.OH * g.OW * g.SH * g.SW && g.OW >= MinRowForInputGrad;
+        HasInputGrad(g) && 8L * g.H * g.W <= 9L * g.OH * g.OW * g.SH * g.SW
+        && (g.SH == 1 && g.SW == 1
+            ? g.OW >= MinRowForInputGrad
+            : g.KH >= g.SH && g.KW >= g.SW && g.OW >= MinRowForStridedInputGrad);
 
     /// <summary>Shortest output row for which the transposed convolution beats GEMM + col2im (8: the
     /// shortest measured; 4-wide rows were not).</summary>
     internal const int MinRowForInputGrad = 8;
+
+    /// <summary>The same for strided convolutions (the polyphase split): 16 won, 8 tied.</summary>
+    internal const int MinRowForStridedInputGrad = 16;
 
     internal static void InputGrad<TKernel>(ReadOnlySpan<float> w, ReadOnlySpan<float> dyT, in Conv2DGeometry g, Span<float> dx, bool assign)
         where TKernel : struct, IGemmKernel
