@@ -12,8 +12,10 @@ namespace Engine.Benchmarks;
 /// 3×3 same, batch 32),
 /// the seed CNN's conv2 (32→64, 13×13 → 11×11 valid, batch 64), conv3 (64→64, 5×5 → 3×3 valid:
 /// the transposed convolution does 25/9 times the multiply-adds there) and its conv1 (1→32, 28×28 → 26×26,
-/// batch 64; only the kernel gradient matters there, as the input needs none). Conv2D picks the faster
-/// side per shape from these numbers (CpuConvGemm.PrefersInputGrad, CpuConvWeightGrad.Prefers).</summary>
+/// batch 64; only the kernel gradient matters there, as the input needs none). The *GeneralPacker variants
+/// run the same kernels with ConvPanelUnfold switched off (every panel unfolded by CpuConvGemm.PackFromImage),
+/// which is what they ran before it. Conv2D picks the faster side per shape from these numbers
+/// (CpuConvGemm.PrefersInputGrad, CpuConvWeightGrad.Prefers).</summary>
 [MemoryDiagnoser, MinColumn]
 public class ConvBackwardBenchmarks
 {
