@@ -19,12 +19,10 @@ public static partial class Ops
         if (x.Rank != 2 && x.Rank != 4)
             throw new ArgumentException($"{op} expects a rank-2 input (N, C) or a rank-4 input (N, C, H, W); received shape {x.Shape}.");
         var (n, c, hw) = (x.Shape[0], x.Shape[1], x.Shape.Product(2, x.Rank));
-        foreach (var (t, name) in new[] { (gamma, "gamma"), (beta, "beta"), (runningMean, "moving_mean"), (runningVar, "moving_variance") })
-        {
-            RequireSameKind(op, x, t);
-            if (t.Rank != 1 || t.Size != c)
-                throw new ArgumentException($"{op}: {name} must have shape ({c},) to match the {c} channels (axis 1) of input {x.Shape}; received {t.Shape}.");
-        }
+        RequireChannelVector(op, x, gamma, "gamma", c);
+        RequireChannelVector(op, x, beta, "beta", c);
+        RequireChannelVector(op, x, runningMean, "moving_mean", c);
+        RequireChannelVector(op, x, runningVar, "moving_variance", c);
         if (!(momentum >= 0 && momentum <= 1))
             throw new ArgumentOutOfRangeException(nameof(momentum), momentum, $"{op}: momentum must be in [0, 1]; received {momentum}.");
         if (!(epsilon > 0))
@@ -35,6 +33,13 @@ public static partial class Ops
         return training
             ? BatchNormTraining(op, x, gamma, beta, runningMean, runningVar, n, c, hw, momentum, epsilon)
             : BatchNormInference(op, x, gamma, beta, runningMean, runningVar, n, c, hw, epsilon);
+    }
+
+    private static void RequireChannelVector(string op, Tensor x, Tensor t, string name, int c)
+    {
+        RequireSameKind(op, x, t);
+        if (t.Rank != 1 || t.Size != c)
+            throw new ArgumentException($"{op}: {name} must have shape ({c},) to match the {c} channels (axis 1) of input {x.Shape}; received {t.Shape}.");
     }
 
     private static Tensor BatchNormTraining(string op, Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,

@@ -65,15 +65,8 @@ public static partial class Ops
         var be = x.Backend;
         var fused = groups == 1 && !g.Dilated && CpuBackend.FusesConv(x, k);
 
-        Tensor Unfold()
-        {
-            var unfolded = Tensor.Empty(Shape.Of(k, columns), x.DType, x.Device);
-            x.Backend.Im2Col(x, unfolded, g);
-            return unfolded;
-        }
-
         // The fused CPU path unfolds x panel by panel inside its GEMM; only the composite needs col here.
-        var col = fused ? null : Unfold();
+        var col = fused ? null : Unfold(x, g);
         var y = Tensor.Empty(Shape.Of(n, f, g.OH, g.OW), x.DType, x.Device);
         if (fused)
             CpuBackend.ConvForwardFused(w, x, g, b, y, relu);
@@ -97,52 +90,72 @@ public static partial class Ops
         // array pool keeps, so every step allocated afresh): backward unfolds x again, the same values.
         var keepCol = col is not null && Tape.WillRecord(w) && (long)k * columns <= MaxHeldColumnElements;
         if (!keepCol) col?.Dispose();
-        Tensor[] inputs = b is null ? [x, w] : [x, w, b];
-        Tape.Record(op, y, inputs, (dy, grad) =>
+        var saved = new ConvSaved(x, w, b, y, keepCol ? col : null, g, groups, fused, relu);
+        if (b is null) Tape.Record(op, y, [x, w], saved, static (in s, dy, grad) => ConvBackward(s, dy, grad));
+        else Tape.Record(op, y, [x, w, b], saved, static (in s, dy, grad) => ConvBackward(s, dy, grad));
+        return y;
+    }
+
+    /// <summary>What Conv2D's backward needs: the operands, the output (ReLU's mask), the unfolded
+    /// input when it was kept (<see cref="MaxHeldColumnElements"/>), the geometry and the path taken.</summary>
+    private readonly record struct ConvSaved(Tensor X, Tensor W, Tensor? B, Tensor Y, Tensor? Col, Conv2DGeometry G, int Groups, bool Fused, bool Relu);
+
+    /// <summary>im2col of x: col [C·KH·KW, N·OH·OW].</summary>
+    private static Tensor Unfold(Tensor x, in Conv2DGeometry g)
+    {
+        var unfolded = Tensor.Empty(Shape.Of(g.C * g.KH * g.KW, g.N * g.OH * g.OW), x.DType, x.Device);
+        x.Backend.Im2Col(x, unfolded, g);
+        return unfolded;
+    }
+
+    private static void ConvBackward(in ConvSaved s, Tensor dy, GradOf grad)
+    {
+        var (x, w, b, y, g, groups, fused, relu) = (s.X, s.W, s.B, s.Y, s.G, s.Groups, s.Fused, s.Relu);
+        var (n, f, k, pixels) = (g.N, w.Shape[0], g.C * g.KH * g.KW, g.OH * g.OW);
+        var (fg, kg) = (f / groups, k / groups);
+        var columns = n * pixels;
+        var keepCol = s.Col is not null;
+        var bk = dy.Backend;
+        using var dyT = Tensor.Empty(Shape.Of(f, columns), dy.DType, dy.Device);
+        Tensor? dz = null; // the gradient before ReLU, NCHW (composite path only)
+        if (fused) CpuBackend.ConvGradRows(dy, relu ? y : null, dyT, n, f, pixels, b is null ? null : grad(b));
+        else
         {
-            var bk = dy.Backend;
-            using var dyT = Tensor.Empty(Shape.Of(f, columns), dy.DType, dy.Device);
-            Tensor? dz = null; // the gradient before ReLU, NCHW (composite path only)
-            if (fused) CpuBackend.ConvGradRows(dy, relu ? y : null, dyT, n, f, pixels, b is null ? null : grad(b));
+            if (relu)
+            {
+                dz = Tensor.Zeros(y.Shape, dy.DType, dy.Device);
+                bk.ReluBackward(y, dy, dz, y.Size);
+            }
+            bk.Transpose01(dz ?? dy, dyT, n, f, pixels);
+        }
+        if (grad(w) is { } dw)
+        {
+            if (fused && CpuBackend.FusesConvWeightGrad(g)) CpuBackend.ConvWeightGradFromImage(dyT, x, g, dw); // unfolds x in cache
             else
             {
-                if (relu)
-                {
-                    dz = Tensor.Zeros(y.Shape, dy.DType, dy.Device);
-                    bk.ReluBackward(y, dy, dz, y.Size);
-                }
-                bk.Transpose01(dz ?? dy, dyT, n, f, pixels);
+                var unfolded = s.Col ?? Unfold(x, g);
+                if (fused) CpuBackend.ConvWeightGrad(dyT, unfolded, dw, f, k, columns);
+                else GroupedGemm(bk, groups, false, true, fg, kg, columns, dyT, columns, unfolded, columns, 1, dw, kg); // dW_g += dY'_g · col_gᵀ
+                if (!keepCol) unfolded.Dispose();
             }
-            if (grad(w) is { } dw)
+        }
+        // The fused CPU paths overwrite dx when this is its first writer, so it needs no zero fill.
+        var assign = false;
+        if ((fused ? BackwardPass.GradToOverwrite(grad, x, out assign) : grad(x)) is { } dx)
+        {
+            if (fused && CpuBackend.FusesConvInputGrad(g)) CpuBackend.ConvInputGradFused(w, dyT, g, dx, assign); // no dcol, no col2im
+            else
             {
-                if (fused && CpuBackend.FusesConvWeightGrad(g)) CpuBackend.ConvWeightGradFromImage(dyT, x, g, dw); // unfolds x in cache
-                else
-                {
-                    var unfolded = keepCol ? col! : Unfold();
-                    if (fused) CpuBackend.ConvWeightGrad(dyT, unfolded, dw, f, k, columns);
-                    else GroupedGemm(bk, groups, false, true, fg, kg, columns, dyT, columns, unfolded, columns, 1, dw, kg); // dW_g += dY'_g · col_gᵀ
-                    if (!keepCol) unfolded.Dispose();
-                }
+                using var dcol = Tensor.Empty(Shape.Of(k, columns), dy.DType, dy.Device);
+                GroupedGemm(bk, groups, true, false, kg, columns, fg, w, kg, dyT, columns, 0, dcol, columns); // dcol_g = W_gᵀ · dY'_g
+                if (fused) CpuBackend.Col2ImFloat(dcol, dx, g, assign);
+                else bk.Col2Im(dcol, dx, g);
             }
-            // The fused CPU paths overwrite dx when this is its first writer, so it needs no zero fill.
-            var assign = false;
-            if ((fused ? BackwardPass.GradToOverwrite(grad, x, out assign) : grad(x)) is { } dx)
-            {
-                if (fused && CpuBackend.FusesConvInputGrad(g)) CpuBackend.ConvInputGradFused(w, dyT, g, dx, assign); // no dcol, no col2im
-                else
-                {
-                    using var dcol = Tensor.Empty(Shape.Of(k, columns), dy.DType, dy.Device);
-                    GroupedGemm(bk, groups, true, false, kg, columns, fg, w, kg, dyT, columns, 0, dcol, columns); // dcol_g = W_gᵀ · dY'_g
-                    if (fused) CpuBackend.Col2ImFloat(dcol, dx, g, assign);
-                    else bk.Col2Im(dcol, dx, g);
-                }
-            }
-            if (!fused && b is not null && grad(b) is { } db) bk.BiasAddBackward(dz ?? dy, db, n, f, pixels);
-            dz?.Dispose();
-            // A node's backward runs at most once (the graph is released after), so col can go now.
-            if (keepCol) col!.Dispose();
-        });
-        return y;
+        }
+        if (!fused && b is not null && grad(b) is { } db) bk.BiasAddBackward(dz ?? dy, db, n, f, pixels);
+        dz?.Dispose();
+        // A node's backward runs at most once (the graph is released after), so col can go now.
+        if (keepCol) s.Col!.Dispose();
     }
 
     /// <summary>Unfolded inputs up to this many elements (32 MiB of float32) stay alive from forward to

@@ -31,16 +31,20 @@ public static partial class Ops
         var y = Tensor.Empty(Shape.Of(n, f, g.OH, g.OW), x.DType, x.Device);
         x.Backend.DepthwiseConv2DForward(x, w, y, g);
         if (b is not null) x.Backend.BiasAddForward(y, b, y, n, f, pixels); // elementwise, so in place is safe
-        Tensor[] inputs = b is null ? [x, w] : [x, w, b];
-        Tape.Record(op, y, inputs, (dy, grad) =>
-        {
-            var bk = dy.Backend;
-            if (grad(x) is { } dx)
-                bk.DepthwiseConv2DBackwardInput(dy, w, dx, g);
-            if (grad(w) is { } dw)
-                bk.DepthwiseConv2DBackwardFilter(x, dy, dw, g);
-            if (b is not null && grad(b) is { } db) bk.BiasAddBackward(dy, db, n, f, pixels);
-        });
+        var saved = (x, w, b, g);
+        if (b is null) Tape.Record(op, y, [x, w], saved, static (in s, dy, grad) => DepthwiseBackward(s, dy, grad));
+        else Tape.Record(op, y, [x, w, b], saved, static (in s, dy, grad) => DepthwiseBackward(s, dy, grad));
         return y;
+    }
+
+    private static void DepthwiseBackward(in (Tensor X, Tensor W, Tensor? B, Conv2DGeometry G) s, Tensor dy, GradOf grad)
+    {
+        var (x, w, b, g) = s;
+        var bk = dy.Backend;
+        if (grad(x) is { } dx)
+            bk.DepthwiseConv2DBackwardInput(dy, w, dx, g);
+        if (grad(w) is { } dw)
+            bk.DepthwiseConv2DBackwardFilter(x, dy, dw, g);
+        if (b is not null && grad(b) is { } db) bk.BiasAddBackward(dy, db, g.N, w.Shape[0], g.OH * g.OW);
     }
 }

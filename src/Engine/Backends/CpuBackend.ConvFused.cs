@@ -19,10 +19,15 @@ public sealed partial class CpuBackend
             filters, k, images, pixels, relu);
 
     /// <summary>The same as <see cref="ConvForwardFused(Tensor, Tensor, Tensor?, Tensor, int, int, int, int, bool)"/>
-    /// on col = im2col(x), with col never materialised (each column panel is unfolded from x into the
-    /// GEMM's packed buffer): bitwise the same y.</summary>
-    internal static void ConvForwardFused(Tensor w, Tensor x, in Conv2DGeometry g, Tensor? bias, Tensor y, bool relu) =>
-        CpuConvGemm.ForwardFromImage(w.Span<float>(), x.Span<float>(), g, bias is null ? default : bias.Span<float>(), y.Span<float>(), g.F, relu);
+    /// on col = im2col(x), with col never materialised: the direct convolution where it is faster
+    /// (CpuDirectConv.Prefers), else the GEMM with each column panel unfolded from x into its packed
+    /// buffer. Both give bitwise the same y.</summary>
+    internal static void ConvForwardFused(Tensor w, Tensor x, in Conv2DGeometry g, Tensor? bias, Tensor y, bool relu)
+    {
+        var b = bias is null ? default : bias.Span<float>();
+        if (CpuDirectConv.Prefers(g)) CpuDirectConv.Forward(w.Span<float>(), x.Span<float>(), g, b, y.Span<float>(), relu);
+        else CpuConvGemm.ForwardFromImage(w.Span<float>(), x.Span<float>(), g, b, y.Span<float>(), g.F, relu);
+    }
 
     /// <summary>Whether Conv2D's backward takes <see cref="ConvInputGradFused"/> (stride 1, where it is faster;
     /// see CpuConvGemm.PrefersInputGrad) rather than GEMM + col2im.</summary>
@@ -48,7 +53,7 @@ public sealed partial class CpuBackend
     /// while it is still in cache (planes summed in image order, so the split does not matter).</summary>
     internal static void ConvGradRows(Tensor dy, Tensor? reluOutput, Tensor dyT, int images, int filters, int pixels, Tensor? db)
     {
-        using var sums = db is null ? null : Tensor.Empty(new Shape(images * filters));
+        using var sums = db is null ? null : Tensor.Empty(Shape.Of(images * filters));
         CpuParallel.ForEachPlane(images * filters, pixels, (dy, reluOutput, dyT, images, filters, pixels, sums), static (s, plane) =>
         {
             var (dy, reluOutput, dyT, images, filters, pixels, sums) = s;
@@ -82,7 +87,7 @@ public sealed partial class CpuBackend
             CpuGemm.Sgemm(false, true, filters, k, columns, 1, dyT.Span<float>(), col.Span<float>(), 1, dw.Span<float>());
             return;
         }
-        using var dwT = Tensor.Empty(new Shape(k, filters));
+        using var dwT = Tensor.Empty(Shape.Of(k, filters));
         CpuGemm.Sgemm(false, true, k, filters, columns, 1, col.Span<float>(), dyT.Span<float>(), 0, dwT.Span<float>());
         var src = dwT.Span<float>();
         var dst = dw.Span<float>();

@@ -17,7 +17,7 @@ public sealed partial class CpuBackend : IBackend
 
     public Device Device => Device.Cpu;
 
-    public Storage Allocate(DType dtype, int length) => new CpuStorage(dtype, length);
+    public Storage Allocate(DType dtype, int length) => CpuStorage.Rent(dtype, length);
 
     public void Synchronize()
     {

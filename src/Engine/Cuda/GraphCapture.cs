@@ -21,9 +21,13 @@ internal static class GraphCapture
     /// has not run). A static lambda plus a state keeps the eager path free of allocations.</summary>
     public static void HostUpdate<T>(T state, Action<T> update)
     {
-        if (_current is { } session) session.AddHostUpdate(() => update(state));
+        if (_current is { } session) Defer(session, state, update);
         else update(state);
     }
+
+    // Apart, so that the eager path above does not make the closure (C# creates it where the
+    // captured parameters come into scope: at the top of the method that holds the lambda).
+    private static void Defer<T>(CaptureSession session, T state, Action<T> update) => session.AddHostUpdate(() => update(state));
 
     internal static void Enter(CaptureSession session)
     {

@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace Engine.Layers;
 
 /// <summary>Activation functions by Keras name ("relu", "sigmoid", "softmax", "tanh", "linear", …),
@@ -26,7 +24,6 @@ public static class Activations
         ["hard_silu"] = Ops.HardSwish,
     };
 
-    private static readonly ConditionalWeakTable<Tensor, Tensor> SoftmaxLogits = new();
 
     private static Tensor BuiltinRelu(Tensor x) => Ops.Relu(x);
 
@@ -37,7 +34,6 @@ public static class Activations
         if (name != "relu") return false;
         lock (Table) return Table.TryGetValue(name, out var f) && f == (Func<Tensor, Tensor>)BuiltinRelu;
     }
-    private static readonly ConditionalWeakTable<Tensor, Tensor> SigmoidLogits = new();
 
     /// <summary>Names that <see cref="Apply"/> understands.</summary>
     public static IReadOnlyCollection<string> Names
@@ -78,21 +74,23 @@ public static class Activations
 
     private static Tensor Remember(Tensor output, Tensor logits, bool sigmoid)
     {
-        (sigmoid ? SigmoidLogits : SoftmaxLogits).AddOrUpdate(output, logits);
+        // Kept on the output itself (not in a table keyed by tensor identity): a training step's tensor
+        // objects are reused by later steps, and the incarnation tells a reused logits object apart.
+        output.ActivationLogits = (logits, logits.Incarnation, sigmoid);
         return output;
     }
 
     /// <summary>The logits a softmax output was computed from, if it came from <see cref="Apply"/>.</summary>
-    internal static bool TryGetSoftmaxLogits(Tensor probs, out Tensor logits) => TryGet(SoftmaxLogits, probs, out logits);
+    internal static bool TryGetSoftmaxLogits(Tensor probs, out Tensor logits) => TryGet(probs, sigmoid: false, out logits);
 
     /// <summary>The logits a sigmoid output was computed from, if it came from <see cref="Apply"/>.</summary>
-    internal static bool TryGetSigmoidLogits(Tensor probs, out Tensor logits) => TryGet(SigmoidLogits, probs, out logits);
+    internal static bool TryGetSigmoidLogits(Tensor probs, out Tensor logits) => TryGet(probs, sigmoid: true, out logits);
 
-    private static bool TryGet(ConditionalWeakTable<Tensor, Tensor> table, Tensor probs, out Tensor logits)
+    private static bool TryGet(Tensor probs, bool sigmoid, out Tensor logits)
     {
-        if (table.TryGetValue(probs, out var l) && !l.IsDisposed)
+        if (probs.ActivationLogits is { } l && l.Sigmoid == sigmoid && l.Logits.Incarnation == l.Incarnation && !l.Logits.IsDisposed)
         {
-            logits = l;
+            logits = l.Logits;
             return true;
         }
         logits = null!;

@@ -103,5 +103,13 @@ public abstract class MergeLayer : Layer
     /// <summary>Joins batches whose per-sample shapes passed <see cref="ComputeOutputShape(IReadOnlyList{int[]})"/>.</summary>
     private protected abstract Tensor Merge(IReadOnlyList<Tensor> inputs);
 
+    /// <summary>op(…op(op(inputs[0], inputs[1]), inputs[2])…), left to right (no LINQ: runs every step).</summary>
+    private protected static Tensor Fold(IReadOnlyList<Tensor> inputs, Func<Tensor, Tensor, Tensor> op)
+    {
+        var result = inputs[0];
+        for (var i = 1; i < inputs.Count; i++) result = op(result, inputs[i]);
+        return result;
+    }
+
     protected sealed override Tensor Call(Tensor x, CallContext context) => Merge([x]);
 }

@@ -8,7 +8,7 @@ public sealed class Add(string? name = null) : MergeLayer(name)
 {
     private protected override int[] MergedShape(IReadOnlyList<int[]> inputShapes) => ElementwiseShape(inputShapes);
 
-    private protected override Tensor Merge(IReadOnlyList<Tensor> inputs) => inputs.Skip(1).Aggregate(inputs[0], Ops.Add);
+    private protected override Tensor Merge(IReadOnlyList<Tensor> inputs) => Fold(inputs, Ops.Add);
 
     internal static Add FromConfig(JsonObject c) => new(c.Str("name"));
 }
@@ -32,7 +32,7 @@ public sealed class Multiply(string? name = null) : MergeLayer(name)
 {
     private protected override int[] MergedShape(IReadOnlyList<int[]> inputShapes) => ElementwiseShape(inputShapes);
 
-    private protected override Tensor Merge(IReadOnlyList<Tensor> inputs) => inputs.Skip(1).Aggregate(inputs[0], Ops.Mul);
+    private protected override Tensor Merge(IReadOnlyList<Tensor> inputs) => Fold(inputs, Ops.Mul);
 
     internal static Multiply FromConfig(JsonObject c) => new(c.Str("name"));
 }
@@ -43,7 +43,7 @@ public sealed class Average(string? name = null) : MergeLayer(name)
     private protected override int[] MergedShape(IReadOnlyList<int[]> inputShapes) => ElementwiseShape(inputShapes);
 
     private protected override Tensor Merge(IReadOnlyList<Tensor> inputs) =>
-        Ops.MulScalar(inputs.Skip(1).Aggregate(inputs[0], Ops.Add), 1.0 / inputs.Count);
+        Ops.MulScalar(Fold(inputs, Ops.Add), 1.0 / inputs.Count);
 
     internal static Average FromConfig(JsonObject c) => new(c.Str("name"));
 }
@@ -53,7 +53,7 @@ public sealed class Maximum(string? name = null) : MergeLayer(name)
 {
     private protected override int[] MergedShape(IReadOnlyList<int[]> inputShapes) => ElementwiseShape(inputShapes);
 
-    private protected override Tensor Merge(IReadOnlyList<Tensor> inputs) => inputs.Skip(1).Aggregate(inputs[0], Ops.Maximum);
+    private protected override Tensor Merge(IReadOnlyList<Tensor> inputs) => Fold(inputs, Ops.Maximum);
 
     internal static Maximum FromConfig(JsonObject c) => new(c.Str("name"));
 }
@@ -63,7 +63,7 @@ public sealed class Minimum(string? name = null) : MergeLayer(name)
 {
     private protected override int[] MergedShape(IReadOnlyList<int[]> inputShapes) => ElementwiseShape(inputShapes);
 
-    private protected override Tensor Merge(IReadOnlyList<Tensor> inputs) => inputs.Skip(1).Aggregate(inputs[0], Ops.Minimum);
+    private protected override Tensor Merge(IReadOnlyList<Tensor> inputs) => Fold(inputs, Ops.Minimum);
 
     internal static Minimum FromConfig(JsonObject c) => new(c.Str("name"));
 }

@@ -50,7 +50,8 @@ internal sealed class Head(string name, Loss loss, double weight, IReadOnlyList<
     public void Reset()
     {
         LossTracker.Reset();
-        foreach (var m in ResolvedMetrics) m.Reset();
+        var metrics = ResolvedMetrics;
+        for (var i = 0; i < metrics.Count; i++) metrics[i].Reset(); // no boxed enumerator: runs every TrainOnBatch
     }
 
     public void Dispose() => LossTracker.Dispose();

@@ -422,6 +422,12 @@ public partial class Model : IDisposable
     {
         var expected = DeclaredShape(k);
         if (x.Rank >= 1 && x.Shape.AsSpan()[1..].SequenceEqual(expected) && (!x.DType.IsFloating() || x.DType == DType)) return;
+        ThrowBadInput(k, x, expected);
+    }
+
+    // Apart from CheckInput so that its lambda's closure is made only on this error path.
+    private void ThrowBadInput(int k, Tensor x, int[] expected)
+    {
         var sample = x.Rank >= 1 ? x.Shape.ToArray()[1..] : [];
         var who = _nodes.FirstOrDefault(n => n.Parents.Contains(-1 - k))?.Layer.Name ?? Name;
         if (x.Rank >= 1 && sample.AsSpan().SequenceEqual(expected))

@@ -8,6 +8,20 @@ public sealed class CpuStorage : Storage
     /// <summary>True when the array came from <see cref="CpuArrayPool.Shared"/> and goes back there.</summary>
     private readonly bool _pooled;
 
+    /// <summary>Pooled storage of <paramref name="length"/> elements (see the constructor), in a freed
+    /// storage object from <see cref="TensorRecycler"/> when one is waiting.</summary>
+    public static CpuStorage Rent(DType dtype, int length)
+    {
+        if (TensorRecycler.TakeStorage() is not { } s) return new CpuStorage(dtype, length);
+        s.Reinit(dtype, length);
+        s._array = CpuArrayPool.Shared.Rent(dtype, length);
+        return s;
+    }
+
+    /// <summary>Whether this object may serve again once freed: only pooled storages (a wrapped
+    /// array belongs to its caller).</summary>
+    internal bool Reusable => _pooled;
+
     /// <summary>Storage of <paramref name="length"/> elements from <see cref="CpuArrayPool.Shared"/>.
     /// Its contents are unspecified (a reused array keeps its last owner's values): write every
     /// element, or use Tensor.Zeros.</summary>

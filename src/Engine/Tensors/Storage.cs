@@ -13,10 +13,10 @@ public abstract class Storage
         Device = device;
     }
 
-    public DType DType { get; }
+    public DType DType { get; private set; }
 
     /// <summary>Number of elements.</summary>
-    public int Length { get; }
+    public int Length { get; private set; }
 
     public Device Device { get; }
 
@@ -28,9 +28,21 @@ public abstract class Storage
             throw new ObjectDisposedException(nameof(Storage), "The storage was already released.");
     }
 
-    internal void Release()
+    /// <summary>Drops one reference; true when it was the last and the memory was given back.</summary>
+    internal bool Release()
     {
-        if (Interlocked.Decrement(ref _refs) == 0) Free();
+        if (Interlocked.Decrement(ref _refs) != 0) return false;
+        Free();
+        return true;
+    }
+
+    /// <summary>Makes a freed storage object new again (<see cref="TensorRecycler"/>): one reference,
+    /// new dtype and length.</summary>
+    private protected void Reinit(DType dtype, int length)
+    {
+        DType = dtype;
+        Length = length;
+        Volatile.Write(ref _refs, 1);
     }
 
     /// <summary>Gives the memory back (to the allocator's cache on a GPU).</summary>

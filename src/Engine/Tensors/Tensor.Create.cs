@@ -6,7 +6,7 @@ public sealed partial class Tensor
     public static Tensor Empty(Shape shape, DType dtype = DType.Float32, Device? device = null)
     {
         var dev = device ?? Device.Cpu;
-        return new Tensor(Backends.BackendRegistry.For(dev).Allocate(dtype, shape.Size), shape);
+        return Create(Backends.BackendRegistry.For(dev).Allocate(dtype, shape.Size), shape);
     }
 
     /// <summary>An uninitialized tensor like <paramref name="like"/> (same shape, dtype, device).</summary>
@@ -47,7 +47,7 @@ public sealed partial class Tensor
     {
         if (shape.Size != data.Length)
             throw new ArgumentException($"Wrap: {data.Length} values cannot fill shape {shape} ({shape.Size} elements).", nameof(data));
-        return new Tensor(new CpuStorage(data), shape);
+        return Create(new CpuStorage(data), shape);
     }
 
     /// <summary>Samples from N(mean, std²).</summary>

@@ -12,7 +12,9 @@ public sealed class TensorScope : IDisposable
     [ThreadStatic] private static int _suspended;
 
     private TensorScope? _parent;
-    private readonly List<Tensor> _tensors = [];
+    // Each entry remembers the tensor's incarnation: a tensor disposed early inside a training step
+    // may already serve as another tensor (TensorRecycler), and that later life is not this entry's.
+    private readonly List<(Tensor Tensor, int Incarnation)> _tensors = [];
     private bool _disposed;
 
     public TensorScope()
@@ -38,14 +40,19 @@ public sealed class TensorScope : IDisposable
 
     internal static void Track(Tensor t)
     {
-        if (_suspended == 0) _current?._tensors.Add(t);
+        if (_suspended == 0) _current?._tensors.Add((t, t.Incarnation));
     }
 
     /// <summary>Removes <paramref name="t"/> from this scope and hands it to the enclosing scope
     /// (or to no scope at all), so that it survives this scope's end.</summary>
     public Tensor Keep(Tensor t)
     {
-        if (_tensors.Remove(t)) _parent?._tensors.Add(t);
+        var i = _tensors.IndexOf((t, t.Incarnation));
+        if (i >= 0)
+        {
+            _tensors.RemoveAt(i);
+            _parent?._tensors.Add((t, t.Incarnation));
+        }
         return t;
     }
 
@@ -82,7 +89,8 @@ public sealed class TensorScope : IDisposable
         if (_current != this)
             throw new InvalidOperationException("TensorScopes must be disposed in the reverse order of their creation.");
         _current = _parent;
-        foreach (var t in _tensors) t.Dispose();
+        foreach (var (t, incarnation) in _tensors)
+            if (t.Incarnation == incarnation) t.Dispose();
         _tensors.Clear();
     }
 }

@@ -60,6 +60,7 @@ internal sealed class TrainingStep(Model model, Optimizer optimizer, List<Head> 
     /// graphs are on and usable (<see cref="CapturedTrainingStep"/>), else eager.</summary>
     public void Train(StepBatch b, IReadOnlyDictionary<int, double>? classWeight)
     {
+        var step = TensorRecycler.BeginStep(); // ends after the scope: its temporaries are recycled
         var scope = TensorScope.Reopen(ref _scope);
         try
         {
@@ -73,6 +74,7 @@ internal sealed class TrainingStep(Model model, Optimizer optimizer, List<Head> 
         finally
         {
             scope.Dispose();
+            step.Dispose();
             _parameters.Clear();
             _outputs.Clear();
             _targets.Clear();
@@ -115,6 +117,7 @@ internal sealed class TrainingStep(Model model, Optimizer optimizer, List<Head> 
     /// <summary>Forward in inference mode, losses and metrics, no gradients (own TensorScope).</summary>
     public void Test(StepBatch b)
     {
+        using var step = TensorRecycler.BeginStep(); // disposed after the scope (declared first)
         using var scope = new TensorScope();
         var p = Prepare(b, null);
         using var noGrad = Tape.NoGrad();

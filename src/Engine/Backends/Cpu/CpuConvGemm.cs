@@ -266,7 +266,7 @@ internal static unsafe class CpuConvGemm
 
     /// <summary>dst[i] += src[i].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddRun(float* src, float* dst, int n)
+    internal static void AddRun(float* src, float* dst, int n)
     {
         var i = 0;
         if (Vector256.IsHardwareAccelerated)
@@ -276,7 +276,7 @@ internal static unsafe class CpuConvGemm
 
     /// <summary>dst[i] = src[i] + shift, then ReLU when relu exactly as SimdFloat.Relu (v ≤ 0 → 0; NaN stays NaN).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRun(float* src, float* dst, int n, float shift, bool relu)
+    internal static void StoreRun(float* src, float* dst, int n, float shift, bool relu)
     {
         var i = 0;
         if (Vector256.IsHardwareAccelerated)
