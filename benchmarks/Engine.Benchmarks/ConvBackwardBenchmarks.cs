@@ -61,6 +61,11 @@ public class ConvBackwardBenchmarks
     [Benchmark]
     public void InputGradTransposedConv() => CpuBackend.ConvInputGradFused(_w, _dyT, _g, _dx, assign: true);
 
+    /// <summary>The same transposed convolution run by the direct forward kernel (CpuDirectConv.InputGrad,
+    /// stride 1, AVX-512): bitwise the same dx.</summary>
+    [Benchmark]
+    public void InputGradDirect() => CpuDirectConv.InputGrad(_w.Span<float>(), _dyT.Span<float>(), _g, _dx.Span<float>(), assign: true);
+
     /// <summary>The transposed convolution with every panel unfolded by the general packer (CpuConvGemm.PackFromImage)
     /// instead of ConvPanelUnfold's per-panel segments.</summary>
     [Benchmark]
