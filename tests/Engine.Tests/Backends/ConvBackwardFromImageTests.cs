@@ -155,6 +155,29 @@ public class ConvBackwardFromImageTests
         }
     }
 
+    /// <summary>Where the dispatch sends a stride-1 input gradient to CpuDirectConv (32-wide rows), dx is
+    /// bitwise what the AVX-512 transposed-convolution GEMM gives, adding and assigning.</summary>
+    [Fact]
+    public void DirectInputGradIsBitwiseTheGemmPath()
+    {
+        if (!Avx512GemmKernel.IsSupported) Assert.Skip("The direct kernel needs AVX-512.");
+        var g = Conv2DGeometry.Create(new Shape(2, 16, 32, 32), (3, 3), (1, 1), "same", filters: 16);
+        Assert.True(CpuConvGemm.PrefersDirectInputGrad(g));
+        var rng = new Rng(46);
+        var w = RandomFloats(rng, g.F * g.ColumnRows);
+        var dyT = RandomFloats(rng, (int)g.OutputSize);
+        var start = RandomFloats(rng, (int)g.InputSize);
+        foreach (var assign in new[] { true, false })
+        {
+            var direct = (float[])start.Clone();
+            CpuConvGemm.InputGrad(w, dyT, g, direct, assign);
+            var gemm = (float[])start.Clone();
+            CpuConvGemm.InputGrad<Avx512GemmKernel>(w, dyT, g, gemm, assign);
+            Assert.True(direct.AsSpan().SequenceEqual(gemm), $"assign {assign}: the direct and GEMM input gradients differ");
+            Assert.False(direct.AsSpan().SequenceEqual(start), "the input gradient changed nothing");
+        }
+    }
+
     [Fact]
     public void InputGradRejectsWhatItDoesNotServe()
     {
@@ -283,7 +306,9 @@ public class ConvBackwardFromImageTests
         var stage1 = Conv2DGeometry.Create(new Shape(128, 16, 32, 32), (3, 3), (1, 1), "same", filters: 16);
         Assert.True(CpuBackend.FusesConvInputGrad(stage1), $"ResNet-20 {stage1}: input gradient");
         Assert.True(CpuBackend.FusesConvWeightGrad(stage1), $"ResNet-20 {stage1}: kernel gradient");
+        Assert.Equal(Avx512GemmKernel.IsSupported, CpuConvGemm.PrefersDirectInputGrad(stage1)); // bitwise the same dx either way
         var stage2 = Conv2DGeometry.Create(new Shape(128, 32, 16, 16), (3, 3), (1, 1), "same", filters: 32);
+        Assert.False(CpuConvGemm.PrefersDirectInputGrad(stage2), $"ResNet-20 {stage2}: direct input gradient");
         Assert.True(CpuBackend.FusesConvInputGrad(stage2), $"ResNet-20 {stage2}: input gradient");
         Assert.True(CpuBackend.FusesConvWeightGrad(stage2), $"ResNet-20 {stage2}: kernel gradient");
         var stage3 = Conv2DGeometry.Create(new Shape(128, 64, 8, 8), (3, 3), (1, 1), "same", filters: 64);

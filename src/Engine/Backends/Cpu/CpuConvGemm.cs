@@ -64,10 +64,26 @@ internal static unsafe class CpuConvGemm
     /// dot product, a different order from GEMM-then-col2im, so the bits differ from that composite.</summary>
     public static void InputGrad(ReadOnlySpan<float> w, ReadOnlySpan<float> dyT, in Conv2DGeometry g, Span<float> dx, bool assign)
     {
-        if (Avx512GemmKernel.IsSupported) InputGrad<Avx512GemmKernel>(w, dyT, g, dx, assign);
+        if (PrefersDirectInputGrad(g)) CpuDirectConv.InputGrad(w, dyT, g, dx, assign);
+        else if (Avx512GemmKernel.IsSupported) InputGrad<Avx512GemmKernel>(w, dyT, g, dx, assign);
         else if (Avx2GemmKernel.IsSupported) InputGrad<Avx2GemmKernel>(w, dyT, g, dx, assign);
         else InputGrad<ScalarGemmKernel>(w, dyT, g, dx, assign);
     }
+
+    /// <summary>Whether a stride-1 input gradient runs on CpuDirectConv (bitwise the same dx as the AVX-512
+    /// GEMM path, the same FMA chain) rather than the transposed-convolution GEMM: ConvBackwardBenchmarks'
+    /// InputGradDirect was 2.6× faster on 32-wide rows (ResNet-20 stage 1), tied on 16-wide ones and lost
+    /// 1.4× on 8-wide ones, so it takes rows of 32 or more where CpuDirectConv itself would take the
+    /// transposed convolution's geometry.</summary>
+    internal static bool PrefersDirectInputGrad(in Conv2DGeometry g) =>
+        g.SH == 1 && g.SW == 1 && g.W >= MinRowForDirectInputGrad && HasInputGrad(g) && CpuDirectConv.Prefers(new Conv2DGeometry
+        {
+            N = g.N, C = g.F, F = g.C, Groups = 1, H = g.OH, W = g.OW, KH = g.KH, KW = g.KW, SH = 1, SW = 1,
+            PH = g.KH - 1 - g.PH, PW = g.KW - 1 - g.PW, DH = 1, DW = 1, OH = g.H, OW = g.W,
+        });
+
+    /// <summary>Shortest dx row for which the direct kernel beat the GEMM (32 measured a win, 16 a tie).</summary>
+    internal const int MinRowForDirectInputGrad = 32;
 
     /// <summary>Whether <see cref="InputGrad"/> can run this geometry: no dilation, one group, and each
     /// phase's unfolded rows (F·⌈KH/SH⌉·⌈KW/SW⌉) within CpuConvInputGrad.MaxK.</summary>
