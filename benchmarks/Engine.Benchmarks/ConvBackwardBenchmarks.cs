@@ -12,8 +12,10 @@ namespace Engine.Benchmarks;
 /// 3×3 same, batch 32),
 /// the seed CNN's conv2 (32→64, 13×13 → 11×11 valid, batch 64), conv3 (64→64, 5×5 → 3×3 valid:
 /// the transposed convolution does 25/9 times the multiply-adds there) and its conv1 (1→32, 28×28 → 26×26,
-/// batch 64; only the kernel gradient matters there, as the input needs none). Conv2D picks the faster
-/// side per shape from these numbers (CpuConvGemm.PrefersInputGrad, CpuConvWeightGrad.Prefers).</summary>
+/// batch 64; only the kernel gradient matters there, as the input needs none). The *GeneralPacker variants
+/// run the same kernels with ConvPanelUnfold switched off (every panel unfolded by CpuConvGemm.PackFromImage),
+/// which is what they ran before it. Conv2D picks the faster side per shape from these numbers
+/// (CpuConvGemm.PrefersInputGrad, CpuConvWeightGrad.Prefers).</summary>
 [MemoryDiagnoser, MinColumn]
 public class ConvBackwardBenchmarks
 {
@@ -58,6 +60,11 @@ public class ConvBackwardBenchmarks
     /// <summary>After: the transposed convolution, panels unfolded from dY' and tiles written to dx.</summary>
     [Benchmark]
     public void InputGradTransposedConv() => CpuBackend.ConvInputGradFused(_w, _dyT, _g, _dx, assign: true);
+
+    /// <summary>The same transposed convolution run by the direct forward kernel (CpuDirectConv.InputGrad,
+    /// stride 1, AVX-512): bitwise the same dx.</summary>
+    [Benchmark]
+    public void InputGradDirect() => CpuDirectConv.InputGrad(_w.Span<float>(), _dyT.Span<float>(), _g, _dx.Span<float>(), assign: true);
 
     /// <summary>The transposed convolution with every panel unfolded by the general packer (CpuConvGemm.PackFromImage)
     /// instead of ConvPanelUnfold's per-panel segments.</summary>

@@ -155,6 +155,29 @@ public class ConvBackwardFromImageTests
         }
     }
 
+    /// <summary>Where the dispatch sends a stride-1 input gradient to CpuDirectConv (32-wide rows), dx is
+    /// bitwise what the AVX-512 transposed-convolution GEMM gives, adding and assigning.</summary>
+    [Fact]
+    public void DirectInputGradIsBitwiseTheGemmPath()
+    {
+        if (!Avx512GemmKernel.IsSupported) Assert.Skip("The direct kernel needs AVX-512.");
+        var g = Conv2DGeometry.Create(new Shape(2, 16, 32, 32), (3, 3), (1, 1), "same", filters: 16);
+        Assert.True(CpuConvGemm.PrefersDirectInputGrad(g));
+        var rng = new Rng(46);
+        var w = RandomFloats(rng, g.F * g.ColumnRows);
+        var dyT = RandomFloats(rng, (int)g.OutputSize);
+        var start = RandomFloats(rng, (int)g.InputSize);
+        foreach (var assign in new[] { true, false })
+        {
+            var direct = (float[])start.Clone();
+            CpuConvGemm.InputGrad(w, dyT, g, direct, assign);
+            var gemm = (float[])start.Clone();
+            CpuConvGemm.InputGrad<Avx512GemmKernel>(w, dyT, g, gemm, assign);
+            Assert.True(direct.AsSpan().SequenceEqual(gemm), $"assign {assign}: the direct and GEMM input gradients differ");
+            Assert.False(direct.AsSpan().SequenceEqual(start), "the input gradient changed nothing");
+        }
+    }
+
     [Fact]
     public void InputGradRejectsWhatItDoesNotServe()
     {
@@ -228,7 +251,7 @@ public class ConvBackwardFromImageTests
     }
 
     /// <summary>Conv2D (float32, fused) takes the transposed-convolution input gradient and the
-    /// implicit-im2col kernel gradient on 'same' layers with long rows (24+ and 16+), and matches the float64
+    /// implicit-im2col kernel gradient (here on a 'same' layer), and matches the float64
     /// composite there: x an intermediate (its gradient's first writer assigns) or with a second consumer
     /// (the conv adds into a gradient that already holds a sum), stride 1 and 2, with and without ReLU.</summary>
     [Theory]
@@ -268,9 +291,9 @@ public class ConvBackwardFromImageTests
         TestData.AssertClose(b64.Grad!.ToDoubleArray(), b32.Grad!.ToDoubleArray(), 1e-3, 1e-4, $"{what}: db");
     }
 
-    /// <summary>The seed CNN's layers keep GEMM + col2im and im2col + GEMM (faster there), so the README
-    /// main job's arithmetic is unchanged; ResNet-20's stages all take the transposed-convolution input
-    /// gradient, its 32- and 16-wide stages the implicit kernel gradient too.</summary>
+    /// <summary>The seed CNN's small 'valid' layers keep GEMM + col2im for dx (faster there) and take the
+    /// implicit kernel gradient (faster everywhere once ConvPanelUnfold packs it); ResNet-20's stride-1
+    /// layers take both, its 3×3 entry into stage 2 the polyphase dx.</summary>
     [Fact]
     public void WhichLayersTakeTheImplicitPaths()
     {
@@ -278,17 +301,31 @@ public class ConvBackwardFromImageTests
         {
             var g = Conv2DGeometry.Create(input, (3, 3), (1, 1), "valid", filters: f);
             Assert.False(CpuBackend.FusesConvInputGrad(g), $"seed CNN {g}: input gradient");
-            Assert.False(CpuBackend.FusesConvWeightGrad(g), $"seed CNN {g}: kernel gradient");
+            Assert.True(CpuBackend.FusesConvWeightGrad(g), $"seed CNN {g}: kernel gradient");
         }
         var stage1 = Conv2DGeometry.Create(new Shape(128, 16, 32, 32), (3, 3), (1, 1), "same", filters: 16);
         Assert.True(CpuBackend.FusesConvInputGrad(stage1), $"ResNet-20 {stage1}: input gradient");
         Assert.True(CpuBackend.FusesConvWeightGrad(stage1), $"ResNet-20 {stage1}: kernel gradient");
+        Assert.Equal(Avx512GemmKernel.IsSupported, CpuConvGemm.PrefersDirectInputGrad(stage1)); // bitwise the same dx either way
         var stage2 = Conv2DGeometry.Create(new Shape(128, 32, 16, 16), (3, 3), (1, 1), "same", filters: 32);
+        Assert.False(CpuConvGemm.PrefersDirectInputGrad(stage2), $"ResNet-20 {stage2}: direct input gradient");
         Assert.True(CpuBackend.FusesConvInputGrad(stage2), $"ResNet-20 {stage2}: input gradient");
         Assert.True(CpuBackend.FusesConvWeightGrad(stage2), $"ResNet-20 {stage2}: kernel gradient");
         var stage3 = Conv2DGeometry.Create(new Shape(128, 64, 8, 8), (3, 3), (1, 1), "same", filters: 64);
         Assert.True(CpuBackend.FusesConvInputGrad(stage3), $"ResNet-20 {stage3}: input gradient");
-        Assert.False(CpuBackend.FusesConvWeightGrad(stage3), $"ResNet-20 {stage3}: kernel gradient");
+        // Stride 2: the 3×3 entry into stage 2 (16-wide phase rows) takes the polyphase split; the entry into
+        // stage 3 (8-wide) and the 1×1 shortcuts keep GEMM + col2im.
+        var entry2 = Conv2DGeometry.Create(new Shape(128, 16, 32, 32), (3, 3), (2, 2), "same", filters: 32);
+        Assert.True(CpuBackend.FusesConvInputGrad(entry2), $"ResNet-20 {entry2}: input gradient");
+        var entry3 = Conv2DGeometry.Create(new Shape(128, 32, 16, 16), (3, 3), (2, 2), "same", filters: 64);
+        Assert.False(CpuBackend.FusesConvInputGrad(entry3), $"ResNet-20 {entry3}: input gradient");
+        var shortcut = Conv2DGeometry.Create(new Shape(128, 16, 32, 32), (1, 1), (2, 2), "same", filters: 32);
+        Assert.False(CpuBackend.FusesConvInputGrad(shortcut), $"ResNet-20 {shortcut}: input gradient");
+        Assert.True(CpuBackend.FusesConvWeightGrad(stage3), $"ResNet-20 {stage3}: kernel gradient");
+        var dilated = Conv2DGeometry.Create(new Shape(2, 16, 32, 32), (3, 3), (1, 1), "same", (2, 2), filters: 16);
+        Assert.False(CpuBackend.FusesConvWeightGrad(dilated), $"{dilated}: kernel gradient (dilated)");
+        var wide = Conv2DGeometry.Create(new Shape(2, 512, 4, 4), (3, 3), (1, 1), "same", filters: 8);
+        Assert.False(CpuBackend.FusesConvWeightGrad(wide), $"{wide}: kernel gradient (K = 4608)");
     }
 
     private static Tensor Leaf(Tensor t)

@@ -64,28 +64,52 @@ internal static unsafe class CpuConvGemm
     /// dot product, a different order from GEMM-then-col2im, so the bits differ from that composite.</summary>
     public static void InputGrad(ReadOnlySpan<float> w, ReadOnlySpan<float> dyT, in Conv2DGeometry g, Span<float> dx, bool assign)
     {
-        if (Avx512GemmKernel.IsSupported) InputGrad<Avx512GemmKernel>(w, dyT, g, dx, assign);
+        if (PrefersDirectInputGrad(g)) CpuDirectConv.InputGrad(w, dyT, g, dx, assign);
+        else if (Avx512GemmKernel.IsSupported) InputGrad<Avx512GemmKernel>(w, dyT, g, dx, assign);
         else if (Avx2GemmKernel.IsSupported) InputGrad<Avx2GemmKernel>(w, dyT, g, dx, assign);
         else InputGrad<ScalarGemmKernel>(w, dyT, g, dx, assign);
     }
+
+    /// <summary>Whether a stride-1 input gradient runs on CpuDirectConv (bitwise the same dx as the AVX-512
+    /// GEMM path, the same FMA chain) rather than the transposed-convolution GEMM: ConvBackwardBenchmarks'
+    /// InputGradDirect was 2.6× faster on 32-wide rows (ResNet-20 stage 1), tied on 16-wide ones and lost
+    /// 1.4× on 8-wide ones, so it takes rows of 32 or more where CpuDirectConv itself would take the
+    /// transposed convolution's geometry.</summary>
+    internal static bool PrefersDirectInputGrad(in Conv2DGeometry g) =>
+        g.SH == 1 && g.SW == 1 && g.W >= MinRowForDirectInputGrad && HasInputGrad(g) && CpuDirectConv.Prefers(new Conv2DGeometry
+        {
+            N = g.N, C = g.F, F = g.C, Groups = 1, H = g.OH, W = g.OW, KH = g.KH, KW = g.KW, SH = 1, SW = 1,
+            PH = g.KH - 1 - g.PH, PW = g.KW - 1 - g.PW, DH = 1, DW = 1, OH = g.H, OW = g.W,
+        });
+
+    /// <summary>Shortest dx row for which the direct kernel beat the GEMM (32 measured a win, 16 a tie).</summary>
+    internal const int MinRowForDirectInputGrad = 32;
 
     /// <summary>Whether <see cref="InputGrad"/> can run this geometry: no dilation, one group, and each
     /// phase's unfolded rows (F·⌈KH/SH⌉·⌈KW/SW⌉) within CpuConvInputGrad.MaxK.</summary>
     public static bool HasInputGrad(in Conv2DGeometry g) =>
         !g.Dilated && g.Groups == 1 && CpuConvInputGrad.LargestK(g) <= CpuConvInputGrad.MaxK;
 
-    /// <summary>Whether <see cref="InputGrad"/> is the faster way here (ConvBackwardBenchmarks): it runs
-    /// over every input pixel, so with 'valid' padding on a small image (the seed CNN's 13×13 → 11×11,
-    /// 5×5 → 3×3) it does up to H·W/(OH·OW·SH·SW) times the multiply-adds of GEMM + col2im and loses there;
-    /// on 'same' layers it won on all three ResNet-20 stages (32-, 16- and 8-wide rows) and on their
-    /// stride-2 entries once its panels were unfolded by ConvPanelUnfold (with the general packer it lost on
-    /// 16- and 8-wide rows).</summary>
+    /// <summary>Whether <see cref="InputGrad"/> is the faster way here (ConvBackwardBenchmarks,
+    /// ConvStridedInputGradBenchmarks): it runs over every input pixel, so with 'valid' padding on a small
+    /// image (the seed CNN's 13×13 → 11×11, 5×5 → 3×3) it does up to H·W/(OH·OW·SH·SW) times the
+    /// multiply-adds of GEMM + col2im and loses there. On 'same' stride-1 layers it won on all three
+    /// ResNet-20 stages (32-, 16- and 8-wide rows) once its panels were unfolded by ConvPanelUnfold.
+    /// Strided: the 3×3 stride-2 entry with 16-wide phase rows won (−9%), 8-wide ones tied, and 1×1
+    /// stride-2 shortcuts lost 2–3.5× (three of their four phases are only zeros to write, and one
+    /// tap per channel is too little work per packed panel), so those keep GEMM + col2im.</summary>
     public static bool PrefersInputGrad(in Conv2DGeometry g) =>
-        HasInputGrad(g) && 8L * g.H * g.W <= 9L * g.OH * g.OW * g.SH * g.SW && g.OW >= MinRowForInputGrad;
+        HasInputGrad(g) && 8L * g.H * g.W <= 9L * g.OH * g.OW * g.SH * g.SW
+        && (g.SH == 1 && g.SW == 1
+            ? g.OW >= MinRowForInputGrad
+            : g.KH >= g.SH && g.KW >= g.SW && g.OW >= MinRowForStridedInputGrad);
 
     /// <summary>Shortest output row for which the transposed convolution beats GEMM + col2im (8: the
     /// shortest measured; 4-wide rows were not).</summary>
     internal const int MinRowForInputGrad = 8;
+
+    /// <summary>The same for strided convolutions (the polyphase split): 16 won, 8 tied.</summary>
+    internal const int MinRowForStridedInputGrad = 16;
 
     internal static void InputGrad<TKernel>(ReadOnlySpan<float> w, ReadOnlySpan<float> dyT, in Conv2DGeometry g, Span<float> dx, bool assign)
         where TKernel : struct, IGemmKernel

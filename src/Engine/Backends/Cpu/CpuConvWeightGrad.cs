@@ -21,15 +21,12 @@ internal static unsafe class CpuConvWeightGrad
     /// <summary>Slices of the column range, each one work item with its own accumulator.</summary>
     private const int Slices = 4;
 
-    /// <summary>Whether this is the faster way for the geometry (ConvBackwardBenchmarks): it won on
-    /// ResNet-20's 32- and 16-wide stages (−41%, −6%) and lost on its 8-wide one and on the seed CNN's
-    /// small 'valid' layers (+18% to +135%), where short output rows make the unfolding slow;
-    /// elsewhere im2col + GEMM runs.</summary>
+    /// <summary>Whether this is the faster way for the geometry (ConvBackwardBenchmarks): with the general
+    /// packer it won only on 'same' layers with rows of 16 or more; with ConvPanelUnfold it won on every
+    /// measured shape (ResNet-20's 32-, 16- and 8-wide stages, the seed CNN's conv1 and conv2 by 30–50%;
+    /// its conv3 with 3-wide rows tied). K is capped so the unfolded chunk (K·256 floats) stays in L2.</summary>
     public static bool Prefers(in Conv2DGeometry g) =>
-        !g.Dilated && g.Groups == 1 && 8L * g.H * g.W <= 9L * g.OH * g.OW * g.SH * g.SW && g.OW >= MinRow;
-
-    /// <summary>Shortest output row for which unfolding inside the GEMM beats an explicit im2col.</summary>
-    internal const int MinRow = 16;
+        !g.Dilated && g.Groups == 1 && g.ColumnRows <= CpuConvGemm.MaxK;
 
     public static void Run(ReadOnlySpan<float> dyT, ReadOnlySpan<float> x, in Conv2DGeometry g, Span<float> dw)
     {
