@@ -61,7 +61,7 @@ public partial class Model
             for (var start = 0; start < host.Shape[0]; start += batchSize)
             {
                 using var step = TensorRecycler.BeginStep(); // the batch's temporaries are recycled (not the kept copies)
-                using var scope = new TensorScope();
+                using var scope = TensorScope.Rent();
                 var batch = hosts.Select(h => HostRows.Slice(h, start, Math.Min(batchSize, host.Shape[0] - start))).ToArray();
                 foreach (var (name, y) in Run(batch, CallContext.Inference))
                 {

@@ -32,12 +32,11 @@ internal static class CpuParallel
             return;
         }
         var loop = Loop<TState>.Rent();
-        loop.Start(state, body, count, helpers);
-        var posted = Helpers.Post(loop, helpers);
-        if (posted < helpers) loop.Unpost(helpers - posted);
-        loop.Work();
+        var generation = loop.Start(state, body, count, helpers);
+        Helpers.Post(loop, generation, helpers); // best effort: what is not posted, this thread runs
+        loop.Work(generation);
         var error = loop.WaitForAllIndices();
-        loop.Leave();
+        loop.Return();
         if (error is not null) ExceptionDispatchInfo.Throw(error);
     }
 
@@ -76,7 +75,9 @@ internal static class CpuParallel
 
     private interface IHelperWork
     {
-        void Execute();
+        /// <summary>Helps with the loop's run <paramref name="generation"/>; returns at once when that
+        /// run is over (a post that waited in the ring past the end of its loop).</summary>
+        void Execute(int generation);
     }
 
     /// <summary>The helper threads: background threads that take posted loops from a fixed ring of
@@ -86,20 +87,20 @@ internal static class CpuParallel
     /// caller runs more of it, so posting never allocates.</summary>
     private static class Helpers
     {
-        private static readonly IHelperWork?[] Ring = new IHelperWork?[256];
+        private static readonly (IHelperWork? Work, int Generation)[] Ring = new (IHelperWork?, int)[256];
         private static readonly Lock RingLock = new();
         private static readonly SemaphoreSlim Posted = new(0);
         private static int _head, _count, _threads;
 
         /// <summary>Posts <paramref name="work"/> up to <paramref name="helpers"/> times; returns how
         /// many posts were made.</summary>
-        public static int Post(IHelperWork work, int helpers)
+        public static int Post(IHelperWork work, int generation, int helpers)
         {
             if (Volatile.Read(ref _threads) < helpers) Start(helpers);
             var posted = 0;
             lock (RingLock)
                 for (; posted < helpers && _count < Ring.Length; posted++, _count++)
-                    Ring[(_head + _count) % Ring.Length] = work;
+                    Ring[(_head + _count) % Ring.Length] = (work, generation);
             if (posted > 0) Posted.Release(posted);
             return posted;
         }
@@ -122,21 +123,25 @@ internal static class CpuParallel
             while (true)
             {
                 Posted.Wait();
-                IHelperWork work;
+                (IHelperWork? Work, int Generation) post;
                 lock (RingLock)
                 {
-                    work = Ring[_head]!;
-                    Ring[_head] = null;
+                    post = Ring[_head];
+                    Ring[_head] = default;
                     _head = (_head + 1) % Ring.Length;
                     _count--;
                 }
-                work.Execute();
+                post.Work!.Execute(post.Generation);
             }
         }
     }
 
-    /// <summary>One loop's shared state, posted once per helper. Reference-counted by the caller
-    /// and each posted helper; the last to leave puts it back on its type's free list.</summary>
+    /// <summary>One loop's shared state, posted once per helper. The caller gives it back to its type's
+    /// free list as soon as every index has run, without waiting for helpers that have not arrived
+    /// yet: each run has a generation, packed with the next free index into one claim word, so a
+    /// helper that arrives late (its post waited in the ring) sees another generation and leaves
+    /// without touching the loop. So a loop of the same type always finds a free object after the
+    /// first call, however the helpers are scheduled: no allocation that depends on timing.</summary>
     private sealed class Loop<TState> : IHelperWork
     {
         private static readonly Lock FreeLock = new();
@@ -145,7 +150,8 @@ internal static class CpuParallel
         private readonly ManualResetEventSlim _done = new(false);
         private TState? _state;
         private Action<TState, int>? _body;
-        private int _count, _chunk, _next, _completed, _refs;
+        private int _count, _chunk, _completed, _generation;
+        private long _claim; // generation << 32 | next index to claim
         private Exception? _error;
 
         public static int FreeCount
@@ -163,38 +169,44 @@ internal static class CpuParallel
             return new Loop<TState>();
         }
 
-        public void Start(TState state, Action<TState, int> body, int count, int helpers)
+        /// <summary>Sets up a new run and returns its generation (published last, with index 0).</summary>
+        public int Start(TState state, Action<TState, int> body, int count, int helpers)
         {
             _state = state;
             _body = body;
             _count = count;
             // A few chunks per thread: few enough claims to be cheap, enough to even out the load.
             _chunk = Math.Max(1, count / (4 * (helpers + 1)));
-            _next = 0;
             _completed = 0;
             _error = null;
             _done.Reset();
-            _refs = helpers + 1;
+            var generation = ++_generation;
+            Volatile.Write(ref _claim, (long)generation << 32);
+            return generation;
         }
 
-        void IHelperWork.Execute()
+        void IHelperWork.Execute(int generation)
         {
             var before = GC.GetAllocatedBytesForCurrentThread();
-            Work();
+            Work(generation);
             Interlocked.Add(ref _helperAllocatedBytes, GC.GetAllocatedBytesForCurrentThread() - before);
-            Leave();
         }
 
-        /// <summary>Claims chunks of indices and runs them until none are left.</summary>
-        public void Work()
+        /// <summary>Claims chunks of indices of run <paramref name="generation"/> and runs them until none
+        /// are left (or the run is over).</summary>
+        public void Work(int generation)
         {
-            var body = _body!;
-            var state = _state!;
             while (true)
             {
-                var start = Interlocked.Add(ref _next, _chunk) - _chunk;
-                if (start >= _count) return;
-                var end = Math.Min(_count, start + _chunk);
+                var claim = Volatile.Read(ref _claim);
+                if ((int)(claim >> 32) != generation) return; // a later run: this post is stale
+                var start = (int)claim;
+                var count = _count; // read after the claim word: the values of this generation
+                if (start >= count) return;
+                var end = Math.Min(count, start + _chunk);
+                if (Interlocked.CompareExchange(ref _claim, ((long)generation << 32) | (uint)end, claim) != claim) continue;
+                var body = _body!;
+                var state = _state!;
                 for (var i = start; i < end; i++)
                 {
                     try
@@ -206,23 +218,22 @@ internal static class CpuParallel
                         Interlocked.CompareExchange(ref _error, e, null);
                     }
                 }
-                if (Interlocked.Add(ref _completed, end - start) == _count) _done.Set();
+                // The last chunk's finisher signals (once per run); the caller waits for that signal,
+                // so no Set of this run can land after the next run's Reset.
+                if (Interlocked.Add(ref _completed, end - start) == count) _done.Set();
             }
         }
-
-        /// <summary>Gives up the references of <paramref name="helpers"/> helpers that were not posted.</summary>
-        public void Unpost(int helpers) => Interlocked.Add(ref _refs, -helpers);
 
         /// <summary>Blocks until every index has run (the caller has stopped claiming by now).</summary>
         public Exception? WaitForAllIndices()
         {
-            if (Volatile.Read(ref _completed) < _count) _done.Wait();
+            _done.Wait();
             return _error;
         }
 
-        public void Leave()
+        /// <summary>Back to the free list (by the caller, once every index has run).</summary>
+        public void Return()
         {
-            if (Interlocked.Decrement(ref _refs) != 0) return;
             _state = default; // do not keep the caller's state (and its tensors) alive
             _body = null;
             _error = null;
