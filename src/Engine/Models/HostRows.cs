@@ -11,10 +11,11 @@ internal static class HostRows
     /// <summary>A new host tensor with rows <paramref name="rows"/> of <paramref name="t"/>.</summary>
     public static Tensor Gather(Tensor t, ReadOnlySpan<int> rows)
     {
-        var dims = t.Shape.ToArray();
+        Span<int> dims = stackalloc int[t.Rank];
+        t.Shape.AsSpan().CopyTo(dims);
         var width = dims[0] == 0 ? 0 : t.Size / dims[0];
         dims[0] = rows.Length;
-        var result = Tensor.Empty(new Shape(dims), t.DType);
+        var result = Tensor.Empty(Shape.Of(dims), t.DType);
         switch (t.DType)
         {
             case DType.Float32: Copy<float>(t, result, rows, width); break;
