@@ -108,6 +108,30 @@ public class StepAllocationTests
         Assert.True(caller == 0 && helpers == 0, $"Fit, 19 steps of the third epoch: {caller:N0} bytes on the calling thread, {helpers:N0} on the helpers (expected 0 and 0)");
     }
 
+    [Fact]
+    public void PredictIntoGivesPredictsValuesAndAllocatesNothing()
+    {
+        var (x, _) = SyntheticImages.Make(25, classes: 5, seed: 8, size: 23);
+        using var model = SeedCnn.Build(1, 23, 5, seed: 2);
+        using var expected = model.Predict(x, batchSize: 10); // batches of 10, 10 and 5
+        using var output = Tensor.Empty(new Shape(25, 5));
+        model.PredictInto(x, output, batchSize: 10);
+        Assert.Equal(expected.ToArray<float>(), output.ToArray<float>());
+
+        using var reuse = TensorRecycler.ReuseWhilePoisoned();
+        for (var i = 0; i < 4; i++) model.PredictInto(x, output, batchSize: 10);
+        var helpers = CpuParallel.HelperAllocatedBytes;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < Steps; i++) model.PredictInto(x, output, batchSize: 10);
+        var caller = GC.GetAllocatedBytesForCurrentThread() - before;
+        helpers = CpuParallel.HelperAllocatedBytes - helpers;
+        Assert.True(caller == 0 && helpers == 0, $"PredictInto: {caller:N0} bytes on the calling thread, {helpers:N0} on the helpers over {Steps} calls (expected 0 and 0)");
+
+        using var wrong = Tensor.Empty(new Shape(25, 4));
+        var e = Assert.Throws<ArgumentException>(() => model.PredictInto(x, wrong));
+        Assert.Contains("(25, 5)", e.Message);
+    }
+
     // Exactly 0: the step's Tensor and CpuStorage objects are reused (TensorRecycler), every op records
     // a pooled node with a static backward, and CpuParallel's loop objects never depend on timing.
     // Before this work: 26.5 KB (seed CNN) and ~138 KB (residual) per step; after session 4: 7,456 B

@@ -147,7 +147,10 @@ internal static class CpuParallel
         private static readonly Lock FreeLock = new();
         private static readonly Stack<Loop<TState>> Free = new();
 
-        private readonly ManualResetEventSlim _done = new(false);
+        // The caller's wait: a flag and a monitor on an object made with the loop (a ManualResetEventSlim
+        // makes its lock object the first time a wait blocks, i.e. at a moment that depends on timing).
+        private readonly object _gate = new();
+        private bool _finished;
         private TState? _state;
         private Action<TState, int>? _body;
         private int _count, _chunk, _completed, _generation;
@@ -179,7 +182,7 @@ internal static class CpuParallel
             _chunk = Math.Max(1, count / (4 * (helpers + 1)));
             _completed = 0;
             _error = null;
-            _done.Reset();
+            _finished = false;
             var generation = ++_generation;
             Volatile.Write(ref _claim, (long)generation << 32);
             return generation;
@@ -219,15 +222,31 @@ internal static class CpuParallel
                     }
                 }
                 // The last chunk's finisher signals (once per run); the caller waits for that signal,
-                // so no Set of this run can land after the next run's Reset.
-                if (Interlocked.Add(ref _completed, end - start) == count) _done.Set();
+                // so no signal of this run can land after the next run's Start.
+                if (Interlocked.Add(ref _completed, end - start) == count)
+                    lock (_gate)
+                    {
+                        _finished = true;
+                        Monitor.PulseAll(_gate);
+                    }
             }
         }
 
         /// <summary>Blocks until every index has run (the caller has stopped claiming by now).</summary>
         public Exception? WaitForAllIndices()
         {
-            _done.Wait();
+            var spin = new SpinWait();
+            while (!Volatile.Read(ref _finished))
+            {
+                if (!spin.NextSpinWillYield)
+                {
+                    spin.SpinOnce();
+                    continue;
+                }
+                lock (_gate)
+                    while (!_finished) Monitor.Wait(_gate);
+                break;
+            }
             return _error;
         }
 
