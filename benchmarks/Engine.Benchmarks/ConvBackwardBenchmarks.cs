@@ -59,6 +59,25 @@ public class ConvBackwardBenchmarks
     [Benchmark]
     public void InputGradTransposedConv() => CpuBackend.ConvInputGradFused(_w, _dyT, _g, _dx, assign: true);
 
+    /// <summary>The transposed convolution with every panel unfolded by the general packer (CpuConvGemm.PackFromImage)
+    /// instead of ConvPanelUnfold's per-panel segments.</summary>
+    [Benchmark]
+    public void InputGradTransposedConvGeneralPacker()
+    {
+        ConvPanelUnfold.Enabled = false;
+        try { CpuBackend.ConvInputGradFused(_w, _dyT, _g, _dx, assign: true); }
+        finally { ConvPanelUnfold.Enabled = true; }
+    }
+
+    /// <summary>Implicit-im2col kernel gradient with the general packer.</summary>
+    [Benchmark]
+    public void WeightGradFromImageGeneralPacker()
+    {
+        ConvPanelUnfold.Enabled = false;
+        try { CpuBackend.ConvWeightGradFromImage(_dyT, _x, _g, _dw); }
+        finally { ConvPanelUnfold.Enabled = true; }
+    }
+
     /// <summary>Before: im2col of x, then dW += dY' · colᵀ (the shape-chosen orientation).</summary>
     [Benchmark]
     public void WeightGradIm2ColThenGemm()

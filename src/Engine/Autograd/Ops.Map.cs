@@ -22,6 +22,15 @@ public static partial class Ops
         a.Backend.ElementwiseForward(op, a, b, y, y.Size, p0, p1, p2);
         Tape.Record(name, y, b is null ? [a] : [a, b], new MapSaved(op, a, b, y, p0, p1, p2), static (in s, dy, grad) =>
         {
+            if (CpuBackend.HasWriteOnceBackward(s.Op, dy))
+            {
+                // The CPU's float32 ReLU and add write an untouched gradient buffer instead of adding to its zero fill.
+                var w0 = BackwardPass.GradToOverwrite(grad, s.A, out var assign0);
+                var assign1 = false;
+                var w1 = s.B is null ? null : BackwardPass.GradToOverwrite(grad, s.B, out assign1);
+                CpuBackend.WriteOnceBackward(s.Op, s.Op.Saved.Count > 0 ? s.Saved(s.Op.Saved[0]) : null, dy, w0, assign0, w1, assign1, dy.Size);
+                return;
+            }
             var (g0, g1) = (grad(s.A), s.Op.Grads.Count > 1 ? grad(s.B!) : null);
             if (g0 is null && g1 is null) return;
             var s0 = s.Op.Saved.Count > 0 ? s.Saved(s.Op.Saved[0]) : null;

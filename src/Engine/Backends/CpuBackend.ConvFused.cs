@@ -19,10 +19,15 @@ public sealed partial class CpuBackend
             filters, k, images, pixels, relu);
 
     /// <summary>The same as <see cref="ConvForwardFused(Tensor, Tensor, Tensor?, Tensor, int, int, int, int, bool)"/>
-    /// on col = im2col(x), with col never materialised (each column panel is unfolded from x into the
-    /// GEMM's packed buffer): bitwise the same y.</summary>
-    internal static void ConvForwardFused(Tensor w, Tensor x, in Conv2DGeometry g, Tensor? bias, Tensor y, bool relu) =>
-        CpuConvGemm.ForwardFromImage(w.Span<float>(), x.Span<float>(), g, bias is null ? default : bias.Span<float>(), y.Span<float>(), g.F, relu);
+    /// on col = im2col(x), with col never materialised: the direct convolution where it is faster
+    /// (CpuDirectConv.Prefers), else the GEMM with each column panel unfolded from x into its packed
+    /// buffer. Both give bitwise the same y.</summary>
+    internal static void ConvForwardFused(Tensor w, Tensor x, in Conv2DGeometry g, Tensor? bias, Tensor y, bool relu)
+    {
+        var b = bias is null ? default : bias.Span<float>();
+        if (CpuDirectConv.Prefers(g)) CpuDirectConv.Forward(w.Span<float>(), x.Span<float>(), g, b, y.Span<float>(), relu);
+        else CpuConvGemm.ForwardFromImage(w.Span<float>(), x.Span<float>(), g, b, y.Span<float>(), g.F, relu);
+    }
 
     /// <summary>Whether Conv2D's backward takes <see cref="ConvInputGradFused"/> (stride 1, where it is faster;
     /// see CpuConvGemm.PrefersInputGrad) rather than GEMM + col2im.</summary>

@@ -15,7 +15,7 @@ public sealed partial class CpuBackend
         {
             if (typeof(T) == typeof(float))
             {
-                SimdFloat.Axpy((float)Alpha, X.Span<float>()[..N], Y.Span<float>()[..N]);
+                RunSimd(new SimdJob(SimdLoop.Axpy, X, null, Y, N, Alpha: (float)Alpha));
                 return;
             }
             var px = X.Span<double>();
@@ -34,7 +34,7 @@ public sealed partial class CpuBackend
         {
             if (typeof(T) == typeof(float))
             {
-                SimdFloat.Affine(X.Span<float>()[..N], (float)Scale, (float)Shift, Y.Span<float>()[..N]);
+                RunSimd(new SimdJob(SimdLoop.Affine, X, null, Y, N, Alpha: (float)Scale, Beta: (float)Shift));
                 return;
             }
             var px = X.Span<double>();

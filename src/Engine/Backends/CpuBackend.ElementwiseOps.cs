@@ -85,32 +85,53 @@ public sealed partial class CpuBackend
     }
 
     /// <summary>Hand-written float32 SIMD loops for relu, add, sub and mul (Vector&lt;float&gt; lanes instead
-    /// of one element per step, on the training hot path); false for every other op.</summary>
+    /// of one element per step, on the training hot path; big tensors on both cores, see
+    /// <see cref="RunSimd"/>); false for every other op.</summary>
     private static bool SimdForward(ElementwiseOp op, Tensor a, Tensor? b, Tensor y, int n)
     {
-        if (op == ElementwiseOps.Relu) SimdFloat.Relu(a.Span<float>()[..n], y.Span<float>()[..n]);
-        else if (op == ElementwiseOps.Add) SimdFloat.Add(a.Span<float>()[..n], b!.Span<float>()[..n], y.Span<float>()[..n]);
-        else if (op == ElementwiseOps.Sub) SimdFloat.Subtract(a.Span<float>()[..n], b!.Span<float>()[..n], y.Span<float>()[..n]);
-        else if (op == ElementwiseOps.Mul) SimdFloat.Multiply(a.Span<float>()[..n], b!.Span<float>()[..n], y.Span<float>()[..n]);
+        if (op == ElementwiseOps.Relu) RunSimd(new SimdJob(SimdLoop.Relu, a, null, y, n));
+        else if (op == ElementwiseOps.Add) RunSimd(new SimdJob(SimdLoop.Add, a, b, y, n));
+        else if (op == ElementwiseOps.Sub) RunSimd(new SimdJob(SimdLoop.Subtract, a, b, y, n));
+        else if (op == ElementwiseOps.Mul) RunSimd(new SimdJob(SimdLoop.Multiply, a, b, y, n));
         else return false;
         return true;
     }
 
     private static bool SimdBackward(ElementwiseOp op, Tensor? s0, Tensor? s1, Tensor dy, Tensor? g0, Tensor? g1, int n)
     {
-        if (op == ElementwiseOps.Relu) SimdFloat.ReluBackward(s0!.Span<float>()[..n], dy.Span<float>()[..n], g0!.Span<float>()[..n]);
+        if (op == ElementwiseOps.Relu) RunSimd(new SimdJob(SimdLoop.ReluBackward, s0!, dy, g0!, n));
         else if (op == ElementwiseOps.Add || op == ElementwiseOps.Sub)
         {
-            if (g0 is not null) SimdFloat.Axpy(1, dy.Span<float>()[..n], g0.Span<float>()[..n]);
-            if (g1 is not null) SimdFloat.Axpy(op == ElementwiseOps.Add ? 1 : -1, dy.Span<float>()[..n], g1.Span<float>()[..n]);
+            if (g0 is not null) RunSimd(new SimdJob(SimdLoop.Axpy, dy, null, g0, n, Alpha: 1));
+            if (g1 is not null) RunSimd(new SimdJob(SimdLoop.Axpy, dy, null, g1, n, Alpha: op == ElementwiseOps.Add ? 1 : -1));
         }
         else if (op == ElementwiseOps.Mul)
         {
-            var g = dy.Span<float>()[..n];
-            if (g0 is not null) SimdFloat.MultiplyAccumulate(g, s1!.Span<float>()[..n], g0.Span<float>()[..n]);
-            if (g1 is not null) SimdFloat.MultiplyAccumulate(g, s0!.Span<float>()[..n], g1.Span<float>()[..n]);
+            if (g0 is not null) RunSimd(new SimdJob(SimdLoop.MultiplyAccumulate, dy, s1!, g0, n));
+            if (g1 is not null) RunSimd(new SimdJob(SimdLoop.MultiplyAccumulate, dy, s0!, g1, n));
         }
         else return false;
         return true;
+    }
+
+    /// <summary>True when <see cref="WriteOnceBackward"/> serves op on dy: float32 ReLU and add on the CPU,
+    /// whose backward can write a gradient buffer nobody has touched yet instead of adding to a zero fill.</summary>
+    internal static bool HasWriteOnceBackward(ElementwiseOp op, Tensor dy) =>
+        dy.Backend is CpuBackend && dy.DType == DType.Float32 && (op == ElementwiseOps.Relu || op == ElementwiseOps.Add);
+
+    /// <summary>ReLU's or add's float32 backward where each gradient is either overwritten (its assign flag:
+    /// the first writer, the buffer holds garbage) or added to: ReLU g0 (+)= s0 &gt; 0 ? dy : 0; add g0 (+)= dy,
+    /// g1 (+)= dy. The same values as <see cref="SimdBackward"/> after a zero fill (up to the sign of a zero).
+    /// g0 goes first, so a + a (g1 the same buffer as g0, not to overwrite again) sums to 2·dy.</summary>
+    internal static void WriteOnceBackward(ElementwiseOp op, Tensor? s0, Tensor dy, Tensor? g0, bool assign0, Tensor? g1, bool assign1, int n)
+    {
+        if (op == ElementwiseOps.Relu)
+        {
+            if (g0 is not null) RunSimd(new SimdJob(assign0 ? SimdLoop.ReluMask : SimdLoop.ReluBackward, s0!, dy, g0, n));
+            return;
+        }
+        if (op != ElementwiseOps.Add) throw new ArgumentException($"{op.Name} has no write-once backward; only relu and add do.");
+        if (g0 is not null) RunSimd(assign0 ? new SimdJob(SimdLoop.Copy, dy, null, g0, n) : new SimdJob(SimdLoop.Axpy, dy, null, g0, n, Alpha: 1));
+        if (g1 is not null) RunSimd(assign1 ? new SimdJob(SimdLoop.Copy, dy, null, g1, n) : new SimdJob(SimdLoop.Axpy, dy, null, g1, n, Alpha: 1));
     }
 }

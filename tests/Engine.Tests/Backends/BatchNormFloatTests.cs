@@ -35,6 +35,37 @@ public class BatchNormFloatTests
     }
 
     [Fact]
+    public void OnePassStatisticsStayAccurateOnALargeOffsetWithAnOutlierFirst()
+    {
+        // Mean 1e4 against a spread of 0.5, and the channel's first value (the shift of the one-pass sums)
+        // 40 spreads away from the mean: the variance still matches the float64 two-pass kernel.
+        var (n, c, hw) = (6, 2, 50);
+        var rng = new Rng(9);
+        var x = Enumerable.Range(0, n * c * hw).Select(_ => (float)(1e4 + rng.NextNormal() * 0.5)).ToArray();
+        x[0] = 1e4f + 20f;
+        x[hw] = 1e4f - 20f;
+        var dy = Enumerable.Range(0, n * c * hw).Select(_ => (float)rng.NextNormal()).ToArray();
+        var gamma = new[] { 1f, 1f };
+        var beta = new[] { 0f, 0f };
+        var f = Run(DType.Float32, x, dy, gamma, beta, n, c, hw);
+        var d = Run(DType.Float64, x, dy, gamma, beta, n, c, hw);
+        for (var ch = 0; ch < c; ch++)
+        {
+            var relative = Math.Abs(f.RunningVar[ch] - d.RunningVar[ch]) / d.RunningVar[ch];
+            Assert.True(relative < 1e-5, $"running variance [{ch}]: float32 {f.RunningVar[ch]} vs float64 {d.RunningVar[ch]}");
+        }
+        // (y itself is x·scale + shift in float: at x = 1e4 its rounding, not the statistics, dominates.)
+
+        // Control: the same statistics as E[x²] − E[x]² without the shift, in float, are far off, so the
+        // data do exercise the cancellation.
+        var values = x.Where((_, i) => i / hw % c == 0).ToArray();
+        var mean = values.Sum() / values.Length;
+        var naive = values.Select(v => v * v).Sum() / values.Length - mean * mean;
+        var exact = d.RunningVar[0] - 0.9 * 2; // running = 2·momentum + variance·(1 − momentum)
+        Assert.True(Math.Abs(naive - exact / 0.1) / (exact / 0.1) > 1e-2, $"naive variance {naive} vs {exact / 0.1}");
+    }
+
+    [Fact]
     public void OverwriteModeEqualsAddIntoZeroAndIgnoresOldContents()
     {
         var (n, c, hw) = (4, 3, 29);

@@ -39,15 +39,35 @@ public class ConvBackwardFromImageTests
     private static Conv2DGeometry GeometryOf((int N, int C, int H, int W, int F, int KH, int KW, int S, bool Same) t) =>
         Conv2DGeometry.Create(new Shape(t.N, t.C, t.H, t.W), (t.KH, t.KW), (t.S, t.S), t.Same ? "same" : "valid", filters: t.F);
 
+    /// <summary>The input gradient's shapes: every case above, plus the stride phases' corners (the polyphase
+    /// split): 1×1 stride 2 (three of four phases have no tap), stride 3 and unequal strides, explicit and
+    /// asymmetric padding (a phase's sub-kernel padding can go negative), odd sizes so phases differ in
+    /// size, the kernel smaller than the stride, ResNet-20's stride-2 entries and shortcuts, channels not
+    /// multiples of a tile's 8 rows, and a phase K above 4096 (F·⌈KH/SH⌉·⌈KW/SW⌉ = 520·9).</summary>
+    private static IEnumerable<Conv2DGeometry> InputGradGeometries()
+    {
+        foreach (var t in Cases) yield return GeometryOf(t);
+        yield return Conv2DGeometry.Create(new Shape(2, 5, 9, 7), (1, 1), (2, 2), "valid", filters: 6);
+        yield return Conv2DGeometry.Create(new Shape(3, 4, 8, 8), (1, 1), (2, 2), "same", filters: 9);
+        yield return Conv2DGeometry.Create(new Shape(2, 3, 11, 13), (3, 3), (3, 3), "same", filters: 5);
+        yield return Conv2DGeometry.Create(new Shape(2, 3, 10, 9), (3, 5), (2, 3), "valid", filters: 4);
+        yield return Conv2DGeometry.Create(new Shape(2, 3, 9, 10), (3, 3), (2, 2), 1, filters: 7);
+        yield return Conv2DGeometry.Create(new Shape(2, 2, 9, 10), (3, 3), (2, 2), ((2, 0), (0, 3)), filters: 3);
+        yield return Conv2DGeometry.Create(new Shape(2, 2, 7, 9), (2, 2), (3, 3), ((1, 2), (2, 1)), filters: 3);
+        yield return Conv2DGeometry.Create(new Shape(2, 3, 12, 11), (4, 4), (2, 2), "same", filters: 5);
+        yield return Conv2DGeometry.Create(new Shape(4, 16, 32, 32), (3, 3), (2, 2), "same", filters: 32); // ResNet-20 entry, two threads
+        yield return Conv2DGeometry.Create(new Shape(4, 32, 16, 16), (1, 1), (2, 2), "same", filters: 64); // its shortcut
+        yield return Conv2DGeometry.Create(new Shape(2, 3, 5, 5), (3, 3), (1, 1), 1, filters: 520);        // K = 4680 > 4096
+    }
+
     [Theory]
     [MemberData(nameof(Kernels))]
     public void InputGradEqualsGemmThenCol2Im(string kernel)
     {
         SkipUnlessSupported(kernel);
         var rng = new Rng(41);
-        foreach (var t in Cases.Where(c => c.S == 1))
+        foreach (var g in InputGradGeometries())
         {
-            var g = GeometryOf(t);
             var k = g.ColumnRows;
             var columns = g.N * g.OH * g.OW;
             var w = RandomFloats(rng, g.F * k);
@@ -112,16 +132,40 @@ public class ConvBackwardFromImageTests
         CpuConvGemm.InputGrad(unflipped, dyT, g, wrong, assign: true);
         Assert.ThrowsAny<Xunit.Sdk.XunitException>(() =>
             TestData.AssertClose(Doubles(right), Doubles(wrong), 1e-5, 1e-5, "kernel not flipped"));
+
+        // Stride 2: swapping the two column phases (each phase's values written one pixel over) is caught,
+        // and a 1×1 stride-2 gradient assigns zeros to the pixels no tap reaches (NaN contents ignored).
+        var s2 = Conv2DGeometry.Create(new Shape(2, 3, 9, 10), (3, 3), (2, 2), "same", filters: 4);
+        var w2 = RandomFloats(rng, s2.F * s2.ColumnRows);
+        var dz2 = RandomFloats(rng, (int)s2.OutputSize);
+        var phased = new float[s2.InputSize];
+        CpuConvGemm.InputGrad(w2, dz2, s2, phased, assign: true);
+        var swapped = new float[s2.InputSize];
+        CpuConvGemm.InputGrad(w2, dz2, s2 with { PW = s2.PW + 1 }, swapped, assign: true);
+        Assert.ThrowsAny<Xunit.Sdk.XunitException>(() =>
+            TestData.AssertClose(Doubles(phased), Doubles(swapped), 1e-5, 1e-5, "phases swapped"));
+        var one = Conv2DGeometry.Create(new Shape(2, 3, 6, 6), (1, 1), (2, 2), "valid", filters: 4);
+        var dx1 = Enumerable.Repeat(float.NaN, (int)one.InputSize).ToArray();
+        CpuConvGemm.InputGrad(RandomFloats(rng, one.F * one.C), RandomFloats(rng, (int)one.OutputSize), one, dx1, assign: true);
+        for (var i = 0; i < dx1.Length; i++)
+        {
+            var (y, x) = Math.DivRem(i % 36, 6);
+            if (y % 2 == 1 || x % 2 == 1) Assert.Equal(0f, dx1[i]);
+            else Assert.False(float.IsNaN(dx1[i]) || dx1[i] == 0f, $"1×1 stride 2: dx[{i}] should hold a sum, holds {dx1[i]}");
+        }
     }
 
     [Fact]
     public void InputGradRejectsWhatItDoesNotServe()
     {
-        var g = GeometryOf((3, 2, 8, 8, 9, 3, 3, 2, true));
+        var g = Conv2DGeometry.Create(new Shape(3, 2, 8, 8), (3, 3), (1, 1), "same", (2, 2), filters: 9);
         Assert.False(CpuConvGemm.HasInputGrad(g));
         var e = Assert.Throws<ArgumentException>(() =>
             CpuConvGemm.InputGrad(new float[g.F * g.ColumnRows], new float[g.OutputSize], g, new float[g.InputSize], true));
-        Assert.Contains("stride 1", e.Message, StringComparison.Ordinal);
+        Assert.Contains("no dilation", e.Message, StringComparison.Ordinal);
+        var big = Conv2DGeometry.Create(new Shape(1, 2, 4, 4), (3, 3), (1, 1), "same", filters: 1000); // K = 9000
+        Assert.False(CpuConvGemm.HasInputGrad(big));
+        Assert.True(CpuConvGemm.HasInputGrad(big with { SH = 2, SW = 2 })); // its phases: K ≤ 1000·2·2
         var one = GeometryOf((2, 3, 9, 7, 5, 3, 3, 1, true));
         e = Assert.Throws<ArgumentException>(() =>
             CpuConvGemm.InputGrad(new float[one.F * one.ColumnRows], new float[one.OutputSize], one, new float[one.InputSize - 1], true));
@@ -197,7 +241,7 @@ public class ConvBackwardFromImageTests
         var (n, c, h, w, f) = (2, 3, 18, 34, 5); // output rows of 34 and 17
         var g = Conv2DGeometry.Create(new Shape(n, c, h, w), (3, 3), (stride, stride), "same", filters: f);
         Assert.True(CpuBackend.FusesConvWeightGrad(g), $"{g} should take the implicit kernel gradient");
-        Assert.Equal(stride == 1, CpuBackend.FusesConvInputGrad(g));
+        Assert.True(CpuBackend.FusesConvInputGrad(g), $"{g} should take the transposed-convolution input gradient");
 
         var rng = new Rng(45);
         var x64 = TestData.Param(rng, n, c, h, w);
@@ -225,8 +269,8 @@ public class ConvBackwardFromImageTests
     }
 
     /// <summary>The seed CNN's layers keep GEMM + col2im and im2col + GEMM (faster there), so the README
-    /// main job's arithmetic is unchanged; ResNet-20's 32-wide stage takes both implicit paths, its 16-wide
-    /// stage the kernel-gradient one, its 8-wide stage neither.</summary>
+    /// main job's arithmetic is unchanged; ResNet-20's stages all take the transposed-convolution input
+    /// gradient, its 32- and 16-wide stages the implicit kernel gradient too.</summary>
     [Fact]
     public void WhichLayersTakeTheImplicitPaths()
     {
@@ -240,10 +284,10 @@ public class ConvBackwardFromImageTests
         Assert.True(CpuBackend.FusesConvInputGrad(stage1), $"ResNet-20 {stage1}: input gradient");
         Assert.True(CpuBackend.FusesConvWeightGrad(stage1), $"ResNet-20 {stage1}: kernel gradient");
         var stage2 = Conv2DGeometry.Create(new Shape(128, 32, 16, 16), (3, 3), (1, 1), "same", filters: 32);
-        Assert.False(CpuBackend.FusesConvInputGrad(stage2), $"ResNet-20 {stage2}: input gradient");
+        Assert.True(CpuBackend.FusesConvInputGrad(stage2), $"ResNet-20 {stage2}: input gradient");
         Assert.True(CpuBackend.FusesConvWeightGrad(stage2), $"ResNet-20 {stage2}: kernel gradient");
         var stage3 = Conv2DGeometry.Create(new Shape(128, 64, 8, 8), (3, 3), (1, 1), "same", filters: 64);
-        Assert.False(CpuBackend.FusesConvInputGrad(stage3), $"ResNet-20 {stage3}: input gradient");
+        Assert.True(CpuBackend.FusesConvInputGrad(stage3), $"ResNet-20 {stage3}: input gradient");
         Assert.False(CpuBackend.FusesConvWeightGrad(stage3), $"ResNet-20 {stage3}: kernel gradient");
     }
 

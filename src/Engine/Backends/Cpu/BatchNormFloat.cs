@@ -6,25 +6,33 @@ namespace Engine.Backends.Cpu;
 /// <summary>Float32 batch normalization over x viewed as [n, c, hw], one channel per work item, with
 /// vector loops. The per-channel sums are still taken in double (floats widened lane by lane), so they
 /// stay accurate on large batches; only their order differs from a plain loop (lanes, then planes in
-/// image order: fixed by the shape, so the split across threads never changes a result). The
-/// elementwise passes run in float with the per-channel constants rounded once.</summary>
+/// image order: fixed by the shape, so the split across threads never changes a result). The forward
+/// takes mean and variance in one read of x (shifted sums), the backward its two sums in one read of
+/// x and dy; the elementwise passes run in float with the per-channel constants rounded once.</summary>
 internal static class BatchNormFloat
 {
-    /// <summary>Training forward: batch mean and biased variance (two passes, stable where
-    /// E[x²] − E[x]² is not), y = x·scale + shift, saved mean and 1/std, running statistics updated
-    /// as running·momentum + batch·(1 − momentum).</summary>
+    /// <summary>Training forward: batch mean and biased variance in one pass over x (sums of x − K and
+    /// (x − K)² in double around K, the channel's first value, so E[x²] − E[x]² does not cancel when the
+    /// mean is large against the spread), y = x·scale + shift, saved mean and 1/std, running statistics
+    /// updated as running·momentum + batch·(1 − momentum).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y,
         Span<float> mean, Span<float> invStd, Span<float> runningMean, Span<float> runningVar,
         int n, int c, int hw, int ch, double momentum, double eps)
     {
         var count = (double)n * hw;
-        var sum = 0.0;
-        for (var b = 0; b < n; b++) sum += Sum(x.Slice((b * c + ch) * hw, hw));
-        var m = sum / count;
-        var squares = 0.0;
-        for (var b = 0; b < n; b++) squares += SquaredDeviations(x.Slice((b * c + ch) * hw, hw), m);
-        var variance = squares / count; // biased, as Keras uses for both normalizing and the moving variance
+        var shift0 = (double)x[ch * hw];
+        var (sum, squares) = (0.0, 0.0);
+        for (var b = 0; b < n; b++)
+        {
+            var (s, q) = ShiftedMoments(x.Slice((b * c + ch) * hw, hw), shift0);
+            sum += s;
+            squares += q;
+        }
+        var centred = sum / count;
+        var m = shift0 + centred;
+        // biased, as Keras uses for both normalizing and the moving variance; ≥ 0 against rounding
+        var variance = Math.Max(squares / count - centred * centred, 0);
         var inv = 1 / Math.Sqrt(variance + eps);
 
         var scale = gamma[ch] * inv;
@@ -84,43 +92,32 @@ internal static class BatchNormFloat
         return (low, high);
     }
 
+    /// <summary>(Σ (x − k), Σ (x − k)²) in double, one read of x.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static double Sum(ReadOnlySpan<float> x)
+    private static (double Sum, double Squares) ShiftedMoments(ReadOnlySpan<float> x, double k)
     {
-        var (lo, hi) = (Vector<double>.Zero, Vector<double>.Zero);
+        var ks = new Vector<double>(k);
+        var (sLo, sHi, qLo, qHi) = (Vector<double>.Zero, Vector<double>.Zero, Vector<double>.Zero, Vector<double>.Zero);
         var i = 0;
         for (; i <= x.Length - Width; i += Width)
         {
             var (l, h) = Widen(x[i..]);
-            lo += l;
-            hi += h;
+            l -= ks;
+            h -= ks;
+            sLo += l;
+            sHi += h;
+            qLo += l * l;
+            qHi += h * h;
         }
-        var sum = Vector.Sum(lo + hi);
-        for (; i < x.Length; i++) sum += x[i];
-        return sum;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static double SquaredDeviations(ReadOnlySpan<float> x, double mean)
-    {
-        var means = new Vector<double>(mean);
-        var (lo, hi) = (Vector<double>.Zero, Vector<double>.Zero);
-        var i = 0;
-        for (; i <= x.Length - Width; i += Width)
-        {
-            var (l, h) = Widen(x[i..]);
-            l -= means;
-            h -= means;
-            lo += l * l;
-            hi += h * h;
-        }
-        var sum = Vector.Sum(lo + hi);
+        var sum = Vector.Sum(sLo + sHi);
+        var squares = Vector.Sum(qLo + qHi);
         for (; i < x.Length; i++)
         {
-            var d = x[i] - mean;
-            sum += d * d;
+            var d = x[i] - k;
+            sum += d;
+            squares += d * d;
         }
-        return sum;
+        return (sum, squares);
     }
 
     /// <summary>(Σ dy, Σ dy·(x − mean)) in double.</summary>

@@ -13,8 +13,8 @@ namespace Engine.Backends.Cpu;
 /// with bias and ReLU applied on the way to its NCHW place (no transpose, bias or ReLU passes).
 /// Column panels are spread over the cores; every output element is computed by one thread with the
 /// same operation order whatever the split, so the result does not depend on the thread count.
-/// The same machinery computes a stride-1 convolution's input gradient as a transposed convolution
-/// (<see cref="InputGrad"/>), adding into or overwriting dx in its output pass.</summary>
+/// A convolution's input gradient (<see cref="InputGrad"/>) runs as transposed convolutions in
+/// CpuConvInputGrad, with its own panel loop and packer.</summary>
 internal static unsafe class CpuConvGemm
 {
     /// <summary>Longest k handled in one pass (a packed B panel of k·NR floats stays in L2).</summary>
@@ -56,14 +56,12 @@ internal static unsafe class CpuConvGemm
         }
     }
 
-    /// <summary>The input gradient of a stride-1 convolution as a transposed convolution, with no
-    /// unfolded gradient (dcol) and no col2im: dx[b, c, y, x] (+)= Σ_f Σ_i Σ_j w[f, c, i, j]·dz[b, f, y + PH − i, x + PW − j],
-    /// which is a forward convolution of dz (F channels, OH×OW) with the kernel flipped and its channel
-    /// axes swapped, padding KH − 1 − PH. dz comes as the gradient rows dyT [F, N·OH·OW] (what
-    /// ConvGradRows writes); each column panel of dx is unfolded from them inside the GEMM and finished
-    /// tiles go straight to NCHW dx, overwritten when <paramref name="assign"/>, added otherwise.
-    /// The sum over (f, i, j) for one dx element is one GEMM dot product, a different order from
-    /// GEMM-then-col2im (which sums over f, then adds the taps), so the bits differ from that composite.</summary>
+    /// <summary>The input gradient of a convolution as transposed convolutions (one per stride phase, see
+    /// <see cref="CpuConvInputGrad"/>), with no unfolded gradient (dcol) and no col2im:
+    /// dx[b, c, y, x] (+)= Σ_f Σ_i Σ_j w[f, c, i, j]·dz[b, f, (y + PH − i)/SH, (x + PW − j)/SW] (exact divisions).
+    /// dz comes as the gradient rows dyT [F, N·OH·OW] (what ConvGradRows writes); dx is overwritten when
+    /// <paramref name="assign"/>, added to otherwise. The sum over (f, i, j) for one dx element is one GEMM
+    /// dot product, a different order from GEMM-then-col2im, so the bits differ from that composite.</summary>
     public static void InputGrad(ReadOnlySpan<float> w, ReadOnlySpan<float> dyT, in Conv2DGeometry g, Span<float> dx, bool assign)
     {
         if (Avx512GemmKernel.IsSupported) InputGrad<Avx512GemmKernel>(w, dyT, g, dx, assign);
@@ -71,57 +69,33 @@ internal static unsafe class CpuConvGemm
         else InputGrad<ScalarGemmKernel>(w, dyT, g, dx, assign);
     }
 
-    /// <summary>Whether <see cref="InputGrad"/> can run this geometry: stride 1, and the transposed
-    /// convolution's unfolded rows (F·KH·KW) within <see cref="MaxK"/>.</summary>
+    /// <summary>Whether <see cref="InputGrad"/> can run this geometry: no dilation, one group, and each
+    /// phase's unfolded rows (F·⌈KH/SH⌉·⌈KW/SW⌉) within CpuConvInputGrad.MaxK.</summary>
     public static bool HasInputGrad(in Conv2DGeometry g) =>
-        g.SH == 1 && g.SW == 1 && !g.Dilated && g.Groups == 1 && (long)g.F * g.KH * g.KW <= MaxK;
+        !g.Dilated && g.Groups == 1 && CpuConvInputGrad.LargestK(g) <= CpuConvInputGrad.MaxK;
 
     /// <summary>Whether <see cref="InputGrad"/> is the faster way here (ConvBackwardBenchmarks): it runs
     /// over every input pixel, so with 'valid' padding on a small image (the seed CNN's 13×13 → 11×11,
-    /// 5×5 → 3×3) it does up to H·W/(OH·OW) times the multiply-adds of GEMM + col2im, and short output
-    /// rows make its panel unfolding slow: it won on ResNet-20's 32-wide stage (−36%) and lost on the
-    /// 16- and 8-wide ones (+18%, +6%).</summary>
+    /// 5×5 → 3×3) it does up to H·W/(OH·OW·SH·SW) times the multiply-adds of GEMM + col2im and loses there;
+    /// on 'same' layers it won on all three ResNet-20 stages (32-, 16- and 8-wide rows) and on their
+    /// stride-2 entries once its panels were unfolded by ConvPanelUnfold (with the general packer it lost on
+    /// 16- and 8-wide rows).</summary>
     public static bool PrefersInputGrad(in Conv2DGeometry g) =>
-        HasInputGrad(g) && 8L * g.H * g.W <= 9L * g.OH * g.OW && g.OW >= MinRowForInputGrad;
+        HasInputGrad(g) && 8L * g.H * g.W <= 9L * g.OH * g.OW * g.SH * g.SW && g.OW >= MinRowForInputGrad;
 
-    /// <summary>Shortest output row for which the transposed convolution beats GEMM + col2im.</summary>
-    internal const int MinRowForInputGrad = 24;
+    /// <summary>Shortest output row for which the transposed convolution beats GEMM + col2im (8: the
+    /// shortest measured; 4-wide rows were not).</summary>
+    internal const int MinRowForInputGrad = 8;
 
     internal static void InputGrad<TKernel>(ReadOnlySpan<float> w, ReadOnlySpan<float> dyT, in Conv2DGeometry g, Span<float> dx, bool assign)
         where TKernel : struct, IGemmKernel
     {
         if (!HasInputGrad(g))
-            throw new ArgumentException($"conv input gradient as a transposed convolution needs stride 1, no dilation, one group and F·KH·KW ≤ {MaxK}; received {g}.");
-        var k = g.F * g.KH * g.KW;
+            throw new ArgumentException($"conv input gradient as transposed convolutions needs no dilation, one group and F·⌈KH/SH⌉·⌈KW/SW⌉ ≤ {CpuConvInputGrad.MaxK}; received {g}.");
         if (w.Length < (long)g.F * g.ColumnRows || dyT.Length < g.OutputSize || dx.Length < g.InputSize)
             throw new ArgumentException($"conv input gradient ({g}): w ≥ {(long)g.F * g.ColumnRows}, dyT ≥ {g.OutputSize}, dx ≥ {g.InputSize} floats; " +
                 $"received {w.Length}, {dyT.Length}, {dx.Length}.");
-        // The transposed convolution reads dz as its image (F channels of OH×OW) and writes dx as its output.
-        var t = new Conv2DGeometry
-        {
-            N = g.N, C = g.F, F = g.C, Groups = 1, H = g.OH, W = g.OW, KH = g.KH, KW = g.KW, SH = 1, SW = 1,
-            PH = g.KH - 1 - g.PH, PW = g.KW - 1 - g.PW, DH = 1, DW = 1, OH = g.H, OW = g.W,
-        };
-        var flipped = ArrayPool<float>.Shared.Rent(g.C * k);
-        try
-        {
-            // flipped[c, (f, i, j)] = w[f, c, KH − 1 − i, KW − 1 − j]
-            var taps = g.KH * g.KW;
-            for (var c = 0; c < g.C; c++)
-                for (var f = 0; f < g.F; f++)
-                    for (var q = 0; q < taps; q++)
-                        flipped[(long)c * k + f * taps + q] = w[(f * g.C + c) * taps + taps - 1 - q];
-            fixed (float* pdz = dyT)
-            {
-                var pixels = (long)g.OH * g.OW;
-                var image = new ImageSource(pdz, t, pixels, g.N * pixels); // dyT is [F][N][P]: image b at b·P, channel f at f·N·P
-                Run<TKernel>(flipped.AsSpan(0, g.C * k), default, &image, default, dx, g.C, k, g.N, g.H * g.W, relu: false, accumulate: !assign);
-            }
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(flipped);
-        }
+        CpuConvInputGrad.Run<TKernel>(w, dyT, g, dx, assign);
     }
 
     /// <summary>The geometries the implicit unfolding handles: no dilation, one group.</summary>
@@ -284,7 +258,7 @@ internal static unsafe class CpuConvGemm
 
     /// <summary>dst[i] += src[i].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddRun(float* src, float* dst, int n)
+    internal static void AddRun(float* src, float* dst, int n)
     {
         var i = 0;
         if (Vector256.IsHardwareAccelerated)
@@ -294,7 +268,7 @@ internal static unsafe class CpuConvGemm
 
     /// <summary>dst[i] = src[i] + shift, then ReLU when relu exactly as SimdFloat.Relu (v ≤ 0 → 0; NaN stays NaN).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRun(float* src, float* dst, int n, float shift, bool relu)
+    internal static void StoreRun(float* src, float* dst, int n, float shift, bool relu)
     {
         var i = 0;
         if (Vector256.IsHardwareAccelerated)

@@ -110,7 +110,7 @@ internal static unsafe class CpuConvWeightGrad
             var j0 = chunk * ChunkColumns;
             var kc = Math.Min(ChunkColumns, job.Columns - j0);
             // unfolded [K, kc] = col[:, j0 .. j0 + kc)
-            CpuConvGemm.PackFromImage(job.Image, j0, kc, kc, unfolded);
+            ConvPanelUnfold.Pack(job.Image, j0, kc, kc, unfolded);
             if (job.Transposed)
             {
                 GemmPacking.PackA<TKernel>(false, unfolded, job.K, kc, 0, job.K, 0, kc, 1f, packedA);
