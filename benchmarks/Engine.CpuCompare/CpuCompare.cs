@@ -100,12 +100,13 @@ internal static class CpuCompare
             for (var s = 0; s < sides.Length; s++)
             {
                 var side = sides[(block + s) % sides.Length];
-                var managed = GC.GetAllocatedBytesForCurrentThread();
                 var pool = CpuArrayPool.Shared.Statistics;
                 var watch = Stopwatch.StartNew();
+                var managed = GC.GetAllocatedBytesForCurrentThread(); // around the steps only, not this loop's own objects
                 side.Run(options.Steps);
+                managed = GC.GetAllocatedBytesForCurrentThread() - managed;
                 side.MsPerStep.Add(watch.Elapsed.TotalMilliseconds / options.Steps);
-                side.ManagedBytes += GC.GetAllocatedBytesForCurrentThread() - managed;
+                side.ManagedBytes += managed;
                 side.TimedSteps += options.Steps;
                 var poolAfter = CpuArrayPool.Shared.Statistics;
                 side.PoolRented += poolAfter.Rented - pool.Rented;

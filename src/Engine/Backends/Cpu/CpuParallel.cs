@@ -80,58 +80,88 @@ internal static class CpuParallel
         void Execute(int generation);
     }
 
-    /// <summary>The helper threads: background threads that take posted loops from a fixed ring of
-    /// slots. Started on first use, one more whenever a loop wants more helpers than exist (ThreadLimit
-    /// above the processor count); they live as long as the process. Posting is best effort: when the
-    /// ring is full (helpers far behind, e.g. many concurrent callers) a loop is not posted and its
-    /// caller runs more of it, so posting never allocates.</summary>
+    /// <summary>The helper threads: background threads, each with its own fixed ring of posted loops.
+    /// A loop that wants h helpers posts to helpers 1..h, always the same threads: with more helper
+    /// threads alive than a loop uses (a test raised ThreadLimit), an idle extra thread never picks up
+    /// a training step's work, so it never grows its per-thread kernel buffers in the middle of
+    /// training (an allocation whose timing would depend on which thread woke first). Started on first
+    /// use, one more whenever a loop wants more helpers than exist (ThreadLimit above the processor
+    /// count); they live as long as the process. Posting is best effort: when a helper's ring is full
+    /// (far behind, e.g. many concurrent callers) it is not posted to and the caller runs more of the
+    /// loop, so posting never allocates.</summary>
     private static class Helpers
     {
-        private static readonly (IHelperWork? Work, int Generation)[] Ring = new (IHelperWork?, int)[256];
-        private static readonly Lock RingLock = new();
-        private static readonly SemaphoreSlim Posted = new(0);
-        private static int _head, _count, _threads;
+        private const int MaxHelpers = 256;
+        private static readonly Mailbox?[] Boxes = new Mailbox?[MaxHelpers];
+        private static readonly Lock StartLock = new();
+        private static int _threads;
 
-        /// <summary>Posts <paramref name="work"/> up to <paramref name="helpers"/> times; returns how
+        /// <summary>Posts <paramref name="work"/> to helpers 1..<paramref name="helpers"/>; returns how
         /// many posts were made.</summary>
         public static int Post(IHelperWork work, int generation, int helpers)
         {
+            helpers = Math.Min(helpers, MaxHelpers);
             if (Volatile.Read(ref _threads) < helpers) Start(helpers);
             var posted = 0;
-            lock (RingLock)
-                for (; posted < helpers && _count < Ring.Length; posted++, _count++)
-                    Ring[(_head + _count) % Ring.Length] = (work, generation);
-            if (posted > 0) Posted.Release(posted);
+            for (var i = 0; i < helpers; i++)
+                if (Boxes[i]!.TryPost(work, generation)) posted++;
             return posted;
         }
 
         private static void Start(int helpers)
         {
-            lock (RingLock)
+            lock (StartLock)
                 while (_threads < helpers)
                 {
-                    new Thread(Run) { IsBackground = true, Name = $"CpuParallel helper {_threads + 1}" }.Start();
-                    Volatile.Write(ref _threads, _threads + 1);
+                    var box = Boxes[_threads] = new Mailbox();
+                    new Thread(() => Run(box)) { IsBackground = true, Name = $"CpuParallel helper {_threads + 1}" }.Start();
+                    Volatile.Write(ref _threads, _threads + 1); // after the box: Post reads it once it counts
                 }
         }
 
-        private static void Run()
+        private static void Run(Mailbox box)
         {
             // Kernel threads: their GEMM packing buffers are made now, not in the middle of the first
             // training step in which this helper happens to claim a GEMM tile.
             GemmScratch.ForThisThread.Reserve();
             while (true)
             {
-                Posted.Wait();
-                (IHelperWork? Work, int Generation) post;
-                lock (RingLock)
-                {
-                    post = Ring[_head];
-                    Ring[_head] = default;
-                    _head = (_head + 1) % Ring.Length;
-                    _count--;
-                }
-                post.Work!.Execute(post.Generation);
+                var (work, generation) = box.Take();
+                work.Execute(generation);
+            }
+        }
+    }
+
+    /// <summary>One helper's posted loops: a fixed ring under a lock and a semaphore counting them.</summary>
+    private sealed class Mailbox
+    {
+        private readonly (IHelperWork? Work, int Generation)[] _ring = new (IHelperWork?, int)[64];
+        private readonly Lock _lock = new();
+        private readonly SemaphoreSlim _posted = new(0);
+        private int _head, _count;
+
+        public bool TryPost(IHelperWork work, int generation)
+        {
+            lock (_lock)
+            {
+                if (_count == _ring.Length) return false;
+                _ring[(_head + _count) % _ring.Length] = (work, generation);
+                _count++;
+            }
+            _posted.Release();
+            return true;
+        }
+
+        public (IHelperWork Work, int Generation) Take()
+        {
+            _posted.Wait();
+            lock (_lock)
+            {
+                var post = _ring[_head];
+                _ring[_head] = default;
+                _head = (_head + 1) % _ring.Length;
+                _count--;
+                return (post.Work!, post.Generation);
             }
         }
     }
@@ -188,16 +218,11 @@ internal static class CpuParallel
             return generation;
         }
 
-        void IHelperWork.Execute(int generation)
-        {
-            var before = GC.GetAllocatedBytesForCurrentThread();
-            Work(generation);
-            Interlocked.Add(ref _helperAllocatedBytes, GC.GetAllocatedBytesForCurrentThread() - before);
-        }
+        void IHelperWork.Execute(int generation) => Work(generation, helper: true);
 
         /// <summary>Claims chunks of indices of run <paramref name="generation"/> and runs them until none
         /// are left (or the run is over).</summary>
-        public void Work(int generation)
+        public void Work(int generation, bool helper = false)
         {
             while (true)
             {
@@ -210,6 +235,7 @@ internal static class CpuParallel
                 if (Interlocked.CompareExchange(ref _claim, ((long)generation << 32) | (uint)end, claim) != claim) continue;
                 var body = _body!;
                 var state = _state!;
+                var before = helper ? GC.GetAllocatedBytesForCurrentThread() : 0;
                 for (var i = start; i < end; i++)
                 {
                     try
@@ -221,6 +247,9 @@ internal static class CpuParallel
                         Interlocked.CompareExchange(ref _error, e, null);
                     }
                 }
+                // A helper's bytes are counted before its chunk counts as done, so a caller that has
+                // returned from the loop sees all of them (none arrive later, inside someone else's window).
+                if (helper) Interlocked.Add(ref _helperAllocatedBytes, GC.GetAllocatedBytesForCurrentThread() - before);
                 // The last chunk's finisher signals (once per run); the caller waits for that signal,
                 // so no signal of this run can land after the next run's Start.
                 if (Interlocked.Add(ref _completed, end - start) == count)
