@@ -81,9 +81,10 @@ internal static class CpuCompare
 
         model.Compile(optimizer: new Adam(learningRate: 1e-3, epsilon: 1e-7), loss: new SparseCategoricalCrossentropy(fromLogits: true));
         var logs = new Dictionary<string, double>(); // reused: TrainOnBatch's own result dictionary is not engine work
+        using var predictions = ETensor.Empty(new Shape(workload.Batch, 10)); // reused likewise: PredictInto fills it
         Side engine = workload.Train
             ? new Side("engine", n => { for (var i = 0; i < n; i++) model.TrainOnBatchInto(logs, x, y); })
-            : new Side("engine", n => { for (var i = 0; i < n; i++) model.Predict(x, workload.Batch).Dispose(); });
+            : new Side("engine", n => { for (var i = 0; i < n; i++) model.PredictInto(x, predictions, workload.Batch); });
         using var torchTwin = options.Only == "engine" ? null : new TorchRunner(workload, model, x, labels);
         if (options.Check && torchTwin is not null) CheckSameStart(workload, model, torchTwin, x, y);
         var torchSide = torchTwin is null ? null : new Side("torch", torchTwin.Run);
@@ -99,12 +100,13 @@ internal static class CpuCompare
             for (var s = 0; s < sides.Length; s++)
             {
                 var side = sides[(block + s) % sides.Length];
-                var managed = GC.GetAllocatedBytesForCurrentThread();
                 var pool = CpuArrayPool.Shared.Statistics;
                 var watch = Stopwatch.StartNew();
+                var managed = GC.GetAllocatedBytesForCurrentThread(); // around the steps only, not this loop's own objects
                 side.Run(options.Steps);
+                managed = GC.GetAllocatedBytesForCurrentThread() - managed;
                 side.MsPerStep.Add(watch.Elapsed.TotalMilliseconds / options.Steps);
-                side.ManagedBytes += GC.GetAllocatedBytesForCurrentThread() - managed;
+                side.ManagedBytes += managed;
                 side.TimedSteps += options.Steps;
                 var poolAfter = CpuArrayPool.Shared.Statistics;
                 side.PoolRented += poolAfter.Rented - pool.Rented;

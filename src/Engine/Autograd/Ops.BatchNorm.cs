@@ -90,29 +90,36 @@ public static partial class Ops
         var variance = Tensor.EmptyLike(runningVar);
         x.Backend.Copy(runningMean, mean, c);
         x.Backend.Copy(runningVar, variance, c);
-        Tape.Record(op, y, [x, gamma, beta], (dy, grad) =>
-        {
-            var be = dy.Backend;
-            using var zeros = Tensor.Zeros(Shape.Of(c), dy.DType, dy.Device);
-            if (grad(x) is { } dx)
-            {
-                using var scaled = Tensor.EmptyLike(dy);
-                be.BatchNormForwardInference(dy, gamma, zeros, zeros, variance, scaled, n, c, hw, epsilon);
-                be.Axpy(1, scaled, dx, dx.Size);
-            }
-            if (grad(gamma) is { } dgamma)
-            {
-                using var ones = Tensor.Ones(Shape.Of(c), dy.DType, dy.Device);
-                using var xhat = Tensor.EmptyLike(x);
-                using var product = Tensor.EmptyLike(x);
-                be.BatchNormForwardInference(x, ones, zeros, mean, variance, xhat, n, c, hw, epsilon);
-                be.MulForward(dy, xhat, product, product.Size);
-                be.BiasAddBackward(product, dgamma, n, c, hw);
-            }
-            if (grad(beta) is { } dbeta) be.BiasAddBackward(dy, dbeta, n, c, hw);
-            mean.Dispose();
-            variance.Dispose();
-        });
+        Tape.Record(op, y, [x, gamma, beta], new BatchNormInferenceSaved(x, gamma, beta, mean, variance, n, c, hw, epsilon),
+            static (in s, dy, grad) => BatchNormInferenceBackward(s, dy, grad));
         return y;
+    }
+
+    /// <summary>What the inference-mode backward needs: the inputs, the statistics snapshot, the sizes.</summary>
+    private readonly record struct BatchNormInferenceSaved(Tensor X, Tensor Gamma, Tensor Beta, Tensor Mean, Tensor Variance, int N, int C, int Hw, double Epsilon);
+
+    private static void BatchNormInferenceBackward(in BatchNormInferenceSaved s, Tensor dy, GradOf grad)
+    {
+        var (x, gamma, beta, mean, variance, n, c, hw, epsilon) = s;
+        var be = dy.Backend;
+        using var zeros = Tensor.Zeros(Shape.Of(c), dy.DType, dy.Device);
+        if (grad(x) is { } dx)
+        {
+            using var scaled = Tensor.EmptyLike(dy);
+            be.BatchNormForwardInference(dy, gamma, zeros, zeros, variance, scaled, n, c, hw, epsilon);
+            be.Axpy(1, scaled, dx, dx.Size);
+        }
+        if (grad(gamma) is { } dgamma)
+        {
+            using var ones = Tensor.Ones(Shape.Of(c), dy.DType, dy.Device);
+            using var xhat = Tensor.EmptyLike(x);
+            using var product = Tensor.EmptyLike(x);
+            be.BatchNormForwardInference(x, ones, zeros, mean, variance, xhat, n, c, hw, epsilon);
+            be.MulForward(dy, xhat, product, product.Size);
+            be.BiasAddBackward(product, dgamma, n, c, hw);
+        }
+        if (grad(beta) is { } dbeta) be.BiasAddBackward(dy, dbeta, n, c, hw);
+        mean.Dispose();
+        variance.Dispose();
     }
 }

@@ -25,10 +25,10 @@ public static partial class Ops
             mask.Dispose();
             return y;
         }
-        Tape.Record(op, y, [x], (dy, grad) =>
+        Tape.Record(op, y, [x], (x, mask), static (in s, dy, grad) =>
         {
-            dy.Backend.MulBackward(x, mask, dy, grad(x), null, dy.Size); // dx += dy·mask
-            mask.Dispose(); // a node's backward runs at most once
+            dy.Backend.MulBackward(s.x, s.mask, dy, grad(s.x), null, dy.Size); // dx += dy·mask
+            s.mask.Dispose(); // a node's backward runs at most once
         });
         return y;
     }

@@ -20,9 +20,9 @@ public static partial class Ops
         RequireFloat("affine", x);
         var y = Tensor.EmptyLike(x);
         x.Backend.AffineForward(x, y, scale, shift, x.Size);
-        Tape.Record("affine", y, [x], (dy, grad) =>
+        Tape.Record("affine", y, [x], (x, scale), static (in s, dy, grad) =>
         {
-            if (grad(x) is { } dx) dy.Backend.Axpy(scale, dy, dx, dy.Size);
+            if (grad(s.x) is { } dx) dy.Backend.Axpy(s.scale, dy, dx, dy.Size);
         });
         return y;
     }

@@ -48,8 +48,9 @@ public static partial class Ops
         var y = Tensor.EmptyLike(a);
         if (max) a.Backend.MaximumForward(a, b, y, y.Size);
         else a.Backend.MinimumForward(a, b, y, y.Size);
-        Tape.Record(op, y, [a, b], (dy, grad) =>
+        Tape.Record(op, y, [a, b], (a, b, max), static (in s, dy, grad) =>
         {
+            var (a, b, max) = s;
             if (max) dy.Backend.MaximumBackward(a, b, dy, grad(a), grad(b), dy.Size);
             else dy.Backend.MinimumBackward(a, b, dy, grad(a), grad(b), dy.Size);
         });

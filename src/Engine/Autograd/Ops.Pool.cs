@@ -47,10 +47,10 @@ public static partial class Ops
         const string op = "average_pooling2d";
         var (g, y) = PoolOutput(op, x, poolH, poolW, strideH, strideW, padding);
         x.Backend.AvgPool2DForward(x, y, g);
-        Tape.Record(op, y, [x], (dy, grad) =>
+        Tape.Record(op, y, [x], (x, g), static (in s, dy, grad) =>
         {
-            if (grad(x) is { } dx)
-                dy.Backend.AvgPool2DBackward(dy, dx, g);
+            if (grad(s.x) is { } dx)
+                dy.Backend.AvgPool2DBackward(dy, dx, s.g);
         });
         return y;
     }

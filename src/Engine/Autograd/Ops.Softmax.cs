@@ -11,8 +11,9 @@ public static partial class Ops
         var (rows, cols) = LastAxisView("softmax", x);
         var y = Tensor.EmptyLike(x);
         x.Backend.SoftmaxForward(x, y, rows, cols);
-        Tape.Record("softmax", y, [x], (dy, grad) =>
+        Tape.Record("softmax", y, [x], (x, y, rows, cols), static (in s, dy, grad) =>
         {
+            var (x, y, rows, cols) = s;
             if (grad(x) is { } dx) dy.Backend.SoftmaxBackward(y, dy, dx, rows, cols);
         });
         return y;
@@ -25,8 +26,9 @@ public static partial class Ops
         var (rows, cols) = LastAxisView("log_softmax", x);
         var y = Tensor.EmptyLike(x);
         x.Backend.LogSoftmaxForward(x, y, rows, cols);
-        Tape.Record("log_softmax", y, [x], (dy, grad) =>
+        Tape.Record("log_softmax", y, [x], (x, y, rows, cols), static (in s, dy, grad) =>
         {
+            var (x, y, rows, cols) = s;
             if (grad(x) is { } dx) dy.Backend.LogSoftmaxBackward(y, dy, dx, rows, cols);
         });
         return y;

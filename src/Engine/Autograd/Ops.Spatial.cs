@@ -35,9 +35,9 @@ public static partial class Ops
     {
         var y = Tensor.Empty(Shape.Of(x.Shape[0], x.Shape[1], g.OH, g.OW), x.DType, x.Device);
         x.Backend.Pad2DForward(x, y, g);
-        Tape.Record(op, y, [x], (dy, grad) =>
+        Tape.Record(op, y, [x], (x, g), static (in s, dy, grad) =>
         {
-            if (grad(x) is { } dx) dy.Backend.Pad2DBackward(dy, dx, g);
+            if (grad(s.x) is { } dx) dy.Backend.Pad2DBackward(dy, dx, s.g);
         });
         return y;
     }
@@ -53,9 +53,9 @@ public static partial class Ops
         var g = UpSampling2DGeometry.Create(x.Shape, (sizeH, sizeW));
         var y = Tensor.Empty(new Shape(x.Shape[0], x.Shape[1], checked(g.H * g.SH), checked(g.W * g.SW)), x.DType, x.Device);
         x.Backend.UpSampling2DForward(x, y, g);
-        Tape.Record(op, y, [x], (dy, grad) =>
+        Tape.Record(op, y, [x], (x, g), static (in s, dy, grad) =>
         {
-            if (grad(x) is { } dx) dy.Backend.UpSampling2DBackward(dy, dx, g);
+            if (grad(s.x) is { } dx) dy.Backend.UpSampling2DBackward(dy, dx, s.g);
         });
         return y;
     }

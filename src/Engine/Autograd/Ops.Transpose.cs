@@ -12,8 +12,9 @@ public static partial class Ops
         var (r, c) = (x.Shape[0], x.Shape[1]);
         var y = Tensor.Empty(Shape.Of(c, r), x.DType, x.Device);
         x.Backend.Transpose01(x, y, r, c, 1);
-        Tape.Record("transpose", y, [x], (dy, grad) =>
+        Tape.Record("transpose", y, [x], (x, r, c), static (in s, dy, grad) =>
         {
+            var (x, r, c) = s;
             if (grad(x) is not { } dx) return;
             using var t = Tensor.EmptyLike(dx);
             dy.Backend.Transpose01(dy, t, c, r, 1);

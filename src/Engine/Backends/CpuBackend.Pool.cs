@@ -45,8 +45,10 @@ public sealed partial class CpuBackend
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var (h, w, oh, ow) = (g.H, g.W, g.OH, g.OW);
-        ForEachPlane(g.N * g.C, (long)g.KH * g.KW * oh * ow, plane =>
+        CpuParallel.ForEachPlane(g.N * g.C, (long)g.KH * g.KW * oh * ow, (xt, yt, argt, g), static (s, plane) =>
         {
+            var (xt, yt, argt, g) = s;
+            var (h, w, oh, ow) = (g.H, g.W, g.OH, g.OW);
             var x = xt.Span<T>().Slice(plane * h * w, h * w);
             var y = yt.Span<T>().Slice(plane * oh * ow, oh * ow);
             var arg = argt.Span<int>().Slice(plane * oh * ow, oh * ow);

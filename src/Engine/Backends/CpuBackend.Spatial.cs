@@ -1,4 +1,5 @@
 using System.Numerics;
+using Engine.Backends.Cpu;
 using Engine.Tensors;
 
 namespace Engine.Backends;
@@ -24,8 +25,9 @@ public sealed partial class CpuBackend
     private static void Pad2D<T>(Tensor xt, Tensor yt, int planes, int h, int w, int top, int left, int oh, int ow)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        ForEachPlane(planes, (long)oh * ow, p =>
+        CpuParallel.ForEachPlane(planes, (long)oh * ow, (xt, yt, h, w, top, left, oh, ow), static (s, p) =>
         {
+            var (xt, yt, h, w, top, left, oh, ow) = s;
             var x = xt.Span<T>().Slice(p * h * w, h * w);
             var y = yt.Span<T>().Slice(p * oh * ow, oh * ow);
             for (var oy = 0; oy < oh; oy++)
@@ -40,8 +42,9 @@ public sealed partial class CpuBackend
     private static void Pad2DGrad<T>(Tensor dyt, Tensor dxt, int planes, int h, int w, int top, int left, int oh, int ow)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        ForEachPlane(planes, (long)h * w, p =>
+        CpuParallel.ForEachPlane(planes, (long)h * w, (dyt, dxt, h, w, top, left, oh, ow), static (s, p) =>
         {
+            var (dyt, dxt, h, w, top, left, oh, ow) = s;
             var g = dyt.Span<T>().Slice(p * oh * ow, oh * ow);
             var dx = dxt.Span<T>().Slice(p * h * w, h * w);
             for (var iy = 0; iy < h; iy++)

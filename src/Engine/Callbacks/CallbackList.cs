@@ -10,6 +10,15 @@ internal sealed class CallbackList(IEnumerable<Callback> callbacks)
 
     public IReadOnlyList<Callback> All => _all;
 
+    /// <summary>Whether some callback overrides OnTrainBatchEnd; when none does, Fit skips making the
+    /// batch's lazy logs (the base method ignores them), so a plain Fit step allocates nothing.</summary>
+    public bool WantsBatchEnd { get; } = callbacks.Any(OverridesBatchEnd);
+
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2075",
+        Justification = "OnTrainBatchEnd is called virtually on every callback, so the trimmer keeps each override; a method it cannot find counts as overridden.")]
+    private static bool OverridesBatchEnd(Callback c) =>
+        c.GetType().GetMethod(nameof(Callback.OnTrainBatchEnd), [typeof(int), typeof(IReadOnlyDictionary<string, double>)])?.DeclaringType != typeof(Callback);
+
     public void Attach(Model model, FitParams p, TextWriter output)
     {
         foreach (var c in _all) c.Attach(model, p, output, _all);

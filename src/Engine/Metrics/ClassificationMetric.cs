@@ -20,7 +20,7 @@ public abstract class ClassificationMetric : Metric
     public sealed override void Update(Tensor yTrue, Tensor yPred, Tensor? sampleWeight = null)
     {
         var (rows, cols) = MetricInputs.Predictions(yPred, Name);
-        using var scope = new TensorScope();
+        using var scope = TensorScope.Rent();
         var w = MetricInputs.Weights(sampleWeight, yPred, rows, Name);
         Accumulate(yTrue, yPred, w, rows, cols);
     }

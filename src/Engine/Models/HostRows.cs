@@ -11,10 +11,11 @@ internal static class HostRows
     /// <summary>A new host tensor with rows <paramref name="rows"/> of <paramref name="t"/>.</summary>
     public static Tensor Gather(Tensor t, ReadOnlySpan<int> rows)
     {
-        var dims = t.Shape.ToArray();
+        Span<int> dims = stackalloc int[t.Rank];
+        t.Shape.AsSpan().CopyTo(dims);
         var width = dims[0] == 0 ? 0 : t.Size / dims[0];
         dims[0] = rows.Length;
-        var result = Tensor.Empty(new Shape(dims), t.DType);
+        var result = Tensor.Empty(Shape.Of(dims), t.DType);
         switch (t.DType)
         {
             case DType.Float32: Copy<float>(t, result, rows, width); break;
@@ -31,7 +32,22 @@ internal static class HostRows
         for (var i = 0; i < rows.Length; i++) s.Slice(rows[i] * width, width).CopyTo(d.Slice(i * width, width));
     }
 
-    public static Tensor Slice(Tensor t, int start, int count) => Gather(t, Enumerable.Range(start, count).ToArray());
+    /// <summary>A new host tensor with rows [start, start + count) of <paramref name="t"/>.</summary>
+    public static Tensor Slice(Tensor t, int start, int count)
+    {
+        Span<int> dims = stackalloc int[t.Rank];
+        t.Shape.AsSpan().CopyTo(dims);
+        var width = dims[0] == 0 ? 0 : t.Size / dims[0];
+        dims[0] = count;
+        var result = Tensor.Empty(Shape.Of(dims), t.DType);
+        switch (t.DType)
+        {
+            case DType.Float32: t.Span<float>().Slice(start * width, count * width).CopyTo(result.Span<float>()); break;
+            case DType.Float64: t.Span<double>().Slice(start * width, count * width).CopyTo(result.Span<double>()); break;
+            default: t.Span<int>().Slice(start * width, count * width).CopyTo(result.Span<int>()); break;
+        }
+        return result;
+    }
 
     /// <summary>Stacks host tensors with equal trailing shapes along the first axis.</summary>
     public static Tensor Concat(IReadOnlyList<Tensor> parts)

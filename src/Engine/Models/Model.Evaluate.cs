@@ -61,7 +61,7 @@ public partial class Model
             for (var start = 0; start < host.Shape[0]; start += batchSize)
             {
                 using var step = TensorRecycler.BeginStep(); // the batch's temporaries are recycled (not the kept copies)
-                using var scope = new TensorScope();
+                using var scope = TensorScope.Rent();
                 var batch = hosts.Select(h => HostRows.Slice(h, start, Math.Min(batchSize, host.Shape[0] - start))).ToArray();
                 foreach (var (name, y) in Run(batch, CallContext.Inference))
                 {
@@ -78,6 +78,70 @@ public partial class Model
             if (list.Count > 1) foreach (var t in list) t.Dispose();
         }
         return result;
+    }
+
+    /// <summary>Inference for a model with one input and one output, written into <paramref name="output"/>:
+    /// a host tensor you own, of the prediction's shape (N, ...) and dtype. Unlike Predict it makes no
+    /// result tensor, so a loop that reuses one output allocates no managed memory once warm (CPU).</summary>
+    public void PredictInto(Tensor x, Tensor output, int batchSize = 32)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(output);
+        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be positive.");
+        if (x.Rank == 0) throw new ArgumentException("PredictInto needs an array with a batch axis.", nameof(x));
+        if (output.Device.IsCuda) throw new ArgumentException($"PredictInto writes into a host tensor; output is on {output.Device}.", nameof(output));
+        var host = HostRows.OnHost(x);
+        var n = host.Shape[0];
+        var inputs = _oneInput ?? new Tensor[1];
+        _oneInput = null;
+        var results = _predictResults ?? new Dictionary<string, Tensor>(1);
+        _predictResults = null;
+        try
+        {
+            using var noGrad = Tape.NoGrad();
+            for (var start = 0; start < n; start += batchSize)
+            {
+                var count = Math.Min(batchSize, n - start);
+                using var step = TensorRecycler.BeginStep(); // the batch's temporaries are recycled
+                using var scope = TensorScope.Rent();
+                inputs[0] = start == 0 && count == n ? host : HostRows.Slice(host, start, count);
+                Run(inputs, CallContext.Inference, results);
+                if (results.Count != 1)
+                    throw new InvalidOperationException($"Model '{Name}' has {results.Count} outputs; PredictInto serves single-output models (use PredictAll).");
+                foreach (var y in results.Values) CopyRows(y, output, start, n);
+            }
+        }
+        finally
+        {
+            inputs[0] = null!;
+            _oneInput = inputs;
+            results.Clear();
+            _predictResults = results;
+        }
+    }
+
+    private Dictionary<string, Tensor>? _predictResults;
+
+    /// <summary>Writes batch prediction <paramref name="y"/> into rows from <paramref name="start"/> of
+    /// <paramref name="output"/> (N = <paramref name="n"/> rows), after checking shape and dtype.</summary>
+    private static void CopyRows(Tensor y, Tensor output, int start, int n)
+    {
+        if (output.DType != y.DType || output.Rank != y.Rank || output.Shape[0] != n || !output.Shape.AsSpan()[1..].SequenceEqual(y.Shape.AsSpan()[1..]))
+            throw new ArgumentException($"PredictInto: output must be a {y.DType.Name()} tensor of shape ({n}{string.Concat(y.Shape.ToArray()[1..].Select(d => $", {d}"))}) for these predictions; received a {output.DType.Name()} tensor of shape {output.Shape}.", nameof(output));
+        var width = y.Size / y.Shape[0];
+        switch (y.DType)
+        {
+            case DType.Float32: CopyRows<float>(y, output, start * width); break;
+            case DType.Float64: CopyRows<double>(y, output, start * width); break;
+            default: CopyRows<int>(y, output, start * width); break;
+        }
+    }
+
+    private static void CopyRows<T>(Tensor y, Tensor output, int offset) where T : unmanaged
+    {
+        var target = output.Span<T>().Slice(offset, y.Size);
+        if (y.Device.IsCuda) y.Storage.CopyTo(y.Offset, target);
+        else y.Span<T>().CopyTo(target);
     }
 
     private static Tensor Copy(Tensor t)

@@ -95,6 +95,15 @@ public sealed partial class Tensor
         else target.Storage.CopyFrom<T>(target.Offset, ToArray<T>());
     }
 
+    /// <summary>A copy of the data (same shape, dtype and device), cut off from the graph. How to keep
+    /// a tensor made inside a training step past its end (copy it inside TensorScope.Untracked()).</summary>
+    public Tensor Clone()
+    {
+        var t = Empty(Shape, DType, Device);
+        Backend.Copy(this, t, Size);
+        return t;
+    }
+
     /// <summary>A copy converted to another dtype (not differentiable).</summary>
     public Tensor To(DType dtype)
     {

@@ -180,7 +180,13 @@ public sealed partial class Tensor : IDisposable
 
     /// <summary>Lets go of the storage and the recorded op. A tensor made during a training step and
     /// disposed before it ends goes to <see cref="TensorRecycler"/> (it is dead from then on).</summary>
-    public void Dispose()
+    public void Dispose() => Release(_step != 0 && _step == TensorRecycler.CurrentStep);
+
+    /// <summary>Disposes a tensor only the library holds (a batch Fit cut from the user's arrays) and
+    /// hands its objects to <see cref="TensorRecycler"/> wherever it was made.</summary>
+    internal void DisposeForReuse() => Release(recycle: true);
+
+    private void Release(bool recycle)
     {
         if (_dead) return;
         var s = Interlocked.Exchange(ref _storage, null);
@@ -194,7 +200,6 @@ public sealed partial class Tensor : IDisposable
             Grad = null;
             g.Dispose();
         }
-        var recycle = _step != 0 && _step == TensorRecycler.CurrentStep;
         if (s is not null && s.Release() && recycle && s is CpuStorage cpu && cpu.Reusable) TensorRecycler.Give(cpu);
         if (!recycle) return;
         _dead = true;

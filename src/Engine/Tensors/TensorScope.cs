@@ -35,6 +35,21 @@ public sealed class TensorScope : IDisposable
         return scope;
     }
 
+    /// <summary>Spare scopes of <see cref="Rent"/> on this thread.</summary>
+    [ThreadStatic] private static Stack<TensorScope>? _spare;
+
+    private bool _rented;
+
+    /// <summary>A scope like <c>new TensorScope()</c> taken from this thread's spares and given back by
+    /// Dispose, for library code that opens one per call (a metric update): no allocation once warm.
+    /// The caller must not touch it after disposing it.</summary>
+    internal static TensorScope Rent()
+    {
+        if (_spare is not { Count: > 0 } spare) return new TensorScope { _rented = true };
+        var scope = spare.Pop();
+        return Reopen(ref scope!);
+    }
+
     /// <summary>Number of tensors this scope will dispose.</summary>
     public int Count => _tensors.Count;
 
@@ -92,5 +107,6 @@ public sealed class TensorScope : IDisposable
         foreach (var (t, incarnation) in _tensors)
             if (t.Incarnation == incarnation) t.Dispose();
         _tensors.Clear();
+        if (_rented) (_spare ??= new Stack<TensorScope>()).Push(this);
     }
 }

@@ -85,7 +85,7 @@ internal static class FitLoop
                 training.Train(b, classWeight);
                 b.Release();
                 progress.NextBatch = step + 1;
-                list.OnTrainBatchEnd(step, new LazyLogs(() => training.ReadLogs()));
+                if (list.WantsBatchEnd) list.OnTrainBatchEnd(step, new LazyLogs(() => training.ReadLogs()));
                 step++;
                 if (model.StopTraining) break;
             }

@@ -118,7 +118,7 @@ internal sealed class TrainingStep(Model model, Optimizer optimizer, List<Head> 
     public void Test(StepBatch b)
     {
         using var step = TensorRecycler.BeginStep(); // disposed after the scope (declared first)
-        using var scope = new TensorScope();
+        using var scope = TensorScope.Rent();
         var p = Prepare(b, null);
         using var noGrad = Tape.NoGrad();
         var outputs = model.Run(p.X, CallContext.Inference);
@@ -165,20 +165,30 @@ internal sealed class TrainingStep(Model model, Optimizer optimizer, List<Head> 
         {
             var (perSample, elem) = ClassWeights.Compute(heads[0].Loss, HostRows.OnHost(firstHostTarget!), classWeight);
             perElement = elem;
-            if (perSample is not null) sw = sw is null ? perSample : sw.Select((w, i) => w * perSample[i]).ToArray();
+            if (perSample is not null) sw = sw is null ? perSample : Times(sw, perSample);
         }
         var x = b.X;
-        if (NeedsMoving(x, upload, device, dtype))
-            x = x.Select(t =>
-            {
-                if (upload && t.Device != device) t = t.To(device);
-                return t.DType != dtype && t.DType.IsFloating() ? t.To(dtype) : t;
-            }).ToArray();
+        if (NeedsMoving(x, upload, device, dtype)) x = Moved(x, upload, device, dtype);
         var weightsOn = upload ? device : Device.Cpu;
-        var swT = sw is null ? null : Tensor.FromHost(new Shape(n), dtype, weightsOn, i => sw[i]);
-        var ewT = perElement is null ? null : Tensor.FromHost(y[heads[0].Name].Shape, dtype, weightsOn, i => perElement[i]);
+        var swT = sw is null ? null : HostTensor(sw, Shape.Of(n), dtype, weightsOn);
+        var ewT = perElement is null ? null : HostTensor(perElement, y[heads[0].Name].Shape, dtype, weightsOn);
         return new PreparedBatch(x, y, swT, ewT, n);
     }
+
+    // The helpers below hold Prepare's lambdas: inside Prepare their closures would be made on every
+    // call (C# creates them where the captured locals come into scope), also when not needed.
+
+    private static Tensor[] Moved(IReadOnlyList<Tensor> x, bool upload, Device device, DType dtype) =>
+        x.Select(t =>
+        {
+            if (upload && t.Device != device) t = t.To(device);
+            return t.DType != dtype && t.DType.IsFloating() ? t.To(dtype) : t;
+        }).ToArray();
+
+    private static double[] Times(double[] a, double[] b) => a.Select((w, i) => w * b[i]).ToArray();
+
+    private static Tensor HostTensor(double[] values, Shape shape, DType dtype, Device device) =>
+        Tensor.FromHost(shape, dtype, device, i => values[i]);
 
     /// <summary>The dtype of the model's first weight (float32 for a model without weights).</summary>
     private DType WeightDType()

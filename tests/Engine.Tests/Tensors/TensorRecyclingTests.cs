@@ -57,6 +57,21 @@ public class TensorRecyclingTests
     }
 
     [Fact]
+    public void AnUntrackedCloneOutlivesItsStep()
+    {
+        using var x = Tensor.FromArray(new float[] { -1, 2, -3 });
+        Tensor stale, kept;
+        using (TensorRecycler.BeginStep())
+        using (new TensorScope())
+        {
+            stale = Ops.Relu(x);
+            using (TensorScope.Untracked()) kept = stale.Clone();
+        }
+        Assert.Throws<ObjectDisposedException>(() => stale.ToArray<float>());
+        using (kept) Assert.Equal(new float[] { 0, 2, 0 }, kept.ToArray<float>());
+    }
+
+    [Fact]
     public void ALayerThatKeepsItsOutputAcrossTrainOnBatchIsCaught()
     {
         var keeper = new KeepsLastOutput();

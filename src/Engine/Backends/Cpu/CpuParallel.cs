@@ -32,12 +32,11 @@ internal static class CpuParallel
             return;
         }
         var loop = Loop<TState>.Rent();
-        loop.Start(state, body, count, helpers);
-        var posted = Helpers.Post(loop, helpers);
-        if (posted < helpers) loop.Unpost(helpers - posted);
-        loop.Work();
+        var generation = loop.Start(state, body, count, helpers);
+        Helpers.Post(loop, generation, helpers); // best effort: what is not posted, this thread runs
+        loop.Work(generation);
         var error = loop.WaitForAllIndices();
-        loop.Leave();
+        loop.Return();
         if (error is not null) ExceptionDispatchInfo.Throw(error);
     }
 
@@ -76,76 +75,116 @@ internal static class CpuParallel
 
     private interface IHelperWork
     {
-        void Execute();
+        /// <summary>Helps with the loop's run <paramref name="generation"/>; returns at once when that
+        /// run is over (a post that waited in the ring past the end of its loop).</summary>
+        void Execute(int generation);
     }
 
-    /// <summary>The helper threads: background threads that take posted loops from a fixed ring of
-    /// slots. Started on first use, one more whenever a loop wants more helpers than exist (ThreadLimit
-    /// above the processor count); they live as long as the process. Posting is best effort: when the
-    /// ring is full (helpers far behind, e.g. many concurrent callers) a loop is not posted and its
-    /// caller runs more of it, so posting never allocates.</summary>
+    /// <summary>The helper threads: background threads, each with its own fixed ring of posted loops.
+    /// A loop that wants h helpers posts to helpers 1..h, always the same threads: with more helper
+    /// threads alive than a loop uses (a test raised ThreadLimit), an idle extra thread never picks up
+    /// a training step's work, so it never grows its per-thread kernel buffers in the middle of
+    /// training (an allocation whose timing would depend on which thread woke first). Started on first
+    /// use, one more whenever a loop wants more helpers than exist (ThreadLimit above the processor
+    /// count); they live as long as the process. Posting is best effort: when a helper's ring is full
+    /// (far behind, e.g. many concurrent callers) it is not posted to and the caller runs more of the
+    /// loop, so posting never allocates.</summary>
     private static class Helpers
     {
-        private static readonly IHelperWork?[] Ring = new IHelperWork?[256];
-        private static readonly Lock RingLock = new();
-        private static readonly SemaphoreSlim Posted = new(0);
-        private static int _head, _count, _threads;
+        private const int MaxHelpers = 256;
+        private static readonly Mailbox?[] Boxes = new Mailbox?[MaxHelpers];
+        private static readonly Lock StartLock = new();
+        private static int _threads;
 
-        /// <summary>Posts <paramref name="work"/> up to <paramref name="helpers"/> times; returns how
+        /// <summary>Posts <paramref name="work"/> to helpers 1..<paramref name="helpers"/>; returns how
         /// many posts were made.</summary>
-        public static int Post(IHelperWork work, int helpers)
+        public static int Post(IHelperWork work, int generation, int helpers)
         {
+            helpers = Math.Min(helpers, MaxHelpers);
             if (Volatile.Read(ref _threads) < helpers) Start(helpers);
             var posted = 0;
-            lock (RingLock)
-                for (; posted < helpers && _count < Ring.Length; posted++, _count++)
-                    Ring[(_head + _count) % Ring.Length] = work;
-            if (posted > 0) Posted.Release(posted);
+            for (var i = 0; i < helpers; i++)
+                if (Boxes[i]!.TryPost(work, generation)) posted++;
             return posted;
         }
 
         private static void Start(int helpers)
         {
-            lock (RingLock)
+            lock (StartLock)
                 while (_threads < helpers)
                 {
-                    new Thread(Run) { IsBackground = true, Name = $"CpuParallel helper {_threads + 1}" }.Start();
-                    Volatile.Write(ref _threads, _threads + 1);
+                    var box = Boxes[_threads] = new Mailbox();
+                    new Thread(() => Run(box)) { IsBackground = true, Name = $"CpuParallel helper {_threads + 1}" }.Start();
+                    Volatile.Write(ref _threads, _threads + 1); // after the box: Post reads it once it counts
                 }
         }
 
-        private static void Run()
+        private static void Run(Mailbox box)
         {
             // Kernel threads: their GEMM packing buffers are made now, not in the middle of the first
             // training step in which this helper happens to claim a GEMM tile.
             GemmScratch.ForThisThread.Reserve();
             while (true)
             {
-                Posted.Wait();
-                IHelperWork work;
-                lock (RingLock)
-                {
-                    work = Ring[_head]!;
-                    Ring[_head] = null;
-                    _head = (_head + 1) % Ring.Length;
-                    _count--;
-                }
-                work.Execute();
+                var (work, generation) = box.Take();
+                work.Execute(generation);
             }
         }
     }
 
-    /// <summary>One loop's shared state, posted once per helper. Reference-counted by the caller
-    /// and each posted helper; the last to leave puts it back on its type's free list.</summary>
+    /// <summary>One helper's posted loops: a fixed ring under a lock and a semaphore counting them.</summary>
+    private sealed class Mailbox
+    {
+        private readonly (IHelperWork? Work, int Generation)[] _ring = new (IHelperWork?, int)[64];
+        private readonly Lock _lock = new();
+        private readonly SemaphoreSlim _posted = new(0);
+        private int _head, _count;
+
+        public bool TryPost(IHelperWork work, int generation)
+        {
+            lock (_lock)
+            {
+                if (_count == _ring.Length) return false;
+                _ring[(_head + _count) % _ring.Length] = (work, generation);
+                _count++;
+            }
+            _posted.Release();
+            return true;
+        }
+
+        public (IHelperWork Work, int Generation) Take()
+        {
+            _posted.Wait();
+            lock (_lock)
+            {
+                var post = _ring[_head];
+                _ring[_head] = default;
+                _head = (_head + 1) % _ring.Length;
+                _count--;
+                return (post.Work!, post.Generation);
+            }
+        }
+    }
+
+    /// <summary>One loop's shared state, posted once per helper. The caller gives it back to its type's
+    /// free list as soon as every index has run, without waiting for helpers that have not arrived
+    /// yet: each run has a generation, packed with the next free index into one claim word, so a
+    /// helper that arrives late (its post waited in the ring) sees another generation and leaves
+    /// without touching the loop. So a loop of the same type always finds a free object after the
+    /// first call, however the helpers are scheduled: no allocation that depends on timing.</summary>
     private sealed class Loop<TState> : IHelperWork
     {
         private static readonly Lock FreeLock = new();
         private static readonly Stack<Loop<TState>> Free = new();
 
-        private readonly ManualResetEventSlim _done = new(false);
+        // The caller's wait: a flag and a monitor on an object made with the loop (a ManualResetEventSlim
+        // makes its lock object the first time a wait blocks, i.e. at a moment that depends on timing).
+        private readonly object _gate = new();
+        private bool _finished;
         private TState? _state;
         private Action<TState, int>? _body;
-        private int _count, _chunk, _next, _completed, _refs;
+        private int _count, _chunk, _completed, _generation;
+        private long _claim; // generation << 32 | next index to claim
         private Exception? _error;
 
         public static int FreeCount
@@ -163,38 +202,40 @@ internal static class CpuParallel
             return new Loop<TState>();
         }
 
-        public void Start(TState state, Action<TState, int> body, int count, int helpers)
+        /// <summary>Sets up a new run and returns its generation (published last, with index 0).</summary>
+        public int Start(TState state, Action<TState, int> body, int count, int helpers)
         {
             _state = state;
             _body = body;
             _count = count;
             // A few chunks per thread: few enough claims to be cheap, enough to even out the load.
             _chunk = Math.Max(1, count / (4 * (helpers + 1)));
-            _next = 0;
             _completed = 0;
             _error = null;
-            _done.Reset();
-            _refs = helpers + 1;
+            _finished = false;
+            var generation = ++_generation;
+            Volatile.Write(ref _claim, (long)generation << 32);
+            return generation;
         }
 
-        void IHelperWork.Execute()
-        {
-            var before = GC.GetAllocatedBytesForCurrentThread();
-            Work();
-            Interlocked.Add(ref _helperAllocatedBytes, GC.GetAllocatedBytesForCurrentThread() - before);
-            Leave();
-        }
+        void IHelperWork.Execute(int generation) => Work(generation, helper: true);
 
-        /// <summary>Claims chunks of indices and runs them until none are left.</summary>
-        public void Work()
+        /// <summary>Claims chunks of indices of run <paramref name="generation"/> and runs them until none
+        /// are left (or the run is over).</summary>
+        public void Work(int generation, bool helper = false)
         {
-            var body = _body!;
-            var state = _state!;
             while (true)
             {
-                var start = Interlocked.Add(ref _next, _chunk) - _chunk;
-                if (start >= _count) return;
-                var end = Math.Min(_count, start + _chunk);
+                var claim = Volatile.Read(ref _claim);
+                if ((int)(claim >> 32) != generation) return; // a later run: this post is stale
+                var start = (int)claim;
+                var count = _count; // read after the claim word: the values of this generation
+                if (start >= count) return;
+                var end = Math.Min(count, start + _chunk);
+                if (Interlocked.CompareExchange(ref _claim, ((long)generation << 32) | (uint)end, claim) != claim) continue;
+                var body = _body!;
+                var state = _state!;
+                var before = helper ? GC.GetAllocatedBytesForCurrentThread() : 0;
                 for (var i = start; i < end; i++)
                 {
                     try
@@ -206,23 +247,41 @@ internal static class CpuParallel
                         Interlocked.CompareExchange(ref _error, e, null);
                     }
                 }
-                if (Interlocked.Add(ref _completed, end - start) == _count) _done.Set();
+                // A helper's bytes are counted before its chunk counts as done, so a caller that has
+                // returned from the loop sees all of them (none arrive later, inside someone else's window).
+                if (helper) Interlocked.Add(ref _helperAllocatedBytes, GC.GetAllocatedBytesForCurrentThread() - before);
+                // The last chunk's finisher signals (once per run); the caller waits for that signal,
+                // so no signal of this run can land after the next run's Start.
+                if (Interlocked.Add(ref _completed, end - start) == count)
+                    lock (_gate)
+                    {
+                        _finished = true;
+                        Monitor.PulseAll(_gate);
+                    }
             }
         }
-
-        /// <summary>Gives up the references of <paramref name="helpers"/> helpers that were not posted.</summary>
-        public void Unpost(int helpers) => Interlocked.Add(ref _refs, -helpers);
 
         /// <summary>Blocks until every index has run (the caller has stopped claiming by now).</summary>
         public Exception? WaitForAllIndices()
         {
-            if (Volatile.Read(ref _completed) < _count) _done.Wait();
+            var spin = new SpinWait();
+            while (!Volatile.Read(ref _finished))
+            {
+                if (!spin.NextSpinWillYield)
+                {
+                    spin.SpinOnce();
+                    continue;
+                }
+                lock (_gate)
+                    while (!_finished) Monitor.Wait(_gate);
+                break;
+            }
             return _error;
         }
 
-        public void Leave()
+        /// <summary>Back to the free list (by the caller, once every index has run).</summary>
+        public void Return()
         {
-            if (Interlocked.Decrement(ref _refs) != 0) return;
             _state = default; // do not keep the caller's state (and its tensors) alive
             _body = null;
             _error = null;
