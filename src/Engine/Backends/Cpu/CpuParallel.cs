@@ -4,8 +4,8 @@ namespace Engine.Backends.Cpu;
 
 /// <summary>The parallel loop of the CPU kernels. Parallel.For allocates about 2 KB of task
 /// objects per call, and a training step makes ~20 such calls (GEMMs, im2col, pooling); this loop
-/// reuses its bookkeeping object, so a call allocates nothing (a new object only while a busy
-/// helper has not yet let go of the ones of earlier calls). The overload with a state argument allocates no
+/// reuses its bookkeeping objects (a free list per state type; each is given back as soon as every index ran, see
+/// <see cref="Loop{TState}"/>), so a warm call allocates nothing. The overload with a state argument allocates no
 /// closure either: pass what the body needs as a struct and a static lambda,
 /// <c>CpuParallel.For(n, (x, y), static (s, i) => ...)</c>.
 ///
