@@ -52,7 +52,7 @@ internal static unsafe class CpuConvGemm
         fixed (float* px = x)
         {
             var image = new ImageSource(px, g, (long)g.C * g.H * g.W, (long)g.H * g.W);
-            Run<TKernel>(w, default, &image, bias, y, filters, g.ColumnRows, g.N, g.OH * g.OW, relu, accumulate: false);
+            Run<TKernel>(w, default, &image, bias, y, filters, g.ColumnRows, g.N, g.OH * g.OW, relu);
         }
     }
 
@@ -132,12 +132,11 @@ internal static unsafe class CpuConvGemm
     /// <summary>bias may be empty (no bias). Tests call each kernel the machine has.</summary>
     internal static void Forward<TKernel>(ReadOnlySpan<float> w, ReadOnlySpan<float> col, ReadOnlySpan<float> bias, Span<float> y,
         int filters, int k, int images, int pixels, bool relu) where TKernel : struct, IGemmKernel =>
-        Run<TKernel>(w, col, null, bias, y, filters, k, images, pixels, relu, accumulate: false);
+        Run<TKernel>(w, col, null, bias, y, filters, k, images, pixels, relu);
 
-    /// <summary>The product from col, or (col empty, image set) from an image; accumulate adds the
-    /// finished values onto y instead of overwriting it.</summary>
+    /// <summary>The product from col, or (col empty, image set) from an image.</summary>
     private static void Run<TKernel>(ReadOnlySpan<float> w, ReadOnlySpan<float> col, ImageSource* image, ReadOnlySpan<float> bias, Span<float> y,
-        int filters, int k, int images, int pixels, bool relu, bool accumulate) where TKernel : struct, IGemmKernel
+        int filters, int k, int images, int pixels, bool relu) where TKernel : struct, IGemmKernel
     {
         var columns = images * pixels;
         if (k < 1 || k > MaxK || w.Length < (long)filters * k || (image == null && col.Length < (long)k * columns) || y.Length < (long)filters * columns
@@ -155,7 +154,7 @@ internal static unsafe class CpuConvGemm
             fixed (float* pw = w, pcol = col, pbias = bias, py = y, pa = packed)
             {
                 GemmPacking.PackA<TKernel>(false, pw, filters, k, 0, filters, 0, k, 1f, pa);
-                var job = new Job(pa, pcol, image, bias.Length == 0 ? null : pbias, py, filters, k, pixels, columns, relu, accumulate);
+                var job = new Job(pa, pcol, image, bias.Length == 0 ? null : pbias, py, filters, k, pixels, columns, relu);
                 var panels = (columns + nr - 1) / nr;
                 var items = (panels + PanelsPerItem - 1) / PanelsPerItem;
                 var work = 2L * filters * k * columns;
@@ -170,12 +169,12 @@ internal static unsafe class CpuConvGemm
     }
 
     private readonly struct Job(float* packedW, float* col, ImageSource* image, float* bias, float* y, int filters, int k, int pixels, int columns,
-        bool relu, bool accumulate)
+        bool relu)
     {
         public readonly float* PackedW = packedW, Col = col, Bias = bias, Y = y;
         public readonly ImageSource* Image = image;
         public readonly int Filters = filters, K = k, Pixels = pixels, Columns = columns;
-        public readonly bool Relu = relu, Accumulate = accumulate;
+        public readonly bool Relu = relu;
     }
 
     /// <summary>Where implicit im2col reads from: a convolution geometry's input at X, image b's channel c
@@ -273,21 +272,10 @@ internal static unsafe class CpuConvGemm
         {
             var run = Math.Min(nc - j, job.Pixels - pixel);
             var dst = job.Y + ((long)image * job.Filters + f) * job.Pixels + pixel;
-            if (job.Accumulate) AddRun(values + j, dst, run);
-            else StoreRun(values + j, dst, run, shift, job.Relu);
+            StoreRun(values + j, dst, run, shift, job.Relu);
             j += run;
             (image, pixel) = (image + 1, 0);
         }
-    }
-
-    /// <summary>dst[i] += src[i].</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void AddRun(float* src, float* dst, int n)
-    {
-        var i = 0;
-        if (Vector256.IsHardwareAccelerated)
-            for (; i <= n - 8; i += 8) (Vector256.Load(dst + i) + Vector256.Load(src + i)).Store(dst + i);
-        for (; i < n; i++) dst[i] += src[i];
     }
 
     /// <summary>dst[i] = src[i] + shift, then ReLU when relu exactly as SimdFloat.Relu (v ≤ 0 → 0; NaN stays NaN).</summary>

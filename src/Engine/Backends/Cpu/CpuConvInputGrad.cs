@@ -163,7 +163,7 @@ internal static unsafe class CpuConvInputGrad
                 var run = (int)Math.Min(nc - j, plane - pixel);
                 var dst = o.Dx + ((long)image * o.Channels + c) * plane + pixel;
                 if (job.Accumulate) AddRun(values + j, dst, run);
-                else CopyRun(values + j, dst, run);
+                else Unsafe.CopyBlockUnaligned(dst, values + j, (uint)(run * sizeof(float)));
                 j += run;
                 (image, pixel) = (image + 1, 0);
             }
@@ -201,14 +201,5 @@ internal static unsafe class CpuConvInputGrad
         var i = 0;
         for (; i <= n - 8; i += 8) (Vector256.Load(dst + i) + Vector256.Load(src + i)).Store(dst + i);
         for (; i < n; i++) dst[i] += src[i];
-    }
-
-    /// <summary>dst[i] = src[i].</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void CopyRun(float* src, float* dst, int n)
-    {
-        var i = 0;
-        for (; i <= n - 8; i += 8) Vector256.Load(src + i).Store(dst + i);
-        for (; i < n; i++) dst[i] = src[i];
     }
 }

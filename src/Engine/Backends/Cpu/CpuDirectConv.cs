@@ -342,7 +342,7 @@ internal static unsafe class CpuDirectConv
     }
 
     /// <summary>Writes the kept positions of a finished block (filters f0.., vectors v0..) to NCHW y, with
-    /// bias and ReLU (exactly CpuConvGemm.StoreRun's operations), or adds them (AddRun's).</summary>
+    /// bias and ReLU (exactly CpuConvGemm.StoreRun's operations), or adds them (CpuConvInputGrad.AddRun's).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Store<TKernel>(in Job job, float* tile, int image, int f0, int rows, int v0) where TKernel : struct, IDirectConvKernel
     {
