@@ -66,6 +66,24 @@ internal static class SimdFloat
         for (; i < y.Length; i++) y[i] = x[i] * scale + shift;
     }
 
+    /// <summary>y[i] = relu(x[i] · scale + shift) (ReLU's rule: v ≤ 0 gives 0, NaN stays NaN)</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void AffineRelu(ReadOnlySpan<float> x, float scale, float shift, Span<float> y)
+    {
+        var shifts = new Vector<float>(shift);
+        var i = 0;
+        for (; i <= y.Length - Width; i += Width)
+        {
+            var v = new Vector<float>(x[i..]) * scale + shifts;
+            Vector.ConditionalSelect(Vector.LessThanOrEqual(v, Vector<float>.Zero), Vector<float>.Zero, v).CopyTo(y[i..]);
+        }
+        for (; i < y.Length; i++)
+        {
+            var v = x[i] * scale + shift;
+            y[i] = v <= 0 ? 0 : v;
+        }
+    }
+
     /// <summary>y[i] = x[i] + shift (a bias over one channel's run of values)</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddScalar(ReadOnlySpan<float> x, float shift, Span<float> y)
