@@ -6,7 +6,7 @@ public readonly record struct CallContext(bool Training, ulong Seed)
 {
     public static CallContext Inference { get; } = new(false, 0);
 
-    /// <summary>Set by a model for a BatchNormalization whose only consumer is a plain ReLU: the layer
-    /// applies that ReLU itself, fused (see Models/BatchNormReluFusion).</summary>
+    /// <summary>Set by a model for a BatchNormalization or Add whose only consumer is a plain ReLU: the layer
+    /// applies that ReLU itself, fused (see Models/ReluFusion; Add does the same).</summary>
     internal bool FusedRelu { get; init; }
 }

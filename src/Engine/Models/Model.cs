@@ -383,7 +383,7 @@ public partial class Model : IDisposable
         }
         try
         {
-            var fused = _reluFusion ??= BatchNormReluFusion.Plan(_nodes, _outputs);
+            var fused = _reluFusion ??= ReluFusion.Plan(_nodes, _outputs);
             for (var i = 0; i < _nodes.Count; i++)
             {
                 var node = _nodes[i];

@@ -158,7 +158,7 @@ public class BatchNormReluTests
         Assert.DoesNotContain(one[5], float.IsNaN); // assign wrote every dx element
     }
 
-    /// <summary>ResNet-20 fuses its ten BN → ReLU pairs (stem and each block's first), not the BNs that feed
+    /// <summary>ResNet-20 fuses its ten BN → ReLU pairs (stem and each block's first) and its nine Add → ReLU joins, not the BNs that feed
     /// an Add; two SGD steps with the fusion give the unfused steps' loss and weights within float rounding.</summary>
     [Fact]
     public void ResNet20StepWithFusionMatchesTheUnfusedGraph()
@@ -168,8 +168,8 @@ public class BatchNormReluTests
         using var y = Tensor.FromArray(new[] { 0, 1, 2, 1 });
         (double Loss, float[][] Weights, int Fused) Step(bool fusion)
         {
-            var previous = BatchNormReluFusion.Enabled;
-            BatchNormReluFusion.Enabled = fusion;
+            var previous = ReluFusion.Enabled;
+            ReluFusion.Enabled = fusion;
             try
             {
                 using var model = Applications.ResNet20(inputShape: [3, 8, 8], classes: 3, classifierActivation: "linear", seed: 6);
@@ -178,13 +178,13 @@ public class BatchNormReluTests
                 model.Compile(optimizer: "sgd", loss: new SparseCategoricalCrossentropy(fromLogits: true));
                 var loss = 0.0;
                 for (var i = 0; i < 2; i++) loss = model.TrainOnBatch(x, y)["loss"];
-                var fused = BatchNormReluFusion.Plan(model.Nodes, []).Count(f => f);
+                var fused = ReluFusion.Plan(model.Nodes, []).Count(f => f);
                 return (loss, model.Weights.Select(v => v.Value.ToFloatArray()).ToArray(), fused);
             }
-            finally { BatchNormReluFusion.Enabled = previous; }
+            finally { ReluFusion.Enabled = previous; }
         }
         var (on, off) = (Step(true), Step(false));
-        Assert.Equal(10, on.Fused);
+        Assert.Equal(19, on.Fused); // 10 BN → ReLU pairs and 9 Add → ReLU joins
         Assert.Equal(0, off.Fused);
         Assert.Equal(off.Loss, on.Loss, 4);
         for (var k = 0; k < on.Weights.Length; k++)

@@ -40,3 +40,33 @@ public class CudaParityBatchNormReluTests : CudaParityTestBase
         Close("batch_norm_relu_backward dbeta", dbeta.Cpu, dbeta.Gpu);
     }
 }
+
+/// <summary>The fused residual join (kernels/add_relu.cu) against its CPU twin.</summary>
+[Collection(CudaCollection.Name)]
+public class CudaParityAddReluTests : CudaParityTestBase
+{
+    private static Engine.Backends.CpuBackend Cpu => Engine.Backends.CpuBackend.Instance;
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(1000)]
+    [InlineData(70_001)]
+    public void AddRelu(int n)
+    {
+        var (a, b, y) = (P.Normal(n), P.Normal(n), P.Normal(n));
+        Cpu.AddReluForward(a.Cpu, b.Cpu, y.Cpu, n);
+        P.Gpu.AddReluForward(a.Gpu, b.Gpu, y.Gpu, n);
+        Close("add_relu_forward", y.Cpu, y.Gpu);
+
+        var (dy, da, db) = (P.Normal(n), P.Normal(n), P.Normal(n));
+        Cpu.AddReluBackward(y.Cpu, dy.Cpu, da.Cpu, db.Cpu, n);
+        P.Gpu.AddReluBackward(y.Gpu, dy.Gpu, da.Gpu, db.Gpu, n);
+        Close("add_relu_backward da", da.Cpu, da.Gpu);
+        Close("add_relu_backward db", db.Cpu, db.Gpu);
+
+        var only = P.Normal(n); // one gradient absent (null)
+        Cpu.AddReluBackward(y.Cpu, dy.Cpu, only.Cpu, null, n);
+        P.Gpu.AddReluBackward(y.Gpu, dy.Gpu, only.Gpu, null, n);
+        Close("add_relu_backward da only", only.Cpu, only.Gpu);
+    }
+}
