@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Engine.Backends.Cpu;
 using Engine.Tensors;
 
@@ -133,7 +134,8 @@ public sealed partial class CpuBackend
     /// (<paramref name="inputsPerPlane"/> elements) is cleared just before its plane's scatter, so dx
     /// needs no zero fill first (bitwise the same as clearing dx and adding).</summary>
     internal static void MaxPoolGradPlanes(Tensor dy, Tensor argmax, Tensor dx, int planes, int outputsPerPlane, int inputsPerPlane, bool assign = false) =>
-        CpuParallel.ForEachPlane(planes, outputsPerPlane * 4L, (dy, argmax, dx, outputsPerPlane, inputsPerPlane, assign), static (s, plane) =>
+        CpuParallel.ForEachPlane(planes, outputsPerPlane * 4L, (dy, argmax, dx, outputsPerPlane, inputsPerPlane, assign),
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)] static (s, plane) =>
         {
             var (dy, argmax, dx, outputsPerPlane, inputsPerPlane, assign) = s;
             var start = plane * outputsPerPlane;
