@@ -28,7 +28,7 @@ internal static class ConvSmallPlaneAb
             b.Setup();
             (string Name, Action Call)[] methods =
             [
-                ("ForwardBefore", b.ForwardBefore), ("ForwardAfter", b.ForwardAfter), ("ForwardExplicit", b.ForwardExplicit), ("InputGradCol", b.InputGradCol),
+                ("ForwardBefore", b.ForwardBefore), ("ForwardAfter", b.ForwardAfter), ("ForwardGeneralPacker", b.ForwardGeneralPacker), ("ForwardExplicit", b.ForwardExplicit), ("InputGradCol", b.InputGradCol),
                 ("InputGradTransposedOldSplit", b.InputGradTransposedOldSplit), ("InputGradTransposed", b.InputGradTransposed),
             ];
             foreach (var m in methods) { m.Call(); m.Call(); }
@@ -45,7 +45,7 @@ internal static class ConvSmallPlaneAb
             var medians = times.Select(t => t.Order().ElementAt(t.Count / 2)).ToArray();
             for (var i = 0; i < methods.Length; i++)
             {
-                var baseline = i < 3 ? medians[0] : medians[3];
+                var baseline = i < 4 ? medians[0] : medians[4];
                 Console.WriteLine($"| {shape} | {methods[i].Name} | {medians[i]:F3} | {times[i].Min():F3} | {medians[i] / baseline:F2} |");
             }
             b.Cleanup();

@@ -9,9 +9,11 @@ namespace Engine.Benchmarks;
 /// has 256 channels at 4×4 and 512 at 2×2, i.e. 512 and 128 GEMM columns, so the conv GEMM loops'
 /// split (4 column panels per item) left one core idle or the whole layer on one thread; and its
 /// 512-channel 3×3 layers (k = 4608) were above the fused forward's old k limit (4096), so they ran
-/// explicit im2col + GEMM + transpose. Before/after pairs:
+/// explicit im2col + GEMM + transpose (still: one pass over k = 4608 lost 1.3–1.5× to it). Before/after pairs:
 /// - Forward: before = what Conv2D ran (k &gt; 4096: im2col + CpuGemm + transpose; else the fused GEMM with
-///   the old split); after = the fused GEMM with ConvPanelWork's split (k up to 8192).
+///   the old split and the general packer, or the direct kernel); after = with ConvPanelWork's split and
+///   stride-1 panels packed by ConvPanelUnfold (GeneralPacker: the split alone); Explicit: the composite
+///   on any k (how k = 4608 runs).
 /// - Input gradient: GEMM into dcol + col2im as dx's first writer (what these layers run), against the
 ///   transposed convolution (CpuConvInputGrad) with the old and the new split.
 /// Shapes: ResNet18 layer3 (256→256, 3×3, 4×4), layer4 (512→512, 2×2), the stride-2 entries into them
@@ -65,14 +67,28 @@ public class ConvSmallPlaneBenchmarks
             _backend.Transpose01(_yT, _y, _g.F, _g.N, _g.OH * _g.OW);
             return;
         }
-        ConvPanelWork.Fine = false;
+        (ConvPanelWork.Fine, ConvPanelUnfold.Enabled) = (false, false);
         try { CpuBackend.ConvForwardFused(_w, _x, _g, null, _y, relu: false); }
-        finally { ConvPanelWork.Fine = true; }
+        finally { (ConvPanelWork.Fine, ConvPanelUnfold.Enabled) = (true, true); }
     }
 
-    /// <summary>After: the fused forward with the finer split (and k up to 8192).</summary>
+    /// <summary>The new split, with the forward's panels packed by the general packer (PackFromImage) as
+    /// before: the split's share of ForwardBefore → ForwardAfter.</summary>
     [Benchmark]
-    public void ForwardAfter() => CpuBackend.ConvForwardFused(_w, _x, _g, null, _y, relu: false);
+    public void ForwardGeneralPacker()
+    {
+        ConvPanelUnfold.Enabled = false;
+        try { ForwardAfter(); }
+        finally { ConvPanelUnfold.Enabled = true; }
+    }
+
+    /// <summary>After: the fused forward with the finer split and ConvPanelUnfold's packer (k &gt; 4096 stays explicit).</summary>
+    [Benchmark]
+    public void ForwardAfter()
+    {
+        if (_g.ColumnRows > CpuConvGemm.MaxK) ForwardExplicit();
+        else CpuBackend.ConvForwardFused(_w, _x, _g, null, _y, relu: false);
+    }
 
     /// <summary>The explicit composite on any k: im2col, CpuGemm (blocked for cache), transpose to NCHW.</summary>
     [Benchmark]

@@ -10,7 +10,8 @@ namespace Engine.Tests.Backends;
 /// - ConvPanelWork's split (fewer panels per item, output row panels split into parts) gives bitwise
 ///   the old split's values, and the same on one and two threads;
 /// - the fused forward (implicit im2col) matches im2col + CpuGemm within float32 rounding (CpuGemm
-///   blocks k, so its order differs), every element written;
+///   blocks k, so its order differs), every element written, and its stride-1 panels packed by
+///   ConvPanelUnfold give bitwise what the general packer's give;
 /// - Conv2D in float32 with k above MaxK (composite forward, now with the fused backward passes)
 ///   matches the float64 composite, forward and every gradient.</summary>
 [Collection(AllocationCollection.Name)] // sets CpuParallel.ThreadLimit and ConvPanelWork.Fine
@@ -65,7 +66,7 @@ public class ConvSmallPlaneTests
                 var expected64 = Float64(w, colValues, bias, g, relu, withBias);
                 var b = withBias ? bias : [];
                 var what = $"{kernel} forward {g} relu {relu} bias {withBias}";
-                float[] Run(int threads, bool fine) => WithSplit(threads, fine, () =>
+                float[] Run(int threads, bool fine, bool panelUnfold = true) => WithSplit(threads, fine, panelUnfold, () =>
                 {
                     var y = Enumerable.Repeat(float.NaN, (int)g.OutputSize + 5).ToArray(); // every element written, none past the end
                     Forward(kernel, w, x.Span<float>().ToArray(), g, b, y, relu);
@@ -77,6 +78,7 @@ public class ConvSmallPlaneTests
                 TestData.AssertClose(expected64, Doubles(fine1), 1e-4, 1e-4, $"{what}: vs float64");
                 Assert.True(fine1.AsSpan().SequenceEqual(Run(2, true)), $"{what}: one and two threads differ");
                 Assert.True(fine1.AsSpan().SequenceEqual(Run(2, false)), $"{what}: the new split differs from the old one");
+                Assert.True(fine1.AsSpan().SequenceEqual(Run(1, true, panelUnfold: false)), $"{what}: ConvPanelUnfold's panels differ from PackFromImage's");
             }
         }
     }
@@ -120,7 +122,7 @@ public class ConvSmallPlaneTests
             using var dcolT = Tensor.FromArray(dcol, g.ColumnRows, columns);
             using var expected = Tensor.Zeros(new Shape(g.N, g.C, g.H, g.W));
             CpuBackend.Col2ImFloat(dcolT, expected, g);
-            float[] Run(int threads, bool fine) => WithSplit(threads, fine, () =>
+            float[] Run(int threads, bool fine) => WithSplit(threads, fine, true, () =>
             {
                 var dx = Enumerable.Repeat(float.NaN, (int)g.InputSize).ToArray();
                 CpuConvGemm.InputGrad(w, dyT, g, dx, assign: true);
@@ -245,19 +247,21 @@ public class ConvSmallPlaneTests
         if (!supported) Assert.Skip($"The {kernel} GEMM kernel needs instructions this CPU lacks.");
     }
 
-    private static T WithSplit<T>(int threads, bool fine, Func<T> run)
+    private static T WithSplit<T>(int threads, bool fine, bool panelUnfold, Func<T> run)
     {
-        var (previousThreads, previousFine) = (CpuParallel.ThreadLimit, ConvPanelWork.Fine);
+        var (previousThreads, previousFine, previousUnfold) = (CpuParallel.ThreadLimit, ConvPanelWork.Fine, ConvPanelUnfold.Enabled);
         try
         {
             CpuParallel.ThreadLimit = threads;
             ConvPanelWork.Fine = fine;
+            ConvPanelUnfold.Enabled = panelUnfold;
             return run();
         }
         finally
         {
             CpuParallel.ThreadLimit = previousThreads;
             ConvPanelWork.Fine = previousFine;
+            ConvPanelUnfold.Enabled = previousUnfold;
         }
     }
 

@@ -8,7 +8,7 @@ namespace Engine.Backends.Cpu;
 /// y[b, f, p] = act(Σ_k w[f, k]·col[k, b·P + p] + bias[f]), written straight into NCHW.
 ///
 /// The filters (A) are packed once per call and reused by every column panel; each NR-wide panel of
-/// col (B) is packed once and multiplied by every MR-row panel of A over the whole of k (convolution
+/// col (B) is packed once (from an image: by ConvPanelUnfold, bitwise what PackFromImage writes) and multiplied by every MR-row panel of A over the whole of k (convolution
 /// k = C·KH·KW is small), so each finished tile leaves the registers once, through a small buffer,
 /// with bias and ReLU applied on the way to its NCHW place (no transpose, bias or ReLU passes).
 /// Column panels (and, with few columns, filter row panels: <see cref="ConvPanelWork"/>) are spread over the
@@ -95,8 +95,7 @@ internal static unsafe class CpuConvGemm
     /// ConvStridedInputGradBenchmarks): it runs over every input pixel, so with 'valid' padding on a small
     /// image (the seed CNN's 13×13 → 11×11, 5×5 → 3×3) it does up to H·W/(OH·OW·SH·SW) times the
     /// multiply-adds of GEMM + col2im and loses there. On 'same' stride-1 layers it won on all three
-    /// ResNet-20 stages (32-, 16- and 8-wide rows) once its panels were unfolded by ConvPanelUnfold, and on
-    /// ResNet18's 4-wide ones; not on 2-wide ones.
+    /// ResNet-20 stages (32-, 16- and 8-wide rows) once its panels were unfolded by ConvPanelUnfold.
     /// Strided: the 3×3 stride-2 entry with 16-wide phase rows won (−9%), 8-wide ones tied, and 1×1
     /// stride-2 shortcuts lost 2–3.5× (three of their four phases are only zeros to write, and one
     /// tap per channel is too little work per packed panel), so those keep GEMM + col2im.</summary>
@@ -106,10 +105,10 @@ internal static unsafe class CpuConvGemm
             ? g.OW >= MinRowForInputGrad
             : g.KH >= g.SH && g.KW >= g.SW && g.OW >= MinRowForStridedInputGrad);
 
-    /// <summary>Shortest output row for which the transposed convolution beats GEMM + col2im: 4 (ResNet18's
-    /// 256-channel 4×4 layer, 0.87–0.88× with ConvPanelWork's split, ConvSmallPlaneBenchmarks); on its
-    /// 2×2 layer it lost 2.5×.</summary>
-    internal const int MinRowForInputGrad = 4;
+    /// <summary>Shortest output row for which the transposed convolution beats GEMM + col2im (8: the
+    /// shortest measured win; ResNet18's 4-wide rows tied (0.87–1.10× over three interleaved runs,
+    /// ConvSmallPlaneBenchmarks) and its 2-wide ones lost 2.5×).</summary>
+    internal const int MinRowForInputGrad = 8;
 
     /// <summary>The same for strided convolutions (the polyphase split): 16 won, 8 tied.</summary>
     internal const int MinRowForStridedInputGrad = 16;
@@ -201,7 +200,7 @@ internal static unsafe class CpuConvGemm
         for (var j0 = first; j0 < last; j0 += nr)
         {
             var nc = Math.Min(nr, job.Columns - j0);
-            if (job.Image != null) PackFromImage(*job.Image, j0, nc, nr, packedB);
+            if (job.Image != null) ConvPanelUnfold.Pack(*job.Image, j0, nc, nr, packedB); // the same values as PackFromImage
             else GemmPacking.PackB<TKernel>(false, job.Col, job.Columns, job.K, j0, nc, 0, job.K, packedB);
             for (var i0 = rowFirst; i0 < rowEnd; i0 += mr)
             {
