@@ -6,5 +6,7 @@ using Engine.Benchmarks;
 // On a GPU machine (no SDK there): add --inProcess so BenchmarkDotNet does not try to build a project.
 // Seed CNN vs PyTorch:  dotnet run -c Release --project benchmarks/Engine.Benchmarks -- gpu-compare --json
 if (args.Length > 0 && args[0] == "gpu-compare") return GpuCompare.Run(args[1..]);
+// Small-plane conv levers, interleaved: dotnet run -c Release --project benchmarks/Engine.Benchmarks -- conv-ab
+if (args.Length > 0 && args[0] == "conv-ab") return ConvSmallPlaneAb.Run(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;
