@@ -29,7 +29,7 @@ internal static class ConvSmallPlaneAb
             (string Name, Action Call)[] methods =
             [
                 ("ForwardBefore", b.ForwardBefore), ("ForwardAfter", b.ForwardAfter), ("ForwardGeneralPacker", b.ForwardGeneralPacker), ("ForwardExplicit", b.ForwardExplicit), ("InputGradCol", b.InputGradCol),
-                ("InputGradTransposedOldSplit", b.InputGradTransposedOldSplit), ("InputGradTransposed", b.InputGradTransposed),
+                ("InputGradTransposedOldSplit", b.InputGradTransposedOldSplit), ("InputGradTransposed", b.InputGradTransposed), ("InputGradDirect", b.InputGradDirect),
             ];
             foreach (var m in methods) { m.Call(); m.Call(); }
             var times = methods.Select(_ => new List<double>()).ToArray();

@@ -18,11 +18,12 @@ namespace Engine.Benchmarks;
 ///   transposed convolution (CpuConvInputGrad) with the old and the new split.
 /// Shapes: ResNet18 layer3 (256→256, 3×3, 4×4), layer4 (512→512, 2×2), the stride-2 entries into them
 /// (128→256 8×8→4×4, 256→512 4×4→2×2) and layer4's 1×1 stride-2 shortcut; ResNet-20 stage 3
-/// (64→64, 8×8, batch 128); the seed CNN's conv3 (64→64, 5×5 → 3×3 valid, batch 64).</summary>
+/// (64→64, 8×8, batch 128); the seed CNN's conv2 (32→64, 13×13 → 11×11 valid) and conv3 (64→64, 5×5 → 3×3
+/// valid), batch 64.</summary>
 [MemoryDiagnoser, MinColumn]
 public class ConvSmallPlaneBenchmarks
 {
-    public enum Layer { R18Layer3, R18Layer4, R18Entry3, R18Entry4, R18Shortcut4, R20Stage3, SeedConv3 }
+    public enum Layer { R18Layer3, R18Layer4, R18Entry3, R18Entry4, R18Shortcut4, R20Stage3, SeedConv2, SeedConv3 }
 
     [ParamsAllValues]
     public Layer Shape { get; set; }
@@ -42,6 +43,7 @@ public class ConvSmallPlaneBenchmarks
             Layer.R18Entry4 => (new Shape(32, 256, 4, 4), 512, 3, 2, "same"),
             Layer.R18Shortcut4 => (new Shape(32, 256, 4, 4), 512, 1, 2, "valid"),
             Layer.R20Stage3 => (new Shape(128, 64, 8, 8), 64, 3, 1, "same"),
+            Layer.SeedConv2 => (new Shape(64, 32, 13, 13), 64, 3, 1, "valid"),
             _ => (new Shape(64, 64, 5, 5), 64, 3, 1, "valid"),
         };
         _g = Conv2DGeometry.Create(input, (k, k), (stride, stride), padding, filters: f);
@@ -120,6 +122,14 @@ public class ConvSmallPlaneBenchmarks
     [Benchmark]
     public void InputGradTransposed() =>
         CpuConvGemm.InputGrad<Avx512GemmKernel>(_w.Span<float>(), _dyT.Span<float>(), _g, _dx.Span<float>(), assign: true);
+
+    /// <summary>A stride-1 input gradient on CpuDirectConv (the transposed convolution as a direct one),
+    /// whatever the rule says; NaN-free only for stride 1 (other shapes skip it).</summary>
+    [Benchmark]
+    public void InputGradDirect()
+    {
+        if (_g.SH == 1 && _g.SW == 1) CpuDirectConv.InputGrad(_w.Span<float>(), _dyT.Span<float>(), _g, _dx.Span<float>(), assign: true);
+    }
 
     [GlobalCleanup]
     public void Cleanup()
