@@ -11,7 +11,10 @@ namespace Engine.Backends.Cpu;
 /// count); each slice sums its chunks in order into its own accumulator, and the slices are added in
 /// slice order at the end. Every dw element thus gets the same operations in the same order on any
 /// thread count. The order differs from one long GEMM over explicit col (CpuGemm blocks k its own
-/// way), so results can differ from that composite in the last bits.</summary>
+/// way), so results can differ from that composite in the last bits.
+///
+/// Where the shape suits it (<see cref="PrefersDirect"/>), <see cref="Run(ReadOnlySpan{float}, ReadOnlySpan{float}, in Conv2DGeometry, Span{float})"/>
+/// hands the work to CpuDirectWeightGrad instead (no unfolding, no packing; its own fixed order).</summary>
 internal static unsafe class CpuConvWeightGrad
 {
     /// <summary>Columns (output pixels over the batch) per chunk: the unfolded chunk (K·256 floats) and
@@ -30,18 +33,20 @@ internal static unsafe class CpuConvWeightGrad
 
     /// <summary>Whether <see cref="Run(ReadOnlySpan{float}, ReadOnlySpan{float}, in Conv2DGeometry, Span{float})"/>
     /// takes the direct kernel (CpuDirectWeightGrad: no im2col, no packing) rather than the implicit-im2col GEMM.
-    /// Both kernels run near the machine's FMA peak, so the direct one wins where it computes few thrown-away
-    /// positions (DirectWeightGradBenchmarks, 2026-12-07-cpu-conv-weight-grad-direct.md): it won on
-    /// ResNet-20's 32- and 16-wide stages (kept share 0.94 / 0.89), its entry into stage 2 (0.94), ResNet18's
-    /// stem and 16×16 layers and the seed CNN's conv1 (0.92); it tied at 0.80–0.84 (ResNet-20 stage 3 and
-    /// its entry into it, ResNet18's 8×8 layers, seed conv2) and lost below (4×4 and 2×2 planes, the seed
-    /// CNN's 3×3 outputs) and on 1×1 kernels (unfolding a strided 1×1 input costs as much as its few
-    /// multiply-adds). Kept share: OH·OW over the positions the kernel computes.</summary>
+    /// The direct kernel saves the unfolding and packing but computes the planes' padding columns too, so
+    /// it wins where it throws few positions away (wgrad-probe and DirectWeightGradBenchmarks,
+    /// 2026-12-07-cpu-conv-weight-grad-direct.md; direct ÷ GEMM, one thread): ResNet-20 stage 1 0.51 and
+    /// stage 2 0.70 (kept share 0.94 / 0.89), ResNet18's stem 0.60 (0.91) and 16×16 layers 0.83 (0.89), the
+    /// seed CNN's conv1 0.57 (0.92); on stride 1 it only tied at 0.80–0.84 (ResNet-20 stage 3, ResNet18's
+    /// 8×8 layers, seed conv2: 0.91–1.07) and lost below (4×4 and 2×2 planes 2.2×, seed conv3 1.35×). Strided
+    /// layers pay more on the GEMM side (their panels take the general packer), so there 0.75 is enough:
+    /// ResNet-20's entries 0.66 (0.94) and 0.67 (0.80). 1×1 kernels keep the GEMM (unfolding a strided 1×1
+    /// input costs as much as its few multiply-adds: 0.9–3.9×). Kept share: OH·OW over the positions computed.</summary>
     public static bool PrefersDirect(in Conv2DGeometry g)
     {
         if (!DirectEnabled || !CpuDirectWeightGrad.IsSupported || !CpuDirectWeightGrad.Handles(g) || g.KH * g.KW == 1) return false;
         var kept = CpuDirectWeightGrad.KeptShare(g, Avx512DirectWeightGradKernel.IsSupported ? Avx512DirectWeightGradKernel.Lanes : Avx2DirectWeightGradKernel.Lanes);
-        return kept >= 0.85;
+        return kept >= (g.SH == 1 && g.SW == 1 ? 0.85 : 0.75);
     }
 
     /// <summary>Off sends every shape to the GEMM path (benchmarks measure both).</summary>
