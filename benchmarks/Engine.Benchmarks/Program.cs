@@ -9,5 +9,7 @@ using Engine.Benchmarks;
 if (args.Length > 0 && args[0] == "wgrad-probe") return WeightGradProbe.Layers(args[1..]);
 if (args.Length > 0 && args[0] == "wgrad-kernel") return WeightGradProbe.Kernel(args[1..]);
 if (args.Length > 0 && args[0] == "gpu-compare") return GpuCompare.Run(args[1..]);
+// Small-plane conv levers, interleaved: dotnet run -c Release --project benchmarks/Engine.Benchmarks -- conv-ab
+if (args.Length > 0 && args[0] == "conv-ab") return ConvSmallPlaneAb.Run(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;
