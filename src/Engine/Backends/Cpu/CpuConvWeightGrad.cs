@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Engine.Backends.Cpu;
 
@@ -91,19 +93,58 @@ internal static unsafe class CpuConvWeightGrad
                 if (slices > 1 && 2L * f * k * columns >= 2_000_000) CpuParallel.For(slices, job, static (j, t) => RunSlice<TKernel>(j, t));
                 else for (var t = 0; t < slices; t++) RunSlice<TKernel>(job, t);
             }
-            // dw += Σ_t partial_t, slices in order.
-            for (var r = 0; r < f; r++)
-                for (var q = 0; q < k; q++)
-                {
-                    var at = transposed ? q * nPad + r : r * nPad + q;
-                    var sum = partials[at];
-                    for (var t = 1; t < slices; t++) sum += partials[t * size + at];
-                    dw[r * k + q] += sum;
-                }
+            fixed (float* pPartials = partials, pdw = dw)
+                AddSlices(pPartials, slices, size, f, k, nPad, transposed, pdw);
         }
         finally
         {
             ArrayPool<float>.Shared.Return(partials);
+        }
+    }
+
+    /// <summary>dw += Σ_t partial_t, slices in order: per element partial_0 + partial_1 + … then one add into
+    /// dw, the same operations whichever loop order or vector width walks them. Vectors along the
+    /// accumulator's contiguous axis (q untransposed, r transposed) instead of a bounds-checked element loop
+    /// with the transposed index (F·K elements per layer and step, up to 590 K on ResNet18's 256-channel layers);
+    /// compiled optimized from the first step since it runs once per layer and step.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AddSlices(float* partials, int slices, int size, int f, int k, int nPad, bool transposed, float* dw)
+    {
+        var w = Vector<float>.Count;
+        if (!transposed)
+        {
+            for (var r = 0; r < f; r++)
+            {
+                var row = partials + (long)r * nPad;
+                var dwRow = dw + (long)r * k;
+                var q = 0;
+                for (; q <= k - w; q += w)
+                {
+                    var sum = Vector.Load(row + q);
+                    for (var t = 1; t < slices; t++) sum += Vector.Load(row + (long)t * size + q);
+                    Vector.Store(Vector.Load(dwRow + q) + sum, dwRow + q);
+                }
+                for (; q < k; q++)
+                {
+                    var sum = row[q];
+                    for (var t = 1; t < slices; t++) sum += row[(long)t * size + q];
+                    dwRow[q] += sum;
+                }
+            }
+        }
+        else
+        {
+            // Accumulator [K, F]: walk it row by row (q), dw column by column.
+            for (var q = 0; q < k; q++)
+            {
+                var row = partials + (long)q * nPad;
+                for (var r = 0; r < f; r++)
+                {
+                    var sum = row[r];
+                    for (var t = 1; t < slices; t++) sum += row[(long)t * size + r];
+                    dw[(long)r * k + q] += sum;
+                }
+            }
         }
     }
 
@@ -117,6 +158,7 @@ internal static unsafe class CpuConvWeightGrad
     }
 
     /// <summary>Slice t: chunks [t·chunks/slices, (t+1)·chunks/slices) summed in order into accumulator t.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunSlice<TKernel>(in Job job, int t) where TKernel : struct, IGemmKernel
     {
         var (mr, nr) = (TKernel.MR, TKernel.NR);
