@@ -105,7 +105,8 @@ public class DirectWeightGradTests
     }
 
     /// <summary>The shape rule (CpuConvWeightGrad.PrefersDirect): the direct kernel where it computes few
-    /// thrown-away positions and the kernel is larger than 1×1; the implicit-im2col GEMM elsewhere.</summary>
+    /// thrown-away positions (kept share ≥ 0.85 on stride 1, ≥ 0.75 strided) and the kernel is larger than
+    /// 1×1; the implicit-im2col GEMM elsewhere.</summary>
     [Fact]
     public void WhichLayersTakeTheDirectKernel()
     {
@@ -116,7 +117,9 @@ public class DirectWeightGradTests
             (new Shape(128, 32, 16, 16), 32, 3, 1, "same", true),   // stage 2
             (new Shape(128, 64, 8, 8), 64, 3, 1, "same", false),    // stage 3 (kept 0.80)
             (new Shape(128, 16, 32, 32), 32, 3, 2, "same", true),   // entry into stage 2
+            (new Shape(128, 32, 16, 16), 64, 3, 2, "same", true),   // entry into stage 3 (strided: kept 0.80 is enough)
             (new Shape(128, 16, 32, 32), 32, 1, 2, "same", false),  // 1×1 shortcut
+            (new Shape(32, 128, 8, 8), 256, 3, 2, "same", false),   // ResNet18 entry into 4×4 (kept 0.50)
             (new Shape(32, 3, 70, 70), 64, 7, 2, "valid", true),    // ResNet18 stem
             (new Shape(32, 512, 2, 2), 512, 3, 1, "same", false),   // ResNet18 2×2 layer (K = 4608: explicit im2col + GEMM)
             (new Shape(2, 520, 32, 32), 8, 3, 1, "same", true),     // K = 4680 on a wide plane: direct, so fused

@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Engine.Backends.Cpu;
 
@@ -11,7 +13,10 @@ namespace Engine.Backends.Cpu;
 /// count); each slice sums its chunks in order into its own accumulator, and the slices are added in
 /// slice order at the end. Every dw element thus gets the same operations in the same order on any
 /// thread count. The order differs from one long GEMM over explicit col (CpuGemm blocks k its own
-/// way), so results can differ from that composite in the last bits.</summary>
+/// way), so results can differ from that composite in the last bits.
+///
+/// Where the shape suits it (<see cref="PrefersDirect"/>), <see cref="Run(ReadOnlySpan{float}, ReadOnlySpan{float}, in Conv2DGeometry, Span{float})"/>
+/// hands the work to CpuDirectWeightGrad instead (no unfolding, no packing; its own fixed order).</summary>
 internal static unsafe class CpuConvWeightGrad
 {
     /// <summary>Columns (output pixels over the batch) per chunk: the unfolded chunk (K·256 floats) and
@@ -30,18 +35,20 @@ internal static unsafe class CpuConvWeightGrad
 
     /// <summary>Whether <see cref="Run(ReadOnlySpan{float}, ReadOnlySpan{float}, in Conv2DGeometry, Span{float})"/>
     /// takes the direct kernel (CpuDirectWeightGrad: no im2col, no packing) rather than the implicit-im2col GEMM.
-    /// Both kernels run near the machine's FMA peak, so the direct one wins where it computes few thrown-away
-    /// positions (DirectWeightGradBenchmarks, 2026-12-07-cpu-conv-weight-grad-direct.md): it won on
-    /// ResNet-20's 32- and 16-wide stages (kept share 0.94 / 0.89), its entry into stage 2 (0.94), ResNet18's
-    /// stem and 16×16 layers and the seed CNN's conv1 (0.92); it tied at 0.80–0.84 (ResNet-20 stage 3 and
-    /// its entry into it, ResNet18's 8×8 layers, seed conv2) and lost below (4×4 and 2×2 planes, the seed
-    /// CNN's 3×3 outputs) and on 1×1 kernels (unfolding a strided 1×1 input costs as much as its few
-    /// multiply-adds). Kept share: OH·OW over the positions the kernel computes.</summary>
+    /// The direct kernel saves the unfolding and packing but computes the planes' padding columns too, so
+    /// it wins where it throws few positions away (wgrad-probe and DirectWeightGradBenchmarks,
+    /// 2026-12-07-cpu-conv-weight-grad-direct.md; direct ÷ GEMM, one thread): ResNet-20 stage 1 0.51 and
+    /// stage 2 0.70 (kept share 0.94 / 0.89), ResNet18's stem 0.60 (0.91) and 16×16 layers 0.83 (0.89), the
+    /// seed CNN's conv1 0.57 (0.92); on stride 1 it only tied at 0.80–0.84 (ResNet-20 stage 3, ResNet18's
+    /// 8×8 layers, seed conv2: 0.91–1.07) and lost below (4×4 and 2×2 planes 2.2×, seed conv3 1.35×). Strided
+    /// layers pay more on the GEMM side (their panels take the general packer), so there 0.75 is enough:
+    /// ResNet-20's entries 0.66 (0.94) and 0.67 (0.80). 1×1 kernels keep the GEMM (unfolding a strided 1×1
+    /// input costs as much as its few multiply-adds: 0.9–3.9×). Kept share: OH·OW over the positions computed.</summary>
     public static bool PrefersDirect(in Conv2DGeometry g)
     {
         if (!DirectEnabled || !CpuDirectWeightGrad.IsSupported || !CpuDirectWeightGrad.Handles(g) || g.KH * g.KW == 1) return false;
         var kept = CpuDirectWeightGrad.KeptShare(g, Avx512DirectWeightGradKernel.IsSupported ? Avx512DirectWeightGradKernel.Lanes : Avx2DirectWeightGradKernel.Lanes);
-        return kept >= 0.85;
+        return kept >= (g.SH == 1 && g.SW == 1 ? 0.85 : 0.75);
     }
 
     /// <summary>Off sends every shape to the GEMM path (benchmarks measure both).</summary>
@@ -86,19 +93,58 @@ internal static unsafe class CpuConvWeightGrad
                 if (slices > 1 && 2L * f * k * columns >= 2_000_000) CpuParallel.For(slices, job, static (j, t) => RunSlice<TKernel>(j, t));
                 else for (var t = 0; t < slices; t++) RunSlice<TKernel>(job, t);
             }
-            // dw += Σ_t partial_t, slices in order.
-            for (var r = 0; r < f; r++)
-                for (var q = 0; q < k; q++)
-                {
-                    var at = transposed ? q * nPad + r : r * nPad + q;
-                    var sum = partials[at];
-                    for (var t = 1; t < slices; t++) sum += partials[t * size + at];
-                    dw[r * k + q] += sum;
-                }
+            fixed (float* pPartials = partials, pdw = dw)
+                AddSlices(pPartials, slices, size, f, k, nPad, transposed, pdw);
         }
         finally
         {
             ArrayPool<float>.Shared.Return(partials);
+        }
+    }
+
+    /// <summary>dw += Σ_t partial_t, slices in order: per element partial_0 + partial_1 + … then one add into
+    /// dw, the same operations whichever loop order or vector width walks them. Vectors along the
+    /// accumulator's contiguous axis (q untransposed, r transposed) instead of a bounds-checked element loop
+    /// with the transposed index (F·K elements per layer and step, up to 590 K on ResNet18's 256-channel layers);
+    /// compiled optimized from the first step since it runs once per layer and step.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AddSlices(float* partials, int slices, int size, int f, int k, int nPad, bool transposed, float* dw)
+    {
+        var w = Vector<float>.Count;
+        if (!transposed)
+        {
+            for (var r = 0; r < f; r++)
+            {
+                var row = partials + (long)r * nPad;
+                var dwRow = dw + (long)r * k;
+                var q = 0;
+                for (; q <= k - w; q += w)
+                {
+                    var sum = Vector.Load(row + q);
+                    for (var t = 1; t < slices; t++) sum += Vector.Load(row + (long)t * size + q);
+                    Vector.Store(Vector.Load(dwRow + q) + sum, dwRow + q);
+                }
+                for (; q < k; q++)
+                {
+                    var sum = row[q];
+                    for (var t = 1; t < slices; t++) sum += row[(long)t * size + q];
+                    dwRow[q] += sum;
+                }
+            }
+        }
+        else
+        {
+            // Accumulator [K, F]: walk it row by row (q), dw column by column.
+            for (var q = 0; q < k; q++)
+            {
+                var row = partials + (long)q * nPad;
+                for (var r = 0; r < f; r++)
+                {
+                    var sum = row[r];
+                    for (var t = 1; t < slices; t++) sum += row[(long)t * size + r];
+                    dw[(long)r * k + q] += sum;
+                }
+            }
         }
     }
 
@@ -112,6 +158,7 @@ internal static unsafe class CpuConvWeightGrad
     }
 
     /// <summary>Slice t: chunks [t·chunks/slices, (t+1)·chunks/slices) summed in order into accumulator t.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunSlice<TKernel>(in Job job, int t) where TKernel : struct, IGemmKernel
     {
         var (mr, nr) = (TKernel.MR, TKernel.NR);

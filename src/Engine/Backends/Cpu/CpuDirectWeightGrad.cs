@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Engine.Backends.Cpu;
 
@@ -89,21 +90,34 @@ internal static unsafe class CpuDirectWeightGrad
                 if (slices > 1 && work >= 2_000_000) CpuParallel.For(slices, job, static (j, s) => RunSlice<TKernel>(j, s));
                 else for (var s = 0; s < slices; s++) RunSlice<TKernel>(job, s);
             }
-            // dw += Σ_s partial_s, slices in order.
-            for (var r = 0; r < f; r++)
-                for (var q = 0; q < k; q++)
-                {
-                    var (block, row) = Math.DivRem(r, layout.FB);
-                    var at = ((long)block * layout.KPad + q) * layout.FB + row;
-                    var sum = partials[at];
-                    for (var s = 1; s < slices; s++) sum += partials[s * size + at];
-                    dw[r * k + q] += sum;
-                }
+            fixed (float* pPartials = partials, pdw = dw)
+                AddSlices(pPartials, slices, size, layout, f, k, pdw);
         }
         finally
         {
             ArrayPool<int>.Shared.Return(offsets);
             ArrayPool<float>.Shared.Return(partials);
+        }
+    }
+
+    /// <summary>dw += Σ_s partial_s, slices in order. Once per layer and step, so it would run as tier-0 code
+    /// for a user's first ~30 steps without the attribute.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AddSlices(float* partials, int slices, int size, in Layout layout, int f, int k, float* dw)
+    {
+        var (fb, kPad) = (layout.FB, layout.KPad);
+        for (var r = 0; r < f; r++)
+        {
+            var (block, row) = Math.DivRem(r, fb);
+            var src = partials + (long)block * kPad * fb + row;
+            var dst = dw + (long)r * k;
+            for (var q = 0; q < k; q++)
+            {
+                var at = (long)q * fb;
+                var sum = src[at];
+                for (var s = 1; s < slices; s++) sum += src[(long)s * size + at];
+                dst[q] += sum;
+            }
         }
     }
 
@@ -232,6 +246,7 @@ internal static unsafe class CpuDirectWeightGrad
     }
 
     /// <summary>Copies image b's channels into zero-padded phase planes (see <see cref="Layout"/>) at dst.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void UnfoldImage(in Job job, int image, float* dst)
     {
         ref readonly var g = ref job.G;
@@ -272,6 +287,7 @@ internal static unsafe class CpuDirectWeightGrad
 
     /// <summary>Writes image b's gradient rows into dst as [filter block][vector][filter in block][lane],
     /// row oy of filter f at positions oy·Wq .. oy·Wq + OW, zeros elsewhere (and for padding filters).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void GradRows(in Job job, int image, float* dst, float* staging)
     {
         ref readonly var g = ref job.G;
@@ -291,11 +307,27 @@ internal static unsafe class CpuDirectWeightGrad
                 continue;
             }
             var src = job.DyT + f * columns + (long)image * pixels;
-            for (var oy = 0; oy < g.OH; oy++)
-                Unsafe.CopyBlockUnaligned(staging + oy * wq, src + oy * g.OW, (uint)(g.OW * sizeof(float)));
-            for (var v = 0; v < vectors; v++)
-                Unsafe.CopyBlockUnaligned(d + (long)v * fb * lanes, staging + v * lanes, (uint)(lanes * sizeof(float)));
+            for (var oy = 0; oy < g.OH; oy++) CopyFloats(src + oy * g.OW, staging + oy * wq, g.OW);
+            // Inline vector copies: these are many short copies per image (a Memmove call each cost as much as
+            // the seed CNN conv1's multiply-adds).
+            if (lanes == 16)
+                for (var v = 0; v < vectors; v++) Vector512.Load(staging + v * 16).Store(d + (long)v * fb * 16);
+            else if (lanes == 8)
+                for (var v = 0; v < vectors; v++) Vector256.Load(staging + v * 8).Store(d + (long)v * fb * 8);
+            else
+                for (var v = 0; v < vectors; v++) CopyFloats(staging + v * lanes, d + (long)v * fb * lanes, lanes);
         }
+    }
+
+    /// <summary>d[0, count) = s[0, count): whole vectors, then single floats (never past count).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyFloats(float* s, float* d, int count)
+    {
+        var i = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i + 16 <= count; i += 16) Vector512.Load(s + i).Store(d + i);
+        for (; i + 8 <= count; i += 8) Vector256.Load(s + i).Store(d + i);
+        for (; i < count; i++) d[i] = s[i];
     }
 
     /// <summary>Ceiling of a/b for b &gt; 0 and any sign of a.</summary>
