@@ -17,6 +17,13 @@ public class StepAllocationTests
 {
     private const int Steps = 5;
 
+    /// <summary>Windows of <see cref="Steps"/> steps measured after the warm-up, at most; the helpers' count
+    /// must reach 0 in one of them. A helper thread grows its per-thread kernel buffers once, the first
+    /// time it claims a work item of a new size; on a loaded machine it can wake too late to claim any item
+    /// of some loop during the warm-up and meet that size only in the first window. A real per-step
+    /// allocation shows in every window, so it still fails; the calling thread must be 0 in every window.</summary>
+    private const int Windows = 3;
+
     private static (long Caller, long Helpers) BytesPerStep(Model model, Tensor x, Tensor y, bool accuracy = true)
     {
         // Counts the normal mode: under CI's pool poisoning a recycled tensor object is never handed
@@ -24,12 +31,28 @@ public class StepAllocationTests
         using var reuse = TensorRecycler.ReuseWhilePoisoned();
         var logs = new Dictionary<string, double>();
         for (var i = 0; i < 4; i++) model.TrainOnBatchInto(logs, x, y);
-        var helpers = CpuParallel.HelperAllocatedBytes;
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < Steps; i++) model.TrainOnBatchInto(logs, x, y);
-        var caller = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.True(double.IsFinite(logs["loss"]) && logs.ContainsKey("accuracy") == accuracy, "the steps reported their loss (and accuracy when compiled with it)");
-        return (caller / Steps, (CpuParallel.HelperAllocatedBytes - helpers) / Steps);
+        return Measure(() =>
+        {
+            for (var i = 0; i < Steps; i++) model.TrainOnBatchInto(logs, x, y);
+            Assert.True(double.IsFinite(logs["loss"]) && logs.ContainsKey("accuracy") == accuracy, "the steps reported their loss (and accuracy when compiled with it)");
+        });
+    }
+
+    /// <summary>Bytes per step of <paramref name="window"/> (Steps steps) on the calling thread (the most
+    /// over the windows) and on the helpers (the last window: the first whose count is 0, else the third).</summary>
+    private static (long Caller, long Helpers) Measure(Action window)
+    {
+        var (caller, helpers) = (0L, 0L);
+        for (var w = 0; w < Windows; w++)
+        {
+            var helpersBefore = CpuParallel.HelperAllocatedBytes;
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            window();
+            caller = Math.Max(caller, (GC.GetAllocatedBytesForCurrentThread() - before) / Steps);
+            helpers = (CpuParallel.HelperAllocatedBytes - helpersBefore) / Steps;
+            if (helpers == 0) break;
+        }
+        return (caller, helpers);
     }
 
     [Fact]
@@ -131,12 +154,11 @@ public class StepAllocationTests
 
         using var reuse = TensorRecycler.ReuseWhilePoisoned();
         for (var i = 0; i < 4; i++) model.PredictInto(x, output, batchSize: 10);
-        var helpers = CpuParallel.HelperAllocatedBytes;
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < Steps; i++) model.PredictInto(x, output, batchSize: 10);
-        var caller = GC.GetAllocatedBytesForCurrentThread() - before;
-        helpers = CpuParallel.HelperAllocatedBytes - helpers;
-        Assert.True(caller == 0 && helpers == 0, $"PredictInto: {caller:N0} bytes on the calling thread, {helpers:N0} on the helpers over {Steps} calls (expected 0 and 0)");
+        var (caller, helpers) = Measure(() =>
+        {
+            for (var i = 0; i < Steps; i++) model.PredictInto(x, output, batchSize: 10);
+        });
+        Assert.True(caller == 0 && helpers == 0, $"PredictInto: {caller:N0} bytes per call on the calling thread, {helpers:N0} on the helpers (expected 0 and 0)");
 
         using var wrong = Tensor.Empty(new Shape(25, 4));
         var e = Assert.Throws<ArgumentException>(() => model.PredictInto(x, wrong));
