@@ -35,6 +35,62 @@ public static partial class Ops
             : BatchNormInference(op, x, gamma, beta, runningMean, runningVar, n, c, hw, epsilon);
     }
 
+    /// <summary>relu(BatchNorm(x, ...)) as one op (the residual nets' BN → ReLU pair): the forward writes
+    /// its output once, and the backward recomputes the ReLU mask from x, so neither the batch norm's output
+    /// nor its gradient is ever stored. Training needs the same arguments as <see cref="BatchNorm"/> and
+    /// agrees with the composite within float rounding (scale and shift are derived from the saved, rounded
+    /// statistics). In inference mode with the tape recording it is the composite itself.</summary>
+    public static Tensor BatchNormRelu(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+        bool training, double momentum = 0.99, double epsilon = 1e-3)
+    {
+        const string op = "batch_normalization_relu";
+        RequireFloat(op, x);
+        if (x.Rank != 2 && x.Rank != 4)
+            throw new ArgumentException($"{op} expects a rank-2 input (N, C) or a rank-4 input (N, C, H, W); received shape {x.Shape}.");
+        var (n, c, hw) = (x.Shape[0], x.Shape[1], x.Shape.Product(2, x.Rank));
+        if (!training && Tape.WillRecord(x, gamma, beta))
+            return Relu(BatchNorm(x, gamma, beta, runningMean, runningVar, training: false, momentum, epsilon));
+        RequireChannelVector(op, x, gamma, "gamma", c);
+        RequireChannelVector(op, x, beta, "beta", c);
+        RequireChannelVector(op, x, runningMean, "moving_mean", c);
+        RequireChannelVector(op, x, runningVar, "moving_variance", c);
+        if (!(momentum >= 0 && momentum <= 1))
+            throw new ArgumentOutOfRangeException(nameof(momentum), momentum, $"{op}: momentum must be in [0, 1]; received {momentum}.");
+        if (!(epsilon > 0))
+            throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, $"{op}: epsilon must be positive; received {epsilon}.");
+        if (training && n * hw == 0)
+            throw new ArgumentException($"{op}: training mode needs at least one value per channel to compute batch statistics; received shape {x.Shape}.");
+
+        var y = Tensor.EmptyLike(x);
+        if (!training)
+        {
+            x.Backend.BatchNormReluForwardInference(x, gamma, beta, runningMean, runningVar, y, n, c, hw, epsilon);
+            return y;
+        }
+        var mean = Tensor.Empty(Shape.Of(c), x.DType, x.Device);
+        var invStd = Tensor.Empty(Shape.Of(c), x.DType, x.Device);
+        x.Backend.BatchNormReluForwardTraining(x, gamma, beta, y, mean, invStd, runningMean, runningVar, n, c, hw, momentum, epsilon);
+        if (!Tape.WillRecord(x, gamma, beta))
+        {
+            mean.Dispose();
+            invStd.Dispose();
+            return y;
+        }
+        Tape.Record(op, y, [x, gamma, beta], new BatchNormSaved(x, gamma, beta, mean, invStd, n, c, hw), static (in s, dy, grad) =>
+        {
+            var (x, gamma, beta, mean, invStd, n, c, hw) = s;
+            var assign = false;
+            var dx = Backends.CpuBackend.HasFloatBatchNorm(x) ? BackwardPass.GradToOverwrite(grad, x, out assign) : grad(x);
+            using var scratch = dx is null ? Tensor.ZerosLike(x) : null;
+            if (Backends.CpuBackend.HasFloatBatchNorm(x))
+                Backends.CpuBackend.BatchNormReluBackwardFloat(x, dy, gamma, beta, mean, invStd, dx ?? scratch!, grad(gamma), grad(beta), n, c, hw, assign);
+            else dy.Backend.BatchNormReluBackward(x, dy, gamma, beta, mean, invStd, dx ?? scratch!, grad(gamma), grad(beta), n, c, hw);
+            mean.Dispose();
+            invStd.Dispose();
+        });
+        return y;
+    }
+
     private static void RequireChannelVector(string op, Tensor x, Tensor t, string name, int c)
     {
         RequireSameKind(op, x, t);

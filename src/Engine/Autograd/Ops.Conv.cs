@@ -64,6 +64,9 @@ public static partial class Ops
         var columns = n * pixels;
         var be = x.Backend;
         var fused = groups == 1 && !g.Dilated && CpuBackend.FusesConv(x, k);
+        // Backward's fused passes (gradient rows, transposed-convolution dx, implicit dW) have limits of their
+        // own, so they are taken whether or not the forward was fused (a forward k above CpuConvGemm.MaxK).
+        var fusedBackward = groups == 1 && !g.Dilated && CpuBackend.FusesConvBackward(x);
 
         // The fused CPU path unfolds x panel by panel inside its GEMM; only the composite needs col here.
         var col = fused ? null : Unfold(x, g);
@@ -90,14 +93,15 @@ public static partial class Ops
         // array pool keeps, so every step allocated afresh): backward unfolds x again, the same values.
         var keepCol = col is not null && Tape.WillRecord(w) && (long)k * columns <= MaxHeldColumnElements;
         if (!keepCol) col?.Dispose();
-        var saved = new ConvSaved(x, w, b, y, keepCol ? col : null, g, groups, fused, relu);
+        var saved = new ConvSaved(x, w, b, y, keepCol ? col : null, g, groups, fusedBackward, relu);
         if (b is null) Tape.Record(op, y, [x, w], saved, static (in s, dy, grad) => ConvBackward(s, dy, grad));
         else Tape.Record(op, y, [x, w, b], saved, static (in s, dy, grad) => ConvBackward(s, dy, grad));
         return y;
     }
 
     /// <summary>What Conv2D's backward needs: the operands, the output (ReLU's mask), the unfolded
-    /// input when it was kept (<see cref="MaxHeldColumnElements"/>), the geometry and the path taken.</summary>
+    /// input when it was kept (<see cref="MaxHeldColumnElements"/>), the geometry and whether backward
+    /// takes the CPU's fused float32 passes.</summary>
     private readonly record struct ConvSaved(Tensor X, Tensor W, Tensor? B, Tensor Y, Tensor? Col, Conv2DGeometry G, int Groups, bool Fused, bool Relu);
 
     /// <summary>im2col of x: col [C·KH·KW, N·OH·OW].</summary>

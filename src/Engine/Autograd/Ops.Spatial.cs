@@ -37,7 +37,12 @@ public static partial class Ops
         x.Backend.Pad2DForward(x, y, g);
         Tape.Record(op, y, [x], (x, g), static (in s, dy, grad) =>
         {
-            if (grad(s.x) is { } dx) dy.Backend.Pad2DBackward(dy, dx, s.g);
+            if (dy.Backend is CpuBackend && dy.DType == DType.Float32)
+            {
+                // The float32 kernel writes every element of dx when it is the gradient's first writer: no zero fill first.
+                if (BackwardPass.GradToOverwrite(grad, s.x, out var assign) is { } dx) CpuBackend.Pad2DFloat(dy, dx, s.g, backward: true, assign);
+            }
+            else if (grad(s.x) is { } dx) dy.Backend.Pad2DBackward(dy, dx, s.g);
         });
         return y;
     }

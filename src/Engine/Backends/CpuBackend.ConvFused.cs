@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Engine.Backends.Cpu;
 using Engine.Tensors;
 
@@ -11,6 +12,11 @@ public sealed partial class CpuBackend
     /// <summary>Whether the fused float32 convolution passes apply to this tensor.</summary>
     internal static bool FusesConv(Tensor x, int k) =>
         x.Backend is CpuBackend && x.DType == DType.Float32 && k <= CpuConvGemm.MaxK;
+
+    /// <summary>Whether Conv2D's backward takes the fused float32 passes (<see cref="ConvGradRows"/>, then
+    /// <see cref="ConvInputGradFused"/> / <see cref="ConvWeightGradFromImage"/> where their rules say, else
+    /// GEMM + <see cref="Col2ImFloat"/> / <see cref="ConvWeightGrad"/>): any k, unlike the forward.</summary>
+    internal static bool FusesConvBackward(Tensor x) => x.Backend is CpuBackend && x.DType == DType.Float32;
 
     /// <summary>y [N, F, P] = act(w [F, K] · col [K, N·P] + bias): GEMM, transpose to NCHW, bias add and
     /// ReLU in one output pass.</summary>
@@ -54,7 +60,7 @@ public sealed partial class CpuBackend
     internal static void ConvGradRows(Tensor dy, Tensor? reluOutput, Tensor dyT, int images, int filters, int pixels, Tensor? db)
     {
         using var sums = db is null ? null : Tensor.Empty(Shape.Of(images * filters));
-        CpuParallel.ForEachPlane(images * filters, pixels, (dy, reluOutput, dyT, images, filters, pixels, sums), static (s, plane) =>
+        CpuParallel.ForEachPlane(images * filters, pixels, (dy, reluOutput, dyT, images, filters, pixels, sums), [MethodImpl(MethodImplOptions.AggressiveOptimization)] static (s, plane) =>
         {
             var (dy, reluOutput, dyT, images, filters, pixels, sums) = s;
             var (b, f) = (plane / filters, plane % filters);

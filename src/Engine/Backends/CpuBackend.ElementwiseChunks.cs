@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Engine.Backends.Cpu;
 using Engine.Tensors;
 
@@ -40,6 +41,7 @@ public sealed partial class CpuBackend
     /// <summary>One float32 loop over n elements of a, b (where it reads them) and y.</summary>
     internal readonly record struct SimdJob(SimdLoop Loop, Tensor A, Tensor? B, Tensor Y, int N, float Alpha = 0, float Beta = 0)
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a few calls per step: never tiered up in a short run
         public void RunChunk(int start, int length)
         {
             var a = A.Span<float>().Slice(start, length);

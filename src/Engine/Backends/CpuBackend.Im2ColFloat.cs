@@ -14,7 +14,7 @@ public sealed partial class CpuBackend
     {
         var (n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow) = (geometry.N, geometry.C, geometry.H, geometry.W, geometry.KH, geometry.KW, geometry.SH, geometry.SW, geometry.PH, geometry.PW, geometry.OH, geometry.OW);
         var columns = n * oh * ow;
-        CpuParallel.ForEachPlane(n * c, (long)kh * kw * oh * ow, (xt, colt, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, columns), static (s, plane) =>
+        CpuParallel.ForEachPlane(n * c, (long)kh * kw * oh * ow, (xt, colt, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, columns), [MethodImpl(MethodImplOptions.AggressiveOptimization)] static (s, plane) =>
         {
             var (xt, colt, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, columns) = s;
             var (b, ci) = (plane / c, plane % c);
@@ -53,7 +53,7 @@ public sealed partial class CpuBackend
     {
         var (n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow) = (geometry.N, geometry.C, geometry.H, geometry.W, geometry.KH, geometry.KW, geometry.SH, geometry.SW, geometry.PH, geometry.PW, geometry.OH, geometry.OW);
         var columns = n * oh * ow;
-        CpuParallel.ForEachPlane(n * c, (long)kh * kw * oh * ow, (colt, dxt, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, columns, assign), static (s, plane) =>
+        CpuParallel.ForEachPlane(n * c, (long)kh * kw * oh * ow, (colt, dxt, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, columns, assign), [MethodImpl(MethodImplOptions.AggressiveOptimization)] static (s, plane) =>
         {
             var (colt, dxt, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, columns, assign) = s;
             var (b, ci) = (plane / c, plane % c);

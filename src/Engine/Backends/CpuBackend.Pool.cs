@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Engine.Backends.Cpu;
 using Engine.Tensors;
 
@@ -10,7 +11,8 @@ public sealed partial class CpuBackend
 {
     public void MaxPool2DForward(Tensor x, Tensor y, Tensor argmax, Pool2DGeometry g) => FloatDispatch.Run(x, new MaxPoolPlanes(x, y, argmax, g));
 
-    /// <summary>float32 2×2 windows, stride 2, no padding take the vector kernel.</summary>
+    /// <summary>float32 2×2 windows, stride 2, no padding take the vector kernel; other float32
+    /// geometries the pointer kernel <see cref="MaxPoolFloat"/> (same comparisons as the plain loop).</summary>
     private readonly record struct MaxPoolPlanes(Tensor X, Tensor Y, Tensor Argmax, Pool2DGeometry G) : IFloatKernel
     {
         public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
@@ -18,6 +20,7 @@ public sealed partial class CpuBackend
             var g = G;
             if (typeof(T) == typeof(float) && g is { KH: 2, KW: 2, SH: 2, SW: 2, PH: 0, PW: 0 } && g.OH == g.H / 2 && g.OW == g.W / 2)
                 MaxPool2x2Float(X, Y, Argmax, g.N * g.C, g.H, g.W, g.OH, g.OW);
+            else if (typeof(T) == typeof(float)) MaxPoolAnyFloat(X, Y, Argmax, g);
             else MaxPool<T>(X, Y, Argmax, g);
         }
     }
@@ -35,6 +38,24 @@ public sealed partial class CpuBackend
             fixed (int* pa = argmax.Span<int>())
                 for (var plane = item * perItem; plane < Math.Min(planes, (item + 1) * perItem); plane++)
                     MaxPool2x2.Plane(px + (long)plane * h * w, py + (long)plane * oh * ow, pa + (long)plane * oh * ow, w, oh, ow, plane * h * w);
+        });
+    }
+
+    /// <summary>Float32 max pooling of any geometry by <see cref="MaxPoolFloat.Plane"/>, several small
+    /// planes per work item (each plane is written by one item only, so the split never changes a value).</summary>
+    internal static unsafe void MaxPoolAnyFloat(Tensor x, Tensor y, Tensor argmax, Pool2DGeometry g, int? planesPerItem = null)
+    {
+        var planes = g.N * g.C;
+        var perItem = planesPerItem ?? Math.Max(1, PoolItemElements / Math.Max(1, g.KH * g.KW * g.OH * g.OW));
+        CpuParallel.ForEachPlane((planes + perItem - 1) / perItem, (long)perItem * g.KH * g.KW * g.OH * g.OW, (x, y, argmax, g, planes, perItem), static (s, item) =>
+        {
+            var (x, y, argmax, g, planes, perItem) = s;
+            var (inPlane, outPlane) = (g.H * g.W, g.OH * g.OW);
+            var xs = x.Span<float>();
+            fixed (float* px = xs, py = y.Span<float>())
+            fixed (int* pa = argmax.Span<int>())
+                for (var plane = item * perItem; plane < Math.Min(planes, (item + 1) * perItem); plane++)
+                    MaxPoolFloat.Plane(px + (long)plane * inPlane, px + xs.Length, py + (long)plane * outPlane, pa + (long)plane * outPlane, g, plane * inPlane);
         });
     }
 
@@ -113,7 +134,8 @@ public sealed partial class CpuBackend
     /// (<paramref name="inputsPerPlane"/> elements) is cleared just before its plane's scatter, so dx
     /// needs no zero fill first (bitwise the same as clearing dx and adding).</summary>
     internal static void MaxPoolGradPlanes(Tensor dy, Tensor argmax, Tensor dx, int planes, int outputsPerPlane, int inputsPerPlane, bool assign = false) =>
-        CpuParallel.ForEachPlane(planes, outputsPerPlane * 4L, (dy, argmax, dx, outputsPerPlane, inputsPerPlane, assign), static (s, plane) =>
+        CpuParallel.ForEachPlane(planes, outputsPerPlane * 4L, (dy, argmax, dx, outputsPerPlane, inputsPerPlane, assign),
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)] static (s, plane) =>
         {
             var (dy, argmax, dx, outputsPerPlane, inputsPerPlane, assign) = s;
             var start = plane * outputsPerPlane;

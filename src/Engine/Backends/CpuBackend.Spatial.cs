@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Engine.Backends.Cpu;
 using Engine.Tensors;
 
@@ -17,12 +18,85 @@ public sealed partial class CpuBackend
         public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
             var g = G;
-            if (Backward) Pad2DGrad<T>(From, To, g.Planes, g.H, g.W, g.Top, g.Left, g.OH, g.OW);
+            if (typeof(T) == typeof(float)) Pad2DFloat(From, To, g, Backward, assign: false);
+            else if (Backward) Pad2DGrad<T>(From, To, g.Planes, g.H, g.W, g.Top, g.Left, g.OH, g.OW);
             else Pad2D<T>(From, To, g.Planes, g.H, g.W, g.Top, g.Left, g.OH, g.OW);
         }
     }
 
-    private static void Pad2D<T>(Tensor xt, Tensor yt, int planes, int h, int w, int top, int left, int oh, int ow)
+    /// <summary>Float32 padding/cropping by rows: each output row is its copied middle with zeroed
+    /// ends (forward), each input row the copied inside part of its gradient row (backward; added
+    /// when not <paramref name="assign"/>, and then ordered as the plain loop: one add per element).
+    /// Several small planes per work item; each plane is written by one item, so the split never
+    /// changes a value.</summary>
+    internal static unsafe void Pad2DFloat(Tensor from, Tensor to, Pad2DGeometry g, bool backward, bool assign)
+    {
+        var perPlane = (long)g.OH * g.OW;
+        var perItem = (int)Math.Max(1, PadItemElements / Math.Max(1, perPlane));
+        CpuParallel.ForEachPlane((g.Planes + perItem - 1) / perItem, perItem * perPlane, (from, to, g, backward, assign, perItem), static (s, item) =>
+        {
+            var (from, to, g, backward, assign, perItem) = s;
+            fixed (float* pf = from.Span<float>(), pt = to.Span<float>())
+                for (var p = item * perItem; p < Math.Min(g.Planes, (item + 1) * perItem); p++)
+                    if (backward) PadGradPlane(pf + (long)p * g.OH * g.OW, pt + (long)p * g.H * g.W, g, assign);
+                    else PadPlane(pf + (long)p * g.H * g.W, pt + (long)p * g.OH * g.OW, g);
+        });
+    }
+
+    /// <summary>Output elements per work item of the float32 padding kernels.</summary>
+    private const int PadItemElements = 8192;
+
+    /// <summary>The output columns [c0, c1) that come from the input (the rest are padding).</summary>
+    private static (int C0, int C1) InsideColumns(Pad2DGeometry g) =>
+        (Math.Clamp(g.Left, 0, g.OW), Math.Clamp(g.Left + g.W, 0, g.OW));
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void PadPlane(float* x, float* y, Pad2DGeometry g)
+    {
+        var (c0, c1) = InsideColumns(g);
+        for (var oy = 0; oy < g.OH; oy++)
+        {
+            var row = y + (long)oy * g.OW;
+            var iy = oy - g.Top;
+            if (iy < 0 || iy >= g.H || c1 <= c0)
+            {
+                new Span<float>(row, g.OW).Clear();
+                continue;
+            }
+            new Span<float>(row, c0).Clear();
+            new ReadOnlySpan<float>(x + (long)iy * g.W + (c0 - g.Left), c1 - c0).CopyTo(new Span<float>(row + c0, c1 - c0));
+            new Span<float>(row + c1, g.OW - c1).Clear();
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void PadGradPlane(float* dy, float* dx, Pad2DGeometry g, bool assign)
+    {
+        var (c0, c1) = InsideColumns(g);
+        // Input columns [c0 − left, c1 − left) receive a gradient; the others (cropped away) get none.
+        var (i0, i1) = (c0 - g.Left, c1 - g.Left);
+        for (var iy = 0; iy < g.H; iy++)
+        {
+            var row = dx + (long)iy * g.W;
+            var oy = iy + g.Top;
+            if (oy < 0 || oy >= g.OH || i1 <= i0)
+            {
+                if (assign) new Span<float>(row, g.W).Clear();
+                continue;
+            }
+            var src = new ReadOnlySpan<float>(dy + (long)oy * g.OW + c0, i1 - i0);
+            if (assign)
+            {
+                new Span<float>(row, i0).Clear();
+                // dy·1 + 0, not a copy: bitwise what clearing and adding gives (−0 becomes +0).
+                SimdFloat.Affine(src, 1f, 0f, new Span<float>(row + i0, i1 - i0));
+                new Span<float>(row + i1, g.W - i1).Clear();
+            }
+            else SimdFloat.Add(new ReadOnlySpan<float>(row + i0, i1 - i0), src, new Span<float>(row + i0, i1 - i0));
+        }
+    }
+
+    internal static void Pad2D<T>(Tensor xt, Tensor yt, int planes, int h, int w, int top, int left, int oh, int ow)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         CpuParallel.ForEachPlane(planes, (long)oh * ow, (xt, yt, h, w, top, left, oh, ow), static (s, p) =>
@@ -39,7 +113,7 @@ public sealed partial class CpuBackend
         });
     }
 
-    private static void Pad2DGrad<T>(Tensor dyt, Tensor dxt, int planes, int h, int w, int top, int left, int oh, int ow)
+    internal static void Pad2DGrad<T>(Tensor dyt, Tensor dxt, int planes, int h, int w, int top, int left, int oh, int ow)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         CpuParallel.ForEachPlane(planes, (long)h * w, (dyt, dxt, h, w, top, left, oh, ow), static (s, p) =>

@@ -56,7 +56,9 @@ public sealed class BatchNormalization : Layer
         var gamma = Gamma?.Value ?? Fixed(ref _fixedGamma, 1, x);
         var beta = Beta?.Value ?? Fixed(ref _fixedBeta, 0, x);
         var training = context.Training && Trainable;
-        return Ops.BatchNorm(x, gamma, beta, MovingMean!.Value, MovingVariance!.Value, training, Momentum, Epsilon);
+        return context.FusedRelu
+            ? Ops.BatchNormRelu(x, gamma, beta, MovingMean!.Value, MovingVariance!.Value, training, Momentum, Epsilon)
+            : Ops.BatchNorm(x, gamma, beta, MovingMean!.Value, MovingVariance!.Value, training, Momentum, Epsilon);
     }
 
     /// <summary>A constant gamma or beta when scale/center is off (not a weight).</summary>

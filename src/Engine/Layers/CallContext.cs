@@ -5,4 +5,8 @@ namespace Engine.Layers;
 public readonly record struct CallContext(bool Training, ulong Seed)
 {
     public static CallContext Inference { get; } = new(false, 0);
+
+    /// <summary>Set by a model for a BatchNormalization or Add whose only consumer is a plain ReLU: the layer
+    /// applies that ReLU itself, fused (see Models/ReluFusion; Add does the same).</summary>
+    internal bool FusedRelu { get; init; }
 }

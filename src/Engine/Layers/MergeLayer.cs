@@ -67,7 +67,7 @@ public abstract class MergeLayer : Layer
     internal sealed override Tensor ForwardFor(IReadOnlyList<Tensor> inputs, CallContext context)
     {
         ArgumentNullException.ThrowIfNull(inputs);
-        if (IsBuiltFor(inputs)) return Merge(inputs); // every step after the first: checked without allocating
+        if (IsBuiltFor(inputs)) return MergeFor(inputs, context); // every step after the first: checked without allocating
         if (inputs.Count == 0 || inputs.Any(x => x.Rank < 1))
             throw new ArgumentException($"Layer \"{Name}\" needs a list of batches, each with a batch axis first.");
         var shapes = inputs.Select(x => x.Shape.ToArray()[1..]).ToList();
@@ -79,7 +79,7 @@ public abstract class MergeLayer : Layer
             if (inputs[i].DType != inputs[0].DType)
                 throw Incompatible($"inputs have different dtypes ({string.Join(", ", inputs.Select(x => x.DType.Name()))}); a model computes in one dtype.", i);
         BuildFor(shapes, inputs[0].DType, inputs[0].Device, 0);
-        return Merge(inputs);
+        return MergeFor(inputs, context);
     }
 
     /// <summary>Eager call on a list of batches (batch axis first).</summary>
@@ -102,6 +102,9 @@ public abstract class MergeLayer : Layer
 
     /// <summary>Joins batches whose per-sample shapes passed <see cref="ComputeOutputShape(IReadOnlyList{int[]})"/>.</summary>
     private protected abstract Tensor Merge(IReadOnlyList<Tensor> inputs);
+
+    /// <summary><see cref="Merge"/> in a model's run; Add overrides it to apply a fused ReLU (CallContext.FusedRelu).</summary>
+    private protected virtual Tensor MergeFor(IReadOnlyList<Tensor> inputs, CallContext context) => Merge(inputs);
 
     /// <summary>op(…op(op(inputs[0], inputs[1]), inputs[2])…), left to right (no LINQ: runs every step).</summary>
     private protected static Tensor Fold(IReadOnlyList<Tensor> inputs, Func<Tensor, Tensor, Tensor> op)

@@ -10,6 +10,12 @@ public sealed class Add(string? name = null) : MergeLayer(name)
 
     private protected override Tensor Merge(IReadOnlyList<Tensor> inputs) => Fold(inputs, Ops.Add);
 
+    /// <summary>With the ReLU after it fused (a model's residual join): relu(a + b) as one op.</summary>
+    private protected override Tensor MergeFor(IReadOnlyList<Tensor> inputs, CallContext context) =>
+        context.FusedRelu && inputs.Count == 2 ? Ops.AddRelu(inputs[0], inputs[1])
+        : context.FusedRelu ? Ops.Relu(Merge(inputs))
+        : Merge(inputs);
+
     internal static Add FromConfig(JsonObject c) => new(c.Str("name"));
 }
 

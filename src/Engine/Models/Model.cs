@@ -255,6 +255,7 @@ public partial class Model : IDisposable
             var outName = name ?? _nodes[node].Layer.Name;
             if (_outputs.Any(o => o.Name == outName)) throw new ArgumentException($"Output name '{outName}' is used twice.");
             _outputs.Add((outName, node));
+            _reluFusion = null;
         }
         BuildLayers(_inputs.Select(i => i.LayerShape).ToList());
     }
@@ -301,6 +302,7 @@ public partial class Model : IDisposable
     {
         _nodes.Clear();
         _layers = null;
+        _reluFusion = null;
         _outputs.Clear();
         _inputs.Clear();
         if (input is not null) _inputs.Add(input);
@@ -311,9 +313,14 @@ public partial class Model : IDisposable
     {
         _nodes.Add(node);
         _layers = null;
+        _reluFusion = null;
     }
 
-    private protected void SetSingleOutput() => _outputs.Add((_nodes[^1].Layer.Name, _nodes.Count - 1));
+    private protected void SetSingleOutput()
+    {
+        _outputs.Add((_nodes[^1].Layer.Name, _nodes.Count - 1));
+        _reluFusion = null;
+    }
 
     /// <summary>Number of batches a call takes (one per Input).</summary>
     public int InputCount => Math.Max(1, _inputs.Count);
@@ -376,12 +383,18 @@ public partial class Model : IDisposable
         }
         try
         {
+            var fused = _reluFusion ??= ReluFusion.Plan(_nodes, _outputs);
             for (var i = 0; i < _nodes.Count; i++)
             {
                 var node = _nodes[i];
                 var args = scratch.Args[i];
                 for (var j = 0; j < args.Length; j++) args[j] = node.Parents[j] < 0 ? xs[-1 - node.Parents[j]] : values[node.Parents[j]];
-                values[i] = node.Layer.ForwardFor(args, context with { Seed = CounterRng.Hash(context.Seed, (uint)i) });
+                values[i] = node.Layer.ForwardFor(args, context with { Seed = CounterRng.Hash(context.Seed, (uint)i), FusedRelu = fused[i] });
+                if (fused[i])
+                {
+                    values[i + 1] = values[i]; // node i + 1 is the ReLU that the batch norm just applied
+                    i++;
+                }
             }
             result.Clear();
             foreach (var (name, node) in _outputs) result[name] = values[node];
@@ -394,6 +407,9 @@ public partial class Model : IDisposable
     }
 
     private RunScratch? _runScratch;
+
+    /// <summary>Which nodes run with their ReLU fused (computed at the first run; reset when the graph changes).</summary>
+    private bool[]? _reluFusion;
 
     /// <summary>A run's input, value and per-node argument arrays.</summary>
     private sealed class RunScratch(int inputs, List<GraphNode> nodes)

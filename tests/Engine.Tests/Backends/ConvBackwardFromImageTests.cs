@@ -324,6 +324,13 @@ public class ConvBackwardFromImageTests
         Assert.True(CpuBackend.FusesConvWeightGrad(stage3), $"ResNet-20 {stage3}: kernel gradient");
         var dilated = Conv2DGeometry.Create(new Shape(2, 16, 32, 32), (3, 3), (1, 1), "same", (2, 2), filters: 16);
         Assert.False(CpuBackend.FusesConvWeightGrad(dilated), $"{dilated}: kernel gradient (dilated)");
+        // ResNet18 at 64×64: its 4×4 and 2×2 layers and the strided entries keep col (4-wide rows tied, 2-wide lost).
+        var r18Layer3 = Conv2DGeometry.Create(new Shape(32, 256, 4, 4), (3, 3), (1, 1), 1, filters: 256);
+        Assert.False(CpuBackend.FusesConvInputGrad(r18Layer3), $"ResNet18 {r18Layer3}: input gradient");
+        var r18Layer4 = Conv2DGeometry.Create(new Shape(32, 512, 2, 2), (3, 3), (1, 1), 1, filters: 512);
+        Assert.False(CpuBackend.FusesConvInputGrad(r18Layer4), $"ResNet18 {r18Layer4}: input gradient");
+        var r18Entry3 = Conv2DGeometry.Create(new Shape(32, 128, 8, 8), (3, 3), (2, 2), 1, filters: 256);
+        Assert.False(CpuBackend.FusesConvInputGrad(r18Entry3), $"ResNet18 {r18Entry3}: input gradient");
         var wide = Conv2DGeometry.Create(new Shape(2, 512, 4, 4), (3, 3), (1, 1), "same", filters: 8);
         Assert.False(CpuBackend.FusesConvWeightGrad(wide), $"{wide}: kernel gradient (K = 4608)");
     }

@@ -84,6 +84,136 @@ internal static class BatchNormFloat
         if (!dbeta.IsEmpty) dbeta[ch] += (float)sumDy;
     }
 
+    /// <summary>The per-channel affine map of the fused batch norm + ReLU, y = relu(x·scale + shift), from
+    /// the saved float mean and 1/std: the forward and the backward (which recomputes the ReLU mask from x)
+    /// derive it from the same values in the same way, so they agree on every element's mask.</summary>
+    public static (float Scale, float Shift) ReluAffine(float gamma, float beta, float mean, float invStd)
+    {
+        var scale = (float)((double)gamma * invStd);
+        return (scale, (float)(beta - (double)mean * scale));
+    }
+
+    /// <summary>Training forward of the fused batch norm + ReLU for one channel: the statistics as in
+    /// <see cref="Forward"/>, then y = relu(x·scale + shift) in the same pass that applies the affine map.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ForwardRelu(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y,
+        Span<float> mean, Span<float> invStd, Span<float> runningMean, Span<float> runningVar,
+        int n, int c, int hw, int ch, double momentum, double eps)
+    {
+        var count = (double)n * hw;
+        var shift0 = (double)x[ch * hw];
+        var (sum, squares) = (0.0, 0.0);
+        for (var b = 0; b < n; b++)
+        {
+            var (s, q) = ShiftedMoments(x.Slice((b * c + ch) * hw, hw), shift0);
+            sum += s;
+            squares += q;
+        }
+        var centred = sum / count;
+        var m = shift0 + centred;
+        var variance = Math.Max(squares / count - centred * centred, 0);
+        var inv = 1 / Math.Sqrt(variance + eps);
+        mean[ch] = (float)m;
+        invStd[ch] = (float)inv;
+        var (scale, shift) = ReluAffine(gamma[ch], beta[ch], mean[ch], invStd[ch]);
+        for (var b = 0; b < n; b++)
+        {
+            var at = (b * c + ch) * hw;
+            SimdFloat.AffineRelu(x.Slice(at, hw), scale, shift, y.Slice(at, hw));
+        }
+        runningMean[ch] = (float)(runningMean[ch] * momentum + m * (1 - momentum));
+        runningVar[ch] = (float)(runningVar[ch] * momentum + variance * (1 - momentum));
+    }
+
+    /// <summary>Backward of the fused batch norm + ReLU for one channel: with dz = dy where
+    /// x·scale + shift &gt; 0 (the forward's ReLU mask, recomputed from x) and 0 elsewhere, exactly
+    /// <see cref="Backward"/> applied to dz, without dz ever being written: two reads of x and dy.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void BackwardRelu(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
+        ReadOnlySpan<float> mean, ReadOnlySpan<float> invStd, Span<float> dx, Span<float> dgamma, Span<float> dbeta,
+        int n, int c, int hw, int ch, bool assign)
+    {
+        var count = (double)n * hw;
+        var mu = (double)mean[ch];
+        var inv = (double)invStd[ch];
+        var (scaleF, shiftF) = ReluAffine(gamma[ch], beta[ch], mean[ch], invStd[ch]);
+        var sumDy = 0.0;
+        var sumDyCentered = 0.0;
+        for (var b = 0; b < n; b++)
+        {
+            var at = (b * c + ch) * hw;
+            var (s, sc) = MaskedGradSums(dy.Slice(at, hw), x.Slice(at, hw), mu, scaleF, shiftF);
+            sumDy += s;
+            sumDyCentered += sc;
+        }
+        var sumDyXhat = sumDyCentered * inv;
+        var scale = gamma[ch] * inv;
+        var a = (float)scale;
+        var bias = (float)(scale * sumDy / count);
+        var k = (float)(scale * inv * sumDyXhat / count);
+        var muF = (float)mu;
+        for (var b = 0; b < n; b++)
+        {
+            var at = (b * c + ch) * hw;
+            MaskedInputGrad(x.Slice(at, hw), dy.Slice(at, hw), dx.Slice(at, hw), a, bias, k, muF, scaleF, shiftF, assign);
+        }
+        if (!dgamma.IsEmpty) dgamma[ch] += (float)sumDyXhat;
+        if (!dbeta.IsEmpty) dbeta[ch] += (float)sumDy;
+    }
+
+    /// <summary>(Σ dz, Σ dz·(x − mean)) in double, dz = dy where x·scale + shift &gt; 0, else 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static (double SumDy, double SumDyCentered) MaskedGradSums(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, double mean, float scale, float shift)
+    {
+        var means = new Vector<double>(mean);
+        var (vs, vt) = (new Vector<float>(scale), new Vector<float>(shift));
+        var (sLo, sHi, cLo, cHi) = (Vector<double>.Zero, Vector<double>.Zero, Vector<double>.Zero, Vector<double>.Zero);
+        var i = 0;
+        for (; i <= x.Length - Width; i += Width)
+        {
+            var xv = new Vector<float>(x[i..]);
+            var dz = Vector.ConditionalSelect(Vector.GreaterThan(xv * vs + vt, Vector<float>.Zero), new Vector<float>(dy[i..]), Vector<float>.Zero);
+            Vector.Widen(dz, out var gl, out var gh);
+            Vector.Widen(xv, out var xl, out var xh);
+            sLo += gl;
+            sHi += gh;
+            cLo += gl * (xl - means);
+            cHi += gh * (xh - means);
+        }
+        var s = Vector.Sum(sLo + sHi);
+        var cs = Vector.Sum(cLo + cHi);
+        for (; i < x.Length; i++)
+        {
+            if (!(x[i] * scale + shift > 0)) continue;
+            s += dy[i];
+            cs += dy[i] * (x[i] - mean);
+        }
+        return (s, cs);
+    }
+
+    /// <summary>dx (+)= a·dz − (bias + k·(x − mean)), dz = dy where x·scale + shift &gt; 0, else 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MaskedInputGrad(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, float a, float bias, float k, float mean,
+        float scale, float shift, bool assign)
+    {
+        var (va, vb, vk, vm) = (new Vector<float>(a), new Vector<float>(bias), new Vector<float>(k), new Vector<float>(mean));
+        var (vs, vt) = (new Vector<float>(scale), new Vector<float>(shift));
+        var i = 0;
+        for (; i <= x.Length - Width; i += Width)
+        {
+            var xv = new Vector<float>(x[i..]);
+            var dz = Vector.ConditionalSelect(Vector.GreaterThan(xv * vs + vt, Vector<float>.Zero), new Vector<float>(dy[i..]), Vector<float>.Zero);
+            var g = va * dz - (vb + vk * (xv - vm));
+            (assign ? g : new Vector<float>(dx[i..]) + g).CopyTo(dx[i..]);
+        }
+        for (; i < x.Length; i++)
+        {
+            var dz = x[i] * scale + shift > 0 ? dy[i] : 0f;
+            var g = a * dz - (bias + k * (x[i] - mean));
+            dx[i] = assign ? g : dx[i] + g;
+        }
+    }
+
     private static int Width => Vector<float>.Count;
 
     private static (Vector<double> Low, Vector<double> High) Widen(ReadOnlySpan<float> at)

@@ -8,20 +8,21 @@ namespace Engine.Backends.Cpu;
 /// y[b, f, p] = act(Σ_k w[f, k]·col[k, b·P + p] + bias[f]), written straight into NCHW.
 ///
 /// The filters (A) are packed once per call and reused by every column panel; each NR-wide panel of
-/// col (B) is packed once and multiplied by every MR-row panel of A over the whole of k (convolution
+/// col (B) is packed once (from an image: by ConvPanelUnfold, bitwise what PackFromImage writes) and multiplied by every MR-row panel of A over the whole of k (convolution
 /// k = C·KH·KW is small), so each finished tile leaves the registers once, through a small buffer,
 /// with bias and ReLU applied on the way to its NCHW place (no transpose, bias or ReLU passes).
-/// Column panels are spread over the cores; every output element is computed by one thread with the
+/// Column panels (and, with few columns, filter row panels: <see cref="ConvPanelWork"/>) are spread over the
+/// cores; every output element is computed by one thread with the
 /// same operation order whatever the split, so the result does not depend on the thread count.
 /// A convolution's input gradient (<see cref="InputGrad"/>) runs as transposed convolutions in
 /// CpuConvInputGrad, with its own panel loop and packer.</summary>
 internal static unsafe class CpuConvGemm
 {
-    /// <summary>Longest k handled in one pass (a packed B panel of k·NR floats stays in L2).</summary>
+    /// <summary>Longest k handled in one pass (a packed B panel of k·NR floats stays in L2). Raised to 8192, this
+    /// loop lost 1.3–1.5× to explicit im2col + CpuGemm on ResNet18's 512-channel 2×2 layer (k = 4608, 128
+    /// columns: each column panel streams all of the 9 MB packed filters; ConvSmallPlaneBenchmarks), so
+    /// layers above it keep the composite forward (their backward still takes the fused passes).</summary>
     public const int MaxK = 4096;
-
-    /// <summary>Column panels per parallel work item: enough work to amortize a claim.</summary>
-    private const int PanelsPerItem = 4;
 
     public static void Forward(ReadOnlySpan<float> w, ReadOnlySpan<float> col, ReadOnlySpan<float> bias, Span<float> y,
         int filters, int k, int images, int pixels, bool relu)
@@ -105,7 +106,8 @@ internal static unsafe class CpuConvGemm
             : g.KH >= g.SH && g.KW >= g.SW && g.OW >= MinRowForStridedInputGrad);
 
     /// <summary>Shortest output row for which the transposed convolution beats GEMM + col2im (8: the
-    /// shortest measured; 4-wide rows were not).</summary>
+    /// shortest measured win; ResNet18's 4-wide rows tied (0.87–1.10× over three interleaved runs,
+    /// ConvSmallPlaneBenchmarks) and its 2-wide ones lost 2.5×).</summary>
     internal const int MinRowForInputGrad = 8;
 
     /// <summary>The same for strided convolutions (the polyphase split): 16 won, 8 tied.</summary>
@@ -154,9 +156,9 @@ internal static unsafe class CpuConvGemm
             fixed (float* pw = w, pcol = col, pbias = bias, py = y, pa = packed)
             {
                 GemmPacking.PackA<TKernel>(false, pw, filters, k, 0, filters, 0, k, 1f, pa);
-                var job = new Job(pa, pcol, image, bias.Length == 0 ? null : pbias, py, filters, k, pixels, columns, relu);
-                var panels = (columns + nr - 1) / nr;
-                var items = (panels + PanelsPerItem - 1) / PanelsPerItem;
+                var split = new ConvPanelWork(columns, nr, filters, mr);
+                var job = new Job(pa, pcol, image, bias.Length == 0 ? null : pbias, py, filters, k, pixels, columns, relu, split);
+                var items = split.Items;
                 var work = 2L * filters * k * columns;
                 if (items > 1 && work >= 2_000_000) CpuParallel.For(items, job, static (j, item) => RunPanels<TKernel>(j, item));
                 else for (var item = 0; item < items; item++) RunPanels<TKernel>(job, item);
@@ -169,12 +171,13 @@ internal static unsafe class CpuConvGemm
     }
 
     private readonly struct Job(float* packedW, float* col, ImageSource* image, float* bias, float* y, int filters, int k, int pixels, int columns,
-        bool relu)
+        bool relu, ConvPanelWork split)
     {
         public readonly float* PackedW = packedW, Col = col, Bias = bias, Y = y;
         public readonly ImageSource* Image = image;
         public readonly int Filters = filters, K = k, Pixels = pixels, Columns = columns;
         public readonly bool Relu = relu;
+        public readonly ConvPanelWork Split = split;
     }
 
     /// <summary>Where implicit im2col reads from: a convolution geometry's input at X, image b's channel c
@@ -186,20 +189,20 @@ internal static unsafe class CpuConvGemm
         public readonly long ImageStride = imageStride, ChannelStride = channelStride;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunPanels<TKernel>(in Job job, int item) where TKernel : struct, IGemmKernel
     {
         var (mr, nr) = (TKernel.MR, TKernel.NR);
         var scratch = GemmScratch.ForThisThread;
         var packedB = scratch.B(job.K * nr);
         var tile = scratch.Tile(mr * nr);
-        var first = item * PanelsPerItem * nr;
-        var last = Math.Min(job.Columns, first + PanelsPerItem * nr);
+        var (first, last, rowFirst, rowEnd) = job.Split.Item(item);
         for (var j0 = first; j0 < last; j0 += nr)
         {
             var nc = Math.Min(nr, job.Columns - j0);
-            if (job.Image != null) PackFromImage(*job.Image, j0, nc, nr, packedB);
+            if (job.Image != null) ConvPanelUnfold.Pack(*job.Image, j0, nc, nr, packedB); // the same values as PackFromImage
             else GemmPacking.PackB<TKernel>(false, job.Col, job.Columns, job.K, j0, nc, 0, job.K, packedB);
-            for (var i0 = 0; i0 < job.Filters; i0 += mr)
+            for (var i0 = rowFirst; i0 < rowEnd; i0 += mr)
             {
                 TKernel.Run(job.K, job.PackedW + (long)i0 * job.K, packedB, tile, nr, 0f);
                 var rows = Math.Min(mr, job.Filters - i0);

@@ -18,15 +18,12 @@ namespace Engine.Backends.Cpu;
 /// Each phase is one GEMM: dx_phase [C, N·Hs·Ws] = flipped [C, K] · unfold(dz), K = F·KHs·KWs, each
 /// NR-wide column panel of the unfolded dz packed straight from dz by <see cref="ConvPanelUnfold"/> and
 /// multiplied by every MR-row panel of the filters over the whole of k; finished tiles are added to (or
-/// overwrite) their NCHW places. Panels are spread over the cores; each dx element is one dot product
+/// overwrite) their NCHW places. Panels (and, with few columns, channel row panels: <see cref="ConvPanelWork"/>) are spread over the cores; each dx element is one dot product
 /// over (f, i, j) computed by one thread in a fixed order, so the result does not depend on the thread
 /// count. That order differs from GEMM-then-col2im (a sum over f, then the taps added one by one), so the
 /// bits differ from that composite within float32 rounding.</summary>
 internal static unsafe class CpuConvInputGrad
 {
-    /// <summary>Column panels per parallel work item.</summary>
-    private const int PanelsPerItem = 4;
-
     /// <summary>Longest k (F·KHs·KWs of one phase) handled: a packed panel of k·NR floats (1 MiB at most).</summary>
     public const int MaxK = 8192;
 
@@ -93,9 +90,9 @@ internal static unsafe class CpuConvInputGrad
                 var pixels = (long)g.OH * g.OW;
                 var source = new CpuConvGemm.ImageSource(dz, t, pixels, g.N * pixels); // dyT is [F][N][P]: image b at b·P, channel f at f·N·P
                 var columns = g.N * hs * ws;
-                var job = new Job(ppacked, source, output, k, columns, !assign);
-                var panels = (columns + nr - 1) / nr;
-                var items = (panels + PanelsPerItem - 1) / PanelsPerItem;
+                var split = new ConvPanelWork(columns, nr, g.C, mr);
+                var job = new Job(ppacked, source, output, k, columns, !assign, split);
+                var items = split.Items;
                 if (items > 1 && 2L * g.C * k * columns >= 2_000_000) CpuParallel.For(items, job, static (j, item) => RunPanels<TKernel>(j, item));
                 else for (var item = 0; item < items; item++) RunPanels<TKernel>(job, item);
             }
@@ -116,8 +113,9 @@ internal static unsafe class CpuConvInputGrad
         public bool Dense => SH == 1 && SW == 1;
     }
 
-    private readonly struct Job(float* packedW, CpuConvGemm.ImageSource source, Phase output, int k, int columns, bool accumulate)
+    private readonly struct Job(float* packedW, CpuConvGemm.ImageSource source, Phase output, int k, int columns, bool accumulate, ConvPanelWork split)
     {
+        public readonly ConvPanelWork Split = split;
         public readonly float* PackedW = packedW;
         public readonly CpuConvGemm.ImageSource Source = source;
         public readonly Phase Output = output;
@@ -125,20 +123,20 @@ internal static unsafe class CpuConvInputGrad
         public readonly bool Accumulate = accumulate;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunPanels<TKernel>(in Job job, int item) where TKernel : struct, IGemmKernel
     {
         var (mr, nr) = (TKernel.MR, TKernel.NR);
         var scratch = GemmScratch.ForThisThread;
         var packedB = scratch.B(job.K * nr);
         var tile = scratch.Tile(mr * nr);
-        var first = item * PanelsPerItem * nr;
-        var last = Math.Min(job.Columns, first + PanelsPerItem * nr);
+        var (first, last, rowFirst, rowEnd) = job.Split.Item(item);
         var channels = job.Output.Channels;
         for (var j0 = first; j0 < last; j0 += nr)
         {
             var nc = Math.Min(nr, job.Columns - j0);
             ConvPanelUnfold.Pack(job.Source, j0, nc, nr, packedB);
-            for (var i0 = 0; i0 < channels; i0 += mr)
+            for (var i0 = rowFirst; i0 < rowEnd; i0 += mr)
             {
                 TKernel.Run(job.K, job.PackedW + (long)i0 * job.K, packedB, tile, nr, 0f);
                 var rows = Math.Min(mr, channels - i0);
@@ -150,7 +148,7 @@ internal static unsafe class CpuConvInputGrad
     /// <summary>Writes (or adds) nc finished values of channel c, phase columns j0.. (which may span rows and
     /// images), to their dx places: runs along a phase row are contiguous in dx for stride 1, every SW-th
     /// element otherwise.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void StoreRow(in Job job, float* values, int c, int j0, int nc)
     {
         ref readonly var o = ref job.Output;

@@ -26,11 +26,31 @@ internal static unsafe class CpuConvWeightGrad
     /// measured shape (ResNet-20's 32-, 16- and 8-wide stages, the seed CNN's conv1 and conv2 by 30–50%;
     /// its conv3 with 3-wide rows tied). K is capped so the unfolded chunk (K·256 floats) stays in L2.</summary>
     public static bool Prefers(in Conv2DGeometry g) =>
-        !g.Dilated && g.Groups == 1 && g.ColumnRows <= CpuConvGemm.MaxK;
+        !g.Dilated && g.Groups == 1 && (g.ColumnRows <= CpuConvGemm.MaxK || PrefersDirect(g));
+
+    /// <summary>Whether <see cref="Run(ReadOnlySpan{float}, ReadOnlySpan{float}, in Conv2DGeometry, Span{float})"/>
+    /// takes the direct kernel (CpuDirectWeightGrad: no im2col, no packing) rather than the implicit-im2col GEMM.
+    /// Both kernels run near the machine's FMA peak, so the direct one wins where it computes few thrown-away
+    /// positions (DirectWeightGradBenchmarks, 2026-12-07-cpu-conv-weight-grad-direct.md): it won on
+    /// ResNet-20's 32- and 16-wide stages (kept share 0.94 / 0.89), its entry into stage 2 (0.94), ResNet18's
+    /// stem and 16×16 layers and the seed CNN's conv1 (0.92); it tied at 0.80–0.84 (ResNet-20 stage 3 and
+    /// its entry into it, ResNet18's 8×8 layers, seed conv2) and lost below (4×4 and 2×2 planes, the seed
+    /// CNN's 3×3 outputs) and on 1×1 kernels (unfolding a strided 1×1 input costs as much as its few
+    /// multiply-adds). Kept share: OH·OW over the positions the kernel computes.</summary>
+    public static bool PrefersDirect(in Conv2DGeometry g)
+    {
+        if (!DirectEnabled || !CpuDirectWeightGrad.IsSupported || !CpuDirectWeightGrad.Handles(g) || g.KH * g.KW == 1) return false;
+        var kept = CpuDirectWeightGrad.KeptShare(g, Avx512DirectWeightGradKernel.IsSupported ? Avx512DirectWeightGradKernel.Lanes : Avx2DirectWeightGradKernel.Lanes);
+        return kept >= 0.85;
+    }
+
+    /// <summary>Off sends every shape to the GEMM path (benchmarks measure both).</summary>
+    internal static bool DirectEnabled { get; set; } = true;
 
     public static void Run(ReadOnlySpan<float> dyT, ReadOnlySpan<float> x, in Conv2DGeometry g, Span<float> dw)
     {
-        if (Avx512GemmKernel.IsSupported) Run<Avx512GemmKernel>(dyT, x, g, dw);
+        if (PrefersDirect(g)) CpuDirectWeightGrad.Run(dyT, x, g, dw);
+        else if (Avx512GemmKernel.IsSupported) Run<Avx512GemmKernel>(dyT, x, g, dw);
         else if (Avx2GemmKernel.IsSupported) Run<Avx2GemmKernel>(dyT, x, g, dw);
         else Run<ScalarGemmKernel>(dyT, x, g, dw);
     }

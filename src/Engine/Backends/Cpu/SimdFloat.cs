@@ -66,6 +66,61 @@ internal static class SimdFloat
         for (; i < y.Length; i++) y[i] = x[i] * scale + shift;
     }
 
+    /// <summary>y[i] = relu(x[i] · scale + shift) (ReLU's rule: v ≤ 0 gives 0, NaN stays NaN)</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void AffineRelu(ReadOnlySpan<float> x, float scale, float shift, Span<float> y)
+    {
+        var shifts = new Vector<float>(shift);
+        var i = 0;
+        for (; i <= y.Length - Width; i += Width)
+        {
+            var v = new Vector<float>(x[i..]) * scale + shifts;
+            Vector.ConditionalSelect(Vector.LessThanOrEqual(v, Vector<float>.Zero), Vector<float>.Zero, v).CopyTo(y[i..]);
+        }
+        for (; i < y.Length; i++)
+        {
+            var v = x[i] * scale + shift;
+            y[i] = v <= 0 ? 0 : v;
+        }
+    }
+
+    /// <summary>y[i] = relu(a[i] + b[i]) (ReLU's rule: v ≤ 0 gives 0, NaN stays NaN)</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void AddRelu(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
+    {
+        var i = 0;
+        for (; i <= y.Length - Width; i += Width)
+        {
+            var v = new Vector<float>(a[i..]) + new Vector<float>(b[i..]);
+            Vector.ConditionalSelect(Vector.LessThanOrEqual(v, Vector<float>.Zero), Vector<float>.Zero, v).CopyTo(y[i..]);
+        }
+        for (; i < y.Length; i++)
+        {
+            var v = a[i] + b[i];
+            y[i] = v <= 0 ? 0 : v;
+        }
+    }
+
+    /// <summary>dz = x[i] &gt; 0 ? dy[i] : 0 into two gradients in one pass: ga = dz (assignA) or ga += dz,
+    /// then gb likewise; ga and gb may be one buffer (it then gets both, ga's write first).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void MaskTwice(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> ga, bool assignA, Span<float> gb, bool assignB)
+    {
+        var i = 0;
+        for (; i <= x.Length - Width; i += Width)
+        {
+            var dz = Vector.ConditionalSelect(Vector.GreaterThan(new Vector<float>(x[i..]), Vector<float>.Zero), new Vector<float>(dy[i..]), Vector<float>.Zero);
+            (assignA ? dz : new Vector<float>(ga[i..]) + dz).CopyTo(ga[i..]);
+            (assignB ? dz : new Vector<float>(gb[i..]) + dz).CopyTo(gb[i..]);
+        }
+        for (; i < x.Length; i++)
+        {
+            var dz = x[i] > 0 ? dy[i] : 0;
+            ga[i] = assignA ? dz : ga[i] + dz;
+            gb[i] = assignB ? dz : gb[i] + dz;
+        }
+    }
+
     /// <summary>y[i] = x[i] + shift (a bias over one channel's run of values)</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddScalar(ReadOnlySpan<float> x, float shift, Span<float> y)

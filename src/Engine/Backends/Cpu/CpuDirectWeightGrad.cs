@@ -1,0 +1,303 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Engine.Backends.Cpu;
+
+/// <summary>A convolution's kernel gradient without im2col and without GEMM packing:
+/// dw[f, c, i, j] += Σ_b Σ_oy Σ_ox dz[b, f, oy, ox] · x[b, c, oy·SH − PH + i, ox·SW − PW + j],
+/// with dz read from the gradient rows dyT [F, N·OH·OW].
+///
+/// Per image, x is copied once into zero-padded "phase planes" (for a stride s, s×s planes of every s-th
+/// row and column, each Hq×Wq with Hq = OH + (KH − 1)/SH, Wq = OW + (KW − 1)/SW: the layout of
+/// CpuDirectConv), and dz once into rows of the same width Wq (zeros at ox ≥ OW). Output position
+/// q = oy·Wq + ox then reads tap (i, j) at a fixed offset from q, so every kernel entry (c, i, j) is a
+/// dot product of two contiguous streams: dz's row and x's planes shifted by the tap's offset. The
+/// register block (<see cref="IDirectWeightGradKernel"/>: AVX-512 8 filters × 3 entries) keeps one
+/// partial sum per lane and adds the lanes at the end. Each x float is read once per block of filters
+/// instead of being unfolded 9 times and packed twice (CpuConvWeightGrad's im2col chunks).
+///
+/// Determinism: the images are split into <see cref="Slices"/> fixed ranges and each range into
+/// batches whose size depends on the shape only; every batch's block sums (lanes chained over the
+/// batch's images and positions, then added in a fixed tree) go into the range's accumulator in batch
+/// order, and the ranges are added in order at the end. The result is the same on any thread count.</summary>
+internal static unsafe class CpuDirectWeightGrad
+{
+    /// <summary>Image ranges, each one work item with its own accumulator.</summary>
+    private const int Slices = 4;
+
+    /// <summary>Floats of planes (x and dz) per batch of images: 384 KB, so a batch stays in L2 while
+    /// every block of filters walks it.</summary>
+    private const int BatchFloats = 96 * 1024;
+
+    /// <summary>Most floats of dz per kernel call (32 KB): its block of filters over a piece of positions,
+    /// kept in L1 across the calls for every unfolded row. Long pieces also pay for each call's lane sums
+    /// (the AVX-512 block ran at 46% of its in-cache speed on 18 vectors, 86% on 36, 100% on 64).</summary>
+    private const int ChunkFloats = 8192;
+
+    /// <summary>Whether the SIMD kernels run here (the scalar twin exists for tests and other machines).</summary>
+    public static bool IsSupported => Avx512DirectWeightGradKernel.IsSupported || Avx2DirectWeightGradKernel.IsSupported;
+
+    /// <summary>Whether this geometry can run here: undilated, one group.</summary>
+    public static bool Handles(in Conv2DGeometry g) => !g.Dilated && g.Groups == 1;
+
+    /// <summary>Share of the positions a block computes that are output pixels (the rest are the planes'
+    /// padding columns and the last vector's tail, computed as zeros).</summary>
+    public static double KeptShare(in Conv2DGeometry g, int lanes)
+    {
+        var layout = new Layout(g, lanes, 1, 1);
+        return (double)g.OH * g.OW / ((long)layout.Vectors * lanes);
+    }
+
+    public static void Run(ReadOnlySpan<float> dyT, ReadOnlySpan<float> x, in Conv2DGeometry g, Span<float> dw)
+    {
+        if (Avx512DirectWeightGradKernel.IsSupported) Run<Avx512DirectWeightGradKernel>(dyT, x, g, dw);
+        else if (Avx2DirectWeightGradKernel.IsSupported) Run<Avx2DirectWeightGradKernel>(dyT, x, g, dw);
+        else Run<ScalarDirectWeightGradKernel>(dyT, x, g, dw);
+    }
+
+    /// <summary>Tests call each kernel the machine has.</summary>
+    internal static void Run<TKernel>(ReadOnlySpan<float> dyT, ReadOnlySpan<float> x, in Conv2DGeometry g, Span<float> dw)
+        where TKernel : struct, IDirectWeightGradKernel
+    {
+        if (!TKernel.IsSupported || !Handles(g))
+            throw new ArgumentException($"direct conv kernel gradient: needs an undilated convolution with one group on a CPU that runs the kernel; received {g}.");
+        var (f, k) = (g.F, g.ColumnRows);
+        if (dyT.Length < g.OutputSize || x.Length < g.InputSize || dw.Length < (long)f * k)
+            throw new ArgumentException($"direct conv kernel gradient ({g}): dyT ≥ {g.OutputSize}, x ≥ {g.InputSize}, dw ≥ {(long)f * k} floats; " +
+                $"received {dyT.Length}, {x.Length}, {dw.Length}.");
+        if (f == 0 || k == 0 || g.N == 0 || g.OH == 0 || g.OW == 0) return;
+
+        var layout = new Layout(g, TKernel.Lanes, TKernel.Filters, TKernel.Taps);
+        var slices = Math.Min(Slices, g.N);
+        var size = layout.FPad * layout.KPad;
+        var partials = ArrayPool<float>.Shared.Rent(slices * size);
+        var offsets = ArrayPool<int>.Shared.Rent(layout.KPad);
+        try
+        {
+            fixed (float* pdy = dyT, px = x, pPartials = partials)
+            fixed (int* po = offsets)
+            {
+                var taps = g.KH * g.KW;
+                for (var q = 0; q < layout.KPad; q++)
+                {
+                    var (c, t) = q < k ? Math.DivRem(q, taps) : (0, 0); // padding entries reuse entry 0, thrown away
+                    po[q] = (int)(c * layout.ChannelPlanes) + layout.TapOffset(t / g.KW, t % g.KW);
+                }
+                var job = new Job(pdy, px, g, layout, po, pPartials, slices);
+                var work = 2L * f * k * g.N * g.OH * g.OW;
+                if (slices > 1 && work >= 2_000_000) CpuParallel.For(slices, job, static (j, s) => RunSlice<TKernel>(j, s));
+                else for (var s = 0; s < slices; s++) RunSlice<TKernel>(job, s);
+            }
+            // dw += Σ_s partial_s, slices in order.
+            for (var r = 0; r < f; r++)
+                for (var q = 0; q < k; q++)
+                {
+                    var (block, row) = Math.DivRem(r, layout.FB);
+                    var at = ((long)block * layout.KPad + q) * layout.FB + row;
+                    var sum = partials[at];
+                    for (var s = 1; s < slices; s++) sum += partials[s * size + at];
+                    dw[r * k + q] += sum;
+                }
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(offsets);
+            ArrayPool<float>.Shared.Return(partials);
+        }
+    }
+
+    /// <summary>Where the planes put things. Image b of a batch: x's planes at b·XImage (channel c's phase
+    /// (ph, pw) plane at (c·PR·PC + ph·PC + pw)·Plane, PR = min(SH, KH) and PC = min(SW, KW) phases, the
+    /// ones some tap reads), dz at b·DzImage as [filter block][vector][filter in block][lane].</summary>
+    private readonly struct Layout
+    {
+        public readonly int Hq, Wq, Plane, PR, PC, Positions, Vectors, Lanes, FB, FPad, KPad, Batch;
+        public readonly long ChannelPlanes, XImage, DzImage;
+        private readonly int _sh, _sw;
+
+        public Layout(in Conv2DGeometry g, int lanes, int filters, int taps)
+        {
+            (_sh, _sw) = (g.SH, g.SW);
+            Hq = g.OH + (g.KH - 1) / g.SH;
+            Wq = g.OW + (g.KW - 1) / g.SW;
+            Plane = Hq * Wq;
+            (PR, PC) = (Math.Min(g.SH, g.KH), Math.Min(g.SW, g.KW));
+            ChannelPlanes = (long)PR * PC * Plane;
+            Positions = (g.OH - 1) * Wq + g.OW;
+            Lanes = lanes;
+            Vectors = (Positions + lanes - 1) / lanes;
+            FB = filters;
+            FPad = (g.F + filters - 1) / filters * filters;
+            KPad = (g.ColumnRows + taps - 1) / taps * taps;
+            XImage = (g.C * ChannelPlanes + 15) / 16 * 16;
+            DzImage = (long)FPad * Vectors * lanes;
+            Batch = (int)Math.Clamp(BatchFloats / (XImage + DzImage), 1, Math.Max(1, g.N));
+        }
+
+        /// <summary>Offset of tap (i, j) from position q within a channel's planes.</summary>
+        public int TapOffset(int i, int j) => ((i % _sh) * PC + j % _sw) * Plane + i / _sh * Wq + j / _sw;
+
+        /// <summary>Floats of one thread's batch buffer: x planes, 16 zeros (read past the last image's
+        /// last vector), dz rows, one staging row.</summary>
+        public long BufferFloats => Batch * XImage + 16 + Batch * DzImage + (long)Vectors * Lanes + 16;
+    }
+
+    private readonly struct Job(float* dyT, float* x, in Conv2DGeometry g, in Layout layout, int* offsets, float* partials, int slices)
+    {
+        public readonly float* DyT = dyT, X = x, Partials = partials;
+        public readonly Conv2DGeometry G = g;
+        public readonly Layout Layout = layout;
+        public readonly int* Offsets = offsets;
+        public readonly int Slices = slices;
+    }
+
+    [ThreadStatic] private static float[]? _buffer;
+
+    /// <summary>This thread's batch buffer, 64-byte aligned. Its first size covers every batch of
+    /// <see cref="BatchFloats"/>, so which thread runs which slice never makes a later step allocate.</summary>
+    private static float* Buffer(long floats)
+    {
+        var want = Math.Max(floats, 2L * BatchFloats) + 16;
+        if (_buffer is null || _buffer.Length < want)
+            _buffer = GC.AllocateUninitializedArray<float>((int)want, pinned: true);
+        var start = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_buffer));
+        return (float*)((start + 63) & ~(nint)63);
+    }
+
+    /// <summary>Slice s: images [s·N/slices, (s+1)·N/slices) in batches, summed in order into accumulator s.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RunSlice<TKernel>(in Job job, int s) where TKernel : struct, IDirectWeightGradKernel
+    {
+        ref readonly var g = ref job.G;
+        ref readonly var layout = ref job.Layout;
+        var (fb, lanes, taps) = (TKernel.Filters, TKernel.Lanes, TKernel.Taps);
+        var partial = job.Partials + (long)s * layout.FPad * layout.KPad;
+        new Span<float>(partial, layout.FPad * layout.KPad).Clear();
+        var buffer = Buffer(layout.BufferFloats);
+        var xs = buffer;
+        var first = (int)((long)s * g.N / job.Slices);
+        var end = (int)((long)(s + 1) * g.N / job.Slices);
+        for (var b0 = first; b0 < end; b0 += layout.Batch)
+        {
+            var images = Math.Min(layout.Batch, end - b0);
+            var dzs = xs + images * layout.XImage + 16;
+            var staging = dzs + images * layout.DzImage;
+            for (var b = 0; b < images; b++)
+            {
+                UnfoldImage(job, b0 + b, xs + b * layout.XImage);
+                GradRows(job, b0 + b, dzs + b * layout.DzImage, staging);
+            }
+            new Span<float>(xs + images * layout.XImage, 16).Clear();
+            // Block of filters, then a piece of positions whose dz block (ChunkFloats) stays in L1 while
+            // every unfolded row of x streams past it from L2.
+            var blocks = layout.FPad / fb;
+            var chunk = Math.Max(1, ChunkFloats / (fb * lanes)); // vectors per piece
+            for (var block = 0; block < blocks; block++)
+            {
+                var dzBlock = dzs + (long)block * layout.Vectors * lanes * fb;
+                var sums = partial + (long)block * layout.KPad * fb;
+                if (layout.Vectors >= chunk)
+                {
+                    // Pieces of equal length (an image's vectors split evenly).
+                    var pieces = (layout.Vectors + chunk - 1) / chunk;
+                    for (var b = 0; b < images; b++)
+                        for (var piece = 0; piece < pieces; piece++)
+                        {
+                            var v0 = (int)((long)piece * layout.Vectors / pieces);
+                            var v1 = (int)((long)(piece + 1) * layout.Vectors / pieces);
+                            Piece<TKernel>(job, dzBlock + b * layout.DzImage + (long)v0 * fb * lanes, xs + b * layout.XImage + (long)v0 * lanes,
+                                1, v1 - v0, sums);
+                        }
+                }
+                else
+                {
+                    var per = chunk / layout.Vectors;
+                    for (var b = 0; b < images; b += per)
+                        Piece<TKernel>(job, dzBlock + b * layout.DzImage, xs + b * layout.XImage, Math.Min(per, images - b), layout.Vectors, sums);
+                }
+            }
+        }
+    }
+
+    /// <summary>Every unfolded row of x (three at a time) against one piece of a block's dz.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Piece<TKernel>(in Job job, float* dz, float* x, int images, int vectors, float* sums) where TKernel : struct, IDirectWeightGradKernel
+    {
+        ref readonly var layout = ref job.Layout;
+        var (taps, fb) = (TKernel.Taps, TKernel.Filters);
+        for (var q = 0; q < layout.KPad; q += taps)
+            TKernel.Block(dz, layout.DzImage, x + job.Offsets[q], x + job.Offsets[q + 1], x + job.Offsets[q + 2], layout.XImage,
+                images, vectors, sums + (long)q * fb);
+    }
+
+    /// <summary>Copies image b's channels into zero-padded phase planes (see <see cref="Layout"/>) at dst.</summary>
+    private static void UnfoldImage(in Job job, int image, float* dst)
+    {
+        ref readonly var g = ref job.G;
+        ref readonly var layout = ref job.Layout;
+        var (hq, wq) = (layout.Hq, layout.Wq);
+        var src0 = job.X + (long)image * g.C * g.H * g.W;
+        for (var c = 0; c < g.C; c++)
+        {
+            var channel = src0 + (long)c * g.H * g.W;
+            for (var ph = 0; ph < layout.PR; ph++)
+                for (var pw = 0; pw < layout.PC; pw++)
+                {
+                    var plane = dst + c * layout.ChannelPlanes + (ph * layout.PC + pw) * layout.Plane;
+                    // Columns qx whose input column qx·SW + pw − PW lies in [0, W).
+                    var a = Math.Clamp(CeilDiv(g.PW - pw, g.SW), 0, wq);
+                    var e = Math.Clamp(CeilDiv(g.W + g.PW - pw, g.SW), a, wq);
+                    for (var qy = 0; qy < hq; qy++)
+                    {
+                        var d = plane + (long)qy * wq;
+                        var iy = qy * g.SH + ph - g.PH;
+                        if (iy < 0 || iy >= g.H)
+                        {
+                            new Span<float>(d, wq).Clear();
+                            continue;
+                        }
+                        var sx = channel + (long)iy * g.W + pw - g.PW;
+                        for (var qx = 0; qx < a; qx++) d[qx] = 0;
+                        if (g.SW == 1) Unsafe.CopyBlockUnaligned(d + a, sx + a, (uint)((e - a) * sizeof(float)));
+                        else for (var qx = a; qx < e; qx++) d[qx] = sx[qx * g.SW];
+                        for (var qx = e; qx < wq; qx++) d[qx] = 0;
+                    }
+                }
+        }
+        // The rounding gap after the last channel is read by positions whose dz is zero; keep it finite.
+        var used = g.C * layout.ChannelPlanes;
+        new Span<float>(dst + used, (int)(layout.XImage - used)).Clear();
+    }
+
+    /// <summary>Writes image b's gradient rows into dst as [filter block][vector][filter in block][lane],
+    /// row oy of filter f at positions oy·Wq .. oy·Wq + OW, zeros elsewhere (and for padding filters).</summary>
+    private static void GradRows(in Job job, int image, float* dst, float* staging)
+    {
+        ref readonly var g = ref job.G;
+        ref readonly var layout = ref job.Layout;
+        var (lanes, fb, vectors, wq) = (layout.Lanes, layout.FB, layout.Vectors, layout.Wq);
+        var pixels = g.OH * g.OW;
+        var columns = (long)g.N * pixels;
+        var row = new Span<float>(staging, vectors * lanes);
+        row.Clear(); // the gaps and the tail stay zero: every filter writes the same positions
+        for (var f = 0; f < layout.FPad; f++)
+        {
+            var (block, r) = Math.DivRem(f, fb);
+            var d = dst + ((long)block * vectors * fb + r) * lanes;
+            if (f >= g.F)
+            {
+                for (var v = 0; v < vectors; v++) new Span<float>(d + (long)v * fb * lanes, lanes).Clear();
+                continue;
+            }
+            var src = job.DyT + f * columns + (long)image * pixels;
+            for (var oy = 0; oy < g.OH; oy++)
+                Unsafe.CopyBlockUnaligned(staging + oy * wq, src + oy * g.OW, (uint)(g.OW * sizeof(float)));
+            for (var v = 0; v < vectors; v++)
+                Unsafe.CopyBlockUnaligned(d + (long)v * fb * lanes, staging + v * lanes, (uint)(lanes * sizeof(float)));
+        }
+    }
+
+    /// <summary>Ceiling of a/b for b &gt; 0 and any sign of a.</summary>
+    private static int CeilDiv(int a, int b) => a <= 0 ? -(-a / b) : (a + b - 1) / b;
+}
