@@ -53,13 +53,18 @@ public sealed partial class CpuBackend
     {
         var (n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow) = (geometry.N, geometry.C, geometry.H, geometry.W, geometry.KH, geometry.KW, geometry.SH, geometry.SW, geometry.PH, geometry.PW, geometry.OH, geometry.OW);
         var columns = n * oh * ow;
-        CpuParallel.ForEachPlane(n * c, (long)kh * kw * oh * ow, (colt, dxt, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, columns, assign), [MethodImpl(MethodImplOptions.AggressiveOptimization)] static (s, plane) =>
+        CpuParallel.ForEachPlane(n * c, (long)kh * kw * oh * ow, (colt, dxt, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, columns, assign, geometry), [MethodImpl(MethodImplOptions.AggressiveOptimization)] static (s, plane) =>
         {
-            var (colt, dxt, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, columns, assign) = s;
+            var (colt, dxt, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, columns, assign, geometry) = s;
             var (b, ci) = (plane / c, plane % c);
             fixed (float* pdx = dxt.Span<float>(), pcol = colt.Span<float>())
             {
                 var dx = pdx + (long)plane * h * w;
+                if (Col2ImRows.Applies(geometry))
+                {
+                    Col2ImRows.Plane(pcol, dx, geometry, b, ci, assign);
+                    return;
+                }
                 if (assign) new Span<float>(dx, h * w).Clear();
                 for (var i = 0; i < kh; i++)
                     for (var j = 0; j < kw; j++)
