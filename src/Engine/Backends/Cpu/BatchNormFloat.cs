@@ -20,20 +20,7 @@ internal static class BatchNormFloat
         Span<float> mean, Span<float> invStd, Span<float> runningMean, Span<float> runningVar,
         int n, int c, int hw, int ch, double momentum, double eps)
     {
-        var count = (double)n * hw;
-        var shift0 = (double)x[ch * hw];
-        var (sum, squares) = (0.0, 0.0);
-        for (var b = 0; b < n; b++)
-        {
-            var (s, q) = ShiftedMoments(x.Slice((b * c + ch) * hw, hw), shift0);
-            sum += s;
-            squares += q;
-        }
-        var centred = sum / count;
-        var m = shift0 + centred;
-        // biased, as Keras uses for both normalizing and the moving variance; ≥ 0 against rounding
-        var variance = Math.Max(squares / count - centred * centred, 0);
-        var inv = 1 / Math.Sqrt(variance + eps);
+        var (m, variance, inv) = Statistics(x, n, c, hw, ch, eps);
 
         var scale = gamma[ch] * inv;
         var shift = (float)(beta[ch] - m * scale);
@@ -46,6 +33,24 @@ internal static class BatchNormFloat
         invStd[ch] = (float)inv;
         runningMean[ch] = (float)(runningMean[ch] * momentum + m * (1 - momentum));
         runningVar[ch] = (float)(runningVar[ch] * momentum + variance * (1 - momentum));
+    }
+
+    /// <summary>One channel's batch mean, biased variance (as Keras uses for both normalizing and the
+    /// moving variance; ≥ 0 against rounding) and 1/std, from shifted sums in one read of x.</summary>
+    private static (double Mean, double Variance, double InvStd) Statistics(ReadOnlySpan<float> x, int n, int c, int hw, int ch, double eps)
+    {
+        var count = (double)n * hw;
+        var shift0 = (double)x[ch * hw];
+        var (sum, squares) = (0.0, 0.0);
+        for (var b = 0; b < n; b++)
+        {
+            var (s, q) = ShiftedMoments(x.Slice((b * c + ch) * hw, hw), shift0);
+            sum += s;
+            squares += q;
+        }
+        var centred = sum / count;
+        var variance = Math.Max(squares / count - centred * centred, 0);
+        return (shift0 + centred, variance, 1 / Math.Sqrt(variance + eps));
     }
 
     /// <summary>Backward of one channel, with x̂ = (x − mean)·invStd and m = n·hw values:
@@ -100,19 +105,7 @@ internal static class BatchNormFloat
         Span<float> mean, Span<float> invStd, Span<float> runningMean, Span<float> runningVar,
         int n, int c, int hw, int ch, double momentum, double eps)
     {
-        var count = (double)n * hw;
-        var shift0 = (double)x[ch * hw];
-        var (sum, squares) = (0.0, 0.0);
-        for (var b = 0; b < n; b++)
-        {
-            var (s, q) = ShiftedMoments(x.Slice((b * c + ch) * hw, hw), shift0);
-            sum += s;
-            squares += q;
-        }
-        var centred = sum / count;
-        var m = shift0 + centred;
-        var variance = Math.Max(squares / count - centred * centred, 0);
-        var inv = 1 / Math.Sqrt(variance + eps);
+        var (m, variance, inv) = Statistics(x, n, c, hw, ch, eps);
         mean[ch] = (float)m;
         invStd[ch] = (float)inv;
         var (scale, shift) = ReluAffine(gamma[ch], beta[ch], mean[ch], invStd[ch]);

@@ -281,24 +281,7 @@ internal static unsafe class CpuDirectConv
                 for (var pw = 0; pw < Math.Min(g.SW, g.KW); pw++)
                 {
                     var plane = planes + ((long)(c * g.SH + ph) * g.SW + pw) * layout.Plane;
-                    // Columns qx whose input column qx·SW + pw − PW lies in [0, W).
-                    var a = Math.Clamp(CeilDiv(g.PW - pw, g.SW), 0, wq);
-                    var e = Math.Clamp(CeilDiv(g.W + g.PW - pw, g.SW), a, wq);
-                    for (var qy = 0; qy < hq; qy++)
-                    {
-                        var d = plane + (long)qy * wq;
-                        var iy = qy * g.SH + ph - g.PH;
-                        if (iy < 0 || iy >= g.H)
-                        {
-                            new Span<float>(d, wq).Clear();
-                            continue;
-                        }
-                        var s = channel + (long)iy * g.W + pw - g.PW;
-                        for (var qx = 0; qx < a; qx++) d[qx] = 0;
-                        if (g.SW == 1) Unsafe.CopyBlockUnaligned(d + a, s + a, (uint)((e - a) * sizeof(float)));
-                        else for (var qx = a; qx < e; qx++) d[qx] = s[qx * g.SW];
-                        for (var qx = e; qx < wq; qx++) d[qx] = 0;
-                    }
+                    FillPhasePlane(plane, channel, g, ph, pw, hq, wq);
                 }
         }
         // The tail past the last plane (like the phases no tap reads) is read only by positions that are
@@ -358,6 +341,30 @@ internal static unsafe class CpuDirectConv
             for (var v = 0; v < vb; v++)
                 TKernel.Finish(tile + (r * vb + v) * lanes, shift, job.Relu, job.Accumulate, job.Masks, destinations,
                     job.Segments[v0 + v], job.Segments[v0 + v + 1], plane);
+        }
+    }
+
+    /// <summary>Phase plane (ph, pw) of one channel: plane[qy, qx] = x[qy·SH + ph − PH, qx·SW + pw − PW], 0 where
+    /// that lies in the padding (hq×wq values). Also the layout of CpuDirectWeightGrad's input planes.</summary>
+    internal static unsafe void FillPhasePlane(float* plane, float* channel, in Conv2DGeometry g, int ph, int pw, int hq, int wq)
+    {
+        // Columns qx whose input column qx·SW + pw − PW lies in [0, W).
+        var a = Math.Clamp(CeilDiv(g.PW - pw, g.SW), 0, wq);
+        var e = Math.Clamp(CeilDiv(g.W + g.PW - pw, g.SW), a, wq);
+        for (var qy = 0; qy < hq; qy++)
+        {
+            var d = plane + (long)qy * wq;
+            var iy = qy * g.SH + ph - g.PH;
+            if (iy < 0 || iy >= g.H)
+            {
+                new Span<float>(d, wq).Clear();
+                continue;
+            }
+            var s = channel + (long)iy * g.W + pw - g.PW;
+            for (var qx = 0; qx < a; qx++) d[qx] = 0;
+            if (g.SW == 1) Unsafe.CopyBlockUnaligned(d + a, s + a, (uint)((e - a) * sizeof(float)));
+            else for (var qx = a; qx < e; qx++) d[qx] = s[qx * g.SW];
+            for (var qx = e; qx < wq; qx++) d[qx] = 0;
         }
     }
 

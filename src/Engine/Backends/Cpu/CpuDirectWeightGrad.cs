@@ -260,24 +260,7 @@ internal static unsafe class CpuDirectWeightGrad
                 for (var pw = 0; pw < layout.PC; pw++)
                 {
                     var plane = dst + c * layout.ChannelPlanes + (ph * layout.PC + pw) * layout.Plane;
-                    // Columns qx whose input column qx·SW + pw − PW lies in [0, W).
-                    var a = Math.Clamp(CeilDiv(g.PW - pw, g.SW), 0, wq);
-                    var e = Math.Clamp(CeilDiv(g.W + g.PW - pw, g.SW), a, wq);
-                    for (var qy = 0; qy < hq; qy++)
-                    {
-                        var d = plane + (long)qy * wq;
-                        var iy = qy * g.SH + ph - g.PH;
-                        if (iy < 0 || iy >= g.H)
-                        {
-                            new Span<float>(d, wq).Clear();
-                            continue;
-                        }
-                        var sx = channel + (long)iy * g.W + pw - g.PW;
-                        for (var qx = 0; qx < a; qx++) d[qx] = 0;
-                        if (g.SW == 1) Unsafe.CopyBlockUnaligned(d + a, sx + a, (uint)((e - a) * sizeof(float)));
-                        else for (var qx = a; qx < e; qx++) d[qx] = sx[qx * g.SW];
-                        for (var qx = e; qx < wq; qx++) d[qx] = 0;
-                    }
+                    CpuDirectConv.FillPhasePlane(plane, channel, g, ph, pw, hq, wq);
                 }
         }
         // The rounding gap after the last channel is read by positions whose dz is zero; keep it finite.
@@ -329,7 +312,4 @@ internal static unsafe class CpuDirectWeightGrad
         for (; i + 8 <= count; i += 8) Vector256.Load(s + i).Store(d + i);
         for (; i < count; i++) d[i] = s[i];
     }
-
-    /// <summary>Ceiling of a/b for b &gt; 0 and any sign of a.</summary>
-    private static int CeilDiv(int a, int b) => a <= 0 ? -(-a / b) : (a + b - 1) / b;
 }
