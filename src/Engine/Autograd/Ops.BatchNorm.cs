@@ -15,23 +15,9 @@ public static partial class Ops
         bool training, double momentum = 0.99, double epsilon = 1e-3)
     {
         const string op = "batch_normalization";
-        RequireFloat(op, x);
-        if (x.Rank != 2 && x.Rank != 4)
-            throw new ArgumentException($"{op} expects a rank-2 input (N, C) or a rank-4 input (N, C, H, W); received shape {x.Shape}.");
-        var (n, c, hw) = (x.Shape[0], x.Shape[1], x.Shape.Product(2, x.Rank));
-        RequireChannelVector(op, x, gamma, "gamma", c);
-        RequireChannelVector(op, x, beta, "beta", c);
-        RequireChannelVector(op, x, runningMean, "moving_mean", c);
-        RequireChannelVector(op, x, runningVar, "moving_variance", c);
-        if (!(momentum >= 0 && momentum <= 1))
-            throw new ArgumentOutOfRangeException(nameof(momentum), momentum, $"{op}: momentum must be in [0, 1]; received {momentum}.");
-        if (!(epsilon > 0))
-            throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, $"{op}: epsilon must be positive; received {epsilon}.");
-        if (training && n * hw == 0)
-            throw new ArgumentException($"{op}: training mode needs at least one value per channel to compute batch statistics; received shape {x.Shape}.");
-
+        var (n, c, hw) = RequireBatchNormArguments(op, x, gamma, beta, runningMean, runningVar, training, momentum, epsilon);
         return training
-            ? BatchNormTraining(op, x, gamma, beta, runningMean, runningVar, n, c, hw, momentum, epsilon)
+            ? BatchNormTraining(op, x, gamma, beta, runningMean, runningVar, n, c, hw, momentum, epsilon, relu: false)
             : BatchNormInference(op, x, gamma, beta, runningMean, runningVar, n, c, hw, epsilon);
     }
 
@@ -44,12 +30,23 @@ public static partial class Ops
         bool training, double momentum = 0.99, double epsilon = 1e-3)
     {
         const string op = "batch_normalization_relu";
+        var (n, c, hw) = RequireBatchNormArguments(op, x, gamma, beta, runningMean, runningVar, training, momentum, epsilon);
+        if (training) return BatchNormTraining(op, x, gamma, beta, runningMean, runningVar, n, c, hw, momentum, epsilon, relu: true);
+        if (Tape.WillRecord(x, gamma, beta))
+            return Relu(BatchNorm(x, gamma, beta, runningMean, runningVar, training: false, momentum, epsilon));
+        var y = Tensor.EmptyLike(x);
+        x.Backend.BatchNormReluForwardInference(x, gamma, beta, runningMean, runningVar, y, n, c, hw, epsilon);
+        return y;
+    }
+
+    /// <summary>The checks both batch-norm ops make; returns (N, C, H·W).</summary>
+    private static (int N, int C, int Hw) RequireBatchNormArguments(string op, Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+        bool training, double momentum, double epsilon)
+    {
         RequireFloat(op, x);
         if (x.Rank != 2 && x.Rank != 4)
             throw new ArgumentException($"{op} expects a rank-2 input (N, C) or a rank-4 input (N, C, H, W); received shape {x.Shape}.");
         var (n, c, hw) = (x.Shape[0], x.Shape[1], x.Shape.Product(2, x.Rank));
-        if (!training && Tape.WillRecord(x, gamma, beta))
-            return Relu(BatchNorm(x, gamma, beta, runningMean, runningVar, training: false, momentum, epsilon));
         RequireChannelVector(op, x, gamma, "gamma", c);
         RequireChannelVector(op, x, beta, "beta", c);
         RequireChannelVector(op, x, runningMean, "moving_mean", c);
@@ -60,35 +57,7 @@ public static partial class Ops
             throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, $"{op}: epsilon must be positive; received {epsilon}.");
         if (training && n * hw == 0)
             throw new ArgumentException($"{op}: training mode needs at least one value per channel to compute batch statistics; received shape {x.Shape}.");
-
-        var y = Tensor.EmptyLike(x);
-        if (!training)
-        {
-            x.Backend.BatchNormReluForwardInference(x, gamma, beta, runningMean, runningVar, y, n, c, hw, epsilon);
-            return y;
-        }
-        var mean = Tensor.Empty(Shape.Of(c), x.DType, x.Device);
-        var invStd = Tensor.Empty(Shape.Of(c), x.DType, x.Device);
-        x.Backend.BatchNormReluForwardTraining(x, gamma, beta, y, mean, invStd, runningMean, runningVar, n, c, hw, momentum, epsilon);
-        if (!Tape.WillRecord(x, gamma, beta))
-        {
-            mean.Dispose();
-            invStd.Dispose();
-            return y;
-        }
-        Tape.Record(op, y, [x, gamma, beta], new BatchNormSaved(x, gamma, beta, mean, invStd, n, c, hw), static (in s, dy, grad) =>
-        {
-            var (x, gamma, beta, mean, invStd, n, c, hw) = s;
-            var assign = false;
-            var dx = Backends.CpuBackend.HasFloatBatchNorm(x) ? BackwardPass.GradToOverwrite(grad, x, out assign) : grad(x);
-            using var scratch = dx is null ? Tensor.ZerosLike(x) : null;
-            if (Backends.CpuBackend.HasFloatBatchNorm(x))
-                Backends.CpuBackend.BatchNormReluBackwardFloat(x, dy, gamma, beta, mean, invStd, dx ?? scratch!, grad(gamma), grad(beta), n, c, hw, assign);
-            else dy.Backend.BatchNormReluBackward(x, dy, gamma, beta, mean, invStd, dx ?? scratch!, grad(gamma), grad(beta), n, c, hw);
-            mean.Dispose();
-            invStd.Dispose();
-        });
-        return y;
+        return (n, c, hw);
     }
 
     private static void RequireChannelVector(string op, Tensor x, Tensor t, string name, int c)
@@ -99,37 +68,44 @@ public static partial class Ops
     }
 
     private static Tensor BatchNormTraining(string op, Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
-        int n, int c, int hw, double momentum, double epsilon)
+        int n, int c, int hw, double momentum, double epsilon, bool relu)
     {
         var y = Tensor.EmptyLike(x);
         var mean = Tensor.Empty(Shape.Of(c), x.DType, x.Device);
         var invStd = Tensor.Empty(Shape.Of(c), x.DType, x.Device);
-        x.Backend.BatchNormForwardTraining(x, gamma, beta, y, mean, invStd, runningMean, runningVar, n, c, hw, momentum, epsilon);
+        if (relu) x.Backend.BatchNormReluForwardTraining(x, gamma, beta, y, mean, invStd, runningMean, runningVar, n, c, hw, momentum, epsilon);
+        else x.Backend.BatchNormForwardTraining(x, gamma, beta, y, mean, invStd, runningMean, runningVar, n, c, hw, momentum, epsilon);
         if (!Tape.WillRecord(x, gamma, beta))
         {
             mean.Dispose();
             invStd.Dispose();
             return y;
         }
-        Tape.Record(op, y, [x, gamma, beta], new BatchNormSaved(x, gamma, beta, mean, invStd, n, c, hw), static (in s, dy, grad) =>
+        Tape.Record(op, y, [x, gamma, beta], new BatchNormSaved(x, gamma, beta, mean, invStd, n, c, hw, relu), static (in s, dy, grad) =>
         {
-            var (x, gamma, beta, mean, invStd, n, c, hw) = s;
+            var (x, gamma, beta, mean, invStd, n, c, hw, relu) = s;
             // The kernel always writes dx; give it a throw-away buffer when x needs no gradient. The CPU's
             // float32 kernel can overwrite dx when it is its first writer (no zero fill).
             var assign = false;
             var dx = Backends.CpuBackend.HasFloatBatchNorm(x) ? BackwardPass.GradToOverwrite(grad, x, out assign) : grad(x);
             using var scratch = dx is null ? Tensor.ZerosLike(x) : null;
+            var (into, dgamma, dbeta) = (dx ?? scratch!, grad(gamma), grad(beta));
+            // relu: the mask is recomputed from x with the forward's scale and shift (BatchNormRelu).
             if (Backends.CpuBackend.HasFloatBatchNorm(x))
-                Backends.CpuBackend.BatchNormBackwardFloat(x, dy, gamma, mean, invStd, dx ?? scratch!, grad(gamma), grad(beta), n, c, hw, assign);
-            else dy.Backend.BatchNormBackward(x, dy, gamma, mean, invStd, dx ?? scratch!, grad(gamma), grad(beta), n, c, hw);
+            {
+                if (relu) Backends.CpuBackend.BatchNormReluBackwardFloat(x, dy, gamma, beta, mean, invStd, into, dgamma, dbeta, n, c, hw, assign);
+                else Backends.CpuBackend.BatchNormBackwardFloat(x, dy, gamma, mean, invStd, into, dgamma, dbeta, n, c, hw, assign);
+            }
+            else if (relu) dy.Backend.BatchNormReluBackward(x, dy, gamma, beta, mean, invStd, into, dgamma, dbeta, n, c, hw);
+            else dy.Backend.BatchNormBackward(x, dy, gamma, mean, invStd, into, dgamma, dbeta, n, c, hw);
             mean.Dispose();
             invStd.Dispose();
         });
         return y;
     }
 
-    /// <summary>What the training backward needs: the inputs, the batch statistics it saved, the sizes.</summary>
-    private readonly record struct BatchNormSaved(Tensor X, Tensor Gamma, Tensor Beta, Tensor Mean, Tensor InvStd, int N, int C, int Hw);
+    /// <summary>What the training backward needs: the inputs, the batch statistics it saved, the sizes, whether a ReLU is fused.</summary>
+    private readonly record struct BatchNormSaved(Tensor X, Tensor Gamma, Tensor Beta, Tensor Mean, Tensor InvStd, int N, int C, int Hw, bool Relu);
 
     /// <summary>Inference mode is a per-channel affine map y = x·s + t with s = gamma/sqrt(var + eps),
     /// so its backward is built from existing kernels: dx += dy·s (the inference kernel applied to dy
