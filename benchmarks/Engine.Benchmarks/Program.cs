@@ -10,6 +10,7 @@ if (args.Length > 0 && args[0] == "wgrad-probe") return WeightGradProbe.Layers(a
 if (args.Length > 0 && args[0] == "wgrad-kernel") return WeightGradProbe.Kernel(args[1..]);
 if (args.Length > 0 && args[0] == "gpu-compare") return GpuCompare.Run(args[1..]);
 // Small-plane conv levers, interleaved: dotnet run -c Release --project benchmarks/Engine.Benchmarks -- conv-ab
+if (args.Length > 0 && args[0] == "bn-probe") return BatchNormProbe.Run(args[1..]);
 if (args.Length > 0 && args[0] == "conv-ab") return ConvSmallPlaneAb.Run(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;
