@@ -14,6 +14,7 @@ internal static class BatchNormProbe
     public static (int N, int C, int Hw) Of(string shape) => shape switch
     {
         "W4S1" => (128, 16, 1024),
+        "L2S1" => (4, 16, 1024), // W4S1 cut to 256 KB per tensor (in L2)
         "W4S2" => (128, 32, 256),
         "W4S3" => (128, 64, 64),
         "W5L1" => (32, 64, 256),

@@ -9,6 +9,7 @@ using Engine.Benchmarks;
 if (args.Length > 0 && args[0] == "wgrad-probe") return WeightGradProbe.Layers(args[1..]);
 if (args.Length > 0 && args[0] == "wgrad-kernel") return WeightGradProbe.Kernel(args[1..]);
 if (args.Length > 0 && args[0] == "gpu-compare") return GpuCompare.Run(args[1..]);
+// Batch-norm passes, quick:  dotnet run -c Release --project benchmarks/Engine.Benchmarks -- bn-probe W4S1,W4S2,W4S3 20 [threads]
 // Small-plane conv levers, interleaved: dotnet run -c Release --project benchmarks/Engine.Benchmarks -- conv-ab
 if (args.Length > 0 && args[0] == "bn-probe") return BatchNormProbe.Run(args[1..]);
 if (args.Length > 0 && args[0] == "conv-ab") return ConvSmallPlaneAb.Run(args[1..]);
