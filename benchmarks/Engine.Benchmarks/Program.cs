@@ -11,5 +11,7 @@ if (args.Length > 0 && args[0] == "wgrad-kernel") return WeightGradProbe.Kernel(
 if (args.Length > 0 && args[0] == "gpu-compare") return GpuCompare.Run(args[1..]);
 // Small-plane conv levers, interleaved: dotnet run -c Release --project benchmarks/Engine.Benchmarks -- conv-ab
 if (args.Length > 0 && args[0] == "conv-ab") return ConvSmallPlaneAb.Run(args[1..]);
+// Per-tap small-plane convolutions vs before, interleaved: ... -- tap-ab [--rounds N] [--shapes R18Layer4,...]
+if (args.Length > 0 && args[0] == "tap-ab") return ConvTapAb.Run(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

@@ -1,3 +1,4 @@
+using Engine.Autograd;
 using Engine.Backends;
 using Engine.Backends.Cpu;
 using Engine.Tensors;
@@ -153,6 +154,77 @@ public class ConvTapGemmTests
         var entry = ConvTapPlan.For(Conv2DGeometry.Create(new Shape(2, 8, 4, 4), (3, 3), (2, 2), 1, filters: 8), ConvTapPlan.Pass.InputGrad);
         Assert.Equal([4], entry.Classes[0].Taps); // dx (0, 0) gets dy (0, 0) through the centre tap only
         Assert.Equal(25.0 / (16 * 9), entry.ValidShare, 12); // 5 of 6 (dy row, tap row) pairs land inside, squared
+    }
+
+    /// <summary>Conv2D in float32 on the shapes routed to ConvTapGemm (forward on ≤ 2×2 outputs, dx on ≤ 4×4
+    /// inputs) against the float64 composite: y, dx (as first writer), dw and db; ReLU on and off, strides 1
+    /// and 2, channels above 455 (k = C·9 > 4096), batch 1 and 3.</summary>
+    [Theory]
+    [InlineData(3, 13, 2, 1, 7, true)]    // 2×2 'same': forward and dx by taps
+    [InlineData(1, 460, 2, 1, 9, false)]  // k = 4140 > 4096, batch 1
+    [InlineData(3, 11, 4, 2, 6, false)]   // stride-2 entry into 2×2: forward and dx by taps
+    [InlineData(2, 10, 4, 1, 5, true)]    // 4×4: dx by taps, forward on its old path
+    [InlineData(2, 6, 3, 1, 12, true)]    // 3×3 odd plane
+    public void Conv2DOnSmallPlanesMatchesFloat64(int n, int channels, int size, int stride, int filters, bool relu)
+    {
+        var g = Conv2DGeometry.Create(new Shape(n, channels, size, size), (3, 3), (stride, stride), 1, filters: filters);
+        using var probe = Tensor.Zeros(new Shape(n, channels, size, size));
+        Assert.True(CpuBackend.ConvInputGradByTaps(g), $"{g}: dx should run by taps");
+        Assert.Equal(g.OH * g.OW <= 4, CpuBackend.ConvForwardByTaps(probe, g));
+        var rng = new Rng(74);
+        var x64 = TestData.Param(rng, n, channels, size, size);
+        var w64 = TestData.Param(rng, filters, channels, 3, 3);
+        var b64 = TestData.Param(rng, filters);
+        using var dy = Tensor.RandomNormal(new Shape(n, filters, g.OH, g.OW), rng, dtype: DType.Float64);
+        Tensor Run(Tensor x, Tensor w, Tensor b, Tensor d)
+        {
+            var hidden = Engine.Autograd.Ops.Mul(x, x); // an intermediate, so the conv's dx is its gradient's first writer
+            var y = Engine.Autograd.Ops.Conv2D(hidden, w, b, stride, stride, (ConvPadding)1, 1, 1, 1, relu);
+            Engine.Autograd.Ops.Sum(Engine.Autograd.Ops.Mul(y, d)).Backward();
+            return y;
+        }
+        var y64 = Run(x64, w64, b64, dy);
+        var (x32, w32, b32) = (Leaf(x64), Leaf(w64), Leaf(b64));
+        var y32 = Run(x32, w32, b32, dy.To(DType.Float32));
+        var what = $"conv2d {g} relu {relu}";
+        TestData.AssertClose(y64.ToDoubleArray(), y32.ToDoubleArray(), 1e-3, 1e-3, $"{what}: y");
+        TestData.AssertClose(x64.Grad!.ToDoubleArray(), x32.Grad!.ToDoubleArray(), 1e-3, 1e-3, $"{what}: dx");
+        TestData.AssertClose(w64.Grad!.ToDoubleArray(), w32.Grad!.ToDoubleArray(), 1e-3, 1e-3, $"{what}: dw");
+        TestData.AssertClose(b64.Grad!.ToDoubleArray(), b32.Grad!.ToDoubleArray(), 1e-3, 1e-3, $"{what}: db");
+    }
+
+    /// <summary>The routing rule: ResNet18's small-plane layers take the taps; the seed CNN's layers (28×28,
+    /// 13×13, 5×5 inputs), ResNet-20's 8×8 stage and 1×1 shortcuts keep their paths.</summary>
+    [Fact]
+    public void RuleTakesSmallPlanesOnly()
+    {
+        using var x = Tensor.Zeros(new Shape(1, 1, 2, 2));
+        Conv2DGeometry G(int n, int c, int size, int k, int stride, ConvPadding pad, int f) =>
+            Conv2DGeometry.Create(new Shape(n, c, size, size), (k, k), (stride, stride), pad, filters: f);
+        var layer4 = G(32, 512, 2, 3, 1, 1, 512);
+        var entry4 = G(32, 256, 4, 3, 2, 1, 512);
+        var layer3 = G(32, 256, 4, 3, 1, 1, 256);
+        Assert.True(CpuBackend.ConvForwardByTaps(x, layer4) && CpuBackend.ConvForwardByTaps(x, entry4));
+        Assert.False(CpuBackend.ConvForwardByTaps(x, layer3));
+        Assert.True(CpuBackend.ConvInputGradByTaps(layer4) && CpuBackend.ConvInputGradByTaps(entry4) && CpuBackend.ConvInputGradByTaps(layer3));
+        Assert.False(CpuBackend.ConvInputGradByTaps(G(32, 128, 8, 3, 2, 1, 256)));           // entry into 4×4 from 8×8
+        Assert.False(CpuBackend.ConvInputGradByTaps(G(32, 256, 4, 1, 2, 0, 512)));           // 1×1 shortcut
+        Assert.False(CpuBackend.ConvForwardByTaps(x, G(32, 256, 4, 1, 2, 0, 512)));
+        Assert.False(CpuBackend.ConvInputGradByTaps(G(128, 64, 8, 3, 1, 1, 64)));            // ResNet-20 stage 3
+        foreach (var seed in new[] { G(64, 1, 28, 3, 1, "valid", 32), G(64, 32, 13, 3, 1, "valid", 64), G(64, 64, 5, 3, 1, "valid", 64) })
+        {
+            Assert.False(CpuBackend.ConvForwardByTaps(x, seed), $"seed CNN {seed}");
+            Assert.False(CpuBackend.ConvInputGradByTaps(seed), $"seed CNN {seed}");
+        }
+        using var x64 = Tensor.Zeros(new Shape(1, 1, 2, 2), DType.Float64);
+        Assert.False(CpuBackend.ConvForwardByTaps(x64, layer4)); // float64 (gradient checks) keeps the composite
+    }
+
+    private static Tensor Leaf(Tensor t)
+    {
+        var leaf = t.To(DType.Float32);
+        leaf.RequiresGrad = true;
+        return leaf;
     }
 
     private static double Act(double v, bool relu) => relu && v <= 0 ? 0 : v;

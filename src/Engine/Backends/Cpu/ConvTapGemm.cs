@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using Engine.Tensors;
 
 namespace Engine.Backends.Cpu;
@@ -93,17 +94,22 @@ internal static unsafe class ConvTapGemm
         public readonly bool Relu = relu, Assign = assign;
     }
 
-    /// <summary>The buffers of one call and how its work is cut (one item = one column panel × one chunk of row panels).</summary>
-    private readonly struct Work(Job job, float* packedA, float* srcT, float* packedB, ConvTapPanels panels, int rowPanelsPerItem, int rowChunks)
+    /// <summary>The buffers of one call and how its work is cut: one item = one chunk of row panels, whose
+    /// weights the item packs into its thread's scratch (so they are still in cache when used) and then
+    /// multiplies by every column panel.</summary>
+    private readonly struct Work(Job job, float* srcT, float* packedB, ConvTapPanels panels, int rowPanelsPerItem)
     {
         public readonly Job Job = job;
-        public readonly float* PackedA = packedA, SrcT = srcT, PackedB = packedB;
+        public readonly float* SrcT = srcT, PackedB = packedB;
         public readonly ConvTapPanels Panels = panels;
-        public readonly int RowPanelsPerItem = rowPanelsPerItem, RowChunks = rowChunks;
+        public readonly int RowPanelsPerItem = rowPanelsPerItem;
     }
 
     /// <summary>Items wanted at least: a few per core, so an uneven last one does not leave a core idle.</summary>
     private const int MinItems = 8;
+
+    /// <summary>Packed weights per item at most (bytes): a chunk stays in L2 while every column panel passes.</summary>
+    private const int ChunkBytes = 512 << 10;
 
     private static void Run<TKernel>(in Job job) where TKernel : struct, IGemmKernel
     {
@@ -116,32 +122,27 @@ internal static unsafe class ConvTapGemm
         var panels = ConvTapPanels.For(plan, nr);
         if (panels.Count == 0) return;
         var rowPanels = (job.M + mr - 1) / mr;
-        var chunks = Math.Clamp((MinItems + panels.Count - 1) / panels.Count, 1, rowPanels);
-        var perItem = (rowPanels + chunks - 1) / chunks;
-        chunks = (rowPanels + perItem - 1) / perItem;
+        // Row panels per item: as many as fit ChunkBytes, but no fewer than MinItems items (shape only, never the core count).
+        var perItem = Math.Clamp(Math.Min(ChunkBytes / (kt * job.K0 * mr * sizeof(float)), rowPanels / MinItems), 1, rowPanels);
+        var items = (rowPanels + perItem - 1) / perItem;
 
-        using var packedA = Tensor.Empty(Shape.Of(rowPanels * kt * job.K0 * mr));
         using var srcT = Tensor.Empty(Shape.Of(Math.Max(1, plan.SrcH * plan.SrcW * job.K0 * images)));
         using var packedB = Tensor.Empty(Shape.Of((int)Math.Max(1, panels.TapPanels * job.K0 * nr)));
-        fixed (float* pa = packedA.Span<float>(), ps = srcT.Span<float>(), pb = packedB.Span<float>())
+        fixed (float* ps = srcT.Span<float>(), pb = packedB.Span<float>())
         {
-            var work = new Work(job, pa, ps, pb, panels, perItem, chunks);
+            var work = new Work(job, ps, pb, panels, perItem);
             var flops = 2.0 * panels.TapPanels * job.K0 * nr * rowPanels * mr;
-            var parallel = flops >= 2_000_000;
-            // Packing: weights by row panel, source by channel, column panels one by one (each a few copies).
-            if (parallel)
+            if (flops >= 2_000_000)
             {
-                CpuParallel.For(rowPanels, work, static (w, rp) => PackWeights<TKernel>(w, rp));
                 CpuParallel.For(SourceParts(job.K0), work, static (w, part) => TransposeSource(w, part));
                 CpuParallel.For(panels.Count, work, static (w, p) => PackPanel<TKernel>(w, p));
-                CpuParallel.For(panels.Count * chunks, work, static (w, item) => RunItem<TKernel>(w, item));
+                CpuParallel.For(items, work, static (w, item) => RunItem<TKernel>(w, item));
             }
             else
             {
-                for (var rp = 0; rp < rowPanels; rp++) PackWeights<TKernel>(work, rp);
                 for (var part = 0; part < SourceParts(job.K0); part++) TransposeSource(work, part);
                 for (var p = 0; p < panels.Count; p++) PackPanel<TKernel>(work, p);
-                for (var item = 0; item < panels.Count * chunks; item++) RunItem<TKernel>(work, item);
+                for (var item = 0; item < items; item++) RunItem<TKernel>(work, item);
             }
         }
     }
@@ -151,30 +152,74 @@ internal static unsafe class ConvTapGemm
 
     private const int ChannelsPerPart = 32;
 
-    /// <summary>packedA[((rp·KT + tap)·K0 + k0)·MR + r] = A_tap[rp·MR + r, k0], zero past the last row.</summary>
+    /// <summary>packedA[((rp·KT + tap)·K0 + k0)·MR + r] = A_tap[rp·MR + r, k0], zero past the last row. Channel by
+    /// channel, so each step fills whole MR-float pieces of the KT tap slices while the rows' reads move forward.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackWeights<TKernel>(in Work work, int rp) where TKernel : struct, IGemmKernel
+    private static void PackWeights<TKernel>(in Job job, int rp, float* panel) where TKernel : struct, IGemmKernel
     {
-        ref readonly var job = ref work.Job;
         var mr = TKernel.MR;
         var kt = job.Plan.KH * job.Plan.KW;
         var k0s = job.K0;
-        var panel = work.PackedA + (long)rp * kt * k0s * mr;
-        for (var r = 0; r < mr; r++)
+        var rows = Math.Min(mr, job.M - rp * mr);
+        var tapStride = (long)k0s * mr;
+        var first = job.Weights + (long)rp * mr * job.WeightRowStride;
+        if (mr == 8 && rows == 8 && Transpose8x8.IsSupported)
         {
-            var m = rp * mr + r;
-            if (m >= job.M)
+            if (job.WeightK0Stride == kt) { PackRowsContiguous(first, job.WeightRowStride, kt * k0s, kt, k0s, panel); return; }
+            if (job.WeightRowStride == kt && kt >= 8) { PackTapsContiguous(first, job.WeightK0Stride, kt, k0s, panel); return; }
+        }
+        for (var k0 = 0; k0 < k0s; k0++)
+        {
+            var dst = panel + (long)k0 * mr;
+            var src = first + k0 * job.WeightK0Stride;
+            for (var r = 0; r < rows; r++)
             {
-                for (long q = 0; q < (long)kt * k0s; q++) panel[q * mr + r] = 0;
-                continue;
+                var taps = src + r * job.WeightRowStride;
+                for (var t = 0; t < kt; t++) dst[t * tapStride + r] = taps[t];
             }
-            var row = job.Weights + m * job.WeightRowStride;
-            for (var k0 = 0; k0 < k0s; k0++)
+            for (var r = rows; r < mr; r++)
+                for (var t = 0; t < kt; t++) dst[t * tapStride + r] = 0;
+        }
+    }
+
+    /// <summary>The forward's weights (row m = filter, its (k0, tap) values contiguous): 8×8 blocks through
+    /// registers, each transposed column (the 8 rows' value at one (k0, tap)) stored whole to its tap slice.</summary>
+    private static void PackRowsContiguous(float* first, long rowStride, int length, int kt, int k0s, float* panel)
+    {
+        var block = stackalloc float[64];
+        var tapStride = (long)k0s * 8;
+        var (k0, t) = (0, 0);
+        var p = 0;
+        for (; p + 8 <= length; p += 8)
+        {
+            Transpose8x8.Run(first + p, rowStride, block, 8);
+            for (var q = 0; q < 8; q++)
             {
-                var taps = row + k0 * job.WeightK0Stride;
-                var dst = panel + (long)k0 * mr + r;
-                for (var t = 0; t < kt; t++) dst[(long)t * k0s * mr] = taps[t];
+                Vector256.Store(Vector256.Load(block + q * 8), panel + t * tapStride + k0 * 8);
+                if (++t == kt) (t, k0) = (0, k0 + 1);
             }
+        }
+        for (; p < length; p++)
+        {
+            for (var r = 0; r < 8; r++) panel[t * tapStride + k0 * 8 + r] = first[r * rowStride + p];
+            if (++t == kt) (t, k0) = (0, k0 + 1);
+        }
+    }
+
+    /// <summary>The input gradient's weights (row m = channel: the 8 rows' taps of one filter k0 are 8·KT
+    /// contiguous values): taps 0..7 transposed through registers, the rest moved one by one.</summary>
+    private static void PackTapsContiguous(float* first, long k0Stride, int kt, int k0s, float* panel)
+    {
+        var block = stackalloc float[64];
+        var tapStride = (long)k0s * 8;
+        for (var k0 = 0; k0 < k0s; k0++)
+        {
+            var src = first + k0 * k0Stride;
+            var dst = panel + k0 * 8;
+            Transpose8x8.Run(src, kt, block, 8);
+            for (var t = 0; t < 8; t++) Vector256.Store(Vector256.Load(block + t * 8), dst + t * tapStride);
+            for (var t = 8; t < kt; t++)
+                for (var r = 0; r < 8; r++) dst[t * tapStride + r] = src[r * kt + t];
         }
     }
 
@@ -230,20 +275,29 @@ internal static unsafe class ConvTapGemm
     {
         ref readonly var job = ref work.Job;
         var (mr, nr) = (TKernel.MR, TKernel.NR);
-        var (p, chunk) = Math.DivRem(item, work.RowChunks);
-        var panel = work.Panels[p];
-        var cls = job.Plan.Classes[panel.Class];
         var kt = job.Plan.KH * job.Plan.KW;
         var k0s = job.K0;
-        var packedB = work.PackedB + panel.TapPanelOffset * k0s * nr;
-        var tile = GemmScratch.ForThisThread.Tile(mr * nr);
-        var rp1 = Math.Min((chunk + 1) * work.RowPanelsPerItem, (job.M + mr - 1) / mr);
-        for (var rp = chunk * work.RowPanelsPerItem; rp < rp1; rp++)
+        var panelSize = (long)kt * k0s * mr;
+        var rp0 = item * work.RowPanelsPerItem;
+        var count = Math.Min(work.RowPanelsPerItem, (job.M + mr - 1) / mr - rp0);
+        var scratch = GemmScratch.ForThisThread;
+        var packedA = scratch.A((int)(count * panelSize));
+        var tile = scratch.Tile(mr * nr);
+        for (var i = 0; i < count; i++) PackWeights<TKernel>(job, rp0 + i, packedA + i * panelSize);
+        var panels = work.Panels;
+        for (var p = 0; p < panels.Count; p++)
         {
-            var a = work.PackedA + (long)rp * kt * k0s * mr;
-            for (var u = 0; u < cls.Taps.Length; u++)
-                TKernel.Run(k0s, a + (long)cls.Taps[u] * k0s * mr, packedB + (long)u * k0s * nr, tile, nr, u == 0 ? 0f : 1f);
-            Store(job, tile, nr, rp * mr, Math.Min(mr, job.M - rp * mr), cls, panel);
+            var panel = panels[p];
+            var cls = job.Plan.Classes[panel.Class];
+            var packedB = work.PackedB + panel.TapPanelOffset * k0s * nr;
+            for (var i = 0; i < count; i++)
+            {
+                var a = packedA + i * panelSize;
+                for (var u = 0; u < cls.Taps.Length; u++)
+                    TKernel.Run(k0s, a + (long)cls.Taps[u] * k0s * mr, packedB + (long)u * k0s * nr, tile, nr, u == 0 ? 0f : 1f);
+                var m0 = (rp0 + i) * mr;
+                Store(job, tile, nr, m0, Math.Min(mr, job.M - m0), cls, panel);
+            }
         }
     }
 
