@@ -31,6 +31,7 @@ internal static class ConvTapAb
             [
                 ("ForwardBefore", b.ForwardBefore, 0), ("ForwardTaps", b.ForwardTaps, 0),
                 ("InputGradBefore", b.InputGradBefore, 2), ("InputGradTaps", b.InputGradTaps, 2),
+                ("WeightGradBefore", b.WeightGradBefore, 4), ("WeightGradTaps", b.WeightGradTaps, 4),
             ];
             if (only is not null) methods = methods.Where(m => only.Contains(m.Name)).Select(m => m with { Baseline = 0 }).ToArray();
             foreach (var m in methods) { m.Call(); m.Call(); }

@@ -138,7 +138,8 @@ public static partial class Ops
         }
         if (grad(w) is { } dw)
         {
-            if (fused && CpuBackend.FusesConvWeightGrad(g)) CpuBackend.ConvWeightGradFromImage(dyT, x, g, dw); // unfolds x in cache
+            if (fused && CpuBackend.ConvWeightGradByTaps(g)) CpuBackend.ConvWeightGradTaps(dyT, x, g, dw); // small planes: no padding taps
+            else if (fused && CpuBackend.FusesConvWeightGrad(g)) CpuBackend.ConvWeightGradFromImage(dyT, x, g, dw); // unfolds x in cache
             else
             {
                 var unfolded = s.Col ?? Unfold(x, g);

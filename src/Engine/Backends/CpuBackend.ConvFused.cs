@@ -54,6 +54,17 @@ public sealed partial class CpuBackend
 
     internal const int MaxTapInputGradPixels = 16;
 
+    /// <summary>Whether Conv2D's backward computes dW by per-tap GEMMs (<see cref="ConvTapWeightGrad"/>): the same
+    /// outputs as the forward's rule (at most <see cref="MaxTapForwardPixels"/> pixels; the caller has checked
+    /// float32 on the CPU), so those layers never unfold x. Measured (tap-ab): ResNet18's layer4 0.71× of
+    /// CpuGemm on the col the composite forward kept, its stride-2 entry into 2×2 0.49× of the implicit dW;
+    /// on 4×4 outputs 1.08× (layer3) and 1.26× (entry3), so those keep theirs.</summary>
+    internal static bool ConvWeightGradByTaps(in Conv2DGeometry g) => TapsApply(g) && g.OH * g.OW <= MaxTapForwardPixels;
+
+    /// <summary>dw [F, C, KH, KW] += the weight gradient from dyT [F, N·P] and x by <see cref="ConvTapWeightGrad"/>.</summary>
+    internal static void ConvWeightGradTaps(Tensor dyT, Tensor x, in Conv2DGeometry g, Tensor dw) =>
+        ConvTapWeightGrad.Run(dyT.Span<float>(), x.Span<float>(), g, dw.Span<float>());
+
     private static bool TapsApply(in Conv2DGeometry g) => g.Groups == 1 && !g.Dilated && g.KH * g.KW > 1;
 
     /// <summary>y = act(conv(x, w) + bias) by <see cref="ConvTapGemm"/>.</summary>

@@ -99,6 +99,61 @@ public class ConvTapGemmTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void WeightGradMatchesFloat64AndIm2ColGemm(string kernel)
+    {
+        SkipUnlessSupported(kernel);
+        var rng = new Rng(75);
+        foreach (var g in Geometries())
+        {
+            var x = RandomFloats(rng, (int)g.InputSize);
+            var dyT = RandomFloats(rng, (int)g.OutputSize);
+            var start = RandomFloats(rng, g.F * g.ColumnRows);
+            var expected = ReferenceWeightGrad(dyT, x, g).Select((v, i) => v + start[i]).ToArray();
+            var columns = g.N * g.OH * g.OW;
+            using var xt = Tensor.FromArray(x, g.N, g.C, g.H, g.W);
+            using var col = Tensor.Empty(new Shape(g.ColumnRows, columns));
+            CpuBackend.Im2ColFloat(xt, col, g);
+            var composite = (float[])start.Clone();
+            CpuGemm.Sgemm(false, true, g.F, g.ColumnRows, columns, 1, dyT, col.Span<float>(), 1, composite);
+            var what = $"{kernel} weight gradient {g}";
+            float[] Run(int threads) => WithThreads(threads, () =>
+            {
+                float[] dw = [.. start, float.NaN, float.NaN, float.NaN];
+                WeightGrad(kernel, dyT, x, g, dw);
+                Assert.All(dw[start.Length..], v => Assert.True(float.IsNaN(v), $"{what}: wrote past the end of dw"));
+                return dw[..start.Length];
+            });
+            var one = Run(1);
+            TestData.AssertClose(expected, Doubles(one), 1e-4, 1e-4, $"{what}: vs float64");
+            TestData.AssertClose(Doubles(composite), Doubles(one), 1e-4, 1e-4, $"{what}: vs im2col + CpuGemm");
+            Assert.True(one.AsSpan().SequenceEqual(Run(2)), $"{what}: one and two threads differ");
+        }
+    }
+
+    /// <summary>Negative control for the weight gradient: a changed x value and a padding off by one are seen.</summary>
+    [Fact]
+    public void WeightGradControls()
+    {
+        var rng = new Rng(76);
+        var g = Conv2DGeometry.Create(new Shape(3, 40, 2, 2), (3, 3), (1, 1), 1, filters: 52);
+        var x = RandomFloats(rng, (int)g.InputSize);
+        var dyT = RandomFloats(rng, (int)g.OutputSize);
+        var expected = ReferenceWeightGrad(dyT, x, g);
+        var right = new float[g.F * g.ColumnRows];
+        ConvTapWeightGrad.Run(dyT, x, g, right);
+        TestData.AssertClose(expected, Doubles(right), 1e-4, 1e-4, "right");
+        var changed = (float[])x.Clone();
+        changed[77] += 1e-2f;
+        var wrongX = new float[right.Length];
+        ConvTapWeightGrad.Run(dyT, changed, g, wrongX);
+        Assert.ThrowsAny<Xunit.Sdk.XunitException>(() => TestData.AssertClose(expected, Doubles(wrongX), 1e-4, 1e-4, "x changed"));
+        var shifted = new float[right.Length];
+        ConvTapWeightGrad.Run(dyT, x, g with { PW = 0 }, shifted);
+        Assert.ThrowsAny<Xunit.Sdk.XunitException>(() => TestData.AssertClose(expected, Doubles(shifted), 1e-4, 1e-4, "padding off by one"));
+    }
+
     /// <summary>Negative controls: the comparisons above see one changed weight, a padding off by one, and a
     /// transposed pass that forgets the stride.</summary>
     [Fact]
@@ -156,8 +211,8 @@ public class ConvTapGemmTests
         Assert.Equal(25.0 / (16 * 9), entry.ValidShare, 12); // 5 of 6 (dy row, tap row) pairs land inside, squared
     }
 
-    /// <summary>Conv2D in float32 on the shapes routed to ConvTapGemm (forward on ≤ 2×2 outputs, dx on ≤ 4×4
-    /// inputs) against the float64 composite: y, dx (as first writer), dw and db; ReLU on and off, strides 1
+    /// <summary>Conv2D in float32 on the shapes routed to ConvTapGemm / ConvTapWeightGrad (forward and dW on ≤ 2×2
+    /// outputs, dx on ≤ 4×4 inputs) against the float64 composite: y, dx (as first writer), dw and db; ReLU on and off, strides 1
     /// and 2, channels above 455 (k = C·9 > 4096), batch 1 and 3.</summary>
     [Theory]
     [InlineData(3, 13, 2, 1, 7, true)]    // 2×2 'same': forward and dx by taps
@@ -206,6 +261,8 @@ public class ConvTapGemmTests
         var layer3 = G(32, 256, 4, 3, 1, 1, 256);
         Assert.True(CpuBackend.ConvForwardByTaps(x, layer4) && CpuBackend.ConvForwardByTaps(x, entry4));
         Assert.False(CpuBackend.ConvForwardByTaps(x, layer3));
+        Assert.True(CpuBackend.ConvWeightGradByTaps(layer4) && CpuBackend.ConvWeightGradByTaps(entry4));
+        Assert.False(CpuBackend.ConvWeightGradByTaps(layer3));
         Assert.True(CpuBackend.ConvInputGradByTaps(layer4) && CpuBackend.ConvInputGradByTaps(entry4) && CpuBackend.ConvInputGradByTaps(layer3));
         Assert.False(CpuBackend.ConvInputGradByTaps(G(32, 128, 8, 3, 2, 1, 256)));           // entry into 4×4 from 8×8
         Assert.False(CpuBackend.ConvInputGradByTaps(G(32, 256, 4, 1, 2, 0, 512)));           // 1×1 shortcut
@@ -215,9 +272,39 @@ public class ConvTapGemmTests
         {
             Assert.False(CpuBackend.ConvForwardByTaps(x, seed), $"seed CNN {seed}");
             Assert.False(CpuBackend.ConvInputGradByTaps(seed), $"seed CNN {seed}");
+            Assert.False(CpuBackend.ConvWeightGradByTaps(seed), $"seed CNN {seed}");
         }
         using var x64 = Tensor.Zeros(new Shape(1, 1, 2, 2), DType.Float64);
         Assert.False(CpuBackend.ConvForwardByTaps(x64, layer4)); // float64 (gradient checks) keeps the composite
+    }
+
+    /// <summary>A training step whose convolutions take every tap path (ResNet-20 on 8×8: stages at 8×8, 4×4 and
+    /// 2×2, so forward and dW by taps on the 2×2 stage and its stride-2 entry, dx by taps on 4×4 and 2×2 inputs)
+    /// allocates no managed memory once warm, on the calling thread or the helpers.</summary>
+    [Fact]
+    public void TapPathsAllocateNothingPerStep()
+    {
+        var g = Conv2DGeometry.Create(new Shape(3, 64, 2, 2), (3, 3), (1, 1), 1, filters: 64);
+        using (var probe = Tensor.Zeros(new Shape(1, 1, 1, 1))) Assert.True(CpuBackend.ConvForwardByTaps(probe, g));
+        var rng = new Rng(5);
+        using var x = Tensor.RandomNormal(new Shape(3, 3, 8, 8), rng);
+        using var y = Tensor.FromArray(new[] { 0, 1, 2 });
+        using var model = Engine.Applications.ResNet20(inputShape: [3, 8, 8], classes: 4, classifierActivation: "linear", seed: 1);
+        model.Compile(optimizer: "adam", loss: new Engine.Losses.SparseCategoricalCrossentropy(fromLogits: true));
+        using var reuse = TensorRecycler.ReuseWhilePoisoned();
+        var logs = new Dictionary<string, double>();
+        for (var i = 0; i < 4; i++) model.TrainOnBatchInto(logs, x, y);
+        var (caller, helpers) = (0L, 0L);
+        for (var window = 0; window < 3; window++) // a late helper may grow its buffers in the first window only
+        {
+            var (helpersBefore, before) = (CpuParallel.HelperAllocatedBytes, GC.GetAllocatedBytesForCurrentThread());
+            for (var i = 0; i < 5; i++) model.TrainOnBatchInto(logs, x, y);
+            caller = Math.Max(caller, GC.GetAllocatedBytesForCurrentThread() - before);
+            helpers = CpuParallel.HelperAllocatedBytes - helpersBefore;
+            if (helpers == 0) break;
+        }
+        Assert.True(double.IsFinite(logs["loss"]), "the steps reported a loss");
+        Assert.True(caller == 0 && helpers == 0, $"{caller:N0} bytes on the calling thread, {helpers:N0} on the helpers over 5 steps (expected 0 and 0)");
     }
 
     private static Tensor Leaf(Tensor t)
@@ -274,6 +361,29 @@ public class ConvTapGemmTests
         return dx;
     }
 
+    /// <summary>dw[f, c, i, j] = Σ over images and outputs of dy · the input pixel the tap reads.</summary>
+    private static double[] ReferenceWeightGrad(float[] dyT, float[] x, Conv2DGeometry g)
+    {
+        var dw = new double[g.F * g.ColumnRows];
+        var pixels = g.OH * g.OW;
+        for (var f = 0; f < g.F; f++)
+            for (var b = 0; b < g.N; b++)
+                for (var oy = 0; oy < g.OH; oy++)
+                    for (var ox = 0; ox < g.OW; ox++)
+                    {
+                        double d = dyT[(f * g.N + b) * pixels + oy * g.OW + ox];
+                        for (var c = 0; c < g.C; c++)
+                            for (var i = 0; i < g.KH; i++)
+                                for (var j = 0; j < g.KW; j++)
+                                {
+                                    var (iy, ix) = (oy * g.SH - g.PH + i, ox * g.SW - g.PW + j);
+                                    if (iy < 0 || iy >= g.H || ix < 0 || ix >= g.W) continue;
+                                    dw[((f * g.C + c) * g.KH + i) * g.KW + j] += d * x[((b * g.C + c) * g.H + iy) * g.W + ix];
+                                }
+                    }
+        return dw;
+    }
+
     /// <summary>What Conv2D's composite forward computes before bias: im2col, CpuGemm, to NCHW.</summary>
     private static float[] CompositeForward(float[] w, float[] x, Conv2DGeometry g)
     {
@@ -320,6 +430,16 @@ public class ConvTapGemmTests
             case "avx512": ConvTapGemm.InputGrad<Avx512GemmKernel>(w, dyT, g, dx, assign); break;
             case "avx2": ConvTapGemm.InputGrad<Avx2GemmKernel>(w, dyT, g, dx, assign); break;
             default: ConvTapGemm.InputGrad<ScalarGemmKernel>(w, dyT, g, dx, assign); break;
+        }
+    }
+
+    private static void WeightGrad(string kernel, float[] dyT, float[] x, Conv2DGeometry g, float[] dw)
+    {
+        switch (kernel)
+        {
+            case "avx512": ConvTapWeightGrad.Run<Avx512GemmKernel>(dyT, x, g, dw); break;
+            case "avx2": ConvTapWeightGrad.Run<Avx2GemmKernel>(dyT, x, g, dw); break;
+            default: ConvTapWeightGrad.Run<ScalarGemmKernel>(dyT, x, g, dw); break;
         }
     }
 

@@ -31,6 +31,13 @@ internal sealed class ConvTapPlan
 
     public readonly Class[] Classes;
 
+    /// <summary>Tap t's (output position, source position) pairs are PairOut/PairSrc[TapPairStart[t] .. TapPairStart[t + 1]),
+    /// output positions ascending.</summary>
+    public readonly int[] TapPairStart, PairOut, PairSrc;
+
+    /// <summary>Whether every tap joins at least one pair (no tap lies wholly in the padding).</summary>
+    public readonly bool EveryTapHasPairs;
+
     /// <summary>The column panels last asked for (<see cref="ConvTapPanels.For"/>; one NR per machine outside tests).</summary>
     internal ConvTapPanels? Panels { get; set; }
 
@@ -70,6 +77,16 @@ internal sealed class ConvTapPlan
                 classes.Add(new Class(positions, taps, srcOf));
             }
         Classes = [.. classes];
+        // The same pairs tap by tap (for the weight gradient): positions ascending within each tap.
+        var perTap = Enumerable.Range(0, KH * KW).Select(_ => new List<(int Out, int Src)>()).ToArray();
+        foreach (var cls in Classes)
+            for (var p = 0; p < cls.Positions.Length; p++)
+                for (var u = 0; u < cls.Taps.Length; u++) perTap[cls.Taps[u]].Add((cls.Positions[p], cls.SrcOf[p * cls.Taps.Length + u]));
+        TapPairStart = new int[KH * KW + 1];
+        var pairs = perTap.SelectMany((list, t) => list.Order()).ToArray();
+        for (var t = 0; t < KH * KW; t++) TapPairStart[t + 1] = TapPairStart[t] + perTap[t].Count;
+        (PairOut, PairSrc) = (pairs.Select(q => q.Out).ToArray(), pairs.Select(q => q.Src).ToArray());
+        EveryTapHasPairs = perTap.All(list => list.Count > 0);
         ValidShare = (double)valid / ((long)OutH * OutW * KH * KW);
     }
 
