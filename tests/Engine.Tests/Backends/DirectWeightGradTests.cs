@@ -67,6 +67,50 @@ public class DirectWeightGradTests
         }
     }
 
+    /// <summary>The one-pass copies (masked expanding loads into the planes and the dz rows, AVX-512) give
+    /// bitwise the values of the row-by-row copies, on every shape above and a few 'same' stride-1 planes
+    /// whose vectors span several rows (widths 8, 5, 3, 17, 2), on one and two threads.</summary>
+    [Fact]
+    public void ExpandCopiesEqualRowCopies()
+    {
+        SkipUnlessSupported("avx512");
+        var rng = new Rng(49);
+        var more = new[]
+        {
+            Conv2DGeometry.Create(new Shape(5, 9, 8, 8), (3, 3), (1, 1), "same", filters: 11),
+            Conv2DGeometry.Create(new Shape(3, 4, 5, 5), (3, 3), (1, 1), "same", filters: 8),
+            Conv2DGeometry.Create(new Shape(4, 3, 3, 3), (3, 3), (1, 1), "same", filters: 9),
+            Conv2DGeometry.Create(new Shape(2, 2, 17, 17), (5, 5), (1, 1), "same", filters: 3),
+            Conv2DGeometry.Create(new Shape(3, 6, 2, 2), (3, 3), (1, 1), "same", filters: 16),
+            Conv2DGeometry.Create(new Shape(2, 3, 9, 10), (3, 3), (1, 1), ((2, 0), (0, 3)), filters: 5),
+        };
+        foreach (var g in Geometries().Concat(more))
+        {
+            var x = RandomFloats(rng, (int)g.InputSize);
+            var dyT = RandomFloats(rng, (int)g.OutputSize);
+            var start = RandomFloats(rng, g.F * g.ColumnRows);
+            foreach (var threads in new[] { 1, 2 })
+            {
+                var rows = (float[])start.Clone();
+                var expand = (float[])start.Clone();
+                WithThreads(threads, () =>
+                {
+                    try
+                    {
+                        CpuDirectWeightGrad.ExpandCopies = false;
+                        CpuDirectWeightGrad.Run<Avx512DirectWeightGradKernel>(dyT, x, g, rows);
+                    }
+                    finally { CpuDirectWeightGrad.ExpandCopies = true; }
+                    CpuDirectWeightGrad.Run<Avx512DirectWeightGradKernel>(dyT, x, g, expand);
+                });
+                Assert.False(rows.AsSpan().SequenceEqual(start), $"{g}: nothing was added");
+                var at = rows.AsSpan().CommonPrefixLength(expand);
+                Assert.True(at == rows.Length, $"{g}, {threads} thread(s): expand copies differ from row copies at [{at}]: " +
+                    $"{(at < rows.Length ? $"{rows[at]} vs {expand[at]}" : "")}");
+            }
+        }
+    }
+
     /// <summary>Negative controls: x shifted by one pixel, and dz of the wrong image, fail the comparison;
     /// short buffers and dilated geometries are refused with a message naming what was expected.</summary>
     [Fact]
