@@ -51,6 +51,17 @@ internal static unsafe class CpuDirectWeightGrad
         return (double)g.OH * g.OW / ((long)layout.Vectors * lanes);
     }
 
+    /// <summary>Vectors of positions per kernel call (per lane sum): a piece of one image on wide planes, else
+    /// as many whole images as a piece holds and the batch and a slice have.</summary>
+    public static int VectorsPerCall(in Conv2DGeometry g, int lanes, int filters)
+    {
+        var layout = new Layout(g, lanes, filters, 3);
+        var chunk = Math.Max(1, ChunkFloats / (filters * lanes));
+        if (layout.Vectors >= chunk) return layout.Vectors / ((layout.Vectors + chunk - 1) / chunk);
+        var perSlice = (g.N + Slices - 1) / Slices;
+        return Math.Min(chunk / layout.Vectors, Math.Min(layout.Batch, perSlice)) * layout.Vectors;
+    }
+
     public static void Run(ReadOnlySpan<float> dyT, ReadOnlySpan<float> x, in Conv2DGeometry g, Span<float> dw)
     {
         if (Avx512DirectWeightGradKernel.IsSupported) Run<Avx512DirectWeightGradKernel>(dyT, x, g, dw);
