@@ -7,6 +7,7 @@ using Engine.Benchmarks;
 // Conv dW A/B (quick):  dotnet run -c Release --project benchmarks/Engine.Benchmarks -- wgrad-probe R20S1,SeedConv1 10 [threads]
 // Seed CNN vs PyTorch:  dotnet run -c Release --project benchmarks/Engine.Benchmarks -- gpu-compare --json
 if (args.Length > 0 && args[0] == "wgrad-probe") return WeightGradProbe.Layers(args[1..]);
+if (args.Length > 0 && args[0] == "wgrad-copies") return WeightGradProbe.Copies(args[1..]);
 if (args.Length > 0 && args[0] == "wgrad-kernel") return WeightGradProbe.Kernel(args[1..]);
 if (args.Length > 0 && args[0] == "gpu-compare") return GpuCompare.Run(args[1..]);
 // Small-plane conv levers, interleaved: dotnet run -c Release --project benchmarks/Engine.Benchmarks -- conv-ab
