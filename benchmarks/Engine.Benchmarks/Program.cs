@@ -11,5 +11,7 @@ if (args.Length > 0 && args[0] == "wgrad-kernel") return WeightGradProbe.Kernel(
 if (args.Length > 0 && args[0] == "gpu-compare") return GpuCompare.Run(args[1..]);
 // Small-plane conv levers, interleaved: dotnet run -c Release --project benchmarks/Engine.Benchmarks -- conv-ab
 if (args.Length > 0 && args[0] == "conv-ab") return ConvSmallPlaneAb.Run(args[1..]);
+// Conv forward / input gradient on ResNet-20 and seed CNN shapes, interleaved: ... -- fwd-ab [--shapes R20Stage3] [--methods A,B]
+if (args.Length > 0 && args[0] == "fwd-ab") return ConvForwardDxAb.Run(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

@@ -41,13 +41,23 @@ internal static unsafe class CpuDirectConv
     /// seed CNN whose planes it fills well (−21 to −72%: stage 1 0.28×, seed conv1 0.55×, conv2 0.49×)
     /// and lost on 1×1 kernels (the stride-2 shortcuts, 1.2–1.5×: one tap per channel leaves its fixed
     /// cost per block uncovered) and where most computed positions are thrown away (the seed CNN's
-    /// 5×5 → 3×3: 9 kept of 48, 1.1–1.35×). Kept share: OH·OW over the positions computed.</summary>
+    /// 5×5 → 3×3: 9 kept of 48, 1.1–1.35×). Kept share: OH·OW over the positions computed. Stride 1 needs
+    /// 70%: on 8×8 'same' planes (64 of 96) the implicit GEMM, whose stride-1 panels ConvPanelUnfold packs,
+    /// won (ResNet18 layer2 0.76×, ResNet-20 stage 3 0.95×; ConvForwardDxBenchmarks, fwd-ab), while the
+    /// strided entries with the same share stay direct (their GEMM panels take the general packer: 1.2×).</summary>
     public static bool Prefers(in Conv2DGeometry g)
     {
         if (!Handles(g) || g.KH * g.KW == 1) return false;
         var layout = new Layout(g, Span);
-        return 10L * g.OH * g.OW >= 6L * layout.Groups * Span;
+        var share = g.SH == 1 && g.SW == 1 ? MinKeptTenthsStride1 : MinKeptTenthsStrided;
+        return 10L * g.OH * g.OW >= (long)share * layout.Groups * Span;
     }
+
+    /// <summary>Least kept share (tenths) of the computed positions for a stride-1 layer to run here.</summary>
+    internal const int MinKeptTenthsStride1 = 7;
+
+    /// <summary>The same for strided layers.</summary>
+    internal const int MinKeptTenthsStrided = 6;
 
     /// <summary>Forward convolution of NCHW x with w [F, C, KH, KW] into NCHW y (overwritten); bias may be
     /// empty. Bitwise the same as <see cref="CpuConvGemm.ForwardFromImage"/>.</summary>
