@@ -14,7 +14,7 @@ namespace Engine.Benchmarks;
 [MemoryDiagnoser, MinColumn]
 public class ConvForwardDxBenchmarks
 {
-    public enum Layer { R20Stem, R20Stage1, R20Stage2, R20Stage3, R20Entry2, R20Entry3, R20Shortcut2, R20Shortcut3, SeedConv1, SeedConv2, SeedConv3, R18Layer1, R18Layer2, R18Entry2 }
+    public enum Layer { R20Stem, R20Stage1, R20Stage2, R20Stage3, R20Entry2, R20Entry3, R20Shortcut2, R20Shortcut3, SeedConv1, SeedConv2, SeedConv3, R18Layer1, R18Layer2, R18Entry2, R18Layer3 }
 
     [ParamsAllValues]
     public Layer Shape { get; set; }
@@ -41,7 +41,8 @@ public class ConvForwardDxBenchmarks
             Layer.SeedConv3 => (new Shape(64, 64, 5, 5), 64, 3, 1, "valid"),
             Layer.R18Layer1 => (new Shape(32, 64, 16, 16), 64, 3, 1, "same"),
             Layer.R18Layer2 => (new Shape(32, 128, 8, 8), 128, 3, 1, "same"),
-            _ => (new Shape(32, 64, 16, 16), 128, 3, 2, "same"),
+            Layer.R18Entry2 => (new Shape(32, 64, 16, 16), 128, 3, 2, "same"),
+            _ => (new Shape(32, 256, 4, 4), 256, 3, 1, "same"),
         };
         _seed = Shape is Layer.SeedConv1 or Layer.SeedConv2 or Layer.SeedConv3;
         _g = Conv2DGeometry.Create(input, (k, k), (stride, stride), padding, filters: f);
@@ -62,9 +63,38 @@ public class ConvForwardDxBenchmarks
     [Benchmark(Baseline = true)]
     public void ForwardDirect() => CpuDirectConv.Forward(_w.Span<float>(), _x.Span<float>(), _g, Bias, _y.Span<float>(), relu: _seed);
 
+    /// <summary>Lever a (before): the direct forward with its phase planes filled by the plain loop
+    /// (Memmove per row for stride 1, a scalar gather for stride 2).</summary>
+    [Benchmark]
+    public void ForwardDirectPlainFill()
+    {
+        PhasePlaneFill.Vectorized = false;
+        try { ForwardDirect(); }
+        finally { PhasePlaneFill.Vectorized = true; }
+    }
+
     /// <summary>The implicit-im2col GEMM forward.</summary>
     [Benchmark]
     public void ForwardGemm() => CpuConvGemm.ForwardFromImage(_w.Span<float>(), _x.Span<float>(), _g, Bias, _y.Span<float>(), _g.F, relu: _seed);
+
+    /// <summary>Lever c (before): the implicit GEMM forward with 'same' panels packed in row runs
+    /// (ConvPanelUnfold.DenseEnabled off).</summary>
+    [Benchmark]
+    public void ForwardGemmRowRuns()
+    {
+        ConvPanelUnfold.DenseEnabled = false;
+        try { ForwardGemm(); }
+        finally { ConvPanelUnfold.DenseEnabled = true; }
+    }
+
+    /// <summary>Lever c (before): the transposed-convolution input gradient with row-run panels.</summary>
+    [Benchmark]
+    public void InputGradTransposedRowRuns()
+    {
+        ConvPanelUnfold.DenseEnabled = false;
+        try { InputGradTransposed(); }
+        finally { ConvPanelUnfold.DenseEnabled = true; }
+    }
 
     /// <summary>The input gradient as transposed convolutions on the GEMM kernel.</summary>
     [Benchmark]

@@ -356,28 +356,6 @@ internal static unsafe class CpuDirectConv
 
     /// <summary>Phase plane (ph, pw) of one channel: plane[qy, qx] = x[qy·SH + ph − PH, qx·SW + pw − PW], 0 where
     /// that lies in the padding (hq×wq values). Also the layout of CpuDirectWeightGrad's input planes.</summary>
-    internal static unsafe void FillPhasePlane(float* plane, float* channel, in Conv2DGeometry g, int ph, int pw, int hq, int wq)
-    {
-        // Columns qx whose input column qx·SW + pw − PW lies in [0, W).
-        var a = Math.Clamp(CeilDiv(g.PW - pw, g.SW), 0, wq);
-        var e = Math.Clamp(CeilDiv(g.W + g.PW - pw, g.SW), a, wq);
-        for (var qy = 0; qy < hq; qy++)
-        {
-            var d = plane + (long)qy * wq;
-            var iy = qy * g.SH + ph - g.PH;
-            if (iy < 0 || iy >= g.H)
-            {
-                new Span<float>(d, wq).Clear();
-                continue;
-            }
-            var s = channel + (long)iy * g.W + pw - g.PW;
-            for (var qx = 0; qx < a; qx++) d[qx] = 0;
-            if (g.SW == 1) Unsafe.CopyBlockUnaligned(d + a, s + a, (uint)((e - a) * sizeof(float)));
-            else for (var qx = a; qx < e; qx++) d[qx] = s[qx * g.SW];
-            for (var qx = e; qx < wq; qx++) d[qx] = 0;
-        }
-    }
-
-    /// <summary>Ceiling of a/b for b &gt; 0 and any sign of a.</summary>
-    private static int CeilDiv(int a, int b) => a <= 0 ? -(-a / b) : (a + b - 1) / b;
+    internal static void FillPhasePlane(float* plane, float* channel, in Conv2DGeometry g, int ph, int pw, int hq, int wq) =>
+        PhasePlaneFill.Fill(plane, channel, g, ph, pw, hq, wq);
 }
