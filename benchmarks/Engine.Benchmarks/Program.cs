@@ -16,5 +16,7 @@ if (args.Length > 0 && args[0] == "bn-probe") return BatchNormProbe.Run(args[1..
 if (args.Length > 0 && args[0] == "conv-ab") return ConvSmallPlaneAb.Run(args[1..]);
 // Per-tap small-plane convolutions vs before, interleaved: ... -- tap-ab [--rounds N] [--shapes R18Layer4,...]
 if (args.Length > 0 && args[0] == "tap-ab") return ConvTapAb.Run(args[1..]);
+// Conv forward / input gradient on ResNet-20 and seed CNN shapes, interleaved: ... -- fwd-ab [--shapes R20Stage3] [--methods A,B]
+if (args.Length > 0 && args[0] == "fwd-ab") return ConvForwardDxAb.Run(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;
