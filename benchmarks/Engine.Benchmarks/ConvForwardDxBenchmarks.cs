@@ -16,8 +16,14 @@ public class ConvForwardDxBenchmarks
 {
     public enum Layer { R20Stem, R20Stage1, R20Stage2, R20Stage3, R20Entry2, R20Entry3, R20Shortcut2, R20Shortcut3, SeedConv1, SeedConv2, SeedConv3, R18Layer1, R18Layer2, R18Entry2, R18Layer3 }
 
-    [ParamsAllValues]
+    /// <summary>Every shape, or those named in FWD_SHAPES (comma-separated) to keep a run short.</summary>
+    [ParamsSource(nameof(Shapes))]
     public Layer Shape { get; set; }
+
+    public static IEnumerable<Layer> Shapes() =>
+        Environment.GetEnvironmentVariable("FWD_SHAPES") is { Length: > 0 } names
+            ? names.Split(',').Select(Enum.Parse<Layer>)
+            : Enum.GetValues<Layer>();
 
     private Conv2DGeometry _g;
     private bool _seed;
