@@ -62,7 +62,7 @@ internal static unsafe class CpuConvWeightGrad
         var kept = CpuDirectWeightGrad.KeptShare(g, lanes);
         var longCalls = CpuDirectWeightGrad.VectorsPerCall(g, lanes, filters) >= 32;
         if (g.KH * g.KW == 1)
-            return g.SW == 2 && Avx512DirectWeightGradKernel.IsSupported && CpuDirectWeightGrad.ExpandCopies && kept >= 0.75 && longCalls;
+            return g.SW == 2 && Avx512DirectWeightGradKernel.IsSupported && kept >= 0.75 && longCalls;
         if (g.SH != 1 || g.SW != 1) return kept >= 0.75;
         return kept >= 0.85 || (kept >= 0.80 && longCalls);
     }
