@@ -149,11 +149,13 @@ public class DirectWeightGradTests
 
     /// <summary>The shape rule (CpuConvWeightGrad.PrefersDirect): the direct kernel where it computes few
     /// thrown-away positions (kept share ≥ 0.85 on stride 1, or ≥ 0.80 with calls of 32 vectors or more;
-    /// ≥ 0.75 strided) and the kernel is larger than 1×1; the implicit-im2col GEMM elsewhere.</summary>
+    /// ≥ 0.75 strided; 1×1 only with a column stride of 2 on AVX-512, kept ≥ 0.75 and calls of 32 vectors
+    /// or more); the implicit-im2col GEMM elsewhere.</summary>
     [Fact]
     public void WhichLayersTakeTheDirectKernel()
     {
         if (!CpuDirectWeightGrad.IsSupported) Assert.Skip("The direct weight-gradient kernels need AVX-512 or AVX2 + FMA.");
+        var avx512 = Avx512DirectWeightGradKernel.IsSupported;
         (Shape Input, int F, int K, int S, string Padding, bool Direct)[] layers =
         [
             (new Shape(128, 16, 32, 32), 16, 3, 1, "same", true),   // ResNet-20 stage 1
@@ -161,7 +163,12 @@ public class DirectWeightGradTests
             (new Shape(128, 64, 8, 8), 64, 3, 1, "same", true),     // stage 3 (kept 0.80, 40 vectors per call)
             (new Shape(128, 16, 32, 32), 32, 3, 2, "same", true),   // entry into stage 2
             (new Shape(128, 32, 16, 16), 64, 3, 2, "same", true),   // entry into stage 3 (strided: kept 0.80 is enough)
-            (new Shape(128, 16, 32, 32), 32, 1, 2, "same", false),  // 1×1 shortcut
+            (new Shape(128, 16, 32, 32), 32, 1, 2, "same", avx512), // 1×1 s2 shortcut (the vector fill is AVX-512's)
+            (new Shape(128, 32, 16, 16), 64, 1, 2, "same", avx512), // the other one (4 vectors per image, 64 per call)
+            (new Shape(32, 64, 16, 16), 128, 1, 2, "same", avx512), // ResNet18's first one (32 per call)
+            (new Shape(32, 128, 8, 8), 256, 1, 2, "same", false),   // ResNet18 8×8 → 4×4 shortcut (8 vectors per call)
+            (new Shape(32, 256, 4, 4), 512, 1, 2, "same", false),   // ResNet18 4×4 → 2×2 shortcut (kept 0.25)
+            (new Shape(16, 32, 16, 16), 32, 1, 1, "same", false),   // 1×1 stride 1
             (new Shape(32, 128, 8, 8), 256, 3, 2, "same", false),   // ResNet18 entry into 4×4 (kept 0.50)
             (new Shape(32, 3, 70, 70), 64, 7, 2, "valid", true),    // ResNet18 stem
             (new Shape(32, 512, 2, 2), 512, 3, 1, "same", false),   // ResNet18 2×2 layer (K = 4608: explicit im2col + GEMM)

@@ -339,7 +339,6 @@ internal static unsafe class CpuDirectWeightGrad
         ref readonly var layout = ref job.Layout;
         var (hq, wq) = (layout.Hq, layout.Wq);
         var src0 = job.X + (long)image * g.C * g.H * g.W;
-        var pairs = job.Masks != null && g.SW == 2; // AVX-512 with the one-pass copies on
         for (var c = 0; c < g.C; c++)
         {
             var channel = src0 + (long)c * g.H * g.W;
@@ -347,50 +346,12 @@ internal static unsafe class CpuDirectWeightGrad
                 for (var pw = 0; pw < layout.PC; pw++)
                 {
                     var plane = dst + c * layout.ChannelPlanes + (ph * layout.PC + pw) * layout.Plane;
-                    if (pairs) FillPlaneColumnStride2(plane, channel, g, ph, pw, hq, wq);
-                    else CpuDirectConv.FillPhasePlane(plane, channel, g, ph, pw, hq, wq);
+                    CpuDirectConv.FillPhasePlane(plane, channel, g, ph, pw, hq, wq);
                 }
         }
         // The rounding gap after the last channel is read by positions whose dz is zero; keep it finite.
         var used = g.C * layout.ChannelPlanes;
         new Span<float>(dst + used, (int)(layout.XImage - used)).Clear();
-    }
-
-    /// <summary>CpuDirectConv.FillPhasePlane for a column stride of 2 (AVX-512), the same values: plane row qy holds
-    /// x's row qy·SH + ph − PH at columns 2·qx + pw − PW (zero outside the image). Each 16 plane columns are
-    /// two masked loads of 32 consecutive x columns (masked lanes, outside the row, read nothing and give
-    /// zeros) and one even-lane permute, instead of a scalar loop. Rows are written as whole vectors: a row's
-    /// last one writes zeros over the start of the next row or plane, written after it; the image's last
-    /// one spills into the rounding gap and the batch's slack, cleared after.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void FillPlaneColumnStride2(float* plane, float* channel, in Conv2DGeometry g, int ph, int pw, int hq, int wq)
-    {
-        var perRow = (wq + 15) / 16;
-        var lane = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-        var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-        var width = Vector512.Create(g.W);
-        var first = pw - g.PW; // x column of plane column 0
-        for (var qy = 0; qy < hq; qy++)
-        {
-            var d = plane + (long)qy * wq;
-            var iy = qy * g.SH + ph - g.PH;
-            if (iy < 0 || iy >= g.H)
-            {
-                for (var u = 0; u < perRow; u++) Vector512<float>.Zero.Store(d + u * 16);
-                continue;
-            }
-            var s = channel + (long)iy * g.W + first;
-            for (var u = 0; u < perRow; u++)
-            {
-                var col = lane + Vector512.Create(32 * u + first);
-                var low = Vector512.GreaterThanOrEqual(col, Vector512<int>.Zero) & Vector512.LessThan(col, width);
-                col += Vector512.Create(16);
-                var high = Vector512.GreaterThanOrEqual(col, Vector512<int>.Zero) & Vector512.LessThan(col, width);
-                var a = Avx512F.MaskLoad(s + 32 * u, low.AsSingle(), Vector512<float>.Zero);
-                var b = Avx512F.MaskLoad(s + 32 * u + 16, high.AsSingle(), Vector512<float>.Zero);
-                Avx512F.PermuteVar16x32x2(a, even, b).Store(d + u * 16);
-            }
-        }
     }
 
     /// <summary><see cref="UnfoldImage"/> for stride 1 in one pass: each vector of a channel's plane is one masked
