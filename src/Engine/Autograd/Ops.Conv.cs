@@ -63,15 +63,19 @@ public static partial class Ops
         var (fg, kg) = (f / groups, k / groups); // filters and unfolded rows per group
         var columns = n * pixels;
         var be = x.Backend;
-        var fused = groups == 1 && !g.Dilated && CpuBackend.FusesConv(x, k);
+        // Small planes (ResNet18's 2×2 layers) run the forward as per-tap GEMMs without the padding's zeros.
+        var byTaps = groups == 1 && !g.Dilated && CpuBackend.ConvForwardByTaps(x, g);
+        var fused = !byTaps && groups == 1 && !g.Dilated && CpuBackend.FusesConv(x, k);
         // Backward's fused passes (gradient rows, transposed-convolution dx, implicit dW) have limits of their
         // own, so they are taken whether or not the forward was fused (a forward k above CpuConvGemm.MaxK).
         var fusedBackward = groups == 1 && !g.Dilated && CpuBackend.FusesConvBackward(x);
 
-        // The fused CPU path unfolds x panel by panel inside its GEMM; only the composite needs col here.
-        var col = fused ? null : Unfold(x, g);
+        // The fused CPU paths (implicit GEMM, per-tap GEMMs) read x directly; only the composite needs col here.
+        var col = fused || byTaps ? null : Unfold(x, g);
         var y = Tensor.Empty(Shape.Of(n, f, g.OH, g.OW), x.DType, x.Device);
-        if (fused)
+        if (byTaps)
+            CpuBackend.ConvForwardTaps(w, x, g, b, y, relu);
+        else if (fused)
             CpuBackend.ConvForwardFused(w, x, g, b, y, relu);
         else
         {
@@ -134,7 +138,8 @@ public static partial class Ops
         }
         if (grad(w) is { } dw)
         {
-            if (fused && CpuBackend.FusesConvWeightGrad(g)) CpuBackend.ConvWeightGradFromImage(dyT, x, g, dw); // unfolds x in cache
+            if (fused && CpuBackend.ConvWeightGradByTaps(g)) CpuBackend.ConvWeightGradTaps(dyT, x, g, dw); // small planes: no padding taps
+            else if (fused && CpuBackend.FusesConvWeightGrad(g)) CpuBackend.ConvWeightGradFromImage(dyT, x, g, dw); // unfolds x in cache
             else
             {
                 var unfolded = s.Col ?? Unfold(x, g);
@@ -147,7 +152,8 @@ public static partial class Ops
         var assign = false;
         if ((fused ? BackwardPass.GradToOverwrite(grad, x, out assign) : grad(x)) is { } dx)
         {
-            if (fused && CpuBackend.FusesConvInputGrad(g)) CpuBackend.ConvInputGradFused(w, dyT, g, dx, assign); // no dcol, no col2im
+            if (fused && CpuBackend.ConvInputGradByTaps(g)) CpuBackend.ConvInputGradTaps(w, dyT, g, dx, assign); // small planes: no padding taps
+            else if (fused && CpuBackend.FusesConvInputGrad(g)) CpuBackend.ConvInputGradFused(w, dyT, g, dx, assign); // no dcol, no col2im
             else
             {
                 using var dcol = Tensor.Empty(Shape.Of(k, columns), dy.DType, dy.Device);

@@ -35,6 +35,47 @@ public sealed partial class CpuBackend
         else CpuConvGemm.ForwardFromImage(w.Span<float>(), x.Span<float>(), g, b, y.Span<float>(), g.F, relu);
     }
 
+    /// <summary>Whether Conv2D's forward runs as per-tap GEMMs that skip the padding (<see cref="ConvTapGemm"/>):
+    /// float32 on the CPU, undilated, one group, a kernel of more than one tap, and an output plane of at most
+    /// <see cref="MaxTapForwardPixels"/> pixels. Measured (ConvTapGemmBenchmarks, tap-ab, W5 batch 32): ResNet18's
+    /// 512-channel 2×2 layer 0.48× of im2col + GEMM + transpose, its stride-2 entry into 2×2 0.60× of the
+    /// implicit GEMM; on 4×4 outputs a tie (layer3 1.06×) or a loss (the stride-2 entry 1.7×), on 8×8 and for
+    /// 1×1 kernels 1.6–4× slower, so those keep their paths.</summary>
+    internal static bool ConvForwardByTaps(Tensor x, in Conv2DGeometry g) =>
+        x.Backend is CpuBackend && x.DType == DType.Float32 && TapsApply(g) && g.OH * g.OW <= MaxTapForwardPixels;
+
+    internal const int MaxTapForwardPixels = 4;
+
+    /// <summary>Whether Conv2D's backward computes dx by per-tap GEMMs (<see cref="ConvTapGemm.InputGrad"/>) instead
+    /// of its other paths: an input plane of at most <see cref="MaxTapInputGradPixels"/> pixels (the caller has
+    /// checked float32 on the CPU). Measured: ResNet18's layer3 (4×4) 0.54×, layer4 (2×2) 0.62×, the stride-2
+    /// entry from 4×4 0.59× of dcol GEMM + col2im; from 8×8 a loss (1.10×), 8×8 layers 1.35–2×.</summary>
+    internal static bool ConvInputGradByTaps(in Conv2DGeometry g) => TapsApply(g) && g.H * g.W <= MaxTapInputGradPixels;
+
+    internal const int MaxTapInputGradPixels = 16;
+
+    /// <summary>Whether Conv2D's backward computes dW by per-tap GEMMs (<see cref="ConvTapWeightGrad"/>): the same
+    /// outputs as the forward's rule (at most <see cref="MaxTapForwardPixels"/> pixels; the caller has checked
+    /// float32 on the CPU), so those layers never unfold x. Measured (tap-ab): ResNet18's layer4 0.71× of
+    /// CpuGemm on the col the composite forward kept, its stride-2 entry into 2×2 0.49× of the implicit dW;
+    /// on 4×4 outputs 1.08× (layer3) and 1.26× (entry3), so those keep theirs.</summary>
+    internal static bool ConvWeightGradByTaps(in Conv2DGeometry g) => TapsApply(g) && g.OH * g.OW <= MaxTapForwardPixels;
+
+    /// <summary>dw [F, C, KH, KW] += the weight gradient from dyT [F, N·P] and x by <see cref="ConvTapWeightGrad"/>.</summary>
+    internal static void ConvWeightGradTaps(Tensor dyT, Tensor x, in Conv2DGeometry g, Tensor dw) =>
+        ConvTapWeightGrad.Run(dyT.Span<float>(), x.Span<float>(), g, dw.Span<float>());
+
+    private static bool TapsApply(in Conv2DGeometry g) => g.Groups == 1 && !g.Dilated && g.KH * g.KW > 1;
+
+    /// <summary>y = act(conv(x, w) + bias) by <see cref="ConvTapGemm"/>.</summary>
+    internal static void ConvForwardTaps(Tensor w, Tensor x, in Conv2DGeometry g, Tensor? bias, Tensor y, bool relu) =>
+        ConvTapGemm.Forward(w.Span<float>(), x.Span<float>(), g, bias is null ? default : bias.Span<float>(), y.Span<float>(), relu);
+
+    /// <summary>dx (+)= the input gradient from the gradient rows dyT [F, N·P] by <see cref="ConvTapGemm"/>;
+    /// overwrites dx when <paramref name="assign"/>.</summary>
+    internal static void ConvInputGradTaps(Tensor w, Tensor dyT, in Conv2DGeometry g, Tensor dx, bool assign) =>
+        ConvTapGemm.InputGrad(w.Span<float>(), dyT.Span<float>(), g, dx.Span<float>(), assign);
+
     /// <summary>Whether Conv2D's backward takes <see cref="ConvInputGradFused"/> (stride 1, where it is faster;
     /// see CpuConvGemm.PrefersInputGrad) rather than GEMM + col2im.</summary>
     internal static bool FusesConvInputGrad(in Conv2DGeometry g) => CpuConvGemm.PrefersInputGrad(g);
