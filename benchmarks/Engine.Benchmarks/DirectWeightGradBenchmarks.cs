@@ -20,6 +20,7 @@ public class DirectWeightGradBenchmarks
         R20S1, R20S2, R20S3, R20Entry2, R20Entry3, R20Short2, R20Short3,
         R18Stem, R18L1, R18L2, R18L3, R18L4, R18Entry3, R18Short4,
         SeedConv1, SeedConv2, SeedConv3,
+        R18Short2, R18Short3, // probe only (not in the BenchmarkDotNet parameters)
     }
 
     [Params(Layer.R20S1, Layer.R20S2, Layer.R20S3, Layer.R20Entry2, Layer.R20Entry3, Layer.R20Short2, Layer.R20Short3,
@@ -47,6 +48,8 @@ public class DirectWeightGradBenchmarks
         Layer.R18L4 => (new Shape(32, 512, 2, 2), 512, 3, 1, "same"),
         Layer.R18Entry3 => (new Shape(32, 128, 8, 8), 256, 3, 2, "same"),
         Layer.R18Short4 => (new Shape(32, 256, 4, 4), 512, 1, 2, "same"),
+        Layer.R18Short2 => (new Shape(32, 64, 16, 16), 128, 1, 2, "same"),
+        Layer.R18Short3 => (new Shape(32, 128, 8, 8), 256, 1, 2, "same"),
         Layer.SeedConv1 => (new Shape(64, 1, 28, 28), 32, 3, 1, "valid"),
         Layer.SeedConv2 => (new Shape(64, 32, 13, 13), 64, 3, 1, "valid"),
         _ => (new Shape(64, 64, 5, 5), 64, 3, 1, "valid"),

@@ -9,6 +9,7 @@ namespace Engine.Benchmarks;
 /// shared machine): per layer of DirectWeightGradBenchmarks, the best of N runs of the implicit-im2col GEMM
 /// and of the direct kernel, measured GEMM, direct, direct, GEMM so that drifting load hits both.
 /// Usage: wgrad-probe R20S1,R20S2,... reps [threads]
+///        wgrad-copies R20S1,... reps [threads] (the direct kernel's row copies vs its expand copies)
 ///        wgrad-kernel vectors (the AVX-512 direct block and the GEMM micro-kernel on data in L1).</summary>
 internal static unsafe class WeightGradProbe
 {
@@ -52,6 +53,47 @@ internal static unsafe class WeightGradProbe
             if (hasGemm) gemm = Math.Min(gemm, Best(Gemm));
             Console.WriteLine($"{layer,-10} gemm {gemm,8:F3} ms  direct {direct,8:F3} ms  direct/gemm {direct / gemm:F2}  direct {flops / direct / 1e6:F0} GFLOP/s  " +
                 $"kept {CpuDirectWeightGrad.KeptShare(g, 16):F2}  rule: {(CpuConvWeightGrad.PrefersDirect(g) ? "direct" : "gemm")}");
+        }
+        return 0;
+    }
+
+    /// <summary>wgrad-copies: the direct kernel with its row-by-row copies (A) against the one-pass expand copies
+    /// (B), best of N each, measured A B B A per layer.</summary>
+    public static int Copies(string[] args)
+    {
+        var layers = args[0].Split(',').Select(Enum.Parse<DirectWeightGradBenchmarks.Layer>).ToArray();
+        var reps = int.Parse(args[1]);
+        if (args.Length > 2) CpuParallel.ThreadLimit = int.Parse(args[2]);
+        Console.WriteLine($"threads {CpuParallel.Threads}, best of {reps}; load {File.ReadAllText("/proc/loadavg").Trim()}");
+        foreach (var layer in layers)
+        {
+            var (input, f, k, s, padding) = DirectWeightGradBenchmarks.Of(layer);
+            var g = Conv2DGeometry.Create(input, (k, k), (s, s), padding, filters: f);
+            var rng = new Rng(9);
+            using var x = Tensor.RandomNormal(input, rng);
+            using var dyT = Tensor.RandomNormal(new Shape(f, g.N * g.OH * g.OW), rng);
+            using var dw = Tensor.Zeros(new Shape(f, g.ColumnRows));
+            double Best(bool expand)
+            {
+                CpuDirectWeightGrad.ExpandCopies = expand;
+                try
+                {
+                    CpuDirectWeightGrad.Run(dyT.Span<float>(), x.Span<float>(), g, dw.Span<float>());
+                    var best = double.MaxValue;
+                    for (var i = 0; i < reps; i++)
+                    {
+                        var sw = Stopwatch.StartNew();
+                        CpuDirectWeightGrad.Run(dyT.Span<float>(), x.Span<float>(), g, dw.Span<float>());
+                        best = Math.Min(best, sw.Elapsed.TotalMilliseconds);
+                    }
+                    return best;
+                }
+                finally { CpuDirectWeightGrad.ExpandCopies = true; }
+            }
+            var rows = Best(false);
+            var expand = Math.Min(Best(true), Best(true));
+            rows = Math.Min(rows, Best(false));
+            Console.WriteLine($"{layer,-10} rows {rows,8:F3} ms  expand {expand,8:F3} ms  expand/rows {expand / rows:F2}");
         }
         return 0;
     }

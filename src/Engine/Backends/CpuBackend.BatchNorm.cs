@@ -15,18 +15,29 @@ public sealed partial class CpuBackend
         FloatDispatch.Run(x, new BatchNormForwardTrainingKernel(x, gamma, beta, y, saveMean, saveInvStd, runningMean, runningVar, n, c, hw, momentum, eps));
     }
 
-    /// <summary>float32 runs <see cref="BatchNormFloat.Forward"/> per channel, float64 the plain loop.</summary>
+    /// <summary>float32 runs <see cref="BatchNormFloat.Forward"/> per group of channels, float64 the plain loop.</summary>
     private readonly record struct BatchNormForwardTrainingKernel(Tensor X, Tensor Gamma, Tensor Beta, Tensor Y, Tensor SaveMean, Tensor SaveInvStd,
         Tensor RunningMean, Tensor RunningVar, int N, int C, int Hw, double Momentum, double Eps) : IFloatKernel
     {
         public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
             if (typeof(T) == typeof(float))
-                CpuParallel.ForEachPlane(C, (long)N * Hw, this, static (k, ch) => BatchNormFloat.Forward(k.X.Span<float>(), k.Gamma.Span<float>(),
-                    k.Beta.Span<float>(), k.Y.Span<float>(), k.SaveMean.Span<float>(), k.SaveInvStd.Span<float>(), k.RunningMean.Span<float>(),
-                    k.RunningVar.Span<float>(), k.N, k.C, k.Hw, ch, k.Momentum, k.Eps));
+                BatchNormForwardFloat(X, Gamma, Beta, Y, SaveMean, SaveInvStd, RunningMean, RunningVar, N, C, Hw, Momentum, Eps, relu: false);
             else BatchNormTraining<T>(X, Gamma, Beta, Y, SaveMean, SaveInvStd, RunningMean, RunningVar, N, C, Hw, Momentum, Eps);
         }
+    }
+
+    /// <summary>The float32 training forward (<see cref="BatchNormFloat.Forward"/>), plain or fused with ReLU, one
+    /// group of channels per work item on both cores.</summary>
+    internal static void BatchNormForwardFloat(Tensor x, Tensor gamma, Tensor beta, Tensor y, Tensor saveMean, Tensor saveInvStd,
+        Tensor runningMean, Tensor runningVar, int n, int c, int hw, double momentum, double eps, bool relu)
+    {
+        var size = BatchNormFloat.GroupSize(c, hw);
+        CpuParallel.ForEachPlane(BatchNormFloat.Groups(c, size), (long)n * hw * size,
+            (x, gamma, beta, y, saveMean, saveInvStd, runningMean, runningVar, n, c, hw, size, momentum, eps, relu), static (s, group) =>
+                BatchNormFloat.Forward(s.x.Span<float>(), s.gamma.Span<float>(), s.beta.Span<float>(), s.y.Span<float>(), s.saveMean.Span<float>(),
+                    s.saveInvStd.Span<float>(), s.runningMean.Span<float>(), s.runningVar.Span<float>(), s.n, s.c, s.hw, group, s.size,
+                    s.momentum, s.eps, s.relu));
     }
 
     internal static void BatchNormTraining<T>(Tensor xt, Tensor gammat, Tensor betat, Tensor yt, Tensor meant, Tensor invStdt,
@@ -122,12 +133,23 @@ public sealed partial class CpuBackend
     /// of added to (its first writer: no zero fill needed).</summary>
     internal static void BatchNormBackwardFloat(Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
         Tensor dx, Tensor? dgamma, Tensor? dbeta, int n, int c, int hw, bool assign) =>
-        CpuParallel.ForEachPlane(c, (long)n * hw, (x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta, n, c, hw, assign), static (s, ch) =>
-        {
-            var (x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta, n, c, hw, assign) = s;
-            BatchNormFloat.Backward(x.Span<float>(), dy.Span<float>(), gamma.Span<float>(), saveMean.Span<float>(), saveInvStd.Span<float>(),
-                dx.Span<float>(), dgamma is null ? default : dgamma.Span<float>(), dbeta is null ? default : dbeta.Span<float>(), n, c, hw, ch, assign);
-        });
+        BatchNormBackwardFloat(x, dy, gamma, null, saveMean, saveInvStd, dx, dgamma, dbeta, n, c, hw, assign);
+
+    /// <summary>The float32 backward (<see cref="BatchNormFloat.Backward"/>), plain or, with <paramref name="beta"/>,
+    /// fused with ReLU; one group of channels per work item on both cores.</summary>
+    internal static void BatchNormBackwardFloat(Tensor x, Tensor dy, Tensor gamma, Tensor? beta, Tensor saveMean, Tensor saveInvStd,
+        Tensor dx, Tensor? dgamma, Tensor? dbeta, int n, int c, int hw, bool assign)
+    {
+        var size = BatchNormFloat.GroupSize(c, hw);
+        CpuParallel.ForEachPlane(BatchNormFloat.Groups(c, size), (long)n * hw * size,
+            (x, dy, gamma, beta, saveMean, saveInvStd, dx, dgamma, dbeta, n, c, hw, size, assign), static (s, group) =>
+            {
+                var (x, dy, gamma, beta, saveMean, saveInvStd, dx, dgamma, dbeta, n, c, hw, size, assign) = s;
+                BatchNormFloat.Backward(x.Span<float>(), dy.Span<float>(), gamma.Span<float>(), beta is null ? default : beta.Span<float>(),
+                    saveMean.Span<float>(), saveInvStd.Span<float>(), dx.Span<float>(), dgamma is null ? default : dgamma.Span<float>(),
+                    dbeta is null ? default : dbeta.Span<float>(), n, c, hw, group, size, assign, relu: beta is not null);
+            });
+    }
 
     /// <summary>True when <see cref="BatchNormBackwardFloat"/> serves x.</summary>
     internal static bool HasFloatBatchNorm(Tensor x) => x.Backend is CpuBackend && x.DType == DType.Float32;

@@ -5,7 +5,7 @@ using Engine.Tensors;
 namespace Engine.Backends;
 
 /// <summary>Fused batch norm + ReLU (kernels/batchnorm.cu's batch_norm_relu_*): float32 training runs
-/// <see cref="BatchNormFloat.ForwardRelu"/> / <see cref="BatchNormFloat.BackwardRelu"/> per channel on both
+/// <see cref="BatchNormFloat.Forward"/> / <see cref="BatchNormFloat.Backward"/> with relu, per group of channels on both
 /// cores; float64 (what the gradient checks use) and inference the plain loops below.</summary>
 public sealed partial class CpuBackend
 {
@@ -19,9 +19,7 @@ public sealed partial class CpuBackend
         public void Run<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
             if (typeof(T) == typeof(float))
-                CpuParallel.ForEachPlane(C, (long)N * Hw, this, static (k, ch) => BatchNormFloat.ForwardRelu(k.X.Span<float>(), k.Gamma.Span<float>(),
-                    k.Beta.Span<float>(), k.Y.Span<float>(), k.SaveMean.Span<float>(), k.SaveInvStd.Span<float>(), k.RunningMean.Span<float>(),
-                    k.RunningVar.Span<float>(), k.N, k.C, k.Hw, ch, k.Momentum, k.Eps));
+                BatchNormForwardFloat(X, Gamma, Beta, Y, SaveMean, SaveInvStd, RunningMean, RunningVar, N, C, Hw, Momentum, Eps, relu: true);
             else
             {
                 // The plain batch norm (two-pass statistics), then the fused affine + ReLU from the saved values.
@@ -106,13 +104,7 @@ public sealed partial class CpuBackend
     /// <summary>The float32 fused backward; with <paramref name="assign"/> dx is overwritten (its first writer).</summary>
     internal static void BatchNormReluBackwardFloat(Tensor x, Tensor dy, Tensor gamma, Tensor beta, Tensor saveMean, Tensor saveInvStd,
         Tensor dx, Tensor? dgamma, Tensor? dbeta, int n, int c, int hw, bool assign) =>
-        CpuParallel.ForEachPlane(c, (long)n * hw, (x, dy, gamma, beta, saveMean, saveInvStd, dx, dgamma, dbeta, n, c, hw, assign), static (s, ch) =>
-        {
-            var (x, dy, gamma, beta, saveMean, saveInvStd, dx, dgamma, dbeta, n, c, hw, assign) = s;
-            BatchNormFloat.BackwardRelu(x.Span<float>(), dy.Span<float>(), gamma.Span<float>(), beta.Span<float>(), saveMean.Span<float>(),
-                saveInvStd.Span<float>(), dx.Span<float>(), dgamma is null ? default : dgamma.Span<float>(),
-                dbeta is null ? default : dbeta.Span<float>(), n, c, hw, ch, assign);
-        });
+        BatchNormBackwardFloat(x, dy, gamma, beta, saveMean, saveInvStd, dx, dgamma, dbeta, n, c, hw, assign);
 
     /// <summary>The plain fused backward: dz = dy where x·scale + shift &gt; 0, then <see cref="BatchNormGrad{T}"/>'s formulas on dz.</summary>
     private static void BatchNormReluGrad<T>(Tensor xt, Tensor dyt, Tensor gammat, Tensor betat, Tensor meant, Tensor invStdt,

@@ -113,6 +113,68 @@ public class BatchNormFloatTests
         }
     }
 
+    [Theory]
+    [InlineData(8, 32, 64)]   // ResNet-20's 8×8 stage in small: groups of 8 channels
+    [InlineData(3, 10, 17)]  // a tail after the vectors, a last group shorter than the others
+    [InlineData(5, 9, 1)]    // dense: tails only
+    public void GroupSizeAndThreadCountDoNotChangeBits(int n, int c, int hw)
+    {
+        // A work item walks a group of channels image by image; each channel's sums must see the same
+        // operations in the same order whatever the group size (and the thread count) is.
+        var rng = new Rng(11);
+        var size = n * c * hw;
+        using var x = Tensor.FromArray(Enumerable.Range(0, size).Select(_ => (float)(rng.NextNormal() + 0.3)).ToArray(), new Shape(n, c, hw));
+        using var dy = Tensor.FromArray(Enumerable.Range(0, size).Select(_ => (float)rng.NextNormal()).ToArray(), new Shape(n, c, hw));
+        using var gamma = Tensor.FromArray(Enumerable.Range(0, c).Select(i => 0.5f + 0.1f * i).ToArray());
+        using var beta = Tensor.FromArray(Enumerable.Range(0, c).Select(i => 0.05f * i - 0.2f).ToArray());
+        int[] Run(int? groupSize, int threads, bool relu, bool assign)
+        {
+            var (previousGroup, previousThreads) = (BatchNormFloat.GroupSizeOverride, CpuParallel.ThreadLimit);
+            (BatchNormFloat.GroupSizeOverride, CpuParallel.ThreadLimit) = (groupSize, threads);
+            try
+            {
+                using var y = Tensor.Empty(x.Shape);
+                using var mean = Tensor.Empty(new Shape(c));
+                using var invStd = Tensor.Empty(new Shape(c));
+                using var rm = Tensor.Zeros(new Shape(c));
+                using var rv = Tensor.Ones(new Shape(c));
+                using var dx = Tensor.Full(x.Shape, 0.25f);
+                using var dg = Tensor.Zeros(new Shape(c));
+                using var db = Tensor.Zeros(new Shape(c));
+                CpuBackend.BatchNormForwardFloat(x, gamma, beta, y, mean, invStd, rm, rv, n, c, hw, 0.9, 1e-3, relu);
+                CpuBackend.BatchNormBackwardFloat(x, dy, gamma, relu ? beta : null, mean, invStd, dx, dg, db, n, c, hw, assign);
+                return new[] { y, mean, invStd, rm, rv, dx, dg, db }.SelectMany(t => t.ToFloatArray()).Select(BitConverter.SingleToInt32Bits).ToArray();
+            }
+            finally
+            {
+                (BatchNormFloat.GroupSizeOverride, CpuParallel.ThreadLimit) = (previousGroup, previousThreads);
+            }
+        }
+        foreach (var relu in new[] { false, true })
+            foreach (var assign in new[] { false, true })
+            {
+                var reference = Run(1, 1, relu, assign);
+                foreach (var (group, threads) in new (int?, int)[] { (null, 1), (null, 2), (2, 2), (3, 1), (c, 1) })
+                    Assert.True(reference.SequenceEqual(Run(group, threads, relu, assign)),
+                        $"relu {relu}, assign {assign}: group size {group?.ToString() ?? "default"} on {threads} threads differs from one channel per item");
+            }
+        // Control: the fused and the plain ops differ here (the mask is exercised), and so do assign and accumulate.
+        Assert.False(Run(null, 1, relu: false, assign: true).SequenceEqual(Run(null, 1, relu: true, assign: true)));
+        Assert.False(Run(null, 1, relu: false, assign: true).SequenceEqual(Run(null, 1, relu: false, assign: false)));
+    }
+
+    [Fact]
+    public void GroupSizeRuleGivesLongRunsAndWorkForBothCores()
+    {
+        Assert.Equal(2, BatchNormFloat.GroupSize(16, 32 * 32));  // ResNet-20 stage 1: 8 KB runs, 8 items
+        Assert.Equal(8, BatchNormFloat.GroupSize(32, 16 * 16));  // stage 2: 8 KB runs, 4 items
+        Assert.Equal(16, BatchNormFloat.GroupSize(64, 8 * 8));   // stage 3: capped at a quarter of the channels
+        Assert.Equal(1, BatchNormFloat.GroupSize(8, 4096));      // a plane alone is long enough
+        Assert.Equal(64, BatchNormFloat.GroupSize(512, 2 * 2));  // capped by the stack accumulators
+        Assert.Equal(1, BatchNormFloat.GroupSize(1, 7));
+        Assert.Equal(3, BatchNormFloat.Groups(10, 4));
+    }
+
     private sealed record Result(double[] Y, double[] RunningMean, double[] RunningVar, double[] Dx, double[] Dgamma, double[] Dbeta);
 
     private static Result Run(DType dtype, float[] x, float[] dy, float[] gamma, float[] beta, int n, int c, int hw)

@@ -155,13 +155,16 @@ public class ConvBackwardFromImageTests
         }
     }
 
-    /// <summary>Where the dispatch sends a stride-1 input gradient to CpuDirectConv (32-wide rows), dx is
+    /// <summary>Where the dispatch sends a stride-1 input gradient to CpuDirectConv (rows of 16 or more), dx is
     /// bitwise what the AVX-512 transposed-convolution GEMM gives, adding and assigning.</summary>
-    [Fact]
-    public void DirectInputGradIsBitwiseTheGemmPath()
+    [Theory]
+    [InlineData(2, 16, 32, 32, 16)]
+    [InlineData(3, 32, 16, 16, 32)]
+    [InlineData(2, 24, 16, 19, 40)]
+    public void DirectInputGradIsBitwiseTheGemmPath(int n, int c, int h, int width, int f)
     {
         if (!Avx512GemmKernel.IsSupported) Assert.Skip("The direct kernel needs AVX-512.");
-        var g = Conv2DGeometry.Create(new Shape(2, 16, 32, 32), (3, 3), (1, 1), "same", filters: 16);
+        var g = Conv2DGeometry.Create(new Shape(n, c, h, width), (3, 3), (1, 1), "same", filters: f);
         Assert.True(CpuConvGemm.PrefersDirectInputGrad(g));
         var rng = new Rng(46);
         var w = RandomFloats(rng, g.F * g.ColumnRows);
@@ -308,11 +311,12 @@ public class ConvBackwardFromImageTests
         Assert.True(CpuBackend.FusesConvWeightGrad(stage1), $"ResNet-20 {stage1}: kernel gradient");
         Assert.Equal(Avx512GemmKernel.IsSupported, CpuConvGemm.PrefersDirectInputGrad(stage1)); // bitwise the same dx either way
         var stage2 = Conv2DGeometry.Create(new Shape(128, 32, 16, 16), (3, 3), (1, 1), "same", filters: 32);
-        Assert.False(CpuConvGemm.PrefersDirectInputGrad(stage2), $"ResNet-20 {stage2}: direct input gradient");
+        Assert.Equal(Avx512GemmKernel.IsSupported, CpuConvGemm.PrefersDirectInputGrad(stage2)); // 16-wide rows: direct, bitwise the same dx
         Assert.True(CpuBackend.FusesConvInputGrad(stage2), $"ResNet-20 {stage2}: input gradient");
         Assert.True(CpuBackend.FusesConvWeightGrad(stage2), $"ResNet-20 {stage2}: kernel gradient");
         var stage3 = Conv2DGeometry.Create(new Shape(128, 64, 8, 8), (3, 3), (1, 1), "same", filters: 64);
         Assert.True(CpuBackend.FusesConvInputGrad(stage3), $"ResNet-20 {stage3}: input gradient");
+        Assert.False(CpuConvGemm.PrefersDirectInputGrad(stage3), $"ResNet-20 {stage3}: direct input gradient (8-wide rows lose)");
         // Stride 2: the 3×3 entry into stage 2 (16-wide phase rows) takes the polyphase split; the entry into
         // stage 3 (8-wide) and the 1×1 shortcuts keep GEMM + col2im.
         var entry2 = Conv2DGeometry.Create(new Shape(128, 16, 32, 32), (3, 3), (2, 2), "same", filters: 32);

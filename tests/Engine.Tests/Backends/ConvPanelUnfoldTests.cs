@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics.X86;
+using Engine.Autograd;
 using Engine.Backends;
 using Engine.Backends.Cpu;
 using Engine.Tensors;
@@ -13,7 +14,7 @@ namespace Engine.Tests.Backends;
 public class ConvPanelUnfoldTests
 {
     // (n, c, h, w, kh, kw, stride, padding)
-    private static readonly (int N, int C, int H, int W, int KH, int KW, int S, string Pad)[] Cases =
+    private static readonly (int N, int C, int H, int W, int KH, int KW, int S, ConvPadding Pad)[] Cases =
     [
         (2, 3, 8, 8, 3, 3, 1, "same"),      // ResNet-like 8-wide rows: 4 rows per 32-wide panel
         (3, 2, 16, 16, 3, 3, 1, "same"),
@@ -27,7 +28,57 @@ public class ConvPanelUnfoldTests
         (2, 2, 11, 37, 3, 3, 1, "same"),    // rows longer than a 32-wide panel
         (2, 3, 9, 1, 3, 1, 1, "same"),      // 1-wide rows (many runs: the general packer)
         (3, 2, 8, 8, 3, 3, 2, "same"),      // stride 2: the general packer
+        (4, 2, 4, 4, 3, 3, 1, "same"),      // 'same' planes take the dense pieces: 4-wide rows
+        (3, 2, 3, 3, 3, 3, 1, "same"),      // 9-pixel images: pieces end at image ends
+        (3, 2, 6, 6, 5, 5, 1, "same"),      // 5×5 'same'
+        (9, 2, 2, 2, 3, 3, 1, "same"),      // 2×2 planes (ResNet18 layer4)
+        (2, 2, 8, 8, 3, 3, 1, 1),           // explicit padding 1 = 'same'
     ];
+
+    /// <summary>The dense pieces read a source laid out as the gradient rows dyT [C][N][P] (images one after
+    /// the other, so pieces cross images) exactly as the general packer does, for 'same' planes of 2 to 16
+    /// wide; the same panels with the dense path off (row runs) agree too.</summary>
+    [Fact]
+    public unsafe void DensePiecesOnGradientRowsEqualTheGeneralPacker()
+    {
+        if (!Avx512F.IsSupported) Assert.Skip("ConvPanelUnfold's own path needs AVX-512.");
+        var rng = new Rng(62);
+        foreach (var (n, c, h) in new[] { (9, 3, 2), (5, 2, 4), (3, 4, 8), (2, 2, 16), (4, 3, 3) })
+        {
+            var g = Conv2DGeometry.Create(new Shape(n, c, h, h), (3, 3), (1, 1), "same", filters: 1);
+            var pixels = h * h;
+            var x = Enumerable.Range(0, (int)g.InputSize).Select(_ => (float)rng.NextNormal()).ToArray();
+            x[3] = float.NaN;
+            var columns = n * pixels;
+            foreach (var width in new[] { 32, 7, 256 })
+                for (var j0 = 0; j0 < columns; j0 += width)
+                {
+                    var nc = Math.Min(width, columns - j0);
+                    var k = g.ColumnRows;
+                    var general = Enumerable.Repeat(float.NaN, k * width + 40).ToArray();
+                    var dense = (float[])general.Clone();
+                    var rows = (float[])general.Clone();
+                    fixed (float* px = x, pg = general, pd = dense, pr = rows)
+                    {
+                        var source = new CpuConvGemm.ImageSource(px, g, pixels, (long)n * pixels); // [C][N][P]
+                        CpuConvGemm.PackFromImage(source, j0, nc, width, pg);
+                        for (var c0 = nc; c0 < width; c0++)
+                            for (var p = 0; p < k; p++) pg[p * width + c0] = 0;
+                        ConvPanelUnfold.Pack(source, j0, nc, width, pd);
+                        ConvPanelUnfold.DenseEnabled = false;
+                        try { ConvPanelUnfold.Pack(source, j0, nc, width, pr); }
+                        finally { ConvPanelUnfold.DenseEnabled = true; }
+                    }
+                    for (var i = 0; i < general.Length; i++)
+                    {
+                        Assert.True(BitConverter.SingleToInt32Bits(general[i]) == BitConverter.SingleToInt32Bits(dense[i]),
+                            $"{g} width {width} panel {j0}: [{i}] general {general[i]} dense {dense[i]}");
+                        Assert.True(BitConverter.SingleToInt32Bits(general[i]) == BitConverter.SingleToInt32Bits(rows[i]),
+                            $"{g} width {width} panel {j0}: [{i}] general {general[i]} row runs {rows[i]}");
+                    }
+                }
+        }
+    }
 
     [Fact]
     public void PanelsEqualIm2Col()

@@ -149,7 +149,9 @@ public class DirectConvTests
     {
         if (!CpuDirectConv.IsSupported) Assert.Skip("The direct convolution needs AVX-512 or AVX2 + FMA, which this CPU lacks.");
         Assert.True(CpuDirectConv.Prefers(Geometry(128, 16, 32, 32, 16, 3, 3, 1, -1)), "ResNet-20 stage 1");
-        Assert.True(CpuDirectConv.Prefers(Geometry(128, 64, 8, 8, 64, 3, 3, 1, -1)), "ResNet-20 stage 3");
+        Assert.False(CpuDirectConv.Prefers(Geometry(128, 64, 8, 8, 64, 3, 3, 1, -1)), "ResNet-20 stage 3 (8×8, stride 1: the GEMM)");
+        Assert.True(CpuDirectConv.Prefers(Geometry(128, 32, 16, 16, 32, 3, 3, 1, -1)), "ResNet-20 stage 2");
+        Assert.True(CpuDirectConv.Prefers(Geometry(128, 32, 16, 16, 64, 3, 3, 2, -1)), "ResNet-20 stride-2 entry into stage 3 (8×8 out)");
         Assert.True(CpuDirectConv.Prefers(Geometry(128, 16, 32, 32, 32, 3, 3, 2, -1)), "ResNet-20 stride-2 entry");
         Assert.False(CpuDirectConv.Prefers(Geometry(128, 16, 32, 32, 32, 1, 1, 2, -2)), "1×1 shortcut");
         Assert.True(CpuDirectConv.Prefers(Geometry(64, 1, 28, 28, 32, 3, 3, 1, -2)), "seed conv1");

@@ -38,6 +38,14 @@ public class DirectWeightGradTests
         yield return Conv2DGeometry.Create(new Shape(5, 16, 8, 8), (3, 3), (2, 2), "same", filters: 32);   // stride-2 entry
         yield return Conv2DGeometry.Create(new Shape(5, 16, 8, 8), (1, 1), (2, 2), "same", filters: 32);   // its shortcut
         yield return Conv2DGeometry.Create(new Shape(2, 520, 3, 3), (3, 3), (1, 1), "same", filters: 3);   // K = 4680 > 4096
+        // Stride-1 'same' planes whose vectors span several rows, and rows of a vector and a tail.
+        yield return Conv2DGeometry.Create(new Shape(5, 9, 8, 8), (3, 3), (1, 1), "same", filters: 11);
+        yield return Conv2DGeometry.Create(new Shape(3, 4, 5, 5), (3, 3), (1, 1), "same", filters: 8);
+        yield return Conv2DGeometry.Create(new Shape(4, 3, 3, 3), (3, 3), (1, 1), "same", filters: 9);
+        yield return Conv2DGeometry.Create(new Shape(2, 2, 17, 17), (5, 5), (1, 1), "same", filters: 3);
+        yield return Conv2DGeometry.Create(new Shape(3, 6, 2, 2), (3, 3), (1, 1), "same", filters: 16);
+        yield return Conv2DGeometry.Create(new Shape(2, 3, 9, 10), (3, 3), (1, 1), ((2, 0), (0, 3)), filters: 5);
+        yield return Conv2DGeometry.Create(new Shape(3, 5, 19, 21), (3, 3), (1, 1), "same", filters: 7);  // rows of 21: a vector and a tail
     }
 
     [Theory]
@@ -64,6 +72,41 @@ public class DirectWeightGradTests
                 results.Add(dw);
             }
             Assert.True(results[0].AsSpan().SequenceEqual(results[1]), $"{what}: one and two threads differ");
+        }
+    }
+
+    /// <summary>The one-pass copies (masked expanding loads into the padded planes and the dz rows, AVX-512)
+    /// give bitwise the values of the row-by-row copies, on every shape above, on one and two threads.</summary>
+    [Fact]
+    public void ExpandCopiesEqualRowCopies()
+    {
+        SkipUnlessSupported("avx512");
+        var rng = new Rng(49);
+        foreach (var g in Geometries())
+        {
+            var x = RandomFloats(rng, (int)g.InputSize);
+            var dyT = RandomFloats(rng, (int)g.OutputSize);
+            var start = RandomFloats(rng, g.F * g.ColumnRows);
+            foreach (var threads in new[] { 1, 2 })
+            {
+                var rows = (float[])start.Clone();
+                var expand = (float[])start.Clone();
+                WithThreads(threads, () =>
+                {
+                    try
+                    {
+                        CpuDirectWeightGrad.ExpandCopies = false;
+                        CpuDirectWeightGrad.Run<Avx512DirectWeightGradKernel>(dyT, x, g, rows);
+                        CpuDirectWeightGrad.ExpandCopies = true;
+                        CpuDirectWeightGrad.Run<Avx512DirectWeightGradKernel>(dyT, x, g, expand);
+                    }
+                    finally { CpuDirectWeightGrad.ExpandCopies = true; }
+                });
+                Assert.False(rows.AsSpan().SequenceEqual(start), $"{g}: nothing was added");
+                var at = rows.AsSpan().CommonPrefixLength(expand);
+                Assert.True(at == rows.Length, $"{g}, {threads} thread(s): expand copies differ from row copies at [{at}]: " +
+                    $"{(at < rows.Length ? $"{rows[at]} vs {expand[at]}" : "")}");
+            }
         }
     }
 
@@ -105,26 +148,35 @@ public class DirectWeightGradTests
     }
 
     /// <summary>The shape rule (CpuConvWeightGrad.PrefersDirect): the direct kernel where it computes few
-    /// thrown-away positions (kept share ≥ 0.85 on stride 1, ≥ 0.75 strided) and the kernel is larger than
-    /// 1×1; the implicit-im2col GEMM elsewhere.</summary>
+    /// thrown-away positions (kept share ≥ 0.85 on stride 1, or ≥ 0.80 with calls of 32 vectors or more;
+    /// ≥ 0.75 strided; 1×1 only with a column stride of 2 on AVX-512, kept ≥ 0.75 and calls of 32 vectors
+    /// or more); the implicit-im2col GEMM elsewhere.</summary>
     [Fact]
     public void WhichLayersTakeTheDirectKernel()
     {
         if (!CpuDirectWeightGrad.IsSupported) Assert.Skip("The direct weight-gradient kernels need AVX-512 or AVX2 + FMA.");
+        var avx512 = Avx512DirectWeightGradKernel.IsSupported;
         (Shape Input, int F, int K, int S, string Padding, bool Direct)[] layers =
         [
             (new Shape(128, 16, 32, 32), 16, 3, 1, "same", true),   // ResNet-20 stage 1
             (new Shape(128, 32, 16, 16), 32, 3, 1, "same", true),   // stage 2
-            (new Shape(128, 64, 8, 8), 64, 3, 1, "same", false),    // stage 3 (kept 0.80)
+            (new Shape(128, 64, 8, 8), 64, 3, 1, "same", true),     // stage 3 (kept 0.80, 40 vectors per call)
             (new Shape(128, 16, 32, 32), 32, 3, 2, "same", true),   // entry into stage 2
             (new Shape(128, 32, 16, 16), 64, 3, 2, "same", true),   // entry into stage 3 (strided: kept 0.80 is enough)
-            (new Shape(128, 16, 32, 32), 32, 1, 2, "same", false),  // 1×1 shortcut
+            (new Shape(128, 16, 32, 32), 32, 1, 2, "same", avx512), // 1×1 s2 shortcut (the vector fill is AVX-512's)
+            (new Shape(128, 32, 16, 16), 64, 1, 2, "same", avx512), // the other one (4 vectors per image, 64 per call)
+            (new Shape(32, 64, 16, 16), 128, 1, 2, "same", avx512), // ResNet18's first one (32 per call)
+            (new Shape(32, 128, 8, 8), 256, 1, 2, "same", false),   // ResNet18 8×8 → 4×4 shortcut (8 vectors per call)
+            (new Shape(32, 256, 4, 4), 512, 1, 2, "same", false),   // ResNet18 4×4 → 2×2 shortcut (kept 0.25)
+            (new Shape(16, 32, 16, 16), 32, 1, 1, "same", false),   // 1×1 stride 1
             (new Shape(32, 128, 8, 8), 256, 3, 2, "same", false),   // ResNet18 entry into 4×4 (kept 0.50)
             (new Shape(32, 3, 70, 70), 64, 7, 2, "valid", true),    // ResNet18 stem
             (new Shape(32, 512, 2, 2), 512, 3, 1, "same", false),   // ResNet18 2×2 layer (K = 4608: explicit im2col + GEMM)
             (new Shape(2, 520, 32, 32), 8, 3, 1, "same", true),     // K = 4680 on a wide plane: direct, so fused
             (new Shape(64, 1, 28, 28), 32, 3, 1, "valid", true),    // seed conv1
-            (new Shape(64, 32, 13, 13), 64, 3, 1, "valid", false),  // seed conv2 (kept 0.84)
+            (new Shape(64, 32, 13, 13), 64, 3, 1, "valid", true),   // seed conv2 (kept 0.84, 54 vectors per call)
+            (new Shape(32, 128, 8, 8), 128, 3, 1, "same", false),   // ResNet18 8×8 layer (kept 0.80, 20 vectors per call)
+            (new Shape(32, 256, 4, 4), 256, 3, 1, "same", false),   // ResNet18 4×4 layer (kept 0.44)
             (new Shape(64, 64, 5, 5), 64, 3, 1, "valid", false),    // seed conv3
         ];
         foreach (var (input, f, k, s, padding, direct) in layers)

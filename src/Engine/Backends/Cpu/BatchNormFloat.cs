@@ -1,92 +1,82 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace Engine.Backends.Cpu;
 
-/// <summary>Float32 batch normalization over x viewed as [n, c, hw], one channel per work item, with
-/// vector loops. The per-channel sums are still taken in double (floats widened lane by lane), so they
-/// stay accurate on large batches; only their order differs from a plain loop (lanes, then planes in
-/// image order: fixed by the shape, so the split across threads never changes a result). The forward
-/// takes mean and variance in one read of x (shifted sums), the backward its two sums in one read of
-/// x and dy; the elementwise passes run in float with the per-channel constants rounded once.</summary>
-internal static class BatchNormFloat
+/// <summary>Float32 batch normalization over x viewed as [n, c, hw], with vector loops. A work item is a group
+/// of consecutive channels (<see cref="GroupSize"/>), walked image by image: in each image the group's
+/// channels are one contiguous run (≥ 8 KB where the shape allows), so the passes stream like a plain
+/// elementwise loop instead of hopping between 256 B planes that sit a power-of-two stride apart (on
+/// ResNet's 8×8 stage those hops and their cache-set conflicts cost more than the data). Each pass
+/// prefetches the next image's run. Per channel, the sums are taken in double (floats widened lane by
+/// lane) in vector accumulators that live across all of the channel's planes (one horizontal sum per
+/// channel, not per plane), plus one scalar accumulator for the planes' tails; a channel's operations
+/// run in the same order whatever the group size or the thread split, so neither changes a result.
+/// The forward takes mean and variance in one read of x, the backward its two sums in one read of x and
+/// dy; the elementwise passes run in float with the per-channel constants rounded once.</summary>
+internal static unsafe class BatchNormFloat
 {
-    /// <summary>Training forward: batch mean and biased variance in one pass over x (sums of x − K and
-    /// (x − K)² in double around K, the channel's first value, so E[x²] − E[x]² does not cancel when the
-    /// mean is large against the spread), y = x·scale + shift, saved mean and 1/std, running statistics
-    /// updated as running·momentum + batch·(1 − momentum).</summary>
+    /// <summary>Floats per cache line: the loops step one line at a time and prefetch one line per step.</summary>
+    private const int Line = 16;
+
+    /// <summary>Floats a group's run should reach (8 KB) for the passes to stream.</summary>
+    private const int RunFloats = 2048;
+
+    /// <summary>Tests: a fixed group size (any size gives the same bits).</summary>
+    internal static int? GroupSizeOverride { get; set; }
+
+    private static int Width => Vector<float>.Count;
+
+    /// <summary>Channels per work item: enough for an 8 KB run per image, at most 64 (the accumulators
+    /// live on the stack) and at most a quarter of the channels, so both cores get work and can balance.</summary>
+    public static int GroupSize(int c, int hw) =>
+        GroupSizeOverride is { } g ? Math.Clamp(g, 1, c) : Math.Clamp((RunFloats + hw - 1) / hw, 1, Math.Max(1, Math.Min(64, (c + 3) / 4)));
+
+    /// <summary>Work items for <paramref name="c"/> channels in groups of <paramref name="groupSize"/>.</summary>
+    public static int Groups(int c, int groupSize) => (c + groupSize - 1) / groupSize;
+
+    /// <summary>Training forward of the channels [group·size, …): batch mean and biased variance in one
+    /// pass over x (sums of x − K and (x − K)² in double around K, the channel's first value, so
+    /// E[x²] − E[x]² does not cancel when the mean is large against the spread), y = act(x·scale + shift),
+    /// saved mean and 1/std, running statistics updated as running·momentum + batch·(1 − momentum). With
+    /// <paramref name="relu"/> the map is the fused batch norm + ReLU's (<see cref="ReluAffine"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y,
         Span<float> mean, Span<float> invStd, Span<float> runningMean, Span<float> runningVar,
-        int n, int c, int hw, int ch, double momentum, double eps)
+        int n, int c, int hw, int group, int size, double momentum, double eps, bool relu)
     {
-        var (m, variance, inv) = Statistics(x, n, c, hw, ch, eps);
-
-        var scale = gamma[ch] * inv;
-        var shift = (float)(beta[ch] - m * scale);
-        for (var b = 0; b < n; b++)
+        var w = new Walk(n, c, hw, group, size);
+        var sums = stackalloc Vector<double>[4 * w.G];
+        var tails = stackalloc double[2 * w.G];
+        var scales = stackalloc float[2 * w.G];
+        fixed (float* px = x, py = y)
         {
-            var at = (b * c + ch) * hw;
-            SimdFloat.Affine(x.Slice(at, hw), (float)scale, shift, y.Slice(at, hw));
+            Moments(px, w, sums, tails);
+            for (var g = 0; g < w.G; g++)
+            {
+                var ch = w.Ch0 + g;
+                var k = (double)px[(long)ch * hw];
+                var sum = tails[2 * g] + Vector.Sum(sums[4 * g] + sums[4 * g + 1]);
+                var squares = tails[2 * g + 1] + Vector.Sum(sums[4 * g + 2] + sums[4 * g + 3]);
+                var count = (double)n * hw;
+                var centred = sum / count;
+                var variance = Math.Max(squares / count - centred * centred, 0);
+                var (m, inv) = (k + centred, 1 / Math.Sqrt(variance + eps));
+                mean[ch] = (float)m;
+                invStd[ch] = (float)inv;
+                if (relu) (scales[2 * g], scales[2 * g + 1]) = ReluAffine(gamma[ch], beta[ch], mean[ch], invStd[ch]);
+                else
+                {
+                    var scale = gamma[ch] * inv;
+                    (scales[2 * g], scales[2 * g + 1]) = ((float)scale, (float)(beta[ch] - m * scale));
+                }
+                runningMean[ch] = (float)(runningMean[ch] * momentum + m * (1 - momentum));
+                runningVar[ch] = (float)(runningVar[ch] * momentum + variance * (1 - momentum));
+            }
+            if (relu) Apply<Relu>(px, py, w, scales);
+            else Apply<Identity>(px, py, w, scales);
         }
-        mean[ch] = (float)m;
-        invStd[ch] = (float)inv;
-        runningMean[ch] = (float)(runningMean[ch] * momentum + m * (1 - momentum));
-        runningVar[ch] = (float)(runningVar[ch] * momentum + variance * (1 - momentum));
-    }
-
-    /// <summary>One channel's batch mean, biased variance (as Keras uses for both normalizing and the
-    /// moving variance; ≥ 0 against rounding) and 1/std, from shifted sums in one read of x.</summary>
-    private static (double Mean, double Variance, double InvStd) Statistics(ReadOnlySpan<float> x, int n, int c, int hw, int ch, double eps)
-    {
-        var count = (double)n * hw;
-        var shift0 = (double)x[ch * hw];
-        var (sum, squares) = (0.0, 0.0);
-        for (var b = 0; b < n; b++)
-        {
-            var (s, q) = ShiftedMoments(x.Slice((b * c + ch) * hw, hw), shift0);
-            sum += s;
-            squares += q;
-        }
-        var centred = sum / count;
-        var variance = Math.Max(squares / count - centred * centred, 0);
-        return (shift0 + centred, variance, 1 / Math.Sqrt(variance + eps));
-    }
-
-    /// <summary>Backward of one channel, with x̂ = (x − mean)·invStd and m = n·hw values:
-    /// dβ = Σ dy, dγ = Σ dy·x̂, dx (+)= γ·invStd·(dy − dβ/m − x̂·dγ/m). With <paramref name="assign"/>
-    /// dx is overwritten (it may hold anything), else added to.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> gamma,
-        ReadOnlySpan<float> mean, ReadOnlySpan<float> invStd, Span<float> dx, Span<float> dgamma, Span<float> dbeta,
-        int n, int c, int hw, int ch, bool assign)
-    {
-        var count = (double)n * hw;
-        var mu = (double)mean[ch];
-        var inv = (double)invStd[ch];
-        var sumDy = 0.0;
-        var sumDyCentered = 0.0;
-        for (var b = 0; b < n; b++)
-        {
-            var at = (b * c + ch) * hw;
-            var (s, sc) = GradSums(dy.Slice(at, hw), x.Slice(at, hw), mu);
-            sumDy += s;
-            sumDyCentered += sc;
-        }
-        var sumDyXhat = sumDyCentered * inv;
-        var scale = gamma[ch] * inv;
-        // dx = scale·dy − (scale·Σdy/m + k·(x − mean)), k = scale·invStd·dγ/m.
-        var a = (float)scale;
-        var bias = (float)(scale * sumDy / count);
-        var k = (float)(scale * inv * sumDyXhat / count);
-        var muF = (float)mu;
-        for (var b = 0; b < n; b++)
-        {
-            var at = (b * c + ch) * hw;
-            InputGrad(x.Slice(at, hw), dy.Slice(at, hw), dx.Slice(at, hw), a, bias, k, muF, assign);
-        }
-        if (!dgamma.IsEmpty) dgamma[ch] += (float)sumDyXhat;
-        if (!dbeta.IsEmpty) dbeta[ch] += (float)sumDy;
     }
 
     /// <summary>The per-channel affine map of the fused batch norm + ReLU, y = relu(x·scale + shift), from
@@ -98,194 +88,284 @@ internal static class BatchNormFloat
         return (scale, (float)(beta - (double)mean * scale));
     }
 
-    /// <summary>Training forward of the fused batch norm + ReLU for one channel: the statistics as in
-    /// <see cref="Forward"/>, then y = relu(x·scale + shift) in the same pass that applies the affine map.</summary>
+    /// <summary>Backward of the channels [group·size, …), with x̂ = (x − mean)·invStd and m = n·hw values
+    /// per channel: dβ = Σ dz, dγ = Σ dz·x̂, dx (+)= γ·invStd·(dz − dβ/m − x̂·dγ/m), where dz = dy, or with
+    /// <paramref name="relu"/> (the fused batch norm + ReLU) dy where x·scale + shift &gt; 0 (the forward's
+    /// ReLU mask, recomputed from x) and 0 elsewhere, never written. With <paramref name="assign"/> dx is
+    /// overwritten (it may hold anything), else added to.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void ForwardRelu(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y,
-        Span<float> mean, Span<float> invStd, Span<float> runningMean, Span<float> runningVar,
-        int n, int c, int hw, int ch, double momentum, double eps)
-    {
-        var (m, variance, inv) = Statistics(x, n, c, hw, ch, eps);
-        mean[ch] = (float)m;
-        invStd[ch] = (float)inv;
-        var (scale, shift) = ReluAffine(gamma[ch], beta[ch], mean[ch], invStd[ch]);
-        for (var b = 0; b < n; b++)
-        {
-            var at = (b * c + ch) * hw;
-            SimdFloat.AffineRelu(x.Slice(at, hw), scale, shift, y.Slice(at, hw));
-        }
-        runningMean[ch] = (float)(runningMean[ch] * momentum + m * (1 - momentum));
-        runningVar[ch] = (float)(runningVar[ch] * momentum + variance * (1 - momentum));
-    }
-
-    /// <summary>Backward of the fused batch norm + ReLU for one channel: with dz = dy where
-    /// x·scale + shift &gt; 0 (the forward's ReLU mask, recomputed from x) and 0 elsewhere, exactly
-    /// <see cref="Backward"/> applied to dz, without dz ever being written: two reads of x and dy.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void BackwardRelu(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
         ReadOnlySpan<float> mean, ReadOnlySpan<float> invStd, Span<float> dx, Span<float> dgamma, Span<float> dbeta,
-        int n, int c, int hw, int ch, bool assign)
+        int n, int c, int hw, int group, int size, bool assign, bool relu)
     {
-        var count = (double)n * hw;
-        var mu = (double)mean[ch];
-        var inv = (double)invStd[ch];
-        var (scaleF, shiftF) = ReluAffine(gamma[ch], beta[ch], mean[ch], invStd[ch]);
-        var sumDy = 0.0;
-        var sumDyCentered = 0.0;
-        for (var b = 0; b < n; b++)
-        {
-            var at = (b * c + ch) * hw;
-            var (s, sc) = MaskedGradSums(dy.Slice(at, hw), x.Slice(at, hw), mu, scaleF, shiftF);
-            sumDy += s;
-            sumDyCentered += sc;
-        }
-        var sumDyXhat = sumDyCentered * inv;
-        var scale = gamma[ch] * inv;
-        var a = (float)scale;
-        var bias = (float)(scale * sumDy / count);
-        var k = (float)(scale * inv * sumDyXhat / count);
-        var muF = (float)mu;
-        for (var b = 0; b < n; b++)
-        {
-            var at = (b * c + ch) * hw;
-            MaskedInputGrad(x.Slice(at, hw), dy.Slice(at, hw), dx.Slice(at, hw), a, bias, k, muF, scaleF, shiftF, assign);
-        }
-        if (!dgamma.IsEmpty) dgamma[ch] += (float)sumDyXhat;
-        if (!dbeta.IsEmpty) dbeta[ch] += (float)sumDy;
+        if (relu) Backward<ReluMask>(x, dy, gamma, beta, mean, invStd, dx, dgamma, dbeta, n, c, hw, group, size, assign);
+        else Backward<NoMask>(x, dy, gamma, beta, mean, invStd, dx, dgamma, dbeta, n, c, hw, group, size, assign);
     }
 
-    /// <summary>(Σ dz, Σ dz·(x − mean)) in double, dz = dy where x·scale + shift &gt; 0, else 0.</summary>
+    private static void Backward<TMask>(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
+        ReadOnlySpan<float> mean, ReadOnlySpan<float> invStd, Span<float> dx, Span<float> dgamma, Span<float> dbeta,
+        int n, int c, int hw, int group, int size, bool assign) where TMask : struct, IGradMask<TMask>
+    {
+        var w = new Walk(n, c, hw, group, size);
+        var sums = stackalloc Vector<double>[4 * w.G];
+        var tails = stackalloc double[2 * w.G];
+        // Per channel: the mask's scale and shift, then a, bias, k, mean of dx = a·dz − (bias + k·(x − mean)).
+        var constants = stackalloc float[6 * w.G];
+        for (var g = 0; g < w.G; g++)
+        {
+            var ch = w.Ch0 + g;
+            (constants[6 * g], constants[6 * g + 1]) = typeof(TMask) != typeof(ReluMask) ? (0f, 0f) : ReluAffine(gamma[ch], beta[ch], mean[ch], invStd[ch]);
+        }
+        fixed (float* px = x, pdy = dy, pdx = dx)
+        {
+            GradSums<TMask>(px, pdy, w, mean, constants, sums, tails);
+            var count = (double)n * hw;
+            for (var g = 0; g < w.G; g++)
+            {
+                var ch = w.Ch0 + g;
+                var inv = (double)invStd[ch];
+                var sumDy = tails[2 * g] + Vector.Sum(sums[4 * g] + sums[4 * g + 1]);
+                var sumDyXhat = (tails[2 * g + 1] + Vector.Sum(sums[4 * g + 2] + sums[4 * g + 3])) * inv;
+                var scale = gamma[ch] * inv;
+                // dx = scale·dz − (scale·Σdz/m + k·(x − mean)), k = scale·invStd·dγ/m.
+                constants[6 * g + 2] = (float)scale;
+                constants[6 * g + 3] = (float)(scale * sumDy / count);
+                constants[6 * g + 4] = (float)(scale * inv * sumDyXhat / count);
+                constants[6 * g + 5] = mean[ch];
+                if (!dgamma.IsEmpty) dgamma[ch] += (float)sumDyXhat;
+                if (!dbeta.IsEmpty) dbeta[ch] += (float)sumDy;
+            }
+            if (assign) InputGrad<TMask, Assign>(px, pdy, pdx, w, constants);
+            else InputGrad<TMask, Accumulate>(px, pdy, pdx, w, constants);
+        }
+    }
+
+    /// <summary>A group's walk: channels [Ch0, Ch0 + G); image b's run starts at (b·c + Ch0)·hw and holds
+    /// the G planes back to back; <see cref="Ahead"/> is the prefetch distance in floats (whole images).</summary>
+    private readonly struct Walk
+    {
+        public readonly int N, Hw, Ch0, G;
+        public readonly long Stride, Ahead;
+
+        public Walk(int n, int c, int hw, int group, int size)
+        {
+            (N, Hw, Ch0) = (n, hw, group * size);
+            G = Math.Min(size, c - Ch0);
+            Stride = (long)c * hw;
+            Ahead = Stride;
+        }
+
+        public long Run(int b) => (b * Stride) + (long)Ch0 * Hw;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Prefetch(float* p)
+    {
+        if (Sse.IsSupported) Sse.Prefetch0(p);
+    }
+
+    /// <summary>Per channel of the group: Σ (x − K) and Σ (x − K)² in double around K = the channel's first
+    /// value, lanes in sums[4g..4g+3] (sum low/high, squares low/high), planes' tails in tails[2g..2g+1].</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static (double SumDy, double SumDyCentered) MaskedGradSums(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, double mean, float scale, float shift)
+    private static void Moments(float* x, Walk w, Vector<double>* sums, double* tails)
     {
-        var means = new Vector<double>(mean);
-        var (vs, vt) = (new Vector<float>(scale), new Vector<float>(shift));
-        var (sLo, sHi, cLo, cHi) = (Vector<double>.Zero, Vector<double>.Zero, Vector<double>.Zero, Vector<double>.Zero);
-        var i = 0;
-        for (; i <= x.Length - Width; i += Width)
+        for (var g = 0; g < w.G; g++)
         {
-            var xv = new Vector<float>(x[i..]);
-            var dz = Vector.ConditionalSelect(Vector.GreaterThan(xv * vs + vt, Vector<float>.Zero), new Vector<float>(dy[i..]), Vector<float>.Zero);
-            Vector.Widen(dz, out var gl, out var gh);
-            Vector.Widen(xv, out var xl, out var xh);
-            sLo += gl;
-            sHi += gh;
-            cLo += gl * (xl - means);
-            cHi += gh * (xh - means);
+            sums[4 * g] = sums[4 * g + 1] = sums[4 * g + 2] = sums[4 * g + 3] = Vector<double>.Zero;
+            tails[2 * g] = tails[2 * g + 1] = 0;
         }
-        var s = Vector.Sum(sLo + sHi);
-        var cs = Vector.Sum(cLo + cHi);
-        for (; i < x.Length; i++)
+        for (var b = 0; b < w.N; b++)
         {
-            if (!(x[i] * scale + shift > 0)) continue;
-            s += dy[i];
-            cs += dy[i] * (x[i] - mean);
+            var run = x + w.Run(b);
+            for (var g = 0; g < w.G; g++)
+            {
+                var p = run + (long)g * w.Hw;
+                var k = (double)x[(long)(w.Ch0 + g) * w.Hw];
+                var ks = new Vector<double>(k);
+                var (sLo, sHi, qLo, qHi) = (sums[4 * g], sums[4 * g + 1], sums[4 * g + 2], sums[4 * g + 3]);
+                var i = 0;
+                for (; i <= w.Hw - Line; i += Line)
+                {
+                    Prefetch(p + w.Ahead + i);
+                    for (var j = i; j < i + Line; j += Width)
+                    {
+                        Vector.Widen(Vector.Load(p + j), out var l, out var h);
+                        l -= ks;
+                        h -= ks;
+                        sLo += l;
+                        sHi += h;
+                        qLo += l * l;
+                        qHi += h * h;
+                    }
+                }
+                (sums[4 * g], sums[4 * g + 1], sums[4 * g + 2], sums[4 * g + 3]) = (sLo, sHi, qLo, qHi);
+                for (; i < w.Hw; i++)
+                {
+                    var d = p[i] - k;
+                    tails[2 * g] += d;
+                    tails[2 * g + 1] += d * d;
+                }
+            }
         }
-        return (s, cs);
     }
 
-    /// <summary>dx (+)= a·dz − (bias + k·(x − mean)), dz = dy where x·scale + shift &gt; 0, else 0.</summary>
+    /// <summary>y = act(x·scale + shift) over the group, scale and shift per channel in scales[2g..2g+1].</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MaskedInputGrad(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, float a, float bias, float k, float mean,
-        float scale, float shift, bool assign)
+    private static void Apply<TAct>(float* x, float* y, Walk w, float* scales) where TAct : struct, IActivation
     {
-        var (va, vb, vk, vm) = (new Vector<float>(a), new Vector<float>(bias), new Vector<float>(k), new Vector<float>(mean));
-        var (vs, vt) = (new Vector<float>(scale), new Vector<float>(shift));
-        var i = 0;
-        for (; i <= x.Length - Width; i += Width)
+        for (var b = 0; b < w.N; b++)
         {
-            var xv = new Vector<float>(x[i..]);
-            var dz = Vector.ConditionalSelect(Vector.GreaterThan(xv * vs + vt, Vector<float>.Zero), new Vector<float>(dy[i..]), Vector<float>.Zero);
-            var g = va * dz - (vb + vk * (xv - vm));
-            (assign ? g : new Vector<float>(dx[i..]) + g).CopyTo(dx[i..]);
-        }
-        for (; i < x.Length; i++)
-        {
-            var dz = x[i] * scale + shift > 0 ? dy[i] : 0f;
-            var g = a * dz - (bias + k * (x[i] - mean));
-            dx[i] = assign ? g : dx[i] + g;
+            var at = w.Run(b);
+            for (var g = 0; g < w.G; g++)
+            {
+                float* px = x + at + (long)g * w.Hw, py = y + at + (long)g * w.Hw;
+                var (scale, shift) = (scales[2 * g], scales[2 * g + 1]);
+                var shifts = new Vector<float>(shift);
+                var i = 0;
+                for (; i <= w.Hw - Width; i += Width) TAct.Apply(Vector.Load(px + i) * scale + shifts).Store(py + i);
+                for (; i < w.Hw; i++) py[i] = TAct.Apply(px[i] * scale + shift);
+            }
         }
     }
 
-    private static int Width => Vector<float>.Count;
-
-    private static (Vector<double> Low, Vector<double> High) Widen(ReadOnlySpan<float> at)
-    {
-        Vector.Widen(new Vector<float>(at), out var low, out var high);
-        return (low, high);
-    }
-
-    /// <summary>(Σ (x − k), Σ (x − k)²) in double, one read of x.</summary>
+    /// <summary>Per channel of the group: (Σ dz, Σ dz·(x − mean)) in double, dz = the mask applied to dy
+    /// (mask scale and shift in constants[6g..6g+1]); lanes in sums, tails in tails, as in <see cref="Moments"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static (double Sum, double Squares) ShiftedMoments(ReadOnlySpan<float> x, double k)
+    private static void GradSums<TMask>(float* x, float* dy, Walk w, ReadOnlySpan<float> mean, float* constants, Vector<double>* sums, double* tails)
+        where TMask : struct, IGradMask<TMask>
     {
-        var ks = new Vector<double>(k);
-        var (sLo, sHi, qLo, qHi) = (Vector<double>.Zero, Vector<double>.Zero, Vector<double>.Zero, Vector<double>.Zero);
-        var i = 0;
-        for (; i <= x.Length - Width; i += Width)
+        for (var g = 0; g < w.G; g++)
         {
-            var (l, h) = Widen(x[i..]);
-            l -= ks;
-            h -= ks;
-            sLo += l;
-            sHi += h;
-            qLo += l * l;
-            qHi += h * h;
+            sums[4 * g] = sums[4 * g + 1] = sums[4 * g + 2] = sums[4 * g + 3] = Vector<double>.Zero;
+            tails[2 * g] = tails[2 * g + 1] = 0;
         }
-        var sum = Vector.Sum(sLo + sHi);
-        var squares = Vector.Sum(qLo + qHi);
-        for (; i < x.Length; i++)
+        for (var b = 0; b < w.N; b++)
         {
-            var d = x[i] - k;
-            sum += d;
-            squares += d * d;
+            var at = w.Run(b);
+            for (var g = 0; g < w.G; g++)
+            {
+                float* px = x + at + (long)g * w.Hw, pdy = dy + at + (long)g * w.Hw;
+                var mu = (double)mean[w.Ch0 + g];
+                var means = new Vector<double>(mu);
+                var mask = TMask.Create(constants[6 * g], constants[6 * g + 1]);
+                var (sLo, sHi, cLo, cHi) = (sums[4 * g], sums[4 * g + 1], sums[4 * g + 2], sums[4 * g + 3]);
+                var i = 0;
+                for (; i <= w.Hw - Line; i += Line)
+                {
+                    Prefetch(px + w.Ahead + i);
+                    Prefetch(pdy + w.Ahead + i);
+                    for (var j = i; j < i + Line; j += Width)
+                    {
+                        var xv = Vector.Load(px + j);
+                        Vector.Widen(mask.Apply(xv, Vector.Load(pdy + j)), out var gl, out var gh);
+                        Vector.Widen(xv, out var xl, out var xh);
+                        sLo += gl;
+                        sHi += gh;
+                        cLo += gl * (xl - means);
+                        cHi += gh * (xh - means);
+                    }
+                }
+                (sums[4 * g], sums[4 * g + 1], sums[4 * g + 2], sums[4 * g + 3]) = (sLo, sHi, cLo, cHi);
+                for (; i < w.Hw; i++)
+                {
+                    var dz = (double)mask.Apply(px[i], pdy[i]);
+                    tails[2 * g] += dz;
+                    tails[2 * g + 1] += dz * (px[i] - mu);
+                }
+            }
         }
-        return (sum, squares);
     }
 
-    /// <summary>(Σ dy, Σ dy·(x − mean)) in double.</summary>
+    /// <summary>dx (=|+=) a·dz − (bias + k·(x − mean)) over the group, per channel (mask scale, mask shift,
+    /// a, bias, k, mean) in constants[6g..6g+5].</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static (double SumDy, double SumDyCentered) GradSums(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, double mean)
+    private static void InputGrad<TMask, TStore>(float* x, float* dy, float* dx, Walk w, float* constants)
+        where TMask : struct, IGradMask<TMask> where TStore : struct, IStore
     {
-        var means = new Vector<double>(mean);
-        var (sLo, sHi, cLo, cHi) = (Vector<double>.Zero, Vector<double>.Zero, Vector<double>.Zero, Vector<double>.Zero);
-        var i = 0;
-        for (; i <= x.Length - Width; i += Width)
+        for (var b = 0; b < w.N; b++)
         {
-            var (gl, gh) = Widen(dy[i..]);
-            var (xl, xh) = Widen(x[i..]);
-            sLo += gl;
-            sHi += gh;
-            cLo += gl * (xl - means);
-            cHi += gh * (xh - means);
+            var at = w.Run(b);
+            for (var g = 0; g < w.G; g++)
+            {
+                float* px = x + at + (long)g * w.Hw, pdy = dy + at + (long)g * w.Hw, pdx = dx + at + (long)g * w.Hw;
+                var q = constants + 6 * g;
+                var mask = TMask.Create(q[0], q[1]);
+                var (a, bias, k, mean) = (q[2], q[3], q[4], q[5]);
+                var (va, vb, vk, vm) = (new Vector<float>(a), new Vector<float>(bias), new Vector<float>(k), new Vector<float>(mean));
+                var i = 0;
+                for (; i <= w.Hw - Width; i += Width)
+                {
+                    var xv = Vector.Load(px + i);
+                    TStore.Store(pdx + i, va * mask.Apply(xv, Vector.Load(pdy + i)) - (vb + vk * (xv - vm)));
+                }
+                for (; i < w.Hw; i++) TStore.Store(pdx + i, a * mask.Apply(px[i], pdy[i]) - (bias + k * (px[i] - mean)));
+            }
         }
-        var s = Vector.Sum(sLo + sHi);
-        var cs = Vector.Sum(cLo + cHi);
-        for (; i < x.Length; i++)
-        {
-            s += dy[i];
-            cs += dy[i] * (x[i] - mean);
-        }
-        return (s, cs);
     }
 
-    /// <summary>dx (+)= a·dy − (bias + k·(x − mean)).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void InputGrad(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, float a, float bias, float k, float mean, bool assign)
+    /// <summary>What the backward differentiates through: nothing (plain batch norm) or the fused ReLU.</summary>
+    private interface IGradMask<TSelf> where TSelf : struct, IGradMask<TSelf>
     {
-        var (va, vb, vk, vm) = (new Vector<float>(a), new Vector<float>(bias), new Vector<float>(k), new Vector<float>(mean));
-        var i = 0;
-        if (assign)
-        {
-            for (; i <= x.Length - Width; i += Width)
-                (va * new Vector<float>(dy[i..]) - (vb + vk * (new Vector<float>(x[i..]) - vm))).CopyTo(dx[i..]);
-            for (; i < x.Length; i++) dx[i] = a * dy[i] - (bias + k * (x[i] - mean));
-        }
-        else
-        {
-            for (; i <= x.Length - Width; i += Width)
-                (new Vector<float>(dx[i..]) + (va * new Vector<float>(dy[i..]) - (vb + vk * (new Vector<float>(x[i..]) - vm)))).CopyTo(dx[i..]);
-            for (; i < x.Length; i++) dx[i] += a * dy[i] - (bias + k * (x[i] - mean));
-        }
+        static abstract TSelf Create(float scale, float shift);
+        Vector<float> Apply(Vector<float> x, Vector<float> dy);
+        float Apply(float x, float dy);
+    }
+
+    private readonly struct NoMask : IGradMask<NoMask>
+    {
+        public static NoMask Create(float scale, float shift) => default;
+        public Vector<float> Apply(Vector<float> x, Vector<float> dy) => dy;
+        public float Apply(float x, float dy) => dy;
+    }
+
+    /// <summary>dz = dy where x·scale + shift &gt; 0 (the fused forward's own test), else 0.</summary>
+    private readonly struct ReluMask(float scale, float shift) : IGradMask<ReluMask>
+    {
+        public static ReluMask Create(float scale, float shift) => new(scale, shift);
+
+        private readonly Vector<float> _scales = new(scale), _shifts = new(shift);
+
+        public Vector<float> Apply(Vector<float> x, Vector<float> dy) =>
+            Vector.ConditionalSelect(Vector.GreaterThan(x * _scales + _shifts, Vector<float>.Zero), dy, Vector<float>.Zero);
+
+        public float Apply(float x, float dy) => x * scale + shift > 0 ? dy : 0f;
+    }
+
+    /// <summary>The forward's output map: identity, or ReLU's rule (v ≤ 0 gives 0, NaN stays NaN).</summary>
+    private interface IActivation
+    {
+        static abstract Vector<float> Apply(Vector<float> v);
+        static abstract float Apply(float v);
+    }
+
+    private readonly struct Identity : IActivation
+    {
+        public static Vector<float> Apply(Vector<float> v) => v;
+        public static float Apply(float v) => v;
+    }
+
+    private readonly struct Relu : IActivation
+    {
+        public static Vector<float> Apply(Vector<float> v) => Vector.ConditionalSelect(Vector.LessThanOrEqual(v, Vector<float>.Zero), Vector<float>.Zero, v);
+        public static float Apply(float v) => v <= 0 ? 0 : v;
+    }
+
+    /// <summary>How dx is written: overwritten (its first writer) or added to.</summary>
+    private interface IStore
+    {
+        static abstract void Store(float* at, Vector<float> g);
+        static abstract void Store(float* at, float g);
+    }
+
+    private readonly struct Assign : IStore
+    {
+        public static void Store(float* at, Vector<float> g) => g.Store(at);
+        public static void Store(float* at, float g) => *at = g;
+    }
+
+    private readonly struct Accumulate : IStore
+    {
+        public static void Store(float* at, Vector<float> g) => (Vector.Load(at) + g).Store(at);
+        public static void Store(float* at, float g) => *at += g;
     }
 }

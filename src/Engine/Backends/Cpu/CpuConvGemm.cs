@@ -73,9 +73,10 @@ internal static unsafe class CpuConvGemm
 
     /// <summary>Whether a stride-1 input gradient runs on CpuDirectConv (bitwise the same dx as the AVX-512
     /// GEMM path, the same FMA chain) rather than the transposed-convolution GEMM: ConvBackwardBenchmarks'
-    /// InputGradDirect was 2.6× faster on 32-wide rows (ResNet-20 stage 1), tied on 16-wide ones and lost
-    /// 1.4× on 8-wide ones, so it takes rows of 32 or more where CpuDirectConv itself would take the
-    /// transposed convolution's geometry.</summary>
+    /// InputGradDirect was 2.6× faster on 32-wide rows (ResNet-20 stage 1) and lost 1.4× on 8-wide ones;
+    /// on 16-wide rows it won at W4's and W5's batches (ResNet-20 stage 2 at batch 128 0.67×, ResNet18
+    /// layer1 at batch 32 0.75×; ConvForwardDxBenchmarks, fwd-ab). So it takes rows of 16 or more where
+    /// CpuDirectConv itself would take the transposed convolution's geometry.</summary>
     internal static bool PrefersDirectInputGrad(in Conv2DGeometry g) =>
         g.SH == 1 && g.SW == 1 && g.W >= MinRowForDirectInputGrad && HasInputGrad(g) && CpuDirectConv.Prefers(new Conv2DGeometry
         {
@@ -83,8 +84,8 @@ internal static unsafe class CpuConvGemm
             PH = g.KH - 1 - g.PH, PW = g.KW - 1 - g.PW, DH = 1, DW = 1, OH = g.H, OW = g.W,
         });
 
-    /// <summary>Shortest dx row for which the direct kernel beat the GEMM (32 measured a win, 16 a tie).</summary>
-    internal const int MinRowForDirectInputGrad = 32;
+    /// <summary>Shortest dx row for which the direct kernel beat the GEMM (32 and 16 measured wins, 8 a loss).</summary>
+    internal const int MinRowForDirectInputGrad = 16;
 
     /// <summary>Whether <see cref="InputGrad"/> can run this geometry: no dilation, one group, and each
     /// phase's unfolded rows (F·⌈KH/SH⌉·⌈KW/SW⌉) within CpuConvInputGrad.MaxK.</summary>

@@ -43,12 +43,28 @@ internal static unsafe class CpuConvWeightGrad
     /// 8×8 layers, seed conv2: 0.91–1.07) and lost below (4×4 and 2×2 planes 2.2×, seed conv3 1.35×). Strided
     /// layers pay more on the GEMM side (their panels take the general packer), so there 0.75 is enough:
     /// ResNet-20's entries 0.66 (0.94) and 0.67 (0.80). 1×1 kernels keep the GEMM (unfolding a strided 1×1
-    /// input costs as much as its few multiply-adds: 0.9–3.9×). Kept share: OH·OW over the positions computed.</summary>
+    /// input costs as much as its few multiply-adds: 0.9–3.9×). Kept share: OH·OW over the positions computed.
+    /// With the one-pass copies (2026-12-08-conv-weight-grad-blocking.md) stride-1 layers down to a kept share of
+    /// 0.80 win too where each kernel call covers 32 vectors or more (several small images per call, so the
+    /// lane sums are paid rarely): ResNet-20 stage 3 (8×8, 40 vectors) 0.80 at one thread and 0.71 at two,
+    /// the seed CNN's conv2 (0.84, 54 vectors) 0.67 and 0.85; ResNet18's 8×8 layers (128 channels, so 4
+    /// images per batch and 20 vectors per call) still lose (1.04). 1×1 kernels with a column stride of 2 win
+    /// too now that their planes are filled by vector permutes (AVX-512), with the same two conditions:
+    /// ResNet-20's shortcuts 0.66 and 0.47–0.72, ResNet18's 16×16 → 8×8 one 0.87; its 8×8 → 4×4 one (one vector
+    /// per image, 8 per call) 1.42 and 4×4 → 2×2 (kept 0.25) 5.3 keep the GEMM; 1×1 stride 1 was not measured
+    /// again and keeps it.</summary>
     public static bool PrefersDirect(in Conv2DGeometry g)
     {
-        if (!DirectEnabled || !CpuDirectWeightGrad.IsSupported || !CpuDirectWeightGrad.Handles(g) || g.KH * g.KW == 1) return false;
-        var kept = CpuDirectWeightGrad.KeptShare(g, Avx512DirectWeightGradKernel.IsSupported ? Avx512DirectWeightGradKernel.Lanes : Avx2DirectWeightGradKernel.Lanes);
-        return kept >= (g.SH == 1 && g.SW == 1 ? 0.85 : 0.75);
+        if (!DirectEnabled || !CpuDirectWeightGrad.IsSupported || !CpuDirectWeightGrad.Handles(g)) return false;
+        var (lanes, filters) = Avx512DirectWeightGradKernel.IsSupported
+            ? (Avx512DirectWeightGradKernel.Lanes, Avx512DirectWeightGradKernel.Filters)
+            : (Avx2DirectWeightGradKernel.Lanes, Avx2DirectWeightGradKernel.Filters);
+        var kept = CpuDirectWeightGrad.KeptShare(g, lanes);
+        var longCalls = CpuDirectWeightGrad.VectorsPerCall(g, lanes, filters) >= 32;
+        if (g.KH * g.KW == 1)
+            return g.SW == 2 && Avx512DirectWeightGradKernel.IsSupported && kept >= 0.75 && longCalls;
+        if (g.SH != 1 || g.SW != 1) return kept >= 0.75;
+        return kept >= 0.85 || (kept >= 0.80 && longCalls);
     }
 
     /// <summary>Off sends every shape to the GEMM path (benchmarks measure both).</summary>

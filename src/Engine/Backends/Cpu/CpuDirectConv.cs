@@ -41,13 +41,23 @@ internal static unsafe class CpuDirectConv
     /// seed CNN whose planes it fills well (−21 to −72%: stage 1 0.28×, seed conv1 0.55×, conv2 0.49×)
     /// and lost on 1×1 kernels (the stride-2 shortcuts, 1.2–1.5×: one tap per channel leaves its fixed
     /// cost per block uncovered) and where most computed positions are thrown away (the seed CNN's
-    /// 5×5 → 3×3: 9 kept of 48, 1.1–1.35×). Kept share: OH·OW over the positions computed.</summary>
+    /// 5×5 → 3×3: 9 kept of 48, 1.1–1.35×). Kept share: OH·OW over the positions computed. Stride 1 needs
+    /// 70%: on 8×8 'same' planes (64 of 96) the implicit GEMM, whose stride-1 panels ConvPanelUnfold packs,
+    /// won (ResNet18 layer2 0.76×, ResNet-20 stage 3 0.95×; ConvForwardDxBenchmarks, fwd-ab), while the
+    /// strided entries with the same share stay direct (their GEMM panels take the general packer: 1.2×).</summary>
     public static bool Prefers(in Conv2DGeometry g)
     {
         if (!Handles(g) || g.KH * g.KW == 1) return false;
         var layout = new Layout(g, Span);
-        return 10L * g.OH * g.OW >= 6L * layout.Groups * Span;
+        var share = g.SH == 1 && g.SW == 1 ? MinKeptTenthsStride1 : MinKeptTenthsStrided;
+        return 10L * g.OH * g.OW >= (long)share * layout.Groups * Span;
     }
+
+    /// <summary>Least kept share (tenths) of the computed positions for a stride-1 layer to run here.</summary>
+    internal const int MinKeptTenthsStride1 = 7;
+
+    /// <summary>The same for strided layers.</summary>
+    internal const int MinKeptTenthsStrided = 6;
 
     /// <summary>Forward convolution of NCHW x with w [F, C, KH, KW] into NCHW y (overwritten); bias may be
     /// empty. Bitwise the same as <see cref="CpuConvGemm.ForwardFromImage"/>.</summary>
@@ -346,28 +356,6 @@ internal static unsafe class CpuDirectConv
 
     /// <summary>Phase plane (ph, pw) of one channel: plane[qy, qx] = x[qy·SH + ph − PH, qx·SW + pw − PW], 0 where
     /// that lies in the padding (hq×wq values). Also the layout of CpuDirectWeightGrad's input planes.</summary>
-    internal static unsafe void FillPhasePlane(float* plane, float* channel, in Conv2DGeometry g, int ph, int pw, int hq, int wq)
-    {
-        // Columns qx whose input column qx·SW + pw − PW lies in [0, W).
-        var a = Math.Clamp(CeilDiv(g.PW - pw, g.SW), 0, wq);
-        var e = Math.Clamp(CeilDiv(g.W + g.PW - pw, g.SW), a, wq);
-        for (var qy = 0; qy < hq; qy++)
-        {
-            var d = plane + (long)qy * wq;
-            var iy = qy * g.SH + ph - g.PH;
-            if (iy < 0 || iy >= g.H)
-            {
-                new Span<float>(d, wq).Clear();
-                continue;
-            }
-            var s = channel + (long)iy * g.W + pw - g.PW;
-            for (var qx = 0; qx < a; qx++) d[qx] = 0;
-            if (g.SW == 1) Unsafe.CopyBlockUnaligned(d + a, s + a, (uint)((e - a) * sizeof(float)));
-            else for (var qx = a; qx < e; qx++) d[qx] = s[qx * g.SW];
-            for (var qx = e; qx < wq; qx++) d[qx] = 0;
-        }
-    }
-
-    /// <summary>Ceiling of a/b for b &gt; 0 and any sign of a.</summary>
-    private static int CeilDiv(int a, int b) => a <= 0 ? -(-a / b) : (a + b - 1) / b;
+    internal static void FillPhasePlane(float* plane, float* channel, in Conv2DGeometry g, int ph, int pw, int hq, int wq) =>
+        PhasePlaneFill.Fill(plane, channel, g, ph, pw, hq, wq);
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Engine.Backends.Cpu;
 
@@ -50,6 +51,17 @@ internal static unsafe class CpuDirectWeightGrad
         return (double)g.OH * g.OW / ((long)layout.Vectors * lanes);
     }
 
+    /// <summary>Vectors of positions per kernel call (per lane sum): a piece of one image on wide planes, else
+    /// as many whole images as a piece holds and the batch and a slice have.</summary>
+    public static int VectorsPerCall(in Conv2DGeometry g, int lanes, int filters)
+    {
+        var layout = new Layout(g, lanes, filters, 3);
+        var chunk = Math.Max(1, ChunkFloats / (filters * lanes));
+        if (layout.Vectors >= chunk) return layout.Vectors / ((layout.Vectors + chunk - 1) / chunk);
+        var perSlice = (g.N + Slices - 1) / Slices;
+        return Math.Min(chunk / layout.Vectors, Math.Min(layout.Batch, perSlice)) * layout.Vectors;
+    }
+
     public static void Run(ReadOnlySpan<float> dyT, ReadOnlySpan<float> x, in Conv2DGeometry g, Span<float> dw)
     {
         if (Avx512DirectWeightGradKernel.IsSupported) Run<Avx512DirectWeightGradKernel>(dyT, x, g, dw);
@@ -74,18 +86,27 @@ internal static unsafe class CpuDirectWeightGrad
         var size = layout.FPad * layout.KPad;
         var partials = ArrayPool<float>.Shared.Rent(slices * size);
         var offsets = ArrayPool<int>.Shared.Rent(layout.KPad);
+        // Expand plans (AVX-512 only): the dz rows' vectors, then the x planes' vectors when stride 1.
+        var expand = ExpandCopies && TKernel.Lanes == 16 && Avx512F.IsSupported;
+        var xVectors = expand && g.SH == 1 && g.SW == 1 ? (layout.Plane + 15) / 16 : 0;
+        var planVectors = expand ? layout.Vectors + xVectors : 0;
+        var planMasks = ArrayPool<float>.Shared.Rent(planVectors * 16 + 16);
+        var planStarts = ArrayPool<int>.Shared.Rent(planVectors + 1);
         try
         {
-            fixed (float* pdy = dyT, px = x, pPartials = partials)
-            fixed (int* po = offsets)
+            fixed (float* pdy = dyT, px = x, pPartials = partials, pMasksUnaligned = planMasks)
+            fixed (int* po = offsets, pStarts = planStarts)
             {
+                var pMasks = (float*)(((nint)pMasksUnaligned + 63) & ~(nint)63);
+                if (expand) PlanRows(g, layout, pMasks, pStarts);
+                if (xVectors > 0 && !PlanPlane(g, layout, xVectors, pMasks + layout.Vectors * 16, pStarts + layout.Vectors)) xVectors = 0;
                 var taps = g.KH * g.KW;
                 for (var q = 0; q < layout.KPad; q++)
                 {
                     var (c, t) = q < k ? Math.DivRem(q, taps) : (0, 0); // padding entries reuse entry 0, thrown away
                     po[q] = (int)(c * layout.ChannelPlanes) + layout.TapOffset(t / g.KW, t % g.KW);
                 }
-                var job = new Job(pdy, px, g, layout, po, pPartials, slices);
+                var job = new Job(pdy, px, g, layout, po, pPartials, slices, expand ? pMasks : null, pStarts, xVectors);
                 var work = 2L * f * k * g.N * g.OH * g.OW;
                 if (slices > 1 && work >= 2_000_000) CpuParallel.For(slices, job, static (j, s) => RunSlice<TKernel>(j, s));
                 else for (var s = 0; s < slices; s++) RunSlice<TKernel>(job, s);
@@ -95,10 +116,66 @@ internal static unsafe class CpuDirectWeightGrad
         }
         finally
         {
+            ArrayPool<int>.Shared.Return(planStarts);
+            ArrayPool<float>.Shared.Return(planMasks);
             ArrayPool<int>.Shared.Return(offsets);
             ArrayPool<float>.Shared.Return(partials);
         }
     }
+
+    /// <summary>Off: the copies take the row-by-row loops on every machine (benchmarks and tests compare both;
+    /// the values are the same either way).</summary>
+    internal static bool ExpandCopies { get; set; } = true;
+
+    /// <summary>The dz rows' expand plan: vector v of an image's rows (positions q = oy·Wq + ox) keeps the lanes
+    /// with ox &lt; OW and oy &lt; OH, and those lanes' values are consecutive in dyT (pixel oy·OW + ox), starting
+    /// at starts[v]; masks[v·16 + l] has all bits set for a kept lane. One masked expanding load then fills a
+    /// whole vector, zeros included.</summary>
+    private static void PlanRows(in Conv2DGeometry g, in Layout layout, float* masks, int* starts)
+    {
+        var wq = layout.Wq;
+        for (var v = 0; v < layout.Vectors; v++)
+        {
+            starts[v] = 0;
+            var first = true;
+            for (var l = 0; l < 16; l++)
+            {
+                var (oy, ox) = Math.DivRem(v * 16 + l, wq);
+                var kept = oy < g.OH && ox < g.OW;
+                masks[v * 16 + l] = kept ? AllSet : 0f;
+                if (kept && first) (starts[v], first) = (oy * g.OW + ox, false);
+            }
+        }
+    }
+
+    /// <summary>A stride-1 channel plane's expand plan: plane position p = qy·Wq + qx holds x[qy − PH, qx − PW]
+    /// (zero outside the image). Vector v keeps the lanes inside the image; false where some vector's kept
+    /// lanes are not consecutive in x (a plane narrower than the image), and the row copies serve instead.</summary>
+    private static bool PlanPlane(in Conv2DGeometry g, in Layout layout, int vectors, float* masks, int* starts)
+    {
+        var wq = layout.Wq;
+        for (var v = 0; v < vectors; v++)
+        {
+            starts[v] = 0;
+            var next = -1L;
+            for (var l = 0; l < 16; l++)
+            {
+                var p = v * 16 + l;
+                var (qy, qx) = Math.DivRem(p, wq);
+                var (iy, ix) = (qy - g.PH, qx - g.PW);
+                var kept = p < layout.Plane && iy >= 0 && iy < g.H && ix >= 0 && ix < g.W;
+                masks[v * 16 + l] = kept ? AllSet : 0f;
+                if (!kept) continue;
+                var at = (long)iy * g.W + ix;
+                if (next < 0) starts[v] = (int)at;
+                else if (at != next) return false;
+                next = at + 1;
+            }
+        }
+        return true;
+    }
+
+    private static readonly float AllSet = BitConverter.Int32BitsToSingle(-1);
 
     /// <summary>dw += Σ_s partial_s, slices in order. Once per layer and step, so it would run as tier-0 code
     /// for a user's first ~30 steps without the attribute.</summary>
@@ -157,13 +234,20 @@ internal static unsafe class CpuDirectWeightGrad
         public long BufferFloats => Batch * XImage + 16 + Batch * DzImage + (long)Vectors * Lanes + 16;
     }
 
-    private readonly struct Job(float* dyT, float* x, in Conv2DGeometry g, in Layout layout, int* offsets, float* partials, int slices)
+    private readonly struct Job(float* dyT, float* x, in Conv2DGeometry g, in Layout layout, int* offsets, float* partials, int slices,
+        float* masks, int* starts, int xVectors)
     {
         public readonly float* DyT = dyT, X = x, Partials = partials;
         public readonly Conv2DGeometry G = g;
         public readonly Layout Layout = layout;
         public readonly int* Offsets = offsets;
         public readonly int Slices = slices;
+
+        /// <summary>Expand plans (null: row copies): the dz rows' Layout.Vectors vectors, then XVectors plane
+        /// vectors (0: the x planes take FillPhasePlane).</summary>
+        public readonly float* Masks = masks;
+        public readonly int* Starts = starts;
+        public readonly int XVectors = xVectors;
     }
 
     [ThreadStatic] private static float[]? _buffer;
@@ -199,8 +283,10 @@ internal static unsafe class CpuDirectWeightGrad
             var staging = dzs + images * layout.DzImage;
             for (var b = 0; b < images; b++)
             {
-                UnfoldImage(job, b0 + b, xs + b * layout.XImage);
-                GradRows(job, b0 + b, dzs + b * layout.DzImage, staging);
+                if (job.XVectors > 0) ExpandImage(job, b0 + b, xs + b * layout.XImage);
+                else UnfoldImage(job, b0 + b, xs + b * layout.XImage);
+                if (job.Masks != null) ExpandRows(job, b0 + b, dzs + b * layout.DzImage);
+                else GradRows(job, b0 + b, dzs + b * layout.DzImage, staging);
             }
             new Span<float>(xs + images * layout.XImage, 16).Clear();
             // Block of filters, then a piece of positions whose dz block (ChunkFloats) stays in L1 while
@@ -266,6 +352,60 @@ internal static unsafe class CpuDirectWeightGrad
         // The rounding gap after the last channel is read by positions whose dz is zero; keep it finite.
         var used = g.C * layout.ChannelPlanes;
         new Span<float>(dst + used, (int)(layout.XImage - used)).Clear();
+    }
+
+    /// <summary><see cref="UnfoldImage"/> for stride 1 in one pass: each vector of a channel's plane is one masked
+    /// expanding load from x (its kept lanes are consecutive there) and one store, instead of a copy call
+    /// and zero fills per row. Same values. The planes follow each other unaligned, so a plane's last
+    /// vector also writes (zeros) over the start of the next one, which is filled after it; the last
+    /// channel's spills into the image's rounding gap, cleared at the end.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ExpandImage(in Job job, int image, float* dst)
+    {
+        ref readonly var g = ref job.G;
+        ref readonly var layout = ref job.Layout;
+        var masks = job.Masks + layout.Vectors * 16;
+        var starts = job.Starts + layout.Vectors;
+        var vectors = job.XVectors;
+        var channelFloats = (long)g.H * g.W;
+        var src0 = job.X + image * g.C * channelFloats;
+        for (var c = 0; c < g.C; c++)
+        {
+            var s = src0 + c * channelFloats;
+            var d = dst + c * layout.ChannelPlanes;
+            for (var v = 0; v < vectors; v++)
+                Avx512F.ExpandLoad(s + starts[v], Vector512.Load(masks + v * 16), Vector512<float>.Zero).Store(d + v * 16);
+        }
+        var used = g.C * layout.ChannelPlanes;
+        new Span<float>(dst + used, (int)(layout.XImage - used)).Clear();
+    }
+
+    /// <summary><see cref="GradRows"/> in one pass: per vector of positions one masked expanding load from each
+    /// filter's row in dyT (the kept lanes' values are consecutive there) straight into the blocked layout,
+    /// without the staging row. Same values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ExpandRows(in Job job, int image, float* dst)
+    {
+        ref readonly var g = ref job.G;
+        ref readonly var layout = ref job.Layout;
+        var (fb, vectors) = (layout.FB, layout.Vectors);
+        var pixels = g.OH * g.OW;
+        var columns = (long)g.N * pixels;
+        var src0 = job.DyT + (long)image * pixels;
+        for (var block = 0; block < layout.FPad / fb; block++)
+        {
+            var d = dst + (long)block * vectors * fb * 16;
+            var rows = Math.Min(fb, g.F - block * fb);
+            var src = src0 + block * fb * columns;
+            for (var v = 0; v < vectors; v++, d += fb * 16)
+            {
+                var mask = Vector512.Load(job.Masks + v * 16);
+                var s = src + job.Starts[v];
+                var r = 0;
+                for (; r < rows; r++, s += columns) Avx512F.ExpandLoad(s, mask, Vector512<float>.Zero).Store(d + r * 16);
+                for (; r < fb; r++) Vector512<float>.Zero.Store(d + r * 16);
+            }
+        }
     }
 
     /// <summary>Writes image b's gradient rows into dst as [filter block][vector][filter in block][lane],
