@@ -69,59 +69,48 @@ internal static unsafe class ConvTapWeightGrad
 
     /// <summary>Row panel rp of every tap: A_tap[rp][k][MR] at PackedA + RowPanels·MR·(first pair of tap)·N, with
     /// k = (pair, image), a[k·MR + r] = dz[image, rp·MR + r, output position of pair] (zero past the last filter).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackRows<TKernel>(in Job job, int rp) where TKernel : struct, IGemmKernel
     {
-        var mr = TKernel.MR;
         ref readonly var g = ref job.G;
-        var plan = job.Plan;
-        var (images, pixels, kt) = (g.N, g.OH * g.OW, g.KH * g.KW);
-        for (var t = 0; t < kt; t++)
-        {
-            var (e0, e1) = (plan.TapPairStart[t], plan.TapPairStart[t + 1]);
-            var k = (e1 - e0) * images;
-            var dst = job.PackedA + (long)job.RowPanels * mr * e0 * images + (long)rp * k * mr;
-            for (var r = 0; r < mr; r++)
-            {
-                var f = rp * mr + r;
-                var row = job.DyT + (long)f * images * pixels;
-                for (var e = e0; e < e1; e++)
-                {
-                    var p = plan.PairOut[e];
-                    var d = dst + (long)(e - e0) * images * mr + r;
-                    if (f >= g.F) for (var b = 0; b < images; b++) d[b * mr] = 0;
-                    else for (var b = 0; b < images; b++) d[b * mr] = row[b * pixels + p];
-                }
-            }
-        }
+        var pixels = g.OH * g.OW;
+        PackPanel(job.Plan, g.KH * g.KW, g.N, job.PackedA, job.RowPanels, TKernel.MR, rp, g.F,
+            job.DyT, (long)g.N * pixels, pixels, job.Plan.PairOut);
     }
 
     /// <summary>Column panel cp of every tap: B_tap[cp][k][NR], b[k·NR + j] = x[image, cp·NR + j, input position of
     /// pair] (zero past the last channel).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackColumns<TKernel>(in Job job, int cp) where TKernel : struct, IGemmKernel
     {
-        var nr = TKernel.NR;
         ref readonly var g = ref job.G;
-        var plan = job.Plan;
-        var (images, plane, kt) = (g.N, g.H * g.W, g.KH * g.KW);
-        for (var t = 0; t < kt; t++)
+        var plane = g.H * g.W;
+        PackPanel(job.Plan, g.KH * g.KW, g.N, job.PackedB, job.ColPanels, TKernel.NR, cp, g.C,
+            job.X, plane, (long)g.C * plane, job.Plan.PairSrc);
+    }
+
+    /// <summary>Panel <paramref name="panel"/> (width lines) of every tap's operand: for each tap's pairs e and images b,
+    /// packed[(e, b)·width + r] = source[line·lineStride + b·imageStride + position[e]] with line = panel·width + r,
+    /// zero for lines at or past <paramref name="lines"/>. Serves both operands: dz rows at output positions, x
+    /// channels at input positions.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackPanel(ConvTapPlan plan, int taps, int images, float* packed, int panels, int width, int panel,
+        int lines, float* source, long lineStride, long imageStride, int[] position)
+    {
+        for (var t = 0; t < taps; t++)
         {
             var (e0, e1) = (plan.TapPairStart[t], plan.TapPairStart[t + 1]);
             var k = (e1 - e0) * images;
-            var dst = job.PackedB + (long)job.ColPanels * nr * e0 * images + (long)cp * k * nr;
-            for (var j = 0; j < nr; j++)
+            var dst = packed + (long)panels * width * e0 * images + (long)panel * k * width;
+            for (var r = 0; r < width; r++)
             {
-                var c = cp * nr + j;
+                var line = panel * width + r;
                 for (var e = e0; e < e1; e++)
                 {
-                    var q = plan.PairSrc[e];
-                    var d = dst + (long)(e - e0) * images * nr + j;
-                    if (c >= g.C) for (var b = 0; b < images; b++) d[b * nr] = 0;
+                    var d = dst + (long)(e - e0) * images * width + r;
+                    if (line >= lines) for (var b = 0; b < images; b++) d[b * width] = 0;
                     else
                     {
-                        var src = job.X + (long)c * plane + q;
-                        for (var b = 0; b < images; b++) d[b * nr] = src[(long)b * g.C * plane];
+                        var src = source + line * lineStride + position[e];
+                        for (var b = 0; b < images; b++) d[b * width] = src[b * imageStride];
                     }
                 }
             }
