@@ -3,6 +3,8 @@ using Engine.Backends;
 using Engine.Backends.Cpu;
 using Engine.Tensors;
 
+using static Engine.Tests.Backends.GemmKernelSupport;
+
 namespace Engine.Tests.Backends;
 
 /// <summary>The fused float32 conv backward kernels against their composites: the input gradient as a
@@ -363,31 +365,6 @@ public class ConvBackwardFromImageTests
             case "avx512": CpuConvWeightGrad.Run<Avx512GemmKernel>(dyT, x, g, dw); break;
             case "avx2": CpuConvWeightGrad.Run<Avx2GemmKernel>(dyT, x, g, dw); break;
             default: CpuConvWeightGrad.Run<ScalarGemmKernel>(dyT, x, g, dw); break;
-        }
-    }
-
-    private static void SkipUnlessSupported(string kernel)
-    {
-        var supported = kernel switch
-        {
-            "avx512" => Avx512GemmKernel.IsSupported,
-            "avx2" => Avx2GemmKernel.IsSupported,
-            _ => ScalarGemmKernel.IsSupported,
-        };
-        if (!supported) Assert.Skip($"The {kernel} GEMM kernel needs instructions this CPU lacks.");
-    }
-
-    private static T WithThreads<T>(int threads, Func<T> run)
-    {
-        var previous = CpuParallel.ThreadLimit;
-        try
-        {
-            CpuParallel.ThreadLimit = threads;
-            return run();
-        }
-        finally
-        {
-            CpuParallel.ThreadLimit = previous;
         }
     }
 

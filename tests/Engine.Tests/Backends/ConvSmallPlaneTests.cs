@@ -3,6 +3,8 @@ using Engine.Backends;
 using Engine.Backends.Cpu;
 using Engine.Tensors;
 
+using static Engine.Tests.Backends.GemmKernelSupport;
+
 namespace Engine.Tests.Backends;
 
 /// <summary>The conv GEMM loops on few columns (small planes: ResNet18's 4×4 and 2×2 layers) and large k
@@ -234,17 +236,6 @@ public class ConvSmallPlaneTests
             case "avx2": CpuConvGemm.ForwardFromImage<Avx2GemmKernel>(w, x, g, bias, y, g.F, relu); break;
             default: CpuConvGemm.ForwardFromImage<ScalarGemmKernel>(w, x, g, bias, y, g.F, relu); break;
         }
-    }
-
-    private static void SkipUnlessSupported(string kernel)
-    {
-        var supported = kernel switch
-        {
-            "avx512" => Avx512GemmKernel.IsSupported,
-            "avx2" => Avx2GemmKernel.IsSupported,
-            _ => ScalarGemmKernel.IsSupported,
-        };
-        if (!supported) Assert.Skip($"The {kernel} GEMM kernel needs instructions this CPU lacks.");
     }
 
     private static T WithSplit<T>(int threads, bool fine, bool panelUnfold, Func<T> run)

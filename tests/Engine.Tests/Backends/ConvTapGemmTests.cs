@@ -3,6 +3,8 @@ using Engine.Backends;
 using Engine.Backends.Cpu;
 using Engine.Tensors;
 
+using static Engine.Tests.Backends.GemmKernelSupport;
+
 namespace Engine.Tests.Backends;
 
 /// <summary>ConvTapGemm (convolution forward and input gradient as per-tap GEMMs that skip the padding): against
@@ -440,31 +442,6 @@ public class ConvTapGemmTests
             case "avx512": ConvTapWeightGrad.Run<Avx512GemmKernel>(dyT, x, g, dw); break;
             case "avx2": ConvTapWeightGrad.Run<Avx2GemmKernel>(dyT, x, g, dw); break;
             default: ConvTapWeightGrad.Run<ScalarGemmKernel>(dyT, x, g, dw); break;
-        }
-    }
-
-    private static void SkipUnlessSupported(string kernel)
-    {
-        var supported = kernel switch
-        {
-            "avx512" => Avx512GemmKernel.IsSupported,
-            "avx2" => Avx2GemmKernel.IsSupported,
-            _ => ScalarGemmKernel.IsSupported,
-        };
-        if (!supported) Assert.Skip($"The {kernel} GEMM kernel needs instructions this CPU lacks.");
-    }
-
-    private static T WithThreads<T>(int threads, Func<T> run)
-    {
-        var previous = CpuParallel.ThreadLimit;
-        try
-        {
-            CpuParallel.ThreadLimit = threads;
-            return run();
-        }
-        finally
-        {
-            CpuParallel.ThreadLimit = previous;
         }
     }
 

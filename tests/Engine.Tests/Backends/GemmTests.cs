@@ -2,6 +2,8 @@ using Engine.Backends;
 using Engine.Backends.Cpu;
 using Engine.Tensors;
 
+using static Engine.Tests.Backends.GemmKernelSupport;
+
 namespace Engine.Tests.Backends;
 
 /// <summary>The blocked float32 GEMM against the plain triple loop run in float64 on the same inputs,
@@ -253,17 +255,6 @@ public class GemmTests
             case "scalar": CpuGemm.Sgemm<ScalarGemmKernel>(transA, transB, m, n, k, alpha, a, b, beta, c, blocking, threads, kSlices); break;
             default: throw new ArgumentException($"Unknown kernel {kernel}");
         }
-    }
-
-    private static void SkipUnlessSupported(string kernel)
-    {
-        var supported = kernel switch
-        {
-            "avx512" => Avx512GemmKernel.IsSupported,
-            "avx2" => Avx2GemmKernel.IsSupported,
-            _ => ScalarGemmKernel.IsSupported,
-        };
-        if (!supported) Assert.Skip($"The {kernel} GEMM kernel needs instructions this CPU lacks.");
     }
 
     private static float[] RandomFloats(Rng rng, int count)
